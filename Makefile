@@ -1,0 +1,57 @@
+# HayekNet: the two commands of the README are `make daily` and `make test`.
+# Both create .venv (Python 3.11) from the pinned lock when it is missing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.hayeknet-installed
+export PATH := $(abspath $(BIN)):$(PATH)
+export PYTHON_JULIAPKG_OFFLINE := yes
+export MPLBACKEND := Agg
+export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
+
+.PHONY: venv daily collect repro test test-fast bench lint-julia lock clean-artifacts status
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/lock.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name hayeknet --display-name "HayekNet (Python 3.11)" >/dev/null
+	touch $(STAMP)
+
+## The main job on the embedded default: collect the window from the synthetic
+## source, then run the DVC pipeline (one HTML report per day).
+daily: venv
+	$(BIN)/hayeknet collect --source synthetic
+	$(BIN)/dvc repro
+	$(BIN)/hayeknet status
+
+repro: venv
+	$(BIN)/dvc repro
+
+status: venv
+	$(BIN)/hayeknet status
+
+## The whole test suite (unit, property, notebook, end-to-end dvc repro).
+test: venv
+	$(BIN)/python -m pytest
+
+test-fast: venv
+	$(BIN)/python -m pytest -m "not e2e"
+
+bench: venv
+	$(BIN)/python -m hayeknet.bench --output reports/benchmarks.json
+
+lint-julia: venv
+	$(BIN)/fatou lint julia
+
+lock:
+	rm -rf /tmp/hayeknet-lock-venv && $(PYTHON) -m venv /tmp/hayeknet-lock-venv
+	/tmp/hayeknet-lock-venv/bin/pip install --quiet -e ".[dev]"
+	/tmp/hayeknet-lock-venv/bin/pip freeze --exclude-editable | grep -v '^torch==' > /tmp/hayeknet-lock.txt
+	{ head -3 requirements/lock.txt; echo "torch==2.13.0"; cat /tmp/hayeknet-lock.txt; } > requirements/lock.txt
+
+clean-artifacts:
+	rm -rf artifacts reports

@@ -1,0 +1,220 @@
+"""Load and validate ``params.yaml`` into frozen dataclasses.
+
+A wrong key or value raises :class:`ParamsError` naming the file and the dotted
+key (``battery.power_mw``), so a typo in an experiment fails before any work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, get_type_hints
+
+import yaml
+
+
+class ParamsError(ValueError):
+    """A parameter file is missing a key, has an unknown key or a bad value."""
+
+
+@dataclass(frozen=True)
+class StudyParams:
+    start: dt.date
+    end: dt.date
+    source: str = "synthetic"
+    seed: int = 20251001
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ParamsError(f"study.end {self.end} is before study.start {self.start}")
+        if self.source not in {"synthetic", "files", "mis", "api"}:
+            raise ParamsError(f"study.source must be synthetic|files|mis|api, got {self.source!r}")
+
+    def days(self) -> list[dt.date]:
+        n = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=i) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class SyntheticParams:
+    n_resource_nodes: int = 15
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.n_resource_nodes <= 2000:
+            raise ParamsError("synthetic.n_resource_nodes must be within 0..2000")
+
+
+@dataclass(frozen=True)
+class BatteryParams:
+    location: str = "HB_WEST"
+    power_mw: float = 100.0
+    energy_mwh: float = 400.0
+    soc_min_frac: float = 0.10
+    soc_max_frac: float = 0.90
+    soc_initial_frac: float = 0.50
+    charge_efficiency: float = 0.95
+    discharge_efficiency: float = 0.95
+    degradation_usd_per_mwh: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.power_mw <= 0 or self.energy_mwh <= 0:
+            raise ParamsError("battery.power_mw and battery.energy_mwh must be positive")
+        if not 0 <= self.soc_min_frac <= self.soc_initial_frac <= self.soc_max_frac <= 1:
+            raise ParamsError("battery SOC fractions must satisfy 0 <= min <= initial <= max <= 1")
+        for name in ("charge_efficiency", "discharge_efficiency"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ParamsError(f"battery.{name} must be in (0, 1]")
+        if self.degradation_usd_per_mwh < 0:
+            raise ParamsError("battery.degradation_usd_per_mwh must be >= 0")
+
+
+@dataclass(frozen=True)
+class AssimilationParams:
+    backend: str = "auto"
+    ensemble_size: int = 40
+    inflation: float = 1.02
+    obs_error_usd_per_mwh: float = 2.0
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        if self.backend not in {"auto", "julia", "numpy"}:
+            raise ParamsError(f"assimilation.backend must be auto|julia|numpy, got {self.backend!r}")
+        if self.ensemble_size < 2:
+            raise ParamsError("assimilation.ensemble_size must be >= 2")
+        if self.inflation < 1:
+            raise ParamsError("assimilation.inflation must be >= 1")
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    timesteps_per_day: int = 20000
+    n_envs: int = 4
+    learning_rate: float = 3e-4
+    n_steps: int = 512
+    batch_size: int = 256
+    n_epochs: int = 5
+    gamma: float = 0.995
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.timesteps_per_day < 0 or self.n_envs < 1 or self.n_steps < 2:
+            raise ParamsError("train: timesteps_per_day >= 0, n_envs >= 1, n_steps >= 2")
+
+
+@dataclass(frozen=True)
+class SimulateParams:
+    threshold_low_percentile: float = 25.0
+    threshold_high_percentile: float = 75.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.threshold_low_percentile < self.threshold_high_percentile <= 100:
+            raise ParamsError("simulate: 0 <= threshold_low_percentile < threshold_high_percentile <= 100")
+
+
+@dataclass(frozen=True)
+class ResearchParams:
+    high_price_usd_per_mwh: float = 100.0
+    negative_price_usd_per_mwh: float = 0.0
+
+
+@dataclass(frozen=True)
+class Params:
+    study: StudyParams
+    synthetic: SyntheticParams = field(default_factory=SyntheticParams)
+    battery: BatteryParams = field(default_factory=BatteryParams)
+    assimilation: AssimilationParams = field(default_factory=AssimilationParams)
+    train: TrainParams = field(default_factory=TrainParams)
+    simulate: SimulateParams = field(default_factory=SimulateParams)
+    research: ResearchParams = field(default_factory=ResearchParams)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(dataclasses.asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
+    try:
+        if typ is dt.date:
+            if isinstance(value, dt.date):
+                return value
+            return dt.date.fromisoformat(str(value))
+        if typ is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if typ is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if typ is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+    except (TypeError, ValueError):
+        raise ParamsError(f"{source}: {key} = {value!r} is not a valid {typ.__name__}") from None
+    return value
+
+
+def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ParamsError(f"{source}: {prefix} must be a mapping, got {type(raw).__name__}")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ParamsError(f"{source}: unknown key {prefix}.{unknown[0]} (known: {', '.join(fields)})")
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}"
+        typ = hints[name]
+        if dataclasses.is_dataclass(typ):
+            kwargs[name] = _build(typ, raw.get(name), key, source)
+            continue
+        if name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ParamsError(f"{source}: missing key {key}")
+            continue
+        kwargs[name] = _coerce(raw[name], typ, key, source)
+    try:
+        return cls(**kwargs)
+    except ParamsError as exc:
+        raise ParamsError(f"{source}: {exc}") from None
+
+
+def params_from_mapping(raw: Mapping[str, Any], source: str = "<params>") -> Params:
+    """Validate a parsed mapping (the content of params.yaml) into :class:`Params`."""
+    if not isinstance(raw, Mapping):
+        raise ParamsError(f"{source}: top level must be a mapping")
+    unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(Params)})
+    if unknown:
+        raise ParamsError(f"{source}: unknown section {unknown[0]!r}")
+    hints = get_type_hints(Params)
+    kwargs = {
+        f.name: _build(hints[f.name], raw.get(f.name), f.name, source)
+        for f in dataclasses.fields(Params)
+        if f.name in raw or f.name == "study"
+    }
+    return Params(**kwargs)
+
+
+def load_params(path: str | Path) -> Params:
+    """Read and validate a params file (``params.yaml``)."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such params file") from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
+    return params_from_mapping(raw or {}, str(path))
