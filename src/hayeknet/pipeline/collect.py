@@ -1,0 +1,156 @@
+"""Collect raw ERCOT files for a window of operating days into ``data/raw``.
+
+Idempotent: a day whose collection record (``data/provenance/<day>.json``)
+lists the same source and whose files still have the recorded sha256 is
+skipped. After collecting, ``days.yaml`` is rewritten from the days present and
+``data.dvc`` is refreshed with ``dvc add data`` (never from inside a stage).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hayeknet.config import ProjectPaths
+from hayeknet.io import atomic_write_json
+from hayeknet.params import Params
+from hayeknet.pipeline.days import RAW_REPORT_DIRS, collected_days, write_days_file
+
+
+class CollectError(RuntimeError):
+    """Collection failed for a day; earlier days are untouched."""
+
+
+@dataclass
+class CollectSummary:
+    collected: list[dt.date] = field(default_factory=list)
+    skipped: list[dt.date] = field(default_factory=list)
+    days_file_changed: bool = False
+    dvc_updated: bool = False
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _day_files(paths: ProjectPaths, day: dt.date) -> list[Path]:
+    files: list[Path] = []
+    for report in RAW_REPORT_DIRS:
+        folder = paths.raw_day(report, day)
+        if folder.is_dir():
+            files.extend(sorted(p for p in folder.iterdir() if p.is_file()))
+    return files
+
+
+def _record_path(paths: ProjectPaths, day: dt.date) -> Path:
+    return paths.collect_log / f"{day.isoformat()}.json"
+
+
+def day_is_current(paths: ProjectPaths, day: dt.date, source: str) -> bool:
+    """True when the day's record matches the source and every recorded file hash."""
+    record_file = _record_path(paths, day)
+    if not record_file.exists():
+        return False
+    record = json.loads(record_file.read_text())
+    if record.get("source") != source:
+        return False
+    for entry in record.get("files", []):
+        f = paths.root / entry["path"]
+        if not f.exists() or sha256_file(f) != entry["sha256"]:
+            return False
+    return True
+
+
+def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extra: dict | None = None) -> Path:
+    """Per-day provenance of the raw side: source and sha256 + size of every raw file.
+
+    Reports absent for the day (e.g. NP6-331-CD before RTC+B went live on
+    2025-12-05) get a ``NOT_PUBLISHED.json`` marker in their folder, so every
+    day has all five report folders and the per-report DVC dependencies exist.
+    """
+    for report in RAW_REPORT_DIRS:
+        folder = paths.raw_day(report, day)
+        if not folder.is_dir() or not any(folder.iterdir()):
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(
+                folder / "NOT_PUBLISHED.json",
+                {"report": report.upper(), "day": day.isoformat(), "source": source,
+                 "reason": "no file for this report and day from the source"},
+            )
+    files = _day_files(paths, day)
+    record = {
+        "day": day.isoformat(),
+        "source": source,
+        "files": [
+            {"path": f.relative_to(paths.root).as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size}
+            for f in files
+        ],
+        **(extra or {}),
+    }
+    out = _record_path(paths, day)
+    atomic_write_json(out, record)
+    return out
+
+
+def collect_synthetic_day(paths: ProjectPaths, day: dt.date, params: Params) -> None:
+    """Write one synthetic day in ERCOT's raw formats; replaces any partial day."""
+    from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.synthetic import write_synthetic_day
+
+    for report in RAW_REPORT_DIRS:  # a half-collected day is rewritten whole
+        folder = paths.raw_day(report, day)
+        if folder.exists():
+            shutil.rmtree(folder)
+    catalogue = default_catalogue(params.synthetic.n_resource_nodes)
+    write_synthetic_day(day, paths.raw, catalogue, params.study.seed)
+    write_collection_record(
+        paths, day, "synthetic",
+        {"generator": "hayeknet.ercot.synthetic", "seed": params.study.seed,
+         "n_resource_nodes": params.synthetic.n_resource_nodes},
+    )
+
+
+def dvc_add_data(paths: ProjectPaths) -> bool:
+    """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable."""
+    dvc = shutil.which("dvc")
+    if dvc is None or not (paths.root / ".dvc").is_dir():
+        return False
+    subprocess.run([dvc, "add", "-q", "data"], cwd=paths.root, check=True)
+    return True
+
+
+def collect(
+    paths: ProjectPaths,
+    params: Params,
+    start: dt.date,
+    end: dt.date,
+    source: str = "synthetic",
+    update_dvc: bool = True,
+) -> CollectSummary:
+    """Collect every day of ``[start, end]`` from ``source`` (idempotent)."""
+    if end < start:
+        raise CollectError(f"--end {end} is before --start {start}")
+    summary = CollectSummary()
+    day = start
+    while day <= end:
+        if day_is_current(paths, day, source):
+            summary.skipped.append(day)
+        elif source == "synthetic":
+            collect_synthetic_day(paths, day, params)
+            summary.collected.append(day)
+        else:
+            raise CollectError(f"source {source!r} is not available yet (issue 3): use --source synthetic")
+        day += dt.timedelta(days=1)
+    summary.days_file_changed = write_days_file(paths.days_file, collected_days(paths.raw))
+    if update_dvc:
+        summary.dvc_updated = dvc_add_data(paths)
+    return summary

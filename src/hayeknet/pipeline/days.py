@@ -1,0 +1,90 @@
+"""The list of study days that ``dvc.yaml`` iterates over (``days.yaml``).
+
+``dvc.yaml`` expands its per-day stages with ``foreach: ${days}``; every key
+is a day and its item names the day before it in the study (``prev``), so that the
+walk-forward chains (checkpoint of day d-1 -> agent on day d, research history
+of d-1 -> research of d) are declared dependencies. The first day's ``prev`` is
+the pseudo-day ``init`` produced by the ``init`` stage (an untrained agent and
+an empty research history). ``hayeknet collect`` rewrites the file from the
+days present under ``data/raw`` so that a new day adds new stages and leaves
+the old ones cached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from hayeknet.io import atomic_write_text
+
+INIT = "init"
+RAW_REPORT_DIRS = ("np6-788-cd", "np6-905-cd", "np4-190-cd", "np4-188-cd", "np6-331-cd")
+"""Report folders under ``data/raw``; every collected day has all five (see collect)."""
+
+HEADER = (
+    "# Written by `hayeknet collect`: the collected operating days (America/Chicago)\n"
+    "# that dvc.yaml runs its per-day stages over. Do not edit by hand.\n"
+)
+
+
+def day_items(days: list[dt.date]) -> dict[str, dict[str, str]]:
+    """``{day: {prev}}`` in day order; the first day's ``prev`` is ``init``.
+
+    A mapping (not a list) so that DVC names the stages by day
+    (``simulate@2025-10-02``) and a new day never renames an old stage.
+    """
+    ordered = sorted(set(days))
+    return {
+        day.isoformat(): {"prev": INIT if i == 0 else ordered[i - 1].isoformat()}
+        for i, day in enumerate(ordered)
+    }
+
+
+def render_days_file(days: list[dt.date]) -> str:
+    items = day_items(days)
+    if not items:
+        raise ValueError("no collected days: run `hayeknet collect` first")
+    keys = list(items)
+    body = {"first_day": keys[0], "last_day": keys[-1], "days": items}
+    return HEADER + yaml.safe_dump(body, sort_keys=False, default_flow_style=None)
+
+
+def write_days_file(path: Path, days: list[dt.date]) -> bool:
+    """Write ``days.yaml`` atomically; returns True when its content changed."""
+    text = render_days_file(days)
+    if path.exists() and path.read_text() == text:
+        return False
+    atomic_write_text(path, text)
+    return True
+
+
+def read_days_file(path: Path) -> list[dt.date]:
+    """Days listed in ``days.yaml`` (empty when the file is absent)."""
+    if not path.exists():
+        return []
+    raw = yaml.safe_load(path.read_text()) or {}
+    return [dt.date.fromisoformat(str(day)) for day in (raw.get("days") or {})]
+
+
+def collected_days(raw_root: Path) -> list[dt.date]:
+    """Operating days with a folder under ``raw_root/<report>/`` for any report."""
+    days: set[dt.date] = set()
+    for report in RAW_REPORT_DIRS:
+        folder = raw_root / report
+        if not folder.is_dir():
+            continue
+        for child in folder.iterdir():
+            if child.is_dir():
+                try:
+                    days.add(dt.date.fromisoformat(child.name))
+                except ValueError:
+                    continue
+    return sorted(days)
+
+
+def previous_day(day: dt.date, days: list[dt.date]) -> str:
+    """The study day before ``day`` or ``init``."""
+    earlier = [d for d in sorted(days) if d < day]
+    return earlier[-1].isoformat() if earlier else INIT
