@@ -1,0 +1,47 @@
+"""The stage notebooks stay thin and papermill-ready: no outputs committed, the
+kernel named, one tagged parameters cell of plain assignments, logic in the package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_every_stage_has_a_notebook() -> None:
+    names = {p.stem for p in NOTEBOOKS}
+    assert {"ingest", "assimilate", "train", "simulate", "research", "report", "study_report"} <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_thin_and_parameterized(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "hayeknet"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "commit without outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    tree = ast.parse(tagged[0].source)
+    assert tree.body and all(isinstance(node, ast.Assign) for node in tree.body), "parameters: plain assignments"
+    for cell in code:
+        tree = ast.parse(cell.source)
+        defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+        assert not defs, f"{path.name}: logic belongs in src/hayeknet, not in a notebook"
+        assert len(cell.source.splitlines()) <= 12
+
+
+def test_dvc_stages_run_the_notebooks_with_the_named_kernel() -> None:
+    dvc = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+    assert "-k hayeknet" in dvc["vars"][1]["pm"]
+    for name, stage in dvc["stages"].items():
+        body = stage.get("do", stage)
+        notebook = next(d for d in body["deps"] if str(d).startswith("notebooks/"))
+        assert notebook in body["cmd"], name
+        assert "${pm}" in body["cmd"], name

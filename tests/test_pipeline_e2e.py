@@ -1,0 +1,116 @@
+"""End to end: `hayeknet collect` + `dvc repro` of the tiny configuration in a
+temporary copy of the repository (a real git + DVC project, real papermill runs),
+then the incremental and experiment behaviour the README promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "data", "artifacts", "reports", "cache", "tmp", "__pycache__",
+    ".pytest_cache", ".hypothesis", "*.egg-info", ".ipynb_checkpoints",
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAYEKNET_")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHON_JULIAPKG_OFFLINE"] = "yes"
+    env["MPLBACKEND"] = "Agg"
+    env.setdefault("GIT_AUTHOR_NAME", "hayeknet-test")
+    env.setdefault("GIT_AUTHOR_EMAIL", "test@hayeknet.invalid")
+    env.setdefault("GIT_COMMITTER_NAME", "hayeknet-test")
+    env.setdefault("GIT_COMMITTER_EMAIL", "test@hayeknet.invalid")
+    return env
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def _stages_run(repro_output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", repro_output))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the repository with the tiny params, as a git + DVC project."""
+    dest = tmp_path_factory.mktemp("e2e") / "hayeknet"
+    shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
+    shutil.copy(ROOT / "tests" / "params.tiny.yaml", dest / "params.yaml")
+    (dest / ".dvc" / "config.local").write_text(
+        f"['remote \"local\"']\n    url = {dest.parent / 'remote'}\n"
+    )
+    _run(["git", "init", "-q", "-b", "main"], dest)
+    _run(["git", "add", "-A"], dest)
+    _run(["git", "commit", "-q", "-m", "copy"], dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def first_run(project: Path) -> str:
+    _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic"], project)
+    return _run([str(BIN / "dvc"), "repro"], project).stdout
+
+
+def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: str) -> None:
+    for day in ("2025-10-01", "2025-10-02"):
+        html = project / "reports" / "daily" / f"{day}.html"
+        assert html.stat().st_size > 50_000, "report should embed figures"
+        text = html.read_text()
+        assert "Traceback" not in text and "<img" in text
+        results = json.loads((project / "artifacts" / "research" / day / "results.json").read_text())
+        assert results["day"] == day
+        assert len(results["qa"]) >= 3
+        summary = json.loads((project / "artifacts" / "simulations" / day / "summary.json").read_text())
+        assert {"perfect_foresight", "percentile_threshold", "ppo_agent"} <= set(summary["strategies"])
+    assert (project / "reports" / "study.html").exists()
+    assert "ingest@2025-10-01" in _stages_run(first_run)
+
+
+def test_second_repro_is_up_to_date(project: Path, first_run: str) -> None:
+    out = _run([str(BIN / "dvc"), "repro"], project).stdout
+    assert _stages_run(out) == set(), out
+
+
+def test_walk_forward_registry(project: Path, first_run: str) -> None:
+    reg = json.loads((project / "artifacts" / "models" / "2025-10-02" / "registry.json").read_text())
+    assert reg["days_seen"] == ["2025-10-01", "2025-10-02"]
+    summary = json.loads((project / "artifacts" / "simulations" / "2025-10-02" / "summary.json").read_text())
+    assert summary["agent_checkpoint_days_seen"] == ["2025-10-01"]
+
+
+def test_new_day_runs_only_its_stages(project: Path, first_run: str) -> None:
+    _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic", "--start", "2025-10-03"], project)
+    out = _run([str(BIN / "dvc"), "repro"], project).stdout
+    ran = _stages_run(out)
+    expected = {f"{s}@2025-10-03" for s in ("ingest", "assimilate", "train", "simulate", "research", "report")}
+    assert ran == expected | {"study_report"}, out
+
+
+def test_experiment_changes_profit(project: Path, first_run: str) -> None:
+    def profit() -> float:
+        summary = json.loads((project / "artifacts" / "simulations" / "2025-10-01" / "summary.json").read_text())
+        return summary["strategies"]["perfect_foresight"]["profit_usd"]
+
+    before = profit()
+    _run(["git", "add", "-A"], project)
+    _run(["git", "commit", "-q", "-m", "state", "--allow-empty"], project)
+    _run([str(BIN / "dvc"), "exp", "run", "-S", "battery.power_mw=50"], project)
+    after = profit()
+    assert after < before
