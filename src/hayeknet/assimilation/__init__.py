@@ -1,1 +1,30 @@
-"""assimilation."""
+"""Price assimilation: an ensemble Kalman filter over each day's 5-minute prices.
+
+``enkf`` holds the analysis steps (NumPy reference backend), ``backend`` picks
+NumPy or the Julia twin in ``julia/enkf.jl``, ``price_model`` runs the filter
+over one day of the wide price matrix and returns the filtered-state table of
+``docs/decisions/0001-data-contracts.md``. Importing this package never imports
+juliacall.
+"""
+
+from hayeknet.assimilation.backend import BackendUnavailableError, kernel, resolve_backend
+from hayeknet.assimilation.enkf import EnKFInputError, analysis_etkf, analysis_stochastic
+from hayeknet.assimilation.price_model import (
+    AssimilationInputError,
+    AssimilationResult,
+    PriceModelSpec,
+    assimilate_day,
+)
+
+__all__ = [
+    "AssimilationInputError",
+    "AssimilationResult",
+    "BackendUnavailableError",
+    "EnKFInputError",
+    "PriceModelSpec",
+    "analysis_etkf",
+    "analysis_stochastic",
+    "assimilate_day",
+    "kernel",
+    "resolve_backend",
+]

@@ -1,1 +1,7 @@
-"""Battery physics, ledgers, the perfect-foresight bound and strategies (DESIGN section 5)."""
+"""Battery physics, ledgers, the perfect-foresight bound and strategies (DESIGN section 5).
+
+Modules: ``spec`` (the battery), ``ledger`` (schedule -> ADR 0001 ledger, action
+projection, summaries), ``optimize`` (perfect-foresight energy LP/MILP),
+``cooptimize`` (energy + ancillary services with NPRR1282 duration rules),
+``strategies`` (heuristics, the PF strategy, capture ratio), ``errors``.
+"""

@@ -1,0 +1,342 @@
+"""
+    HayekEnKF
+
+Ensemble Kalman filter analysis steps, the Julia twin of
+`hayeknet.assimilation.enkf` (the NumPy reference backend). Standard library
+only. Same algorithms and argument order as the NumPy functions:
+
+  - `analysis_etkf(ensemble, obs, obs_operator, obs_error_std; inflation, distance, localization_radius)`
+  - `analysis_stochastic(ensemble, obs, obs_operator, obs_error_std, perturbations; ...)`
+    where `perturbations` is the `p x N` standard-normal array that Python drew
+    (an `AbstractRNG` may be passed instead to draw it here).
+
+The ensemble is `n x N` (columns are members). `obs_operator` is either an
+integer index vector (1-based here; the Python wrapper adds 1) or a `p x n`
+matrix. Everything is computed in ensemble space: only `N x N` matrices are
+factorised. See the Python module docstring for the formulas.
+"""
+module HayekEnKF
+
+using LinearAlgebra: Symmetric, dot, eigen, I
+using Random: AbstractRNG, randn
+using Statistics: mean
+
+export analysis_etkf, analysis_stochastic, gaspari_cohn, inflate
+
+"""
+    gaspari_cohn(r)
+
+Gaspari-Cohn (1999, eq. 4.10) taper at `r` = distance / half-width: 1 at 0,
+0 for `r >= 2`.
+"""
+function gaspari_cohn(r::Real)
+    z = abs(Float64(r))
+    if z <= 1.0
+        value = (((-0.25 * z + 0.5) * z + 0.625) * z - 5.0 / 3.0) * z^2 + 1.0
+    elseif z < 2.0
+        value = ((((z / 12.0 - 0.5) * z + 0.625) * z + 5.0 / 3.0) * z - 5.0) * z +
+            4.0 -
+            2.0 / (3.0 * z)
+    else
+        value = 0.0
+    end
+    return clamp(value, 0.0, 1.0)
+end
+
+"""
+    inflate(ensemble, inflation)
+
+Multiply the anomalies of `ensemble` (`n x N`) by `inflation`; the mean is kept.
+"""
+function inflate(ensemble::AbstractMatrix{<:Real}, inflation::Real)
+    inflation >= 1 || throw(ArgumentError("inflation must be >= 1, got $inflation"))
+    x = Matrix{Float64}(ensemble)
+    xbar = mean(x; dims = 2)
+    return xbar .+ inflation .* (x .- xbar)
+end
+
+observe(h::AbstractVector{<:Integer}, x::AbstractMatrix{Float64}) = x[h, :]
+observe(h::AbstractMatrix{<:Real}, x::AbstractMatrix{Float64}) = Matrix{Float64}(h) * x
+
+n_observed(h::AbstractVector{<:Integer}) = length(h)
+n_observed(h::AbstractMatrix{<:Real}) = size(h, 1)
+
+function check_operator(h::AbstractVector{<:Integer}, n_state::Integer)
+    if !isempty(h) && (minimum(h) < 1 || maximum(h) > n_state)
+        throw(ArgumentError("obs_operator index out of range 1..$n_state"))
+    end
+    return nothing
+end
+
+function check_operator(h::AbstractMatrix{<:Real}, n_state::Integer)
+    if size(h, 2) != n_state
+        throw(DimensionMismatch(
+            "obs_operator matrix has $(size(h, 2)) columns for $n_state state variables",
+        ))
+    end
+    return nothing
+end
+
+"""
+    validate(ensemble, obs, obs_operator, obs_error_std)
+
+Convert inputs to `Float64` arrays and check shapes and values.
+"""
+function validate(ensemble, obs, obs_operator, obs_error_std)
+    x = Matrix{Float64}(ensemble)
+    y = Vector{Float64}(vec(obs))
+    n_state, n_members = size(x)
+    n_members >= 2 ||
+        throw(ArgumentError("ensemble needs at least 2 members, got $n_members"))
+    n_obs = length(y)
+    if n_observed(obs_operator) != n_obs
+        throw(DimensionMismatch(
+            "obs_operator maps to $(n_observed(obs_operator)) observations, obs has $n_obs",
+        ))
+    end
+    check_operator(obs_operator, n_state)
+    std = obs_error_std isa Real ?
+        fill(Float64(obs_error_std), n_obs) :
+        Vector{Float64}(vec(obs_error_std))
+    if length(std) != n_obs
+        throw(DimensionMismatch(
+            "obs_error_std has $(length(std)) entries for $n_obs observations",
+        ))
+    end
+    all(s -> isfinite(s) && s > 0, std) ||
+        throw(ArgumentError("obs_error_std must be finite and > 0"))
+    all(isfinite, x) || throw(ArgumentError("ensemble must be finite"))
+    all(isfinite, y) ||
+        throw(ArgumentError("obs must be finite (drop missing observations first)"))
+    return x, y, std
+end
+
+"""
+    ensemble_space(x, y, h, std, inflation)
+
+Mean `xbar`, inflated anomalies `A`, scaled observed anomalies
+`S = R^{-1/2} H A / sqrt(N-1)` and scaled innovation `delta = R^{-1/2}(y - H xbar)`.
+"""
+function ensemble_space(
+    x::Matrix{Float64},
+    y::Vector{Float64},
+    h,
+    std::Vector{Float64},
+    inflation::Real,
+)
+    inflation >= 1 || throw(ArgumentError("inflation must be >= 1, got $inflation"))
+    n_members = size(x, 2)
+    xbar = vec(mean(x; dims = 2))
+    anomalies = inflation .* (x .- xbar)
+    hbar = vec(observe(h, reshape(xbar, :, 1)))
+    s = observe(h, anomalies) ./ (std .* sqrt(n_members - 1))
+    delta = (y .- hbar) ./ std
+    return xbar, anomalies, s, delta
+end
+
+"""
+    taper_matrix(distance, localization_radius, taper, n_state, n_obs)
+
+Localization weights (`n x p`, in [0, 1]) from a precomputed `taper` or from the
+Gaspari-Cohn taper of `distance ./ localization_radius`; `nothing` for a global
+analysis.
+"""
+function taper_matrix(
+    distance,
+    localization_radius,
+    taper,
+    n_state::Integer,
+    n_obs::Integer,
+)
+    if taper !== nothing
+        if distance !== nothing || localization_radius !== nothing
+            throw(ArgumentError(
+                "give either taper or distance with localization_radius, not both",
+            ))
+        end
+        rho = Matrix{Float64}(taper)
+        if size(rho) != (n_state, n_obs)
+            throw(DimensionMismatch(
+                "taper must be $n_state x $n_obs, got $(size(rho, 1)) x $(size(rho, 2))",
+            ))
+        end
+        all(v -> 0 <= v <= 1, rho) ||
+            throw(ArgumentError("taper values must lie in [0, 1]"))
+        return rho
+    end
+    if distance === nothing && localization_radius === nothing
+        return nothing
+    end
+    if distance === nothing || localization_radius === nothing
+        throw(ArgumentError(
+            "localization needs both distance (n x p) and localization_radius",
+        ))
+    end
+    localization_radius > 0 || throw(ArgumentError("localization_radius must be > 0"))
+    d = Matrix{Float64}(distance)
+    if size(d) != (n_state, n_obs)
+        throw(DimensionMismatch(
+            "distance must be $n_state x $n_obs, got $(size(d, 1)) x $(size(d, 2))",
+        ))
+    end
+    all(v -> isfinite(v) && v >= 0, d) ||
+        throw(ArgumentError("distance must be finite and >= 0"))
+    return gaspari_cohn.(d ./ localization_radius)
+end
+
+"""
+    etkf_weights(s, delta)
+
+ETKF weights `W = C^{-1} S' delta 1' / sqrt(N-1) + C^{-1/2}` with `C = I + S' S`
+and the symmetric square root.
+"""
+function etkf_weights(s::AbstractMatrix{Float64}, delta::AbstractVector{Float64})
+    n_members = size(s, 2)
+    decomposition = eigen(Symmetric(Matrix{Float64}(I, n_members, n_members) + s' * s))
+    values = decomposition.values
+    vectors = decomposition.vectors
+    w_mean = vectors * ((vectors' * (s' * delta)) ./ values)
+    transform = (vectors ./ sqrt.(values)') * vectors'
+    return w_mean ./ sqrt(n_members - 1) .+ transform
+end
+
+"""
+    stochastic_weights(s, innovations)
+
+Stochastic EnKF weights `I + C^{-1} S' D / sqrt(N-1)` for scaled perturbed
+innovations `D` (`p x N`).
+"""
+function stochastic_weights(
+    s::AbstractMatrix{Float64},
+    innovations::AbstractMatrix{Float64},
+)
+    n_members = size(s, 2)
+    eye = Matrix{Float64}(I, n_members, n_members)
+    gain = Symmetric(eye + s' * s) \ (s' * innovations)
+    return eye + gain ./ sqrt(n_members - 1)
+end
+
+"""
+    analysis_etkf(ensemble, obs, obs_operator, obs_error_std; inflation=1.0,
+                  distance=nothing, localization_radius=nothing, taper=nothing)
+
+ETKF (symmetric square root) analysis of `ensemble` (`n x N`). With `distance`
+(`n x p`) and `localization_radius` (Gaspari-Cohn half-width), or a precomputed
+`taper` (`n x p`), a local analysis with R-localization: each state variable
+gets its own weights; one that sees a single observation uses the closed form
+for `C = I + s s'`; one that sees none keeps the inflated prior.
+"""
+function analysis_etkf(
+    ensemble::AbstractMatrix{<:Real},
+    obs::AbstractVector{<:Real},
+    obs_operator::AbstractVecOrMat{<:Real},
+    obs_error_std::Union{Real, AbstractVector{<:Real}};
+    inflation::Real = 1.0,
+    distance = nothing,
+    localization_radius = nothing,
+    taper = nothing,
+)
+    x, y, std = validate(ensemble, obs, obs_operator, obs_error_std)
+    xbar, anomalies, s, delta = ensemble_space(x, y, obs_operator, std, inflation)
+    rho = taper_matrix(distance, localization_radius, taper, size(x, 1), length(y))
+    if rho === nothing
+        return xbar .+ anomalies * etkf_weights(s, delta)
+    end
+    root_nm1 = sqrt(size(x, 2) - 1)
+    out = xbar .+ anomalies
+    for i in axes(x, 1)
+        use = findall(>(0.0), view(rho, i, :))
+        isempty(use) && continue
+        root = sqrt.(rho[i, use])
+        a = anomalies[i, :]
+        if length(use) == 1
+            j = only(use)
+            s1 = s[j, :] .* only(root)
+            ss = dot(s1, s1)
+            a_s = dot(a, s1)
+            beta = ss > 0 ? (1 - 1 / sqrt(1 + ss)) / ss : 0.5
+            mean_step = a_s * delta[j] * only(root) / ((1 + ss) * root_nm1)
+            out[i, :] = xbar[i] .+ mean_step .+ a .- (beta * a_s) .* s1
+        else
+            weights = etkf_weights(s[use, :] .* root, delta[use] .* root)
+            out[i, :] = xbar[i] .+ weights' * a
+        end
+    end
+    return out
+end
+
+"""
+    analysis_stochastic(ensemble, obs, obs_operator, obs_error_std, perturbations;
+                        inflation=1.0, distance=nothing, localization_radius=nothing,
+                        taper=nothing)
+
+Stochastic (perturbed-observation) EnKF analysis. `perturbations` (`p x N`)
+are standard normals, centred over the members here; member `j` assimilates
+`obs + obs_error_std .* perturbations[:, j]`. Localization as in
+[`analysis_etkf`](@ref).
+"""
+function analysis_stochastic(
+    ensemble::AbstractMatrix{<:Real},
+    obs::AbstractVector{<:Real},
+    obs_operator::AbstractVecOrMat{<:Real},
+    obs_error_std::Union{Real, AbstractVector{<:Real}},
+    perturbations::AbstractMatrix{<:Real};
+    inflation::Real = 1.0,
+    distance = nothing,
+    localization_radius = nothing,
+    taper = nothing,
+)
+    x, y, std = validate(ensemble, obs, obs_operator, obs_error_std)
+    if size(perturbations) != (length(y), size(x, 2))
+        throw(DimensionMismatch(
+            "perturbations must be $(length(y)) x $(size(x, 2)), got $(size(perturbations))",
+        ))
+    end
+    e = Matrix{Float64}(perturbations)
+    e = e .- mean(e; dims = 2)
+    xbar, anomalies, s, delta = ensemble_space(x, y, obs_operator, std, inflation)
+    root_nm1 = sqrt(size(x, 2) - 1)
+    rho = taper_matrix(distance, localization_radius, taper, size(x, 1), length(y))
+    if rho === nothing
+        return xbar .+ anomalies * stochastic_weights(s, delta .- root_nm1 .* s .+ e)
+    end
+    out = xbar .+ anomalies
+    for i in axes(x, 1)
+        use = findall(>(0.0), view(rho, i, :))
+        isempty(use) && continue
+        root = sqrt.(rho[i, use])
+        a = anomalies[i, :]
+        innovations = root .* (delta[use] .- root_nm1 .* s[use, :]) .+ e[use, :]
+        if length(use) == 1
+            s1 = s[only(use), :] .* only(root)
+            d1 = innovations[1, :]
+            a_s = dot(a, s1)
+            out[i, :] = xbar[i] .+ a .+ (a_s / ((1 + dot(s1, s1)) * root_nm1)) .* d1
+        else
+            weights = stochastic_weights(s[use, :] .* root, innovations)
+            out[i, :] = xbar[i] .+ weights' * a
+        end
+    end
+    return out
+end
+
+function analysis_stochastic(
+    ensemble::AbstractMatrix{<:Real},
+    obs::AbstractVector{<:Real},
+    obs_operator::AbstractVecOrMat{<:Real},
+    obs_error_std::Union{Real, AbstractVector{<:Real}},
+    rng::AbstractRNG;
+    kwargs...,
+)
+    perturbations = randn(rng, length(obs), size(ensemble, 2))
+    return analysis_stochastic(
+        ensemble,
+        obs,
+        obs_operator,
+        obs_error_std,
+        perturbations;
+        kwargs...,
+    )
+end
+
+end # module HayekEnKF

@@ -1,0 +1,417 @@
+"""One function per pipeline stage, called by the thin notebooks in ``notebooks/``.
+
+Each ``run_*`` function reads its inputs from the paths of ADR 0001, does the
+stage's work through the package's modules, and writes its outputs atomically
+(a whole folder replaced at once), so a failed stage never leaves a
+half-written output for DVC or the next stage. The ``load_*`` functions and
+plot helpers serve the report notebooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.config import ProjectPaths, project_paths
+from hayeknet.io import atomic_directory
+from hayeknet.params import Params, load_params
+from hayeknet.pipeline.days import INIT, read_days_file
+
+SCED_DT_HOURS = 5.0 / 60.0
+"""Length of a 5-minute SCED interval in hours."""
+
+
+class StageInputError(RuntimeError):
+    """A stage's input is missing or unusable (names the path and what is wrong)."""
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """Paths and validated parameters of the project a stage runs in."""
+
+    paths: ProjectPaths
+    params: Params
+
+    @classmethod
+    def load(cls, start: Path | None = None) -> "StageContext":
+        paths = project_paths(start)
+        return cls(paths, load_params(paths.params_file))
+
+    @property
+    def spec(self) -> BatterySpec:
+        return BatterySpec.from_params(self.params.battery)
+
+    @property
+    def location(self) -> str:
+        return self.params.battery.location
+
+    def study_days(self) -> list[dt.date]:
+        """Days of ``days.yaml`` (the pipeline's days), oldest first."""
+        return read_days_file(self.paths.days_file)
+
+    def prev_of(self, day: str) -> str:
+        """The study day before ``day`` (ISO) or ``init``."""
+        d = dt.date.fromisoformat(day)
+        earlier = [x for x in self.study_days() if x < d]
+        return earlier[-1].isoformat() if earlier else INIT
+
+    def days_through(self, day: str) -> list[str]:
+        """Study days up to and including ``day`` (ISO strings)."""
+        d = dt.date.fromisoformat(day)
+        return [x.isoformat() for x in self.study_days() if x <= d]
+
+
+def _check_day(day: str) -> str:
+    try:
+        return dt.date.fromisoformat(str(day)).isoformat()
+    except ValueError:
+        raise StageInputError(f"day must be YYYY-MM-DD, got {day!r}") from None
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _read_json(path: Path) -> Any:
+    if not path.exists():
+        raise StageInputError(f"{path}: missing (run the upstream stage: dvc repro)")
+    return json.loads(path.read_text())
+
+
+# --------------------------------------------------------------------------- prices
+
+
+def day_table(ctx: StageContext, day: str) -> pd.DataFrame:
+    """The day's normalized archive table (all reports)."""
+    from hayeknet.archive.store import read_day
+
+    folder = ctx.paths.archive_day(day)
+    if not folder.exists():
+        raise StageInputError(f"{folder}: no archive partition for {day} (run ingest@{day})")
+    return read_day(ctx.paths.archive, day)
+
+
+def day_wide_prices(ctx: StageContext, day: str, market: str = "RTM_SCED") -> pd.DataFrame:
+    """Wide 5-minute (or hourly for DAM) prices of the day: index UTC, one column per location."""
+    from hayeknet.archive.store import wide_prices
+
+    return wide_prices(day_table(ctx, day), market=market)
+
+
+def location_prices(ctx: StageContext, day: str, location: str | None = None) -> pd.Series:
+    """5-minute RTM prices ($/MWh) of one location over the day, gaps filled forward."""
+    location = location or ctx.location
+    wide = day_wide_prices(ctx, day)
+    if location not in wide.columns:
+        raise StageInputError(
+            f"{ctx.paths.archive_day(day)}: settlement point {location!r} (battery.location) not in the "
+            f"day's RTM prices; available: {', '.join(sorted(wide.columns)[:12])}..."
+        )
+    series = wide[location].astype(float)
+    if series.isna().all():
+        raise StageInputError(f"{ctx.paths.archive_day(day)}: no RTM price for {location}")
+    return series.ffill().bfill().rename(location)
+
+
+# --------------------------------------------------------------------------- train
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What the train stage did: the checkpoint folder and its registry."""
+
+    day: str
+    model_dir: Path
+    registry: dict[str, Any]
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        reg = self.registry
+        return {
+            "day": self.day,
+            "checkpoint": str(self.model_dir.relative_to(self.model_dir.parents[1])),
+            "days_seen": ", ".join(reg.get("days_seen", [])) or "(none: untrained start)",
+            "total_timesteps": reg.get("total_timesteps", 0),
+            "increment_timesteps": reg.get("increment_timesteps", 0),
+            "parameters_sha256": reg.get("parameters_sha256", "")[:16],
+            "seconds": round(self.seconds, 1),
+        }
+
+    def learning_curve(self) -> pd.DataFrame:
+        return pd.DataFrame(self.registry.get("learning_curve", []))
+
+
+def run_train(ctx: StageContext, day: str) -> TrainOutcome:
+    """``day == "init"``: write the seeded untrained checkpoint ``models/init``.
+
+    Otherwise resume from the previous study day's checkpoint and train
+    ``train.timesteps_per_day`` steps on every study day up to and including
+    ``day`` (walk-forward: this checkpoint is used to simulate the *next* day).
+    """
+    import time
+
+    from hayeknet.agents.training import init_model, read_registry, train_increment
+
+    start = time.perf_counter()
+    if day == INIT:
+        out = ctx.paths.models / INIT
+        init_model(ctx.spec, ctx.params.train, out)
+    else:
+        day = _check_day(day)
+        labels = ctx.days_through(day)
+        if day not in labels:
+            raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
+        history = [location_prices(ctx, d).to_numpy() for d in labels]
+        prev_dir = ctx.paths.models / ctx.prev_of(day)
+        if not prev_dir.exists():
+            raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
+        out = ctx.paths.models / day
+        train_increment(prev_dir, history, labels, ctx.spec, ctx.params.train, out)
+    registry = read_registry(out) or {}
+    return TrainOutcome(day, out, registry, time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- assimilate
+
+
+@dataclass(frozen=True)
+class AssimilateOutcome:
+    day: str
+    filtered: pd.DataFrame
+    metrics: dict[str, Any]
+
+
+def run_assimilate(ctx: StageContext, day: str) -> AssimilateOutcome:
+    """EnKF over the day's 5-minute LMPs -> ``artifacts/states/<day>/``.
+
+    Writes ``filtered.parquet`` (per interval and location: observed, mean,
+    spread, innovation, normalized innovation; $/MWh), ``system.parquet`` (the
+    shared system and shock components) and ``metrics.json`` (backend used,
+    RMSE, spread/RMSE, anomalies).
+    """
+    from hayeknet.assimilation import assimilate_day, resolve_backend
+
+    day = _check_day(day)
+    wide = day_wide_prices(ctx, day)
+    backend = resolve_backend(ctx.params.assimilation.backend)
+    result = assimilate_day(wide, ctx.params.assimilation, backend=backend)
+    metrics = {**result.metrics, "day": day, "backend_requested": ctx.params.assimilation.backend}
+    with atomic_directory(ctx.paths.states / day) as tmp:
+        result.filtered.to_parquet(tmp / "filtered.parquet", index=False)
+        result.system.to_parquet(tmp / "system.parquet", index=False)
+        _write_json(tmp / "metrics.json", metrics)
+    return AssimilateOutcome(day, result.filtered, metrics)
+
+
+def read_states(ctx: StageContext, day: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    folder = ctx.paths.states / day
+    if not (folder / "filtered.parquet").exists():
+        raise StageInputError(f"{folder}: no EnKF state (run assimilate@{day})")
+    return pd.read_parquet(folder / "filtered.parquet"), _read_json(folder / "metrics.json")
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+@dataclass
+class SimulateOutcome:
+    """Ledgers and summary of every strategy on one day."""
+
+    day: str
+    ledgers: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+
+    def summary_table(self) -> pd.DataFrame:
+        rows = self.summary["strategies"]
+        cols = ["profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh",
+                "cycles", "capture_ratio", "capture_ratio_fair"]
+        return pd.DataFrame(rows).T[cols].astype(float).round(3)
+
+
+def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
+    """The battery location's prices on the study day before ``day`` (None on the first day)."""
+    prev = ctx.prev_of(day)
+    if prev == INIT or not ctx.paths.archive_day(prev).exists():
+        return None
+    return location_prices(ctx, prev)
+
+
+def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
+    """The battery on ``day``: perfect foresight, heuristics and the walk-forward agent.
+
+    Every strategy gets a ledger (ADR 0001). Capture ratio = strategy profit /
+    perfect-foresight profit of the day (terminal SOC = initial);
+    ``capture_ratio_fair`` divides by the bound with the strategy's own final
+    SOC as a floor (a heuristic may end the day fuller or emptier).
+    """
+    from hayeknet.agents.policy import agent_schedule
+    from hayeknet.agents.training import read_registry
+    from hayeknet.battery.ledger import simulate_schedule, summarize
+    from hayeknet.battery.strategies import (
+        PercentileThreshold,
+        PerfectForesight,
+        StrategyContext,
+        TimeOfDaySchedule,
+        capture_ratio,
+        fair_bound,
+        run_strategy,
+    )
+
+    day = _check_day(day)
+    spec = ctx.spec
+    prices = location_prices(ctx, day)
+    prev_prices = previous_prices(ctx, day)
+    history = prev_prices if prev_prices is not None else StrategyContext(SCED_DT_HOURS).history
+    context = StrategyContext(dt_hours=SCED_DT_HOURS, history=history)
+    sim = ctx.params.simulate
+
+    ledgers: dict[str, pd.DataFrame] = {
+        "perfect_foresight": run_strategy(PerfectForesight(), prices, spec, context),
+        "percentile_threshold": run_strategy(
+            PercentileThreshold(sim.threshold_low_percentile, sim.threshold_high_percentile), prices, spec, context
+        ),
+        "time_of_day": run_strategy(TimeOfDaySchedule(), prices, spec, context),
+    }
+    checkpoint = ctx.paths.models / ctx.prev_of(day)
+    charge, discharge = agent_schedule(
+        checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
+        reference_prices=None if prev_prices is None else prev_prices.to_numpy(),
+    )
+    ledgers["ppo_agent"] = simulate_schedule(prices.index, prices.to_numpy(), charge, discharge, spec, SCED_DT_HOURS)
+
+    pf_profit = summarize(ledgers["perfect_foresight"], spec).profit_usd
+    strategies: dict[str, dict[str, Any]] = {}
+    for name, ledger in ledgers.items():
+        result = summarize(ledger, spec).to_dict()
+        bound = fair_bound(ledger, spec).profit_usd
+        result["capture_ratio"] = capture_ratio(result["profit_usd"], pf_profit)
+        result["fair_bound_profit_usd"] = bound
+        result["capture_ratio_fair"] = capture_ratio(result["profit_usd"], bound)
+        strategies[name] = result
+    registry = read_registry(checkpoint) or {}
+    summary = {
+        "day": day,
+        "location": ctx.location,
+        "dt_hours": SCED_DT_HOURS,
+        "n_intervals": int(len(prices)),
+        "battery": dataclasses.asdict(spec),
+        "strategies": strategies,
+        "agent_checkpoint": checkpoint.name,
+        "agent_checkpoint_days_seen": list(registry.get("days_seen", [])),
+        "agent_total_timesteps": int(registry.get("total_timesteps", 0)),
+    }
+    with atomic_directory(ctx.paths.simulations / day) as tmp:
+        for name, ledger in ledgers.items():
+            ledger.to_parquet(tmp / f"ledger_{name}.parquet", index=False)
+        _write_json(tmp / "summary.json", summary)
+    return SimulateOutcome(day, ledgers, summary)
+
+
+def read_simulation(ctx: StageContext, day: str) -> SimulateOutcome:
+    folder = ctx.paths.simulations / day
+    summary = _read_json(folder / "summary.json")
+    ledgers = {p.stem.removeprefix("ledger_"): pd.read_parquet(p) for p in sorted(folder.glob("ledger_*.parquet"))}
+    return SimulateOutcome(day, ledgers, summary)
+
+
+# --------------------------------------------------------------------------- research
+
+HISTORY_FILE = "history.json"
+"""Study history in ``artifacts/research/<day>/``: the results of every study day up to it."""
+
+
+@dataclass(frozen=True)
+class ResearchOutcome:
+    day: str
+    results: dict[str, Any]
+    journal_markdown: str
+    history: list[dict[str, Any]]
+
+
+def read_history(ctx: StageContext, day: str) -> list[dict[str, Any]]:
+    """Results of every study day up to ``day`` (``init``: the empty history)."""
+    return list(_read_json(ctx.paths.research / day / HISTORY_FILE))
+
+
+def observation_path(ctx: StageContext, day: str) -> Path:
+    """The researcher's own notes for a day: ``notes/observations/<day>.md`` (git, never a DVC output)."""
+    return ctx.paths.root / "notes" / "observations" / f"{day}.md"
+
+
+def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
+    """Answer the day's questions from its evidence -> ``artifacts/research/<day>/``.
+
+    Reads the archive (5-minute and DAM prices), the EnKF state, the
+    simulation ledgers and the study history up to the day before; writes
+    ``results.json`` (schema-versioned), ``qa.json``, ``journal.md`` and
+    ``history.json`` (the history extended by this day). ``day == "init"``
+    writes the empty history. The observation template for the researcher's
+    notes is created once and never overwritten after it is edited.
+    """
+    from hayeknet.research.journal import (
+        build_results,
+        ensure_observation_file,
+        render_journal,
+        write_day_outputs,
+    )
+
+    if day == INIT:
+        with atomic_directory(ctx.paths.research / INIT) as tmp:
+            _write_json(tmp / HISTORY_FILE, [])
+        return ResearchOutcome(INIT, {}, "Study start: no days yet.", [])
+
+    day = _check_day(day)
+    days = [d.isoformat() for d in ctx.study_days()]
+    if day not in days:
+        raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
+    history = read_history(ctx, ctx.prev_of(day))
+    table = day_table(ctx, day)
+    from hayeknet.archive.store import wide_prices
+
+    prices = wide_prices(table, market="RTM_SCED")
+    dam = wide_prices(table, market="DAM")
+    filtered, assimilation_metrics = read_states(ctx, day)
+    simulation = read_simulation(ctx, day)
+    results = build_results(
+        day=day,
+        day_index=days.index(day),
+        n_days=len(days),
+        battery_location=ctx.location,
+        prices=prices,
+        dam_prices=dam,
+        filtered=filtered,
+        assimilation_metrics=assimilation_metrics,
+        simulation_summary=simulation.summary["strategies"],
+        ledgers=simulation.ledgers,
+        previous_results=history,
+        params=ctx.params.to_dict(),
+        battery=ctx.spec,
+        seed=ctx.params.study.seed,
+    )
+    journal = render_journal(results)
+    extended = [*history, results]
+    with atomic_directory(ctx.paths.research / day) as tmp:
+        write_day_outputs(tmp, results, journal)
+        _write_json(tmp / HISTORY_FILE, extended)
+    ensure_observation_file(observation_path(ctx, day), day)
+    return ResearchOutcome(day, results, journal, extended)

@@ -1,0 +1,156 @@
+"""Backend selection: Julia only when an executable exists, never importing juliacall otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hayeknet
+from hayeknet.assimilation import backend, enkf
+from hayeknet.assimilation.backend import (
+    BackendUnavailableError,
+    find_julia_executable,
+    julia_source_path,
+    kernel,
+    resolve_backend,
+)
+
+
+@pytest.fixture
+def no_julia(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No Julia anywhere: empty PATH and no environment overrides; importing juliacall would fail."""
+    for var in backend.JULIA_ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "juliacall", None)  # any import attempt raises ImportError
+
+
+@pytest.fixture
+def fake_julia(tmp_path: Path) -> Path:
+    exe = tmp_path / "bin" / "julia"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe
+
+
+def test_numpy_is_always_available(no_julia: None) -> None:
+    assert resolve_backend("numpy") == "numpy"
+    assert kernel("numpy").name == "numpy"
+
+
+def test_auto_falls_back_to_numpy_without_julia(no_julia: None) -> None:
+    assert find_julia_executable() is None
+    assert resolve_backend("auto") == "numpy"
+    assert kernel("auto").name == "numpy"
+
+
+def test_julia_without_executable_raises_clear_error(no_julia: None) -> None:
+    with pytest.raises(BackendUnavailableError, match="PYTHON_JULIACALL_EXE"):
+        resolve_backend("julia")
+
+
+def test_unknown_backend_is_rejected() -> None:
+    with pytest.raises(ValueError, match="auto, julia, numpy"):
+        resolve_backend("fortran")
+
+
+def test_auto_picks_julia_on_path(no_julia: None, monkeypatch: pytest.MonkeyPatch, fake_julia: Path) -> None:
+    monkeypatch.setenv("PATH", str(fake_julia.parent))
+    assert find_julia_executable() == str(fake_julia)
+    assert resolve_backend("auto") == "julia"  # resolving never imports juliacall
+
+
+@pytest.mark.parametrize("var", backend.JULIA_ENV_VARS)
+def test_environment_variable_names_the_executable(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, fake_julia: Path, var: str
+) -> None:
+    monkeypatch.setenv(var, str(fake_julia))
+    assert find_julia_executable() == str(fake_julia)
+    assert resolve_backend("julia") == "julia"
+
+
+def test_environment_variable_pointing_nowhere_is_ignored(no_julia: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JULIA_EXE", "/nonexistent/julia")
+    assert resolve_backend("auto") == "numpy"
+
+
+def test_numpy_kernel_runs_an_analysis(no_julia: None) -> None:
+    rng = np.random.default_rng(0)
+    ensemble = rng.normal(size=(3, 8))
+    out = kernel("auto").analysis_etkf(ensemble, np.array([0.5]), np.array([1]), 0.1)
+    assert out.shape == (3, 8)
+    assert abs(out[1].mean() - 0.5) < abs(ensemble[1].mean() - 0.5)
+
+
+def test_julia_kernel_source_and_version_pin_ship_with_the_package() -> None:
+    source = julia_source_path()
+    assert source.name == "enkf.jl" and "module HayekEnKF" in source.read_text()
+    pin = json.loads((Path(hayeknet.__file__).parent / "juliapkg.json").read_text())
+    assert pin == {"julia": "~1.10"}
+
+
+def test_juliacall_import_is_lazy() -> None:
+    """Importing the assimilation package must not import juliacall (it would try to download Julia)."""
+    code = (
+        "import sys, hayeknet.assimilation.backend, hayeknet.assimilation.price_model;"
+        "sys.exit('juliacall' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in backend.JULIA_ENV_VARS}
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], env=env, check=False, timeout=120)
+    assert done.returncode == 0
+
+
+class _JuliaStandIn:
+    """Mimics HayekEnKF's calling convention (1-based index operators, Julia keyword names) with NumPy."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, np.ndarray]] = []
+
+    @staticmethod
+    def _zero_based(op: np.ndarray) -> np.ndarray:
+        return op - 1 if op.ndim == 1 else op
+
+    def analysis_etkf(self, ensemble, obs, op, std, *, inflation, distance, localization_radius, taper):
+        self.calls.append(("etkf", op))
+        return enkf.analysis_etkf(
+            ensemble, obs, self._zero_based(op), std, inflation=inflation, distance=distance,
+            localization_radius=localization_radius, taper=taper,
+        )
+
+    def analysis_stochastic(self, ensemble, obs, op, std, perturbations, *, inflation, distance,
+                            localization_radius, taper):
+        self.calls.append(("stochastic", op))
+        return enkf.stochastic_update(
+            ensemble, obs, self._zero_based(op), std, perturbations, inflation=inflation, distance=distance,
+            localization_radius=localization_radius, taper=taper,
+        )
+
+    def gaspari_cohn(self, r: float) -> float:
+        return float(enkf.gaspari_cohn(r))
+
+
+def test_julia_wrapper_shifts_indices_and_draws_perturbations_in_python() -> None:
+    """The wrapper hands Julia 1-based indices and the same NumPy draws, so results equal NumPy's."""
+    stand_in = _JuliaStandIn()
+    wrapped = backend._wrap_julia(stand_in)
+    rng = np.random.default_rng(3)
+    ensemble = rng.normal(size=(6, 10))
+    index = np.array([0, 3, 5])
+    obs = np.array([0.3, -1.0, 2.0])
+    etkf = wrapped.analysis_etkf(ensemble, obs, index, 0.5, inflation=1.05)
+    np.testing.assert_array_equal(etkf, enkf.analysis_etkf(ensemble, obs, index, 0.5, inflation=1.05))
+    np.testing.assert_array_equal(stand_in.calls[-1][1], index + 1)
+    stochastic = wrapped.analysis_stochastic(ensemble, obs, index, np.array([0.5, 1.0, 2.0]), 9)
+    np.testing.assert_array_equal(
+        stochastic, enkf.analysis_stochastic(ensemble, obs, index, np.array([0.5, 1.0, 2.0]), 9)
+    )
+    np.testing.assert_allclose(wrapped.gaspari_cohn(np.array([[0.0, 1.0]])), [[1.0, 5.0 / 24.0]])

@@ -1,0 +1,93 @@
+"""Julia kernel (julia/enkf.jl through juliacall) against the NumPy reference, same inputs and seeds.
+
+Skipped when no Julia executable is found (PYTHON_JULIACALL_EXE, JULIA_EXE or
+`julia` on PATH): juliacall is then never imported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hayeknet.assimilation import enkf
+from hayeknet.assimilation.backend import find_julia_executable, numpy_kernel
+from hayeknet.assimilation.price_model import assimilate_day
+from hayeknet.params import AssimilationParams
+
+pytestmark = [
+    pytest.mark.julia,
+    pytest.mark.skipif(
+        find_julia_executable() is None,
+        reason="no Julia executable (set PYTHON_JULIACALL_EXE or JULIA_EXE, or put julia 1.10 on PATH)",
+    ),
+]
+
+TOL = {"rtol": 1e-9, "atol": 1e-10}
+
+
+@pytest.fixture(scope="module")
+def jl():
+    from hayeknet.assimilation.backend import julia_kernel
+
+    return julia_kernel()
+
+
+def problem(seed: int = 0, n: int = 12, n_members: int = 9, p: int = 5):
+    rng = np.random.default_rng(seed)
+    ensemble = rng.normal(size=(n, n_members)) * 2.0 + 1.0
+    index = np.sort(rng.choice(n, size=p, replace=False))
+    matrix = rng.normal(size=(p, n))
+    obs = rng.normal(size=p)
+    std = rng.uniform(0.2, 1.5, size=p)
+    distance = np.abs(np.arange(n)[:, None] - index[None, :]).astype(float)
+    return ensemble, index, matrix, obs, std, distance
+
+
+@pytest.mark.parametrize("operator", ["index", "matrix"])
+@pytest.mark.parametrize("localized", [False, True])
+def test_etkf_parity(jl, operator: str, localized: bool) -> None:
+    ensemble, index, matrix, obs, std, distance = problem(1)
+    op = index if operator == "index" else matrix
+    loc = {"distance": distance, "localization_radius": 2.0} if localized else {}
+    expected = numpy_kernel().analysis_etkf(ensemble, obs, op, std, inflation=1.04, **loc)
+    np.testing.assert_allclose(jl.analysis_etkf(ensemble, obs, op, std, inflation=1.04, **loc), expected, **TOL)
+
+
+@pytest.mark.parametrize("localized", [False, True])
+def test_stochastic_parity_same_seed(jl, localized: bool) -> None:
+    ensemble, index, _, obs, std, distance = problem(2)
+    loc = {"distance": distance, "localization_radius": 2.0} if localized else {}
+    expected = enkf.analysis_stochastic(ensemble, obs, index, std, 17, inflation=1.03, **loc)
+    actual = jl.analysis_stochastic(ensemble, obs, index, std, 17, inflation=1.03, **loc)
+    np.testing.assert_allclose(actual, expected, **TOL)
+
+
+def test_taper_and_scalar_error_parity(jl) -> None:
+    ensemble, index, _, obs, _, _ = problem(3)
+    taper = np.zeros((ensemble.shape[0], obs.size))
+    taper[index, np.arange(obs.size)] = 1.0
+    taper[0] = 0.5
+    expected = enkf.analysis_etkf(ensemble, obs, index, 0.7, taper=taper)
+    np.testing.assert_allclose(jl.analysis_etkf(ensemble, obs, index, 0.7, taper=taper), expected, **TOL)
+    perturbations = np.random.default_rng(5).standard_normal((obs.size, ensemble.shape[1]))
+    expected_s = enkf.stochastic_update(ensemble, obs, index, 0.7, perturbations, taper=taper)
+    actual_s = jl.stochastic_update(ensemble, obs, index, 0.7, perturbations, taper=taper)
+    np.testing.assert_allclose(actual_s, expected_s, **TOL)
+
+
+def test_gaspari_cohn_parity(jl) -> None:
+    r = np.linspace(0.0, 2.5, 26)
+    np.testing.assert_allclose(jl.gaspari_cohn(r), enkf.gaspari_cohn(r), atol=1e-14)
+
+
+def test_assimilate_day_parity(jl, wide_prices) -> None:
+    prices = wide_prices(6, seed=3, n_intervals=48)
+    prices.iloc[5:9, 2] = np.nan
+    params = AssimilationParams(ensemble_size=12, seed=5)
+    numpy_result = assimilate_day(prices, params, backend="numpy")
+    julia_result = assimilate_day(prices, params, backend="julia")
+    assert julia_result.metrics["backend"] == "julia"
+    for column in ("mean", "spread", "innovation", "normalized_innovation"):
+        np.testing.assert_allclose(
+            julia_result.filtered[column].to_numpy(), numpy_result.filtered[column].to_numpy(), rtol=1e-7, atol=1e-8
+        )

@@ -1,0 +1,165 @@
+"""Results document, schema validation, Markdown journal, files and researcher notes."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from hayeknet.research.journal import (
+    ResultsSchemaError,
+    build_results,
+    ensure_observation_file,
+    load_results,
+    observation_template,
+    render_journal,
+    results_schema,
+    validate_results,
+    write_day_outputs,
+)
+from hayeknet.research.settings import ResearchInputError
+
+
+@pytest.fixture(scope="module")
+def two_days(day_factory):
+    make_day = day_factory
+    d1 = make_day(dt.date(2025, 10, 1), seed=1, noise=0.5)
+    d2 = make_day(dt.date(2025, 10, 2), seed=2, spike_price=600.0, negative_price=-15.0)
+    r1 = build_results(**d1.build_kwargs())
+    r2 = build_results(**d2.build_kwargs(day_index=1, previous_results=[r1], history_prices=d1.prices))
+    return r1, r2
+
+
+def test_schema_is_draft_2020_12():
+    import jsonschema
+
+    schema = results_schema()
+    assert schema["$schema"].endswith("2020-12/schema")
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_results_shape(two_days):
+    r1, r2 = two_days
+    for r in (r1, r2):
+        validate_results(r)
+        assert r["schema_version"] == "1.0.0"
+        assert len(r["metrics"]) >= 20
+        assert json.loads(json.dumps(r, allow_nan=False)) == r
+    assert r2["study"] == {"day_index": 1, "n_days": 5}
+    assert r1["regime"]["label"] == "calm" and r2["regime"]["label"] == "volatile"
+    assert len(r2["insights"]["spikes"]) == 1 and len(r2["insights"]["negative_price_episodes"]) == 1
+    asked = {q["id"] for q in r2["qa"] if q["asked"]}
+    assert asked == {"volatility_drivers", "spread_capture", "study_comparison", "enkf_follow_up"}
+
+
+def test_first_day_without_history_dam_or_states(spiky_day):
+    r = build_results(
+        **spiky_day.build_kwargs(dam_prices=None, filtered=None, assimilation_metrics=None, history_prices=None)
+    )
+    names = {m["name"]: m["value"] for m in r["metrics"]}
+    assert names["dam_rt.spread_mean"] is None and names["enkf.rmse_battery"] is None
+    assert r["insights"]["innovation_outliers"]["count"] == 0
+    assert not {q["id"]: q for q in r["qa"]}["study_comparison"]["asked"]
+
+
+def test_full_params_dict_sizes_the_battery(spiky_day):
+    params = {"research": {"high_price_usd_per_mwh": 100.0}, "battery": {"energy_mwh": 800.0, "power_mw": 100.0}}
+    small = build_results(**spiky_day.build_kwargs())
+    large = build_results(**spiky_day.build_kwargs(params=params))
+    key = "strategy.perfect_foresight.soc_utilization"
+    value = lambda r: {m["name"]: m["value"] for m in r["metrics"]}[key]  # noqa: E731
+    assert value(large) == pytest.approx(value(small) / 2)
+
+
+def test_day_index_out_of_range(spiky_day):
+    with pytest.raises(ResearchInputError, match="day_index 5"):
+        build_results(**spiky_day.build_kwargs(day_index=5, n_days=5))
+
+
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda r: r.pop("metrics"), "metrics"),
+        (lambda r: r["regime"].__setitem__("label", "stormy"), "regime/label"),
+        (lambda r: r.__setitem__("metrics", r["metrics"][:5]), "metrics"),
+        (lambda r: r["metrics"][0].__setitem__("value", "high"), "metrics/0/value"),
+        (lambda r: r.__setitem__("schema_version", "0.9"), "schema_version"),
+        (lambda r: r["study"].__setitem__("day_index", -1), "study/day_index"),
+    ],
+)
+def test_schema_rejects_bad_documents(two_days, mutate, field):
+    bad = copy.deepcopy(two_days[1])
+    mutate(bad)
+    with pytest.raises(ResultsSchemaError, match=field.split("/")[0]):
+        validate_results(bad)
+
+
+def test_schema_rejects_a_fixed_confidence_without_method(two_days):
+    bad = copy.deepcopy(two_days[1])
+    asked = next(q for q in bad["qa"] if q["asked"])
+    asked["confidence"]["measure"] = "none"  # 'none' must carry no value
+    with pytest.raises(ResultsSchemaError, match="qa"):
+        validate_results(bad)
+    bad2 = copy.deepcopy(two_days[1])
+    next(q for q in bad2["qa"] if q["asked"])["confidence"] = None
+    with pytest.raises(ResultsSchemaError, match="qa"):
+        validate_results(bad2)
+
+
+def test_journal_contents(two_days):
+    md = render_journal(two_days[1])
+    assert md.startswith("# HayekNet research journal: 2025-10-02 (day 2 of 5)")
+    assert "**Headline.**" in md and "results.json" in md
+    metric_rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert len(metric_rows) >= 20
+    assert "| `price.mean` |" in md and "$/MWh" in md
+    assert md.count("### Q") == 4
+    assert "**Confidence.** bootstrap probability" in md and "p-value" in md
+    assert "17:00-17:30 CDT (22:00-22:30 UTC)" in md
+    assert "| perfect_foresight |" in md
+
+
+def test_journal_lists_skipped_questions(two_days):
+    md = render_journal(two_days[0])
+    assert "Not asked today:" in md and "first day of the study" in md
+
+
+def test_write_day_outputs(tmp_path, two_days):
+    r = two_days[1]
+    md = render_journal(r)
+    paths = write_day_outputs(tmp_path / "2025-10-02", r, md)
+    assert [p.name for p in paths] == ["results.json", "qa.json", "journal.md"]
+    assert load_results(paths[0]) == r
+    qa = json.loads(paths[1].read_text())
+    assert qa["qa"] == r["qa"] and qa["day"] == "2025-10-02"
+    assert paths[2].read_text() == md
+    assert sorted(p.name for p in (tmp_path / "2025-10-02").iterdir()) == ["journal.md", "qa.json", "results.json"]
+
+
+def test_write_refuses_invalid_results(tmp_path, two_days):
+    bad = copy.deepcopy(two_days[1])
+    bad["regime"]["label"] = "stormy"
+    with pytest.raises(ResultsSchemaError):
+        write_day_outputs(tmp_path / "out", bad, "x")
+    assert not (tmp_path / "out").exists()
+
+
+def test_load_results_names_the_file(tmp_path):
+    path = tmp_path / "results.json"
+    path.write_text("{not json")
+    with pytest.raises(ResultsSchemaError, match="results.json"):
+        load_results(path)
+
+
+def test_observation_file_written_once_then_kept(tmp_path):
+    path = tmp_path / "notes" / "2025-10-02.md"
+    assert ensure_observation_file(path, dt.date(2025, 10, 2))
+    assert path.read_text() == observation_template("2025-10-02")
+    assert ensure_observation_file(path, "2025-10-02")  # still pristine: rewriting is harmless
+    edited = path.read_text().replace("## What I saw\n\n- ", "## What I saw\n\n- West hub spiked at 17:00")
+    path.write_text(edited)
+    assert not ensure_observation_file(path, dt.date(2025, 10, 2))
+    assert path.read_text() == edited
+    assert observation_template("2025-10-03") != observation_template("2025-10-02")
