@@ -17,9 +17,6 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 KERNEL = {"name": "hayeknet", "display_name": "HayekNet (Python 3.11)", "language": "python"}
 
 SETUP = """\
-import datetime as dt
-
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -60,7 +57,7 @@ BOOKS = {
             "result = stages.run_ingest(ctx, day)\nresult.report_table()",
             "## Checks\nEvery validation check of the day: expected interval counts, duplicates, price bounds.",
             "result.checks_table()",
-            "ax = stages.plot_ingested_prices(ctx, day)\nplt.show()",
+            "stages.show_figure(stages.figure_ingested_prices(ctx, day))",
         ],
     ),
     "assimilate": notebook(
@@ -70,7 +67,7 @@ BOOKS = {
         DAY,
         [
             "result = stages.run_assimilate(ctx, day)\npd.Series(result.metrics, name='value').to_frame()",
-            "ax = stages.plot_assimilation(ctx, day, result)\nplt.show()",
+            "stages.show_figure(stages.figure_assimilation(ctx, result))",
         ],
     ),
     "train": notebook(
@@ -81,7 +78,7 @@ BOOKS = {
         DAY,
         [
             "record = stages.run_train(ctx, day)\npd.Series(record.summary(), name='value').to_frame()",
-            "ax = stages.plot_learning_curve(record)\nplt.show()",
+            "stages.show_figure(stages.figure_learning_curve(record))",
         ],
     ),
     "simulate": notebook(
@@ -91,7 +88,7 @@ BOOKS = {
         DAY,
         [
             "outcome = stages.run_simulate(ctx, day)\noutcome.summary_table()",
-            "ax = stages.plot_soc(outcome)\nplt.show()",
+            "stages.show_figure(stages.figure_soc(ctx, outcome))",
         ],
     ),
     "research": notebook(

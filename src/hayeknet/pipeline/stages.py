@@ -133,6 +133,36 @@ def location_prices(ctx: StageContext, day: str, location: str | None = None) ->
     return series.ffill().bfill().rename(location)
 
 
+# --------------------------------------------------------------------------- ingest
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """The day's archive partition and its provenance."""
+
+    day: str
+    provenance: dict[str, Any]
+
+    def report_table(self) -> pd.DataFrame:
+        """Rows per report and files per status."""
+        files = pd.DataFrame(self.provenance["source_files"])
+        per_report = files.groupby(["report", "status"]).size().unstack(fill_value=0)
+        rows = pd.Series(self.provenance["row_counts"], name="rows")
+        return per_report.join(rows, how="outer").fillna(0).astype(int)
+
+    def checks_table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.provenance["checks"])
+
+
+def run_ingest(ctx: StageContext, day: str) -> IngestOutcome:
+    """Parse, validate and archive the day's raw files -> ``artifacts/archive/day=<day>/``."""
+    from hayeknet.archive.ingest import ingest_day
+
+    day = _check_day(day)
+    result = ingest_day(ctx.paths.raw, day, ctx.paths.archive)
+    return IngestOutcome(day, result.provenance)
+
+
 # --------------------------------------------------------------------------- train
 
 
@@ -243,9 +273,7 @@ class SimulateOutcome:
 
     def summary_table(self) -> pd.DataFrame:
         rows = self.summary["strategies"]
-        cols = ["profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh",
-                "cycles", "capture_ratio", "capture_ratio_fair"]
-        return pd.DataFrame(rows).T[cols].astype(float).round(3)
+        return _strategy_frame(rows).round(3)
 
 
 def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
@@ -259,10 +287,13 @@ def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
 def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     """The battery on ``day``: perfect foresight, heuristics and the walk-forward agent.
 
-    Every strategy gets a ledger (ADR 0001). Capture ratio = strategy profit /
-    perfect-foresight profit of the day (terminal SOC = initial);
-    ``capture_ratio_fair`` divides by the bound with the strategy's own final
-    SOC as a floor (a heuristic may end the day fuller or emptier).
+    Every strategy gets a ledger (ADR 0001). ``capture_ratio`` = strategy
+    profit / perfect-foresight profit of the same day from the same starting
+    SOC with the strategy's own final SOC as the floor for the optimizer's
+    (``fair_bound_profit_usd``): a heuristic that ends the day emptier than it
+    started has sold stored energy, which the bound may sell too, so the ratio
+    is <= 1 for every feasible strategy. ``capture_ratio_vs_pf`` divides by the
+    perfect-foresight profit with terminal SOC = initial (the study bound).
     """
     from hayeknet.agents.policy import agent_schedule
     from hayeknet.agents.training import read_registry
@@ -304,9 +335,9 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     for name, ledger in ledgers.items():
         result = summarize(ledger, spec).to_dict()
         bound = fair_bound(ledger, spec).profit_usd
-        result["capture_ratio"] = capture_ratio(result["profit_usd"], pf_profit)
         result["fair_bound_profit_usd"] = bound
-        result["capture_ratio_fair"] = capture_ratio(result["profit_usd"], bound)
+        result["capture_ratio"] = capture_ratio(result["profit_usd"], bound)
+        result["capture_ratio_vs_pf"] = capture_ratio(result["profit_usd"], pf_profit)
         strategies[name] = result
     registry = read_registry(checkpoint) or {}
     summary = {
@@ -415,3 +446,184 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
         _write_json(tmp / HISTORY_FILE, extended)
     ensure_observation_file(observation_path(ctx, day), day)
     return ResearchOutcome(day, results, journal, extended)
+
+
+# --------------------------------------------------------------------------- figures and reports
+
+
+def show_figure(fig: Any) -> None:
+    """Display a matplotlib Figure as an embedded PNG (works for pyplot-free figures)."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
+def figure_ingested_prices(ctx: StageContext, day: str) -> Any:
+    from hayeknet.reporting.plots import plot_price_paths
+
+    return plot_price_paths(
+        day_wide_prices(ctx, day), ctx.location, high_price_usd_per_mwh=ctx.params.research.high_price_usd_per_mwh
+    )
+
+
+def figure_assimilation(ctx: StageContext, outcome: AssimilateOutcome) -> Any:
+    from hayeknet.reporting.plots import plot_enkf_band
+
+    return plot_enkf_band(outcome.filtered, ctx.location)
+
+
+def figure_learning_curve(outcome: TrainOutcome) -> Any:
+    from hayeknet.reporting.plots import plot_learning_curve
+
+    return plot_learning_curve(outcome.learning_curve())
+
+
+def figure_soc(ctx: StageContext, outcome: SimulateOutcome) -> Any:
+    from hayeknet.reporting.plots import plot_soc
+
+    return plot_soc(outcome.ledgers, ctx.spec.soc_min_mwh, ctx.spec.soc_max_mwh)
+
+
+def _strategy_frame(strategies: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    cols = ["profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh", "cycles",
+            "fair_bound_profit_usd", "capture_ratio", "capture_ratio_vs_pf"]
+    frame = pd.DataFrame(strategies).T
+    return frame[[c for c in cols if c in frame.columns]].astype(float)
+
+
+@dataclass
+class DayBundle:
+    """Everything the daily report shows for one day (read from stage outputs)."""
+
+    ctx: StageContext
+    day: str
+    prices: pd.DataFrame
+    filtered: pd.DataFrame
+    assimilation_metrics: dict[str, Any]
+    simulation: SimulateOutcome
+    results: dict[str, Any]
+    journal: str
+
+    def headline_markdown(self) -> str:
+        s = self.simulation.summary
+        pf = s["strategies"]["perfect_foresight"]
+        agent = s["strategies"].get("ppo_agent", {})
+        progress = self.results.get("study", {})
+        regime = self.results.get("regime", {})
+        regime_label = regime.get("label", regime) if isinstance(regime, dict) else regime
+        lines = [
+            f"**Operating day {self.day}** (America/Chicago) — study day "
+            f"{progress.get('day_index', 0) + 1} of {progress.get('n_days', '?')}; regime: **{regime_label}**.",
+            "",
+            f"Battery: {self.ctx.spec.power_mw:g} MW / {self.ctx.spec.energy_mwh:g} MWh at {s['location']}. "
+            f"Perfect-foresight profit ${pf['profit_usd']:,.0f}; PPO agent ${agent.get('profit_usd', float('nan')):,.0f} "
+            f"(capture ratio {agent.get('capture_ratio', float('nan')):.2f}; checkpoint trained on "
+            f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
+        ]
+        return "\n".join(lines)
+
+    def figure_prices(self) -> Any:
+        from hayeknet.reporting.plots import plot_price_paths
+
+        return plot_price_paths(
+            self.prices, self.ctx.location, high_price_usd_per_mwh=self.ctx.params.research.high_price_usd_per_mwh
+        )
+
+    def assimilation_table(self) -> pd.DataFrame:
+        keys = ["backend", "ensemble_size", "rmse_analysis_usd_per_mwh", "rmse_forecast_usd_per_mwh",
+                "mean_spread_usd_per_mwh", "spread_rmse_ratio", "n_anomalies"]
+        return pd.Series({k: self.assimilation_metrics.get(k) for k in keys}, name="value").to_frame()
+
+    def figure_assimilation(self) -> Any:
+        from hayeknet.reporting.plots import plot_enkf_band
+
+        return plot_enkf_band(self.filtered, self.ctx.location)
+
+    def strategy_table(self) -> pd.DataFrame:
+        return _strategy_frame(self.simulation.summary["strategies"]).round(3)
+
+    def figure_soc(self) -> Any:
+        from hayeknet.reporting.plots import plot_soc
+
+        return plot_soc(self.simulation.ledgers, self.ctx.spec.soc_min_mwh, self.ctx.spec.soc_max_mwh)
+
+    def figure_cumulative_profit(self) -> Any:
+        from hayeknet.reporting.plots import plot_cumulative_profit
+
+        return plot_cumulative_profit(self.simulation.ledgers)
+
+    def journal_markdown(self) -> str:
+        return self.journal
+
+
+def load_day_bundle(ctx: StageContext, day: str) -> DayBundle:
+    day = _check_day(day)
+    filtered, metrics = read_states(ctx, day)
+    folder = ctx.paths.research / day
+    return DayBundle(
+        ctx=ctx,
+        day=day,
+        prices=day_wide_prices(ctx, day),
+        filtered=filtered,
+        assimilation_metrics=metrics,
+        simulation=read_simulation(ctx, day),
+        results=_read_json(folder / "results.json"),
+        journal=(folder / "journal.md").read_text(),
+    )
+
+
+@dataclass
+class StudyBundle:
+    """The study history up to the last day, for the study report."""
+
+    ctx: StageContext
+    last_day: str
+    history: list[dict[str, Any]]
+
+    def headline_markdown(self) -> str:
+        days = [r["day"] for r in self.history]
+        return (
+            f"**HayekNet study**: {len(days)} operating days ({days[0]} to {days[-1]}), battery "
+            f"{self.ctx.spec.power_mw:g} MW / {self.ctx.spec.energy_mwh:g} MWh at {self.ctx.location}."
+        )
+
+    def days_table(self) -> pd.DataFrame:
+        rows = []
+        for r in self.history:
+            metrics = {m["name"]: m["value"] for m in r.get("metrics", [])}
+            regime = r.get("regime", {})
+            rows.append({
+                "day": r["day"],
+                "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
+                **{k: metrics.get(k) for k in ("price_mean", "price_max", "price_min", "volatility")
+                   if k in metrics},
+            })
+        return pd.DataFrame(rows).set_index("day")
+
+    def profit_by_day(self) -> pd.DataFrame:
+        rows = {r["day"]: {k: v.get("profit_usd") for k, v in r.get("strategies", {}).items()} for r in self.history}
+        return pd.DataFrame(rows).T.astype(float)
+
+    def strategy_table(self) -> pd.DataFrame:
+        profit = self.profit_by_day()
+        table = pd.DataFrame({"total_profit_usd": profit.sum(), "mean_daily_profit_usd": profit.mean()})
+        if "perfect_foresight" in profit:
+            table["study_capture_ratio"] = profit.sum() / profit["perfect_foresight"].sum()
+        return table.round(2)
+
+    def figure_profit_by_day(self) -> Any:
+        from hayeknet.reporting.plots import plot_profit_by_day
+
+        return plot_profit_by_day(self.profit_by_day())
+
+
+def load_study(ctx: StageContext, last_day: str) -> StudyBundle:
+    last_day = _check_day(last_day)
+    history = read_history(ctx, last_day)
+    if not history:
+        raise StageInputError(f"{ctx.paths.research / last_day}: empty study history")
+    return StudyBundle(ctx, last_day, history)

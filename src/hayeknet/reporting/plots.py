@@ -303,6 +303,57 @@ def plot_strategy_revenue(summary: Mapping[str, Mapping[str, Any]]) -> Figure:
     return fig
 
 
+@styled
+def plot_learning_curve(curve: pd.DataFrame) -> Figure:
+    """Episode profit ($ per simulated day) against cumulative PPO environment steps.
+
+    ``curve`` is the registry's learning curve (columns ``timestep`` and
+    ``profit_usd``); a rolling mean over 20 episodes is drawn over the points.
+    """
+    fig = Figure(figsize=(7.0, 4.0))
+    ax = fig.add_subplot()
+    if curve is None or curve.empty or not {"timestep", "profit_usd"} <= set(curve.columns):
+        ax.text(0.5, 0.5, "No training episodes yet (untrained starting checkpoint)",
+                ha="center", va="center", transform=ax.transAxes)
+    else:
+        steps = curve["timestep"].to_numpy(dtype=float)
+        profit = curve["profit_usd"].to_numpy(dtype=float)
+        ax.scatter(steps, profit, s=6, alpha=0.35, color=OKABE_ITO["sky_blue"], label="episode")
+        window = min(20, len(profit))
+        ax.plot(steps, pd.Series(profit).rolling(window, min_periods=1).mean(), color=OKABE_ITO["blue"],
+                lw=1.8, label=f"rolling mean ({window} episodes)")
+        ax.axhline(0.0, color="0.4", lw=0.6)
+        ax.legend(loc="best")
+    ax.set_xlabel("Environment steps (cumulative, all increments)")
+    ax.set_ylabel("Episode profit ($ per day)")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_title("PPO learning curve")
+    fig.tight_layout()
+    return fig
+
+
+@styled
+def plot_profit_by_day(profit: pd.DataFrame) -> Figure:
+    """Net profit ($) per study day (rows, ISO dates) and strategy (columns)."""
+    if profit.empty:
+        raise PlotInputError("profit by day plot: no days")
+    styles = strategy_styles(list(profit.columns))
+    fig = Figure(figsize=(max(6.0, 0.5 * len(profit) + 4), 4.5))
+    ax = fig.add_subplot()
+    x = np.arange(len(profit))
+    for name in styles:
+        ax.plot(x, profit[name].to_numpy(dtype=float), marker="o", lw=1.5, label=name, **styles[name])
+    ax.axhline(0.0, color="0.4", lw=0.6)
+    ax.set_xticks(x, list(profit.index), rotation=45, ha="right")
+    ax.set_xlabel("Operating day (America/Chicago)")
+    ax.set_ylabel("Net profit ($ per day)")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_title("Daily profit by strategy")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
 def save_figure(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
     """Save ``fig`` (format from the suffix: .png, .pdf, .svg); create the folder; return the path."""
     path = Path(path)

@@ -270,7 +270,7 @@ def strategy_metrics(
         out += [
             Metric(f"{prefix}.profit", _num(s.get("profit_usd")), "$", f"{name}: net profit (energy + AS - degradation)"),
             Metric(f"{prefix}.revenue", _num(s.get("revenue_usd")), "$", f"{name}: revenue before degradation"),
-            Metric(f"{prefix}.capture_ratio", _num(capture), "1", f"{name}: profit / perfect-foresight profit"),
+            Metric(f"{prefix}.capture_ratio", _num(capture), "1", f"{name}: profit / perfect-foresight profit (same start SOC, final SOC floor = the strategy's)"),
             Metric(f"{prefix}.cycles", _num(s.get("cycles")), "cycles", f"{name}: equivalent full cycles"),
             Metric(f"{prefix}.soc_utilization", _num(util), "1", f"{name}: SOC range used / usable SOC window"),
         ]

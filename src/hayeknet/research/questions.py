@@ -323,6 +323,9 @@ def _capture_evidence(ctx: DayContext) -> dict[str, Any]:
             "profit_usd": _profit(ctx, name),
             "shortfall_usd": pf_profit - _profit(ctx, name),
             "capture_ratio": _finite_or_none(_profit(ctx, name) / pf_profit) if pf_profit > 0 else None,
+            # the simulate stage's ratio against the bound with the strategy's own final SOC as floor
+            "capture_ratio_fair": _finite_or_none(ctx.simulation_summary.get(name, {}).get("capture_ratio")),
+            "final_soc_mwh": float(ledger["soc_end_mwh"].iloc[-1]),
             "n_hours": n_hours,
         }
         if n_hours >= 2:
@@ -386,6 +389,9 @@ def _capture_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
     ]
     for name, e in ev["strategies"].items():
         ratio = f"{100 * e['capture_ratio']:.0f}% of the bound" if e["capture_ratio"] is not None else "capture undefined"
+        if e.get("capture_ratio_fair") is not None:
+            ratio += (f"; {100 * e['capture_ratio_fair']:.0f}% of the bound that may also end the day at its final"
+                      f" SOC of {e['final_soc_mwh']:,.0f} MWh")
         line = f"{name} earned {_money(e['profit_usd'])} ({ratio}), missing {_money(e['shortfall_usd'])}"
         if "hourly_shortfall_mean_usd" in e:
             line += (
