@@ -1,1 +1,7 @@
-"""archive."""
+"""Parquet archive of normalized ERCOT prices, one partition per operating day.
+
+* :mod:`hayeknet.archive.store` - atomic day partitions (``day=<day>/prices.parquet``
+  + ``provenance.json``), reads by day or location, the wide price matrix.
+* :mod:`hayeknet.archive.ingest` - raw files of a day -> validated partition with provenance.
+* :mod:`hayeknet.archive.gridstatus_format` - conversion to and from gridstatus's column shapes.
+"""

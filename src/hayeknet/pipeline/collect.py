@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
 from hayeknet.config import ProjectPaths
 from hayeknet.io import atomic_write_json
 from hayeknet.params import Params
@@ -82,7 +83,7 @@ def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extr
         if not folder.is_dir() or not any(folder.iterdir()):
             folder.mkdir(parents=True, exist_ok=True)
             atomic_write_json(
-                folder / "NOT_PUBLISHED.json",
+                folder / NOT_PUBLISHED_MARKER,
                 {"report": report.upper(), "day": day.isoformat(), "source": source,
                  "reason": "no file for this report and day from the source"},
             )

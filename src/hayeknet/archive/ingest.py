@@ -1,0 +1,238 @@
+"""Ingest one operating day: raw ERCOT files -> validated archive partition with provenance.
+
+``ingest_day`` finds every raw file of the day (``<raw_root>/<report>/<day>/*``),
+parses them (a bad file is recorded as failed, with the parser's message
+naming file, row and field, and the others still ingest), validates the
+result against the day's calendar and ERCOT's price bounds, and writes the
+partition atomically. The provenance record is deterministic (no wall-clock
+time): the same raw files give the same bytes, so DVC outputs reproduce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.archive.store import write_day
+from hayeknet.ercot.calendar import as_date, expected_intervals, interval_starts_utc
+from hayeknet.ercot.parse import ParseOutcome, parse_files_collecting
+from hayeknet.ercot.reports import AS_TYPES, REPORTS, REPORTS_BY_DIR
+
+PROVENANCE_SCHEMA_VERSION = 1
+NOT_PUBLISHED_MARKER = "NOT_PUBLISHED.json"
+"""Written by the collector into a report folder the source had no file for (ADR 0004); not a raw file."""
+PRICE_BOUNDS_USD_PER_MWH = (-251.0, 5001.0)
+"""Prices outside this range are flagged: ERCOT's offer floor (-250) and cap (5000) plus a dollar's slack."""
+
+
+class MissingDataError(FileNotFoundError):
+    """No usable raw data for an operating day (message names the folder and the failures)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validation of an ingested day. ``detail`` says what was found."""
+
+    name: str
+    report: str
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "report": self.report, "passed": self.passed, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Outcome of :func:`ingest_day`: where the partition is and what went into it."""
+
+    day: dt.date
+    partition: Path
+    n_rows: int
+    files_ok: tuple[str, ...]
+    files_failed: dict[str, str] = field(default_factory=dict)
+    checks: tuple[Check, ...] = ()
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def checks_passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+def raw_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
+    """Every raw file of ``day``: ``<raw_root>/<report>/<YYYY-MM-DD>/*``, sorted.
+
+    Hidden files and the collector's ``NOT_PUBLISHED.json`` markers are skipped.
+    """
+    d = as_date(day).isoformat()
+    root = Path(raw_root)
+    if not root.exists():
+        return []
+    files = [
+        p
+        for folder in sorted(root.glob(f"*/{d}"))
+        if folder.is_dir()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".") and p.name != NOT_PUBLISHED_MARKER
+    ]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def validate(table: pd.DataFrame, day: dt.date | str, reports_present: set[str]) -> list[Check]:
+    """Checks of one day's normalized table, per report.
+
+    * ``report_present``: the report has at least one parsed file (NP6-331-CD
+      only from RTC+B go-live, 2025-12-05);
+    * ``interval_count``: the distinct intervals equal the day's calendar
+      (288 SCED intervals, 96 fifteen-minute intervals, 24 DAM hours; 276/92/23
+      on the spring-forward day, 300/100/25 on the fall-back day), none missing,
+      none outside the day;
+    * ``complete_series``: every location (AS product) has every interval;
+    * ``price_bounds``: prices within :data:`PRICE_BOUNDS_USD_PER_MWH`;
+    * ``as_types`` (AS reports): all of REGUP, REGDN, RRS, ECRS, NSPIN present.
+    """
+    d = as_date(day)
+    checks: list[Check] = []
+    low, high = PRICE_BOUNDS_USD_PER_MWH
+    for spec in REPORTS:
+        rid = spec.report_id
+        if rid not in reports_present:
+            if spec.published_on(d):
+                checks.append(Check("report_present", rid, False, "no parsed file for this report"))
+            else:
+                detail = f"not expected: ERCOT publishes it from {spec.published_from} on"
+                checks.append(Check("report_present", rid, True, detail))
+            continue
+        rows = table[table["report"] == rid]
+        checks.append(Check("report_present", rid, True, f"{len(rows)} rows"))
+        grid = interval_starts_utc(d, spec.interval_minutes)
+        present = pd.DatetimeIndex(rows["interval_start_utc"].unique())
+        missing = grid.difference(present)
+        extra = present.difference(grid)
+        n_expected = expected_intervals(d, spec.interval_minutes)
+        ok = len(missing) == 0 and len(extra) == 0
+        detail = f"{len(present)} intervals, expected {n_expected}"
+        if len(missing):
+            detail += f"; {len(missing)} missing (first {missing[0].isoformat()})"
+        if len(extra):
+            detail += f"; {len(extra)} outside the operating day (first {extra[0].isoformat()})"
+        checks.append(Check("interval_count", rid, ok, detail))
+        series_key = ["location", "location_type", "as_type"]
+        counts = rows.groupby(series_key, dropna=False, observed=True)["interval_start_utc"].nunique()
+        short = counts[counts < n_expected]
+        checks.append(
+            Check(
+                "complete_series",
+                rid,
+                short.empty,
+                f"{len(counts)} series" + ("" if short.empty else f"; {len(short)} with missing intervals"),
+            )
+        )
+        price = rows["price"].to_numpy()
+        outside = int(np.count_nonzero((price < low) | (price > high)))
+        checks.append(
+            Check(
+                "price_bounds",
+                rid,
+                outside == 0,
+                f"{outside} prices outside [{low:g}, {high:g}]"
+                + (f" (min {price.min():.2f}, max {price.max():.2f})" if len(price) else ""),
+            )
+        )
+        if spec.is_ancillary:
+            seen = set(rows["as_type"].dropna().astype(str))
+            lacking = [a for a in AS_TYPES if a not in seen]
+            checks.append(
+                Check("as_types", rid, not lacking, "all present" if not lacking else f"missing {', '.join(lacking)}")
+            )
+    return checks
+
+
+def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
+    raw = outcome.raw_files.get(path)
+    if raw is not None:
+        return raw.spec.report_id
+    folder = path.relative_to(raw_root).parts[0]
+    spec = REPORTS_BY_DIR.get(folder)
+    return spec.report_id if spec else folder
+
+
+def ingest_day(raw_root: Path, day: dt.date | str, archive_root: Path) -> IngestResult:
+    """Parse, validate and archive operating day ``day``; return what was done.
+
+    Raises :class:`MissingDataError` when no raw file of the day parses.
+    Failed validation checks do not stop the ingest: they are recorded in the
+    provenance (``checks``, ``checks_passed``) for downstream stages to read.
+    """
+    raw_root = Path(raw_root)
+    d = as_date(day)
+    paths = raw_files_of_day(raw_root, d)
+    if not paths:
+        raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/)")
+    outcome = parse_files_collecting(paths)
+    failures = {p.relative_to(raw_root).as_posix(): str(e) for p, e in outcome.failures.items()}
+    table = outcome.table
+    if table.empty:
+        listing = "; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or "files hold no rows"
+        raise MissingDataError(f"{raw_root}: no usable rows for {d.isoformat()}: {listing}")
+
+    reports_present = {r.spec.report_id for r in outcome.raw_files.values()}
+    checks = validate(table, d, reports_present)
+    if failures:
+        checks.append(Check("files_parsed", "*", False, f"{len(failures)} of {len(paths)} files failed to parse"))
+    else:
+        checks.append(Check("files_parsed", "*", True, f"{len(paths)} files parsed"))
+    dropped = outcome.rows_before_dedup - len(table)
+    checks.append(Check("duplicates_removed", "*", True, f"{dropped} duplicate or superseded rows dropped"))
+
+    sources = []
+    for p in paths:
+        rel = p.relative_to(raw_root).as_posix()
+        entry: dict[str, Any] = {
+            "path": rel,
+            "sha256": sha256_of(p),
+            "bytes": p.stat().st_size,
+            "report": _report_of(p, raw_root, outcome),
+        }
+        if rel in failures:
+            entry.update(status="failed", error=failures[rel])
+        else:
+            entry.update(status="ok", rows=outcome.raw_files[p].n_rows)
+        sources.append(entry)
+    row_counts = {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+    provenance: dict[str, Any] = {
+        "schema_version": PROVENANCE_SCHEMA_VERSION,
+        "day": d.isoformat(),
+        "timezone": "America/Chicago",
+        "source_files": sources,
+        "files_ok": len(paths) - len(failures),
+        "files_failed": len(failures),
+        "row_counts": row_counts,
+        "rows_total": int(len(table)),
+        "checks": [c.to_dict() for c in checks],
+        "checks_passed": all(c.passed for c in checks),
+    }
+    partition = write_day(Path(archive_root), d, table, provenance)
+    return IngestResult(
+        day=d,
+        partition=partition,
+        n_rows=len(table),
+        files_ok=tuple(s["path"] for s in sources if s["status"] == "ok"),
+        files_failed=failures,
+        checks=tuple(checks),
+        provenance=provenance,
+    )
