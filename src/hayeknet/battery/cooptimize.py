@@ -202,6 +202,7 @@ def optimize_energy_and_as(
     soc_start_mwh: float | None = None,
     terminal_soc_mwh: float | None = None,
     terminal_rule: TerminalRule = "equal",
+    fixed_awards_mw: Mapping[str, np.ndarray] | None = None,
 ) -> CoOptimizationResult:
     """Perfect-foresight energy + AS co-optimization over one horizon (see module doc).
 
@@ -212,6 +213,13 @@ def optimize_energy_and_as(
             the energy intervals (a product left out is not offered).
         spec, dt_hours, soc_start_mwh, terminal_soc_mwh, terminal_rule: as in
             :func:`hayeknet.battery.optimize.optimize_dispatch`.
+        fixed_awards_mw: product -> award per interval (MW) already decided
+            (e.g. day-ahead): those award columns are fixed to these values and
+            only the energy schedule is optimized around them (the SOC and
+            power they need are held back). Each key must also be in
+            ``as_prices_usd_per_mw_h`` (the price the fixed award is paid).
+            Raises :class:`~hayeknet.battery.errors.OptimizationError` if no
+            energy schedule can back the fixed awards.
     """
     soc0 = spec.soc_initial_mwh if soc_start_mwh is None else float(soc_start_mwh)
     p = _check_inputs(prices_usd_per_mwh, spec, dt_hours, soc0)
@@ -222,22 +230,58 @@ def optimize_energy_and_as(
     products, pi = _as_price_matrix(as_prices_usd_per_mw_h, n)
     term_lo, term_hi = terminal_bounds(spec, soc0, terminal_rule, terminal_soc_mwh)
     threshold = burn_threshold_usd_per_mwh(spec)
-    problem = _co_problem(p, pi, products, spec, dt_hours, soc0, term_lo, term_hi, np.zeros(0, dtype=int))
+    fixed = _fixed_award_bounds(fixed_awards_mw, products, n, spec)
+
+    def build(binaries: np.ndarray) -> tuple[np.ndarray, ...]:
+        cost, lower, upper, a, row_lo, row_hi, int_cols = _co_problem(
+            p, pi, products, spec, dt_hours, soc0, term_lo, term_hi, binaries
+        )
+        for i, values in fixed.items():
+            cols = slice(3 * n + i * n, 3 * n + (i + 1) * n)
+            lower[cols] = values
+            upper[cols] = values
+        return cost, lower, upper, a, row_lo, row_hi, int_cols
+
+    problem = build(np.zeros(0, dtype=int))
     x, status = solve_lp(*problem[:6])
     method = "lp"
     c, d = x[:n], x[n : 2 * n]
     if np.any((c > SIMULTANEOUS_TOL_MW) & (d > SIMULTANEOUS_TOL_MW) & (p < threshold)):
-        problem = _co_problem(p, pi, products, spec, dt_hours, soc0, term_lo, term_hi, np.flatnonzero(p < threshold))
+        problem = build(np.flatnonzero(p < threshold))
         x, status = solve_lp(*problem)
         method = "milp"
         c, d = x[:n], x[n : 2 * n]
     c, d = separate_simultaneous(np.clip(c, 0.0, spec.power_mw), np.clip(d, 0.0, spec.power_mw), spec)
     awards = {k: np.clip(x[3 * n + i * n : 3 * n + (i + 1) * n], 0.0, spec.power_mw) for i, k in enumerate(products)}
+    for i, values in fixed.items():
+        awards[products[i]] = values.copy()
     as_cash = np.zeros(n)
     for i, k in enumerate(products):
         as_cash += pi[i] * awards[k] * dt_hours
     result = dispatch_result(p, c, d, spec, dt_hours, soc0, status, method, as_cash_usd=float(as_cash.sum()))
     return CoOptimizationResult(dispatch=result, awards_mw=awards, as_cash_usd=as_cash)
+
+
+def _fixed_award_bounds(
+    fixed_awards_mw: Mapping[str, np.ndarray] | None, products: list[str], n: int, spec: BatterySpec
+) -> dict[int, np.ndarray]:
+    """Product position -> fixed award (MW, clipped into [0, P]) for ``optimize_energy_and_as``."""
+    if not fixed_awards_mw:
+        return {}
+    out: dict[int, np.ndarray] = {}
+    for k, values in fixed_awards_mw.items():
+        if k not in products:
+            raise ScheduleInputError(f"fixed_awards_mw[{k!r}] has no price in as_prices_usd_per_mw_h")
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != (n,):
+            raise ScheduleInputError(f"fixed_awards_mw[{k!r}] must have {n} entries, got shape {arr.shape}")
+        bad = np.flatnonzero(~np.isfinite(arr) | (arr < -FEASIBILITY_TOL) | (arr > spec.power_mw + FEASIBILITY_TOL))
+        if bad.size:
+            raise ScheduleInputError(
+                f"fixed_awards_mw[{k!r}][{bad[0]}] = {arr[bad[0]]} MW outside [0, {spec.power_mw:g}] MW"
+            )
+        out[products.index(k)] = np.clip(arr, 0.0, spec.power_mw)
+    return out
 
 
 def check_as_backing(

@@ -1,0 +1,65 @@
+"""PPO training throughput for ``make bench`` (issue 5 target: >= 2,500 env steps/s).
+
+The vectorized set-up of the train stage (``DummyVecEnv`` of ``n_envs``
+environments, the stage's PPO settings) is timed against the same PPO with a
+single un-vectorized environment, in the same run. Both learn on the same
+synthetic price days; the figure is environment steps per wall-clock second
+of ``PPO.learn`` (rollouts and gradient updates included).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import numpy as np
+
+from hayeknet.benchmarking import BenchResult, rate_result
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.params import TrainParams
+
+
+def _price_days(n_days: int) -> tuple[list[np.ndarray], list[str]]:
+    """HB_WEST 5-minute prices ($/MWh) of ``n_days`` synthetic days from 2025-10-01."""
+    from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.synthetic import synthetic_prices
+
+    catalogue = default_catalogue(2)
+    days, labels = [], []
+    for i in range(n_days):
+        day = dt.date(2025, 10, 1) + dt.timedelta(days=i)
+        synth = synthetic_prices(day, catalogue, 20251001)
+        days.append(np.asarray(synth.lmp[:, synth.names.index("HB_WEST")], dtype=float))
+        labels.append(day.isoformat())
+    return days, labels
+
+
+def _steps_per_second(price_days: list[np.ndarray], labels: list[str], params: TrainParams) -> float:
+    import tempfile
+    from pathlib import Path
+
+    from hayeknet.agents.training import train_increment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        record = train_increment(None, price_days, labels, BatterySpec(), params, Path(tmp) / "m")
+        seconds = time.perf_counter() - start
+    return record.increment_timesteps / seconds
+
+
+def benchmarks(quick: bool = False) -> list[BenchResult]:
+    days, labels = _price_days(2 if quick else 4)
+    base = TrainParams()
+    steps = 2_048 if quick else 40_960
+    vectorized = dataclasses.replace(base, timesteps_per_day=steps, n_envs=8)
+    single = dataclasses.replace(base, timesteps_per_day=steps, n_envs=1)
+    vec_rate = _steps_per_second(days, labels, vectorized)
+    single_rate = _steps_per_second(days, labels, single)
+    return [
+        rate_result(
+            f"ppo_train_throughput_{vectorized.n_envs}_envs", vec_rate, single_rate, unit="steps/s",
+            baseline="same PPO with one un-vectorized environment", target=">= 2,500 steps/s on 2 cores",
+            note=f"{steps} steps, n_steps={base.n_steps}, batch={base.batch_size}, epochs={base.n_epochs}",
+        )
+    ]

@@ -1,0 +1,139 @@
+"""ERCOT MIS collector: public document lists and downloads, no login.
+
+For each report, ``IceDocListJsonWS?reportTypeId=<id>`` lists the documents
+ERCOT still displays (a few days for real-time reports, about a month for
+day-ahead ones), newest first, each with ``DocID``, ``PublishDate``,
+``ConstructedName`` and ``FriendlyName`` (``..._csv`` or ``..._xml``).
+``mirDownload?doclookupId=<DocID>`` returns the zip. Only CSV documents
+posted in the day's window (:func:`~hayeknet.ercot.collectors.base.publish_window_utc`)
+are fetched; each file's day is then read from its content. Files already in
+place under their ERCOT name are not downloaded again (resumable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from hayeknet.ercot.collectors.base import (
+    CollectedFile,
+    CollectorError,
+    existing_file,
+    place_bytes,
+    publish_window_utc,
+)
+from hayeknet.ercot.collectors.http import HttpClient
+from hayeknet.ercot.reports import ReportSpec
+
+__all__ = ["MIS_DOWNLOAD_URL", "MIS_LIST_URL", "MisCollector", "MisDocument", "parse_document_list"]
+
+MIS_LIST_URL = "https://www.ercot.com/misapp/servlets/IceDocListJsonWS"
+MIS_DOWNLOAD_URL = "https://www.ercot.com/misdownload/servlets/mirDownload"
+SOURCE = "mis"
+
+
+@dataclass(frozen=True)
+class MisDocument:
+    """One entry of an MIS document list (``publish_time_utc`` is UTC)."""
+
+    doc_id: str
+    report_type_id: int
+    friendly_name: str
+    constructed_name: str
+    publish_time_utc: dt.datetime
+
+    @property
+    def is_csv(self) -> bool:
+        return self.friendly_name.lower().endswith("_csv") or self.constructed_name.lower().endswith("_csv.zip")
+
+    @property
+    def file_name(self) -> str:
+        """The name the raw file is stored under: ERCOT's constructed name (unique per posting)."""
+        return self.constructed_name or f"{self.friendly_name}.{self.doc_id}.zip"
+
+
+def _parse_time(text: str, where: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise CollectorError(f"{where}: PublishDate {text!r} is not an ISO timestamp") from None
+    if when.tzinfo is None:
+        raise CollectorError(f"{where}: PublishDate {text!r} has no UTC offset")
+    return when.astimezone(dt.timezone.utc)
+
+
+def parse_document_list(payload: Any, report_type_id: int, where: str = "MIS document list") -> list[MisDocument]:
+    """The documents of an ``IceDocListJsonWS`` response (``ListDocsByRptTypeRes.DocumentList``)."""
+    try:
+        entries = payload["ListDocsByRptTypeRes"]["DocumentList"]
+    except (KeyError, TypeError):
+        raise CollectorError(f"{where}: no ListDocsByRptTypeRes.DocumentList in the response") from None
+    if isinstance(entries, dict):  # a single document comes back as an object
+        entries = [entries]
+    docs = []
+    for i, entry in enumerate(entries or []):
+        doc = entry.get("Document") if isinstance(entry, dict) else None
+        if not isinstance(doc, dict) or "DocID" not in doc:
+            raise CollectorError(f"{where}: entry {i + 1} has no Document.DocID")
+        docs.append(
+            MisDocument(
+                doc_id=str(doc["DocID"]),
+                report_type_id=int(doc.get("ReportTypeID", report_type_id)),
+                friendly_name=str(doc.get("FriendlyName", "")),
+                constructed_name=str(doc.get("ConstructedName", "")),
+                publish_time_utc=_parse_time(doc.get("PublishDate", ""), f"{where}, DocID {doc['DocID']}"),
+            )
+        )
+    return docs
+
+
+class MisCollector:
+    """Collects one operating day of each report from ERCOT's MIS (no credentials)."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def documents(self, spec: ReportSpec) -> list[MisDocument]:
+        url = f"{MIS_LIST_URL}?reportTypeId={spec.mis_report_type_id}"
+        payload = self.client.get_json(MIS_LIST_URL, params={"reportTypeId": spec.mis_report_type_id})
+        return parse_document_list(payload, spec.mis_report_type_id, url)
+
+    def documents_for_day(self, spec: ReportSpec, day: dt.date) -> list[MisDocument]:
+        """CSV documents posted in ``day``'s publish window, oldest first."""
+        start, end = publish_window_utc(spec, day)
+        docs = [d for d in self.documents(spec) if d.is_csv and start <= d.publish_time_utc < end]
+        return sorted(docs, key=lambda d: (d.publish_time_utc, d.doc_id))
+
+    def download(self, doc: MisDocument) -> bytes:
+        return self.client.get(MIS_DOWNLOAD_URL, params={"doclookupId": doc.doc_id}).body
+
+    def collect_report(self, spec: ReportSpec, day: dt.date, raw_root: Path) -> list[CollectedFile]:
+        """Download and place ``spec``'s files of ``day``; raise when MIS has none for the day."""
+        docs = self.documents_for_day(spec, day)
+        out: list[CollectedFile] = []
+        for doc in docs:
+            have = existing_file(raw_root, spec, day, doc.file_name, SOURCE, doc.doc_id, doc.publish_time_utc)
+            if have is not None:
+                out.append(have)
+                continue
+            placed = place_bytes(self.download(doc), doc.file_name, raw_root, SOURCE, day=day,
+                                 expected_report=spec, document_id=doc.doc_id,
+                                 publish_time_utc=doc.publish_time_utc)
+            if placed is not None:
+                out.append(placed)
+        if not out:
+            raise CollectorError(
+                f"MIS has no {spec.report_id} file for operating day {day.isoformat()} "
+                f"(report type {spec.mis_report_type_id}; MIS keeps only recent days: use --source api "
+                "for older days)"
+            )
+        return out
+
+    def collect_day(self, day: dt.date, raw_root: Path, specs: Iterable[ReportSpec]) -> list[CollectedFile]:
+        files: list[CollectedFile] = []
+        for spec in specs:
+            if spec.published_on(day):
+                files.extend(self.collect_report(spec, day, Path(raw_root)))
+        return files
