@@ -451,6 +451,15 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
 # --------------------------------------------------------------------------- figures and reports
 
 
+def escape_dollars(markdown: str) -> str:
+    """Escape ``$`` for Jupyter/nbconvert Markdown, where ``$...$`` is LaTeX math
+    (two prices on one line, or ``$/MWh`` in table cells, would otherwise be
+    swallowed as a formula and break the table)."""
+    import re
+
+    return re.sub(r"(?<!\\)\$", r"\\$", markdown)
+
+
 def show_figure(fig: Any) -> None:
     """Display a matplotlib Figure as an embedded PNG (works for pyplot-free figures)."""
     import io
@@ -524,7 +533,7 @@ class DayBundle:
             f"(capture ratio {agent.get('capture_ratio', float('nan')):.2f}; checkpoint trained on "
             f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
         ]
-        return "\n".join(lines)
+        return escape_dollars("\n".join(lines))
 
     def figure_prices(self) -> Any:
         from hayeknet.reporting.plots import plot_price_paths
@@ -557,7 +566,7 @@ class DayBundle:
         return plot_cumulative_profit(self.simulation.ledgers)
 
     def journal_markdown(self) -> str:
-        return self.journal
+        return escape_dollars(self.journal)
 
 
 def load_day_bundle(ctx: StageContext, day: str) -> DayBundle:
@@ -586,7 +595,7 @@ class StudyBundle:
 
     def headline_markdown(self) -> str:
         days = [r["day"] for r in self.history]
-        return (
+        return escape_dollars(
             f"**HayekNet study**: {len(days)} operating days ({days[0]} to {days[-1]}), battery "
             f"{self.ctx.spec.power_mw:g} MW / {self.ctx.spec.energy_mwh:g} MWh at {self.ctx.location}."
         )
