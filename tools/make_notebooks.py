@@ -89,6 +89,8 @@ BOOKS = {
         [
             "outcome = stages.run_simulate(ctx, day)\noutcome.summary_table()",
             "stages.show_figure(stages.figure_soc(ctx, outcome))",
+            "## SCED today vs RTC+B\nEnergy + ancillary services under both market designs (perfect foresight of the day's prices).",
+            "outcome.market_design_table()",
         ],
     ),
     "research": notebook(
@@ -113,6 +115,8 @@ BOOKS = {
             "display(bundle.assimilation_table())\nstages.show_figure(bundle.figure_assimilation())",
             "## Battery strategies",
             "display(bundle.strategy_table())\nstages.show_figure(bundle.figure_soc())\nstages.show_figure(bundle.figure_cumulative_profit())",
+            "## SCED today vs RTC+B\nRevenue by stream ($) with AS bought day-ahead (SCED today) and co-optimized every 5 minutes (RTC+B).",
+            "display(bundle.simulation.market_design_table())",
             "## Journal",
             "display(Markdown(bundle.journal_markdown()))",
         ],

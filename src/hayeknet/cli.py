@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="collected days and pipeline state")
     p.add_argument("--no-dvc", action="store_true", help="skip `dvc status`")
     p.set_defaults(func=cmd_status)
+
+    from hayeknet.commands import economics
+
+    economics.register(sub)
     return parser
 
 

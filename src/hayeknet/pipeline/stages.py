@@ -270,6 +270,19 @@ class SimulateOutcome:
     day: str
     ledgers: dict[str, pd.DataFrame]
     summary: dict[str, Any]
+    design_ledgers: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+
+    def market_design_table(self) -> pd.DataFrame:
+        """Revenue by stream ($) under SCED today and RTC+B, and the difference (RTC+B minus SCED)."""
+        designs = self.summary.get("market_designs", {})
+        if not designs.get("available"):
+            return pd.DataFrame({"note": [designs.get("reason", "market designs not simulated")]})
+        table = pd.DataFrame({
+            "sced_today": designs["sced_today"]["revenue_by_stream_usd"],
+            "rtc_b": designs["rtc_b"]["revenue_by_stream_usd"],
+        })
+        table["rtc_b_minus_sced"] = pd.Series(designs["difference_usd"])
+        return table.astype(float).round(2)
 
     def summary_table(self) -> pd.DataFrame:
         rows = self.summary["strategies"]
@@ -285,7 +298,8 @@ def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
 
 
 def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
-    """The battery on ``day``: perfect foresight, heuristics and the walk-forward agent.
+    """The battery on ``day``: perfect foresight, heuristics, MPC and the walk-forward agent,
+    plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both designs).
 
     Every strategy gets a ledger (ADR 0001). ``capture_ratio`` = strategy
     profit / perfect-foresight profit of the same day from the same starting
@@ -298,6 +312,8 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     from hayeknet.agents.policy import agent_schedule
     from hayeknet.agents.training import read_registry
     from hayeknet.battery.ledger import simulate_schedule, summarize
+    from hayeknet.battery.market_designs import dam_energy_prices, simulate_day_designs
+    from hayeknet.battery.mpc import mpc_strategy
     from hayeknet.battery.strategies import (
         PercentileThreshold,
         PerfectForesight,
@@ -310,6 +326,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
 
     day = _check_day(day)
     spec = ctx.spec
+    table = day_table(ctx, day)
     prices = location_prices(ctx, day)
     prev_prices = previous_prices(ctx, day)
     history = prev_prices if prev_prices is not None else StrategyContext(SCED_DT_HOURS).history
@@ -323,6 +340,10 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         ),
         "time_of_day": run_strategy(TimeOfDaySchedule(), prices, spec, context),
     }
+    ledgers["mpc_naive"] = run_strategy(mpc_strategy("naive"), prices, spec, context)
+    dam = dam_energy_prices(table, ctx.location)
+    if dam is not None:
+        ledgers["mpc_dam"] = run_strategy(mpc_strategy("dam", dam_prices_hourly=dam), prices, spec, context)
     checkpoint = ctx.paths.models / ctx.prev_of(day)
     charge, discharge = agent_schedule(
         checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
@@ -339,6 +360,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         result["capture_ratio"] = capture_ratio(result["profit_usd"], bound)
         result["capture_ratio_vs_pf"] = capture_ratio(result["profit_usd"], pf_profit)
         strategies[name] = result
+    designs, design_ledgers = simulate_day_designs(table, ctx.location, spec)
     registry = read_registry(checkpoint) or {}
     summary = {
         "day": day,
@@ -350,19 +372,23 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         "agent_checkpoint": checkpoint.name,
         "agent_checkpoint_days_seen": list(registry.get("days_seen", [])),
         "agent_total_timesteps": int(registry.get("total_timesteps", 0)),
+        "market_designs": designs,
     }
     with atomic_directory(ctx.paths.simulations / day) as tmp:
         for name, ledger in ledgers.items():
             ledger.to_parquet(tmp / f"ledger_{name}.parquet", index=False)
+        for name, ledger in design_ledgers.items():
+            ledger.to_parquet(tmp / f"design_{name}.parquet", index=False)
         _write_json(tmp / "summary.json", summary)
-    return SimulateOutcome(day, ledgers, summary)
+    return SimulateOutcome(day, ledgers, summary, design_ledgers)
 
 
 def read_simulation(ctx: StageContext, day: str) -> SimulateOutcome:
     folder = ctx.paths.simulations / day
     summary = _read_json(folder / "summary.json")
     ledgers = {p.stem.removeprefix("ledger_"): pd.read_parquet(p) for p in sorted(folder.glob("ledger_*.parquet"))}
-    return SimulateOutcome(day, ledgers, summary)
+    designs = {p.stem.removeprefix("design_"): pd.read_parquet(p) for p in sorted(folder.glob("design_*.parquet"))}
+    return SimulateOutcome(day, ledgers, summary, designs)
 
 
 # --------------------------------------------------------------------------- research

@@ -1,0 +1,296 @@
+"""Rolling-horizon model-predictive control (MPC): the LP re-solved on a price forecast.
+
+At every re-planning instant (every ``replan_hours``, by default each hour) the
+strategy asks its forecaster for prices of the **remaining** intervals of the
+day, solves the perfect-foresight LP of :mod:`hayeknet.battery.optimize` on
+that forecast from the SOC actually reached, with the day's terminal SOC rule
+(by default: end the day at the SOC it started with), and applies the plan's
+actions until the next re-planning instant.
+
+Information (no peeking): a forecaster sees the timestamps of the day, the
+strategy context (earlier days) and the real-time prices of the intervals
+*before* the re-planning instant, never the price of the interval being
+decided or any later one. :func:`observed_prices` is the only place the
+realized prices of the day are handed over, and it cuts them at the instant.
+
+Feasibility: the applied actions come from a plan that is feasible from the
+current SOC and reaches the terminal target, so the next plan, which starts
+where this one left off, is feasible too. Should HiGHS nonetheless fail on a
+re-plan (numerically marginal targets), the target is relaxed to ``at_least``
+and then ``free`` for that re-plan only; relaxations are counted in the
+:class:`MPCDiagnostics` returned by :func:`mpc_schedule`.
+
+Forecasters (all implement :class:`Forecaster`):
+
+* :class:`NaiveForecast` (``"naive"``): the previous operating day's price at
+  the same position of the day (from ``context.history``); where there is no
+  previous day, persistence of the last observed price; with nothing observed
+  at all, a flat forecast (the LP then idles, as it should without information).
+* :class:`DayAheadForecast` (``"dam"``): the day's hourly DAM settlement point
+  prices held over their intervals; DAM prices are published the day before,
+  so they are known at every instant of the day.
+* :class:`ArrayForecast`: a hook for a forecast computed elsewhere (the EnKF
+  state or the beliefs stage): either a fixed ``pd.Series`` over the day's
+  intervals, or a callable ``(step_start, index, observed) -> values`` for the
+  remaining intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.battery.errors import OptimizationError, ScheduleInputError
+from hayeknet.battery.ledger import FEASIBILITY_TOL, next_soc_mwh
+from hayeknet.battery.optimize import TerminalRule, optimize_dispatch
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.battery.strategies import StrategyContext, _validated_prices, previous_day_prices
+
+
+def observed_prices(day_prices: pd.Series, step_start: int) -> pd.Series:
+    """The realized prices known when deciding interval ``step_start``: intervals ``[0, step_start)``."""
+    return day_prices.iloc[:step_start]
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """Price forecast ($/MWh) for the intervals ``index[step_start:]`` of the day."""
+
+    @property
+    def name(self) -> str: ...
+
+    def forecast(
+        self,
+        step_start: int,
+        index: pd.DatetimeIndex,
+        observed: pd.Series,
+        context: StrategyContext,
+    ) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class NaiveForecast:
+    """Yesterday at the same position of the day; else persistence of the last observed price; else flat 0."""
+
+    @property
+    def name(self) -> str:
+        return "naive"
+
+    def forecast(
+        self, step_start: int, index: pd.DatetimeIndex, observed: pd.Series, context: StrategyContext
+    ) -> np.ndarray:
+        n_left = len(index) - step_start
+        yesterday = previous_day_prices(context.history, index[0]) if len(index) else pd.Series(dtype=float)
+        if len(yesterday):
+            values = yesterday.to_numpy(dtype=float)
+            # Same position of the day; DST days of other lengths are padded with the last value.
+            pos = np.minimum(np.arange(step_start, len(index)), len(values) - 1)
+            return values[pos]
+        if len(observed):
+            return np.full(n_left, float(observed.iloc[-1]))
+        return np.zeros(n_left)
+
+
+@dataclass(frozen=True, eq=False)
+class DayAheadForecast:
+    """The day's hourly DAM energy prices ($/MWh, index: UTC hour start) held over each hour's intervals."""
+
+    dam_prices_hourly: pd.Series
+
+    @property
+    def name(self) -> str:
+        return "dam"
+
+    def forecast(
+        self, step_start: int, index: pd.DatetimeIndex, observed: pd.Series, context: StrategyContext
+    ) -> np.ndarray:
+        dam = self.dam_prices_hourly
+        if not isinstance(dam.index, pd.DatetimeIndex) or dam.index.tz is None:
+            raise ScheduleInputError("dam_prices_hourly must be indexed by timezone-aware hour starts")
+        dam = dam.copy()
+        dam.index = dam.index.tz_convert("UTC")
+        hours = index[step_start:].floor("h")
+        values = dam.reindex(hours).to_numpy(dtype=float)
+        missing = ~np.isfinite(values)
+        if missing.all():
+            raise ScheduleInputError(f"dam_prices_hourly has no price for the hours from {hours[0].isoformat()}")
+        if missing.any():
+            values = pd.Series(values).ffill().bfill().to_numpy()
+        return values
+
+
+@dataclass(frozen=True, eq=False)
+class ArrayForecast:
+    """A forecast made elsewhere (EnKF, beliefs stage).
+
+    ``source`` is either a ``pd.Series`` of forecast prices over the day's
+    intervals (reindexed to them; it must have been made without the day's
+    realized prices), or a callable ``(step_start, index, observed) ->
+    values`` returning one price per remaining interval.
+    """
+
+    source: pd.Series | Callable[[int, pd.DatetimeIndex, pd.Series], np.ndarray]
+    label: str = "forecast"
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def forecast(
+        self, step_start: int, index: pd.DatetimeIndex, observed: pd.Series, context: StrategyContext
+    ) -> np.ndarray:
+        if isinstance(self.source, pd.Series):
+            s = self.source.copy()
+            if not isinstance(s.index, pd.DatetimeIndex) or s.index.tz is None:
+                raise ScheduleInputError(f"{self.label}: forecast series must be indexed by UTC interval starts")
+            s.index = s.index.tz_convert("UTC")
+            values = s.reindex(index[step_start:]).to_numpy(dtype=float)
+        else:
+            values = np.asarray(self.source(step_start, index, observed), dtype=float)
+        return values
+
+
+def _check_forecast(name: str, values: np.ndarray, n_left: int, step_start: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float).ravel()
+    if values.shape != (n_left,):
+        raise ScheduleInputError(
+            f"forecaster {name!r} returned {values.shape[0]} prices at interval {step_start}; {n_left} needed"
+        )
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ScheduleInputError(
+            f"forecaster {name!r}: forecast for interval {step_start + int(bad[0])} is not finite"
+        )
+    return values
+
+
+@dataclass(frozen=True)
+class MPCDiagnostics:
+    """What one MPC day did: number of LP solves, re-plans whose terminal target had to be relaxed."""
+
+    n_solves: int
+    n_relaxed: int
+    replan_intervals: int
+
+
+def mpc_schedule(
+    day_prices: pd.Series,
+    spec: BatterySpec,
+    context: StrategyContext,
+    forecaster: Forecaster,
+    replan_hours: float = 1.0,
+    terminal_rule: TerminalRule = "equal",
+    terminal_soc_mwh: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, MPCDiagnostics]:
+    """Rolling-horizon schedule ``(charge_mw, discharge_mw, diagnostics)`` for one day (see module doc).
+
+    Args:
+        day_prices: realized prices ($/MWh), index ``interval_start_utc``; only
+            the prices before each re-planning instant are shown to the forecaster.
+        spec, context: the battery and what is known besides the day (``dt_hours``,
+            earlier days, starting SOC).
+        forecaster: a :class:`Forecaster`.
+        replan_hours: hours between re-plans (rounded to whole intervals, at least one).
+        terminal_rule, terminal_soc_mwh: end-of-day SOC rule of every re-plan
+            (target: the day's starting SOC unless given).
+    """
+    prices = _validated_prices(day_prices)
+    n = len(prices)
+    dt = float(context.dt_hours)
+    if not (np.isfinite(dt) and dt > 0):
+        raise ScheduleInputError(f"context.dt_hours must be positive, got {dt}")
+    if not replan_hours > 0:
+        raise ScheduleInputError(f"replan_hours must be positive, got {replan_hours}")
+    step = max(1, int(round(replan_hours / dt)))
+    soc0 = spec.soc_initial_mwh if context.soc_start_mwh is None else float(context.soc_start_mwh)
+    target = soc0 if terminal_soc_mwh is None else float(terminal_soc_mwh)
+    charge, discharge = np.zeros(n), np.zeros(n)
+    soc = soc0
+    solves = relaxed = 0
+    index = prices.index
+    for start in range(0, n, step):
+        forecast = _check_forecast(
+            forecaster.name,
+            forecaster.forecast(start, index, observed_prices(prices, start), context),
+            n - start,
+            start,
+        )
+        soc_now = min(max(soc, spec.soc_min_mwh), spec.soc_max_mwh)
+        plan = None
+        for rule in dict.fromkeys((terminal_rule, "at_least", "free")):
+            try:
+                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)  # type: ignore[arg-type]
+                break
+            except (OptimizationError, ScheduleInputError):
+                relaxed += 1
+                continue
+        solves += 1
+        if plan is None:
+            raise OptimizationError(f"MPC re-plan at interval {start} has no feasible schedule")
+        stop = min(n, start + step)
+        for j, t in enumerate(range(start, stop)):
+            c, d = float(plan.charge_mw[j]), float(plan.discharge_mw[j])
+            nxt = next_soc_mwh(soc, c, d, spec, dt)
+            if nxt < spec.soc_min_mwh - FEASIBILITY_TOL or nxt > spec.soc_max_mwh + FEASIBILITY_TOL:
+                raise OptimizationError(f"MPC plan leaves the SOC window at interval {t} ({nxt} MWh)")
+            charge[t], discharge[t] = c, d
+            soc = nxt
+    return charge, discharge, MPCDiagnostics(solves, relaxed, step)
+
+
+@dataclass(frozen=True, eq=False)
+class MPCStrategy:
+    """Rolling-horizon MPC as a :class:`~hayeknet.battery.strategies.Strategy` (see module doc)."""
+
+    forecaster: Forecaster = field(default_factory=NaiveForecast)
+    replan_hours: float = 1.0
+    terminal_rule: TerminalRule = "equal"
+    terminal_soc_mwh: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"mpc_{self.forecaster.name}"
+
+    def schedule(
+        self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
+    ) -> tuple[np.ndarray, np.ndarray]:
+        charge, discharge, _ = mpc_schedule(
+            day_prices, spec, context, self.forecaster, self.replan_hours, self.terminal_rule, self.terminal_soc_mwh
+        )
+        return charge, discharge
+
+
+ForecastKind = Literal["naive", "dam", "array"]
+
+
+def mpc_strategy(
+    kind: ForecastKind = "naive",
+    *,
+    dam_prices_hourly: pd.Series | None = None,
+    forecast: pd.Series | Callable[[int, pd.DatetimeIndex, pd.Series], np.ndarray] | None = None,
+    replan_hours: float = 1.0,
+    terminal_rule: TerminalRule = "equal",
+) -> MPCStrategy:
+    """An MPC strategy with a named forecaster.
+
+    ``kind="naive"``: previous day / persistence (needs ``context.history`` for the
+    previous day); ``"dam"``: needs ``dam_prices_hourly`` (the day's DAM price at
+    the location, index UTC hour start); ``"array"``: needs ``forecast`` (Series
+    or callable, see :class:`ArrayForecast`).
+    """
+    if kind == "naive":
+        forecaster: Forecaster = NaiveForecast()
+    elif kind == "dam":
+        if dam_prices_hourly is None:
+            raise ScheduleInputError("mpc_strategy('dam') needs dam_prices_hourly (the day's DAM prices)")
+        forecaster = DayAheadForecast(dam_prices_hourly)
+    elif kind == "array":
+        if forecast is None:
+            raise ScheduleInputError("mpc_strategy('array') needs forecast (a Series or a callable)")
+        forecaster = ArrayForecast(forecast)
+    else:
+        raise ScheduleInputError(f"mpc_strategy kind must be naive|dam|array, got {kind!r}")
+    return MPCStrategy(forecaster, replan_hours, terminal_rule)

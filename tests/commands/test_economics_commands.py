@@ -1,0 +1,160 @@
+"""``hayeknet optimize`` and ``hayeknet backtest`` through their argparse registration."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hayeknet.battery.optimize import optimize_dispatch
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.commands import economics
+from hayeknet.commands.economics import EconomicsInputError
+
+DAY_KEYS = {"day", "revenue", "degradation_cost", "profit", "charge_mwh", "discharge_mwh", "cycles"}
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="hayeknet")
+    parser.add_argument("--project")
+    sub = parser.add_subparsers(dest="command", required=True)
+    economics.register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def _normalized_table(prices: list[float], start: str, freq: str = "15min", location: str = "HB_TEST") -> pd.DataFrame:
+    starts = pd.date_range(start, periods=len(prices), freq=freq, tz="UTC")
+    return pd.DataFrame(
+        {
+            "interval_start_utc": starts,
+            "interval_end_utc": starts + pd.Timedelta(freq),
+            "market": "RTM_15MIN",
+            "location": location,
+            "location_type": "Trading Hub",
+            "as_type": pd.Series([pd.NA] * len(prices), dtype="string"),
+            "price": np.asarray(prices, dtype=float),
+            "report": "NP6-905-CD",
+        }
+    )
+
+
+def test_optimize_json_on_the_real_fixture(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["optimize", str(fixtures_dir / "np6-905-cd.csv"), "--location", "HB_WEST", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)  # nothing but JSON on stdout (HiGHS banner silenced)
+    assert list(out) == ["days"]
+    (day,) = out["days"]
+    assert set(day) == DAY_KEYS
+    # One 15-minute interval of 09/29/2026 HE12 (CDT): a cyclic-SOC day of one interval cannot trade.
+    assert day["day"] == "2026-09-29"
+    assert day["profit"] == 0.0 and day["charge_mwh"] == 0.0 and day["cycles"] == 0.0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_optimize_hand_computed_day_to_the_cent(tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Four 15-minute intervals at $10, $10, $50, $50 (CDT morning of 2025-10-01). The battery
+    # charges 100 MW (25 MWh metered, 23.75 MWh stored) in each cheap interval and must end
+    # where it began, so it discharges 47.5 * 0.95 = 45.125 MWh at $50:
+    #   revenue     = 45.125 * 50 - 50 * 10        = 1756.25
+    #   degradation = 5 * (50 + 45.125)            =  475.625
+    #   profit      = 1756.25 - 475.625            = 1280.625
+    #   cycles      = 45.125 / 0.95 / 320          =    0.1484375
+    table = _normalized_table([10.0, 10.0, 50.0, 50.0], "2025-10-01 15:00")
+    path = tmp_path / f"table{suffix}"
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        table.to_parquet(path, index=False)
+    assert run(["optimize", str(path), "--json"]) == 0
+    (day,) = json.loads(capsys.readouterr().out)["days"]
+    assert day["day"] == "2025-10-01"
+    cent = 0.005  # "to the cent": within half a cent of the hand-computed dollars
+    assert day["revenue"] == pytest.approx(1756.25, abs=cent)
+    assert day["degradation_cost"] == pytest.approx(475.625, abs=cent)
+    assert day["profit"] == pytest.approx(1280.625, abs=cent)
+    assert day["charge_mwh"] == pytest.approx(50.0, abs=1e-6)
+    assert day["discharge_mwh"] == pytest.approx(45.125, abs=1e-6)
+    assert day["cycles"] == pytest.approx(0.1484375, abs=1e-9)
+
+
+def test_optimize_splits_operating_days_with_cyclic_soc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(1)
+    prices = 40 + 30 * np.sin(np.linspace(0, 8 * np.pi, 192)) + rng.normal(0, 5, 192)
+    table = _normalized_table(list(prices), "2025-10-01 05:00")  # midnight CDT: two whole operating days
+    path = tmp_path / "two_days.parquet"
+    table.to_parquet(path, index=False)
+    assert run(["optimize", str(path), "--json"]) == 0
+    days = json.loads(capsys.readouterr().out)["days"]
+    assert [d["day"] for d in days] == ["2025-10-01", "2025-10-02"]
+    for d, chunk in zip(days, (prices[:96], prices[96:])):
+        assert d["profit"] == pytest.approx(optimize_dispatch(chunk, BatterySpec(), 0.25).profit_usd, rel=1e-9)
+    assert run(["optimize", str(path), "--by-day"]) == 0
+    text = capsys.readouterr().out
+    assert "2025-10-01" in text and "2025-10-02" in text and "total" in text
+    assert run(["optimize", str(path)]) == 0
+    assert "2025-10-02" not in capsys.readouterr().out
+
+
+def test_optimize_on_a_generated_archive_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hayeknet.archive.ingest import ingest_day
+    from hayeknet.archive.store import read_day
+    from hayeknet.battery.market_designs import realtime_prices
+    from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.synthetic import write_synthetic_day
+
+    write_synthetic_day("2025-10-02", tmp_path / "raw", default_catalogue(0), seed=5, reports=["NP6-788-CD"])
+    ingest_day(tmp_path / "raw", "2025-10-02", tmp_path / "archive")
+    table = read_day(tmp_path / "archive", "2025-10-02")
+    path = tmp_path / "day.parquet"
+    table.to_parquet(path, index=False)
+    assert run(["optimize", str(path), "--location", "HB_NORTH", "--json"]) == 0
+    (day,) = json.loads(capsys.readouterr().out)["days"]
+    expected = optimize_dispatch(realtime_prices(table, "HB_NORTH").to_numpy(), BatterySpec(), 5 / 60)
+    assert day["day"] == "2025-10-02"
+    assert day["profit"] == pytest.approx(expected.profit_usd, rel=1e-9)
+    assert day["profit"] > 0 and day["cycles"] > 0
+
+
+def test_optimize_errors_name_file_and_field(tmp_path: Path, fixtures_dir: Path) -> None:
+    with pytest.raises(EconomicsInputError, match="NOWHERE"):
+        run(["optimize", str(fixtures_dir / "np6-905-cd.csv"), "--location", "NOWHERE"])
+    with pytest.raises(EconomicsInputError, match="no such file"):
+        run(["optimize", str(tmp_path / "absent.csv")])
+    table = _normalized_table([10.0, 20.0], "2025-10-01 15:00")
+    table["price"] = table["price"].astype(object)
+    table.loc[1, "price"] = "abc"
+    path = tmp_path / "bad.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(EconomicsInputError, match=r"bad.csv: row 2: field 'price'"):
+        run(["optimize", str(path)])
+
+
+def test_backtest_command_over_an_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hayeknet.archive.ingest import ingest_day
+    from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.synthetic import write_synthetic_day
+
+    for day in ("2025-10-01", "2025-10-02"):
+        write_synthetic_day(day, tmp_path / "raw", default_catalogue(0), seed=2)
+        ingest_day(tmp_path / "raw", day, tmp_path / "archive")
+    monkeypatch.delenv("HAYEKNET_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)  # outside any project: DESIGN section 5 battery, HB_WEST
+    argv = ["backtest", "--strategy", "time_of_day", "--start", "2025-10-01", "--end", "2025-10-02",
+            "--archive", str(tmp_path / "archive")]
+    assert run([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["strategy"] == "time_of_day" and out["location"] == "HB_WEST"
+    assert [d["day"] for d in out["days"]] == ["2025-10-01", "2025-10-02"]
+    assert all(d["capture_ratio"] <= 1 + 1e-9 for d in out["days"])
+    assert out["risk"]["n_days"] == 2 and out["risk"]["level"] == 0.95
+    assert out["risk_conventions"]["sharpe_annualization"] == "sqrt(365)"
+    assert run(argv) == 0
+    assert "VaR95%" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        run(["backtest", "--strategy", "oracle", "--start", "2025-10-01", "--end", "2025-10-02"])
