@@ -35,7 +35,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     start = args.start or params.study.start
     end = args.end or (args.start if args.start and not args.end else params.study.end)
     source = args.source or params.study.source
-    summary = collect(paths, params, start, end, source=source, update_dvc=not args.no_dvc)
+    summary = collect(paths, params, start, end, source=source, update_dvc=not args.no_dvc,
+                      drop_folder=args.drop_folder)
     print(
         f"collect --source {source} {start}..{end}: {len(summary.collected)} collected, "
         f"{len(summary.skipped)} already present"
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=["synthetic", "files", "mis", "api"], help="default: study.source")
     p.add_argument("--start", type=_date, help="first operating day (default: study.start)")
     p.add_argument("--end", type=_date, help="last operating day (default: study.end, or --start)")
+    p.add_argument("--drop-folder", type=Path, help="folder of raw ERCOT files (with --source files)")
     p.add_argument("--no-dvc", action="store_true", help="do not refresh data.dvc")
     p.set_defaults(func=cmd_collect)
 
@@ -84,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-dvc", action="store_true", help="skip `dvc status`")
     p.set_defaults(func=cmd_status)
 
-    from hayeknet.commands import economics
+    from hayeknet.commands import data, economics
 
+    data.register(sub)
     economics.register(sub)
     return parser
 

@@ -116,3 +116,16 @@ def test_validate_missing_day_and_project_default(clean_raw: Path, tmp_path: Pat
     assert f"raw files under {project / 'data' / 'raw'}" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         run(["validate", "yesterday"])
+
+
+def test_normalize_zip_and_api_json_lines(tmp_path: Path, fixtures_dir: Path) -> None:
+    recorded = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+    zipped = next((recorded / "mis").glob("cdr.00012301.*_csv.zip"))
+    pages = [(recorded / "api_live" / f"np4-190-cd_page{i}.json").read_text() for i in (1, 2, 3)]
+    jsonl = tmp_path / "dam.jsonl"
+    jsonl.write_text("".join(json.dumps(json.loads(p)) + "\n" for p in pages))
+    for source, sample in ((zipped, "np6-905-cd.csv"), (jsonl, "np4-190-cd.csv")):
+        out = tmp_path / (source.stem + ".parquet")
+        assert run(["normalize", str(source), "-o", str(out)]) == 0
+        got = pq.read_table(out).to_pandas()
+        assert got["price"].tolist() == parse_file(fixtures_dir / sample)["price"].tolist()

@@ -85,3 +85,30 @@ def test_cli_reports_bad_params_without_traceback(project: ProjectPaths, capsys:
     project.params_file.write_text(text)
     assert main(["--project", str(project.root), "collect", "--no-dvc"]) == 2
     assert "battery.power_mw" in capsys.readouterr().err
+
+
+def test_collect_from_a_drop_folder_places_files_by_content(project: ProjectPaths, tmp_path: Path) -> None:
+    from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.synthetic import write_synthetic_day
+
+    staging = tmp_path / "staging"
+    written = write_synthetic_day(D1, staging, default_catalogue(2), seed=3)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for i, f in enumerate(written):  # a flat, renamed pile of files: placement must come from the content
+        shutil.copy(f, drop / f"download_{i:04d}{f.suffix}")
+    params = load_params(project.params_file)
+    summary = collect(project, params, D1, D1, source="files", update_dvc=False, drop_folder=drop)
+    assert summary.collected == [D1]
+    assert len(list(project.raw_day("np6-788-cd", D1).iterdir())) == 288
+    record = json.loads((project.collect_log / "2025-10-01.json").read_text())
+    assert record["source"] == "files" and record["collection"]["checks_passed"] is True
+    assert collect(project, params, D1, D1, source="files", update_dvc=False, drop_folder=drop).skipped == [D1]
+
+
+def test_api_source_without_credentials_names_the_variable(project: ProjectPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("ERCOT_API_USERNAME", "ERCOT_API_PASSWORD", "ERCOT_API_SUBSCRIPTION_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    params = load_params(project.params_file)
+    with pytest.raises(CollectError, match="ERCOT_API_"):
+        collect(project, params, D1, D1, source="api", update_dvc=False)

@@ -42,6 +42,7 @@ simulation, so the Julia twin (``julia/options.jl``) sees identical inputs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -297,14 +298,20 @@ def simulate_paths(
     n_paths: int,
     rng: np.random.Generator | int | None,
     method: str,
+    simulate: Callable[[float, JumpOUModel, float, JumpOUDraws], FloatArray] | None = None,
 ) -> FloatArray:
-    """Paths ``(n_paths, n_steps + 1)``; antithetic methods put the twins in the second half."""
+    """Paths ``(n_paths, n_steps + 1)``; antithetic methods put the twins in the second half.
+
+    ``simulate`` is the kernel's path simulator (default :func:`simulate_jump_ou`;
+    the Julia backend passes its own, fed with the same Python draws).
+    """
     _check_method(method, n_paths)
+    run = simulate_jump_ou if simulate is None else simulate
     gen = _generator(rng)
     if "antithetic" in method:
         draws = draw_jump_ou(gen, n_paths // 2, n_steps, model, dt)
-        return np.concatenate([simulate_jump_ou(x0, model, dt, draws), simulate_jump_ou(x0, model, dt, draws.negated())])
-    return simulate_jump_ou(x0, model, dt, draw_jump_ou(gen, n_paths, n_steps, model, dt))
+        return np.concatenate([run(x0, model, dt, draws), run(x0, model, dt, draws.negated())])
+    return run(x0, model, dt, draw_jump_ou(gen, n_paths, n_steps, model, dt))
 
 
 def jump_ou_call_mc(

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
 from hayeknet.config import ProjectPaths
@@ -129,6 +130,16 @@ def dvc_add_data(paths: ProjectPaths) -> bool:
     return True
 
 
+def collect_real_day(paths: ProjectPaths, day: dt.date, source: str, collector: Any, options: Any) -> None:
+    """Collect one day from ERCOT (``mis``, ``api``) or a drop folder (``files``), with provenance."""
+    from hayeknet.ercot.collectors import collect_day, collection_provenance
+
+    files = collect_day(source, day, paths.raw, options, collector=collector)
+    if not files:
+        raise CollectError(f"source {source!r}: no file for operating day {day}")
+    write_collection_record(paths, day, source, {"collection": collection_provenance(source, day, files, paths.raw)})
+
+
 def collect(
     paths: ProjectPaths,
     params: Params,
@@ -136,10 +147,30 @@ def collect(
     end: dt.date,
     source: str = "synthetic",
     update_dvc: bool = True,
+    drop_folder: Path | None = None,
+    options: Any = None,
 ) -> CollectSummary:
-    """Collect every day of ``[start, end]`` from ``source`` (idempotent)."""
+    """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
+
+    ``synthetic`` writes the generator's files; ``mis`` and ``api`` download
+    from ERCOT (credentials of the API from ``ERCOT_API_*`` environment
+    variables); ``files`` takes the files of a drop folder, placed by content.
+    A day whose record matches the source and every file hash is skipped; a
+    day that fails raises :class:`CollectError` and leaves earlier days as they are.
+    """
     if end < start:
         raise CollectError(f"--end {end} is before --start {start}")
+    if source not in {"synthetic", "mis", "api", "files"}:
+        raise CollectError(f"unknown source {source!r}: synthetic | mis | api | files")
+    collector = None
+    if source != "synthetic":
+        from hayeknet.ercot.collectors import CollectOptions, CollectorError, make_collector
+
+        options = options or CollectOptions(drop_folder=drop_folder)
+        try:
+            collector = make_collector(source, options)
+        except CollectorError as exc:
+            raise CollectError(str(exc)) from None
     summary = CollectSummary()
     day = start
     while day <= end:
@@ -149,7 +180,13 @@ def collect(
             collect_synthetic_day(paths, day, params)
             summary.collected.append(day)
         else:
-            raise CollectError(f"source {source!r} is not available yet (issue 3): use --source synthetic")
+            from hayeknet.ercot.collectors import CollectorError
+
+            try:
+                collect_real_day(paths, day, source, collector, options)
+            except CollectorError as exc:
+                raise CollectError(f"{source} {day}: {exc}") from None
+            summary.collected.append(day)
         day += dt.timedelta(days=1)
     summary.days_file_changed = write_days_file(paths.days_file, collected_days(paths.raw))
     if update_dvc:

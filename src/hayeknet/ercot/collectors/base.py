@@ -270,9 +270,20 @@ def place_file(src: Path, raw_root: Path, source: str, *, day: dt.date | None = 
 def existing_file(raw_root: Path, spec: ReportSpec, day: dt.date, name: str, source: str,
                   document_id: str | None = None,
                   publish_time_utc: dt.datetime | None = None) -> CollectedFile | None:
-    """The record of ``name`` when it is already in the day's folder (resuming: no download)."""
+    """The record of ``name`` when it is already in the day's folder, so it need not be downloaded again.
+
+    The file must still read as ``spec`` with intervals of ``day`` only;
+    otherwise (damaged on disk) ``None`` is returned and the caller fetches
+    it again, which replaces it atomically.
+    """
     path = _day_folder(Path(raw_root), spec, day) / name
     if not path.is_file():
+        return None
+    try:
+        content = classify_file(path)
+    except ReportFormatError:
+        return None
+    if content.spec is not spec or content.days != frozenset({day}):
         return None
     return CollectedFile(spec.report_id, day, path, sha256_path(path), source, document_id,
                          publish_time_utc, path.stat().st_size, reused=True)

@@ -94,11 +94,16 @@ class MisCollector:
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
+        self._lists: dict[int, list[MisDocument]] = {}
 
     def documents(self, spec: ReportSpec) -> list[MisDocument]:
-        url = f"{MIS_LIST_URL}?reportTypeId={spec.mis_report_type_id}"
-        payload = self.client.get_json(MIS_LIST_URL, params={"reportTypeId": spec.mis_report_type_id})
-        return parse_document_list(payload, spec.mis_report_type_id, url)
+        """The report's document list, fetched once per collector (one run over many days)."""
+        rtid = spec.mis_report_type_id
+        if rtid not in self._lists:
+            url = f"{MIS_LIST_URL}?reportTypeId={rtid}"
+            payload = self.client.get_json(MIS_LIST_URL, params={"reportTypeId": rtid})
+            self._lists[rtid] = parse_document_list(payload, rtid, url)
+        return self._lists[rtid]
 
     def documents_for_day(self, spec: ReportSpec, day: dt.date) -> list[MisDocument]:
         """CSV documents posted in ``day``'s publish window, oldest first."""

@@ -1,0 +1,90 @@
+"""Collectors of raw ERCOT files: MIS (no login), public API (token + key) and a drop folder.
+
+The entry point is :func:`collect_day`: it writes one operating day's raw
+files atomically into ``<raw_root>/<report-dir>/<day>/`` and returns a
+:class:`CollectedFile` per file (report, day, path, document id, publish time,
+sha256). :func:`collection_provenance` turns that list into the day's
+provenance record (documents, row counts, checks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from hayeknet.ercot.calendar import as_date
+from hayeknet.ercot.collectors.base import (
+    CollectedFile,
+    CollectOptions,
+    CollectorError,
+    CredentialsError,
+    collection_provenance,
+)
+from hayeknet.ercot.collectors.http import HttpClient
+
+__all__ = [
+    "SOURCES",
+    "CollectOptions",
+    "CollectedFile",
+    "CollectorError",
+    "CredentialsError",
+    "collect_day",
+    "collection_provenance",
+    "make_collector",
+]
+
+SOURCES = ("mis", "api", "files")
+"""Sources :func:`collect_day` serves (the synthetic source lives in :mod:`hayeknet.pipeline.collect`)."""
+
+
+def _client(options: CollectOptions) -> HttpClient:
+    return HttpClient(options.transport, options.sleep, max_retries=options.max_retries)
+
+
+def make_collector(source: str, options: CollectOptions | None = None):
+    """The collector object of ``source`` (reuse it across days: the API token and drop-folder scan are kept)."""
+    options = options or CollectOptions()
+    if source == "mis":
+        from hayeknet.ercot.collectors.mis import MisCollector
+
+        return MisCollector(_client(options))
+    if source == "api":
+        from hayeknet.ercot.collectors.api import ApiCollector, ApiCredentials
+
+        credentials = ApiCredentials.from_env(options.env if options.env is not None else os.environ)
+        return ApiCollector(_client(options), credentials, now_utc=options.now(), page_size=options.page_size,
+                            archive_after_days=options.archive_after_days)
+    if source == "files":
+        from hayeknet.ercot.collectors.dropfolder import DropFolderCollector
+
+        if options.drop_folder is None:
+            raise CollectorError("source 'files' needs a drop folder (CollectOptions.drop_folder)")
+        return DropFolderCollector(options.drop_folder)
+    raise CollectorError(f"unknown source {source!r}; collectors: {', '.join(SOURCES)} (and 'synthetic')")
+
+
+def collect_day(
+    source: str,
+    day: dt.date | str,
+    raw_root: Path,
+    options: CollectOptions | None = None,
+    collector=None,
+) -> list[CollectedFile]:
+    """Collect operating day ``day`` from ``source`` into ``raw_root/<report-dir>/<day>/``.
+
+    Each file is written atomically (temporary file + rename); a file already
+    present with the same sha256 is not rewritten (``reused=True``), and MIS /
+    archive documents already on disk are not downloaded again, so an
+    interrupted run resumes. Raises :class:`CollectorError` (or its
+    :class:`CredentialsError`) naming the source, URL or file at fault.
+    ``collector`` (from :func:`make_collector`) may be passed to reuse one
+    across days.
+    """
+    options = options or CollectOptions()
+    d = as_date(day)
+    specs = options.specs()
+    collector = collector if collector is not None else make_collector(source, options)
+    if source == "files":
+        return collector.collect_day(d, Path(raw_root), {s.report_id for s in specs})
+    return collector.collect_day(d, Path(raw_root), specs)

@@ -1,0 +1,167 @@
+"""Choose the option-pricing backend (NumPy or the Julia twin ``julia/options.jl``).
+
+Same rules as :mod:`hayeknet.assimilation.backend`: ``auto`` uses Julia only
+when a Julia executable is found, juliacall is imported lazily (never without
+Julia), and every random draw is made in Python and handed to the kernel, so
+both backends price the same paths. :class:`OptionsKernel` exposes the NumPy
+signatures for both.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hayeknet.assimilation.backend import BackendUnavailableError, find_julia_executable, resolve_backend
+from hayeknet.options import closed_forms, montecarlo, strip
+from hayeknet.options.montecarlo import JumpOUDraws, JumpOUModel, MCEstimate
+
+JULIA_SOURCE = "options.jl"
+
+
+@dataclass(frozen=True)
+class OptionsKernel:
+    """Pricing callables of one backend, with the NumPy modules' signatures."""
+
+    name: str
+    black76_call: Callable[..., float]
+    margrabe_exchange: Callable[..., float]
+    log_ou_call: Callable[..., float]
+    simulate_jump_ou: Callable[[float, JumpOUModel, float, JumpOUDraws], np.ndarray]
+    expected_exp: Callable[..., float]
+    mc_estimate: Callable[..., MCEstimate]
+    strip_payoffs: Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+def numpy_kernel() -> OptionsKernel:
+    """The NumPy reference kernel."""
+    return OptionsKernel(
+        name="numpy",
+        black76_call=closed_forms.black76_call,
+        margrabe_exchange=closed_forms.margrabe_exchange,
+        log_ou_call=closed_forms.log_ou_call,
+        simulate_jump_ou=montecarlo.simulate_jump_ou,
+        expected_exp=montecarlo.expected_exp,
+        mc_estimate=montecarlo.mc_estimate,
+        strip_payoffs=strip.strip_payoffs,
+    )
+
+
+def kernel(backend: str) -> OptionsKernel:
+    """Kernel for ``auto | julia | numpy`` (resolved like the EnKF backend)."""
+    return julia_kernel() if resolve_backend(backend) == "julia" else numpy_kernel()
+
+
+def julia_source(name: str) -> Path:
+    """``julia/<name>`` of the project (beside the source tree, else under the project root)."""
+    candidates = [Path(__file__).resolve().parents[3] / "julia" / name]
+    try:
+        from hayeknet.config import find_root
+
+        candidates.append(find_root() / "julia" / name)
+    except FileNotFoundError:
+        pass
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise BackendUnavailableError(f"Julia kernel {name} not found (looked at {', '.join(str(p) for p in candidates)})")
+
+
+def load_julia_module(name: str, module: str) -> Any:
+    """Include ``julia/<name>`` through juliacall (offline, the found executable) and return ``Main.<module>``."""
+    exe = find_julia_executable()
+    if exe is None:
+        raise BackendUnavailableError(
+            f"cannot load the Julia kernel {name}: no Julia executable found "
+            "(set PYTHON_JULIACALL_EXE or JULIA_EXE, or put `julia` on PATH)"
+        )
+    source = julia_source(name)
+    os.environ.setdefault("PYTHON_JULIAPKG_OFFLINE", "yes")
+    os.environ["PYTHON_JULIACALL_EXE"] = exe
+    from juliacall import Main as jl  # noqa: PLC0415 - deliberately lazy (see module docstring)
+
+    jl.include(str(source))
+    return getattr(jl, module)
+
+
+@functools.lru_cache(maxsize=1)
+def julia_kernel() -> OptionsKernel:
+    """Load ``julia/options.jl`` once per process and wrap it with the NumPy signatures."""
+    mod = load_julia_module(JULIA_SOURCE, "HayekOptions")
+
+    def simulate(x0: float, model: JumpOUModel, dt: float, draws: JumpOUDraws) -> np.ndarray:
+        out = mod.simulate_jump_ou(
+            float(x0),
+            model.kappa,
+            model.mean_level,
+            model.sigma,
+            model.jump_mean,
+            model.jump_std,
+            float(dt),
+            np.ascontiguousarray(draws.normals, dtype=float),
+            np.ascontiguousarray(draws.jump_counts, dtype=np.int64),
+            np.ascontiguousarray(draws.jump_times, dtype=float),
+            np.ascontiguousarray(draws.jump_normals, dtype=float),
+        )
+        return np.array(out, dtype=float)
+
+    def expected(x0: float, model: JumpOUModel, horizon: float, coefficient: float = 1.0) -> float:
+        return float(
+            mod.expected_exp(
+                float(x0),
+                model.kappa,
+                model.mean_level,
+                model.sigma,
+                model.jump_intensity,
+                model.jump_mean,
+                model.jump_std,
+                float(horizon),
+                float(coefficient),
+            )
+        )
+
+    def estimate(
+        payoffs: np.ndarray, method: str, control: np.ndarray | None = None, control_mean: float | None = None
+    ) -> MCEstimate:
+        value, std_error, beta = mod.mc_estimate(
+            np.ascontiguousarray(payoffs, dtype=float),
+            method,
+            None if control is None else np.ascontiguousarray(control, dtype=float),
+            None if control_mean is None else float(control_mean),
+        )
+        return MCEstimate(float(value), float(std_error), int(len(payoffs)), method, float(beta))
+
+    def payoffs(
+        prices: np.ndarray,
+        charge_hours: tuple[int, ...],
+        discharge_hours: tuple[int, ...],
+        eta: float,
+        cost_usd_per_mwh: float,
+        mwh_per_pair: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        pay, control = mod.strip_payoffs(
+            np.ascontiguousarray(prices, dtype=float),
+            np.asarray(charge_hours, dtype=np.int64) + 1,  # Julia indices are 1-based
+            np.asarray(discharge_hours, dtype=np.int64) + 1,
+            float(eta),
+            float(cost_usd_per_mwh),
+            float(mwh_per_pair),
+        )
+        return np.array(pay, dtype=float), np.array(control, dtype=float)
+
+    return OptionsKernel(
+        name="julia",
+        black76_call=lambda *a: float(mod.black76_call(*map(float, a))),
+        margrabe_exchange=lambda *a: float(mod.margrabe_exchange(*map(float, a))),
+        log_ou_call=lambda *a: float(mod.log_ou_call(*map(float, a))),
+        simulate_jump_ou=simulate,
+        expected_exp=expected,
+        mc_estimate=estimate,
+        strip_payoffs=payoffs,
+    )
