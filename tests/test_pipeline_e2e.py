@@ -80,7 +80,23 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
         summary = json.loads((project / "artifacts" / "simulations" / day / "summary.json").read_text())
         assert {"perfect_foresight", "percentile_threshold", "ppo_agent"} <= set(summary["strategies"])
     assert (project / "reports" / "study.html").exists()
+    thesis = {p.name for p in (project / "reports" / "thesis").iterdir()}
+    assert {"market_designs.pdf", "market_designs.png", "learning_curve.pdf", "hypothesis_results.png"} <= thesis
     assert "ingest@2025-10-01" in _stages_run(first_run)
+
+
+def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Path) -> None:
+    """Headless Chromium at phone width: no broken image, traceback or empty section."""
+    from hayeknet.reporting.browser import BrowserUnavailableError, check_html_report, chromium_path
+
+    try:
+        chromium_path()
+    except BrowserUnavailableError as exc:
+        pytest.skip(f"no Chromium: {exc}")
+    for html in [project / "reports" / "daily" / "2025-10-02.html", project / "reports" / "study.html"]:
+        check = check_html_report(html, tmp_path / f"{html.stem}.png")
+        check.raise_for_problems()
+        assert check.n_images >= 1 and check.screenshot.stat().st_size > 10_000
 
 
 def test_second_repro_is_up_to_date(project: Path, first_run: str) -> None:
@@ -100,7 +116,7 @@ def test_new_day_runs_only_its_stages(project: Path, first_run: str) -> None:
     out = _run([str(BIN / "dvc"), "repro"], project).stdout
     ran = _stages_run(out)
     expected = {f"{s}@2025-10-03" for s in ("ingest", "assimilate", "train", "simulate", "research", "report")}
-    assert ran == expected | {"study_report"}, out
+    assert ran == expected | {"study_report", "thesis_figures"}, out
 
 
 def test_experiment_changes_profit(project: Path, first_run: str) -> None:

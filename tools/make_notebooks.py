@@ -131,6 +131,21 @@ BOOKS = {
             "display(study.days_table())",
             "## Strategies",
             "display(study.strategy_table())\nstages.show_figure(study.figure_profit_by_day())",
+            "## SCED today vs RTC+B\nDaily profit with AS bought day-ahead versus co-optimized every 5 minutes.",
+            "display(study.market_design_table())",
+            "## Hypotheses\nH1-H3 over the study days so far: test, effect size, p-value, bootstrap interval, n.",
+            "display(study.hypotheses_table())",
+            "## Predictions scored\nEach day's predictive claims, scored on the day after (Brier score, reliability).",
+            "scores = study.prediction_scores()\ndisplay(Markdown(scores.summary()))\ndisplay(scores.reliability())",
+        ],
+    ),
+    "thesis_figures": notebook(
+        "Thesis figures",
+        "Publication figures of the study (vector PDF and 300-dpi PNG, one colour-blind-safe style) "
+        "written to `reports/thesis/`.",
+        '# Last study day (the study history up to it is read from artifacts/research/<last_day>/).\nlast_day = "2025-10-03"\n',
+        [
+            "paths = stages.run_thesis_figures(ctx, last_day)\npd.Series([p.name for p in paths], name='file').to_frame()",
         ],
     ),
 }

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from hayeknet.research.journal import (
+    SCHEMA_VERSION,
     ResultsSchemaError,
     build_results,
     ensure_observation_file,
@@ -44,14 +45,14 @@ def test_results_shape(two_days):
     r1, r2 = two_days
     for r in (r1, r2):
         validate_results(r)
-        assert r["schema_version"] == "1.0.0"
+        assert r["schema_version"] == SCHEMA_VERSION
         assert len(r["metrics"]) >= 20
         assert json.loads(json.dumps(r, allow_nan=False)) == r
     assert r2["study"] == {"day_index": 1, "n_days": 5}
     assert r1["regime"]["label"] == "calm" and r2["regime"]["label"] == "volatile"
     assert len(r2["insights"]["spikes"]) == 1 and len(r2["insights"]["negative_price_episodes"]) == 1
     asked = {q["id"] for q in r2["qa"] if q["asked"]}
-    assert asked == {"volatility_drivers", "spread_capture", "study_comparison", "enkf_follow_up"}
+    assert asked == {"volatility_drivers", "spread_capture", "study_comparison", "enkf_follow_up", "next_day_outlook"}
 
 
 def test_first_day_without_history_dam_or_states(spiky_day):
@@ -115,7 +116,7 @@ def test_journal_contents(two_days):
     metric_rows = [line for line in md.splitlines() if line.startswith("| `")]
     assert len(metric_rows) >= 20
     assert "| `price.mean` |" in md and "$/MWh" in md
-    assert md.count("### Q") == 4
+    assert md.count("### Q") == 5
     assert "**Confidence.** bootstrap probability" in md and "p-value" in md
     assert "17:00-17:30 CDT (22:00-22:30 UTC)" in md
     assert "| perfect_foresight |" in md

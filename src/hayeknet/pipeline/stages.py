@@ -429,6 +429,7 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
         build_results,
         ensure_observation_file,
         render_journal,
+        validate_results,
         write_day_outputs,
     )
 
@@ -465,6 +466,10 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
         battery=ctx.spec,
         seed=ctx.params.study.seed,
     )
+    designs = simulation.summary.get("market_designs")
+    if designs:
+        results["market_designs"] = designs
+        validate_results(results, f"results of {day}")
     journal = render_journal(results)
     extended = [*history, results]
     with atomic_directory(ctx.paths.research / day) as tmp:
@@ -611,6 +616,16 @@ def load_day_bundle(ctx: StageContext, day: str) -> DayBundle:
     )
 
 
+STUDY_DAY_METRICS = {
+    "mean_price_usd_per_mwh": "price.mean",
+    "min_price_usd_per_mwh": "price.min",
+    "max_price_usd_per_mwh": "price.max",
+    "spread_top4h_bottom4h_usd_per_mwh": "spread.top4h_bottom4h",
+    "volatility_asinh_return_std": "volatility.asinh_return_std",
+}
+"""Columns of the study report's day table: label -> metric name in results.json."""
+
+
 @dataclass
 class StudyBundle:
     """The study history up to the last day, for the study report."""
@@ -634,8 +649,7 @@ class StudyBundle:
             rows.append({
                 "day": r["day"],
                 "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
-                **{k: metrics.get(k) for k in ("price_mean", "price_max", "price_min", "volatility")
-                   if k in metrics},
+                **{label: metrics.get(name) for label, name in STUDY_DAY_METRICS.items()},
             })
         return pd.DataFrame(rows).set_index("day")
 
@@ -655,6 +669,31 @@ class StudyBundle:
 
         return plot_profit_by_day(self.profit_by_day())
 
+    def hypotheses_table(self) -> pd.DataFrame:
+        """H1-H3 over every study day so far (test, effect size, p-value, CI, n, verdict)."""
+        from hayeknet.research.hypotheses import hypotheses_table
+
+        return hypotheses_table(self.history[-1].get("hypotheses", []))
+
+    def prediction_scores(self) -> Any:
+        """Predictive claims of earlier days scored on the days after them (Brier, reliability)."""
+        from hayeknet.research.scoring import score_predictions
+
+        return score_predictions(self.history)
+
+    def market_design_table(self) -> pd.DataFrame:
+        """Profit ($) per day under SCED today and RTC+B (energy + AS, perfect foresight)."""
+        rows = {}
+        for r in self.history:
+            designs = r.get("market_designs") or {}
+            if designs.get("available"):
+                rows[r["day"]] = {
+                    "sced_today_profit_usd": designs["sced_today"]["revenue_by_stream_usd"]["profit"],
+                    "rtc_b_profit_usd": designs["rtc_b"]["revenue_by_stream_usd"]["profit"],
+                    "rtc_b_minus_sced_usd": designs["difference_usd"]["profit"],
+                }
+        return pd.DataFrame(rows).T.round(2) if rows else pd.DataFrame({"note": ["no market-design results"]})
+
 
 def load_study(ctx: StageContext, last_day: str) -> StudyBundle:
     last_day = _check_day(last_day)
@@ -662,3 +701,25 @@ def load_study(ctx: StageContext, last_day: str) -> StudyBundle:
     if not history:
         raise StageInputError(f"{ctx.paths.research / last_day}: empty study history")
     return StudyBundle(ctx, last_day, history)
+
+
+def run_thesis_figures(ctx: StageContext, last_day: str) -> list[Path]:
+    """Thesis figures over the study up to ``last_day`` -> ``reports/thesis/`` (PDF + 300-dpi PNG)."""
+    from hayeknet.agents.training import read_registry
+    from hayeknet.reporting.thesis import write_thesis_figures
+
+    last_day = _check_day(last_day)
+    history = read_history(ctx, last_day)
+    days = [r["day"] for r in history]
+    out = ctx.paths.reports / "thesis"
+    with atomic_directory(out) as tmp:
+        write_thesis_figures(
+            history,
+            tmp,
+            ledgers_by_day={d: read_simulation(ctx, d).ledgers for d in days},
+            prices_by_day={d: location_prices(ctx, d).to_numpy() for d in days},
+            learning_curve=(read_registry(ctx.paths.models / last_day) or {}).get("learning_curve", []),
+            soc_min_mwh=ctx.spec.soc_min_mwh,
+            soc_max_mwh=ctx.spec.soc_max_mwh,
+        )
+    return sorted(out.iterdir())

@@ -55,6 +55,8 @@ TARGET_BIN = (0.6, 0.8)
 SPREAD_THRESHOLD_USD_PER_MWH = 15.0
 EXACT_PERMUTATION_MAX_N = 7
 VOLATILITY_METRIC = "volatility.price_change_std"
+NOT_STRATEGIES = frozenset({"market_designs"})
+"""Entries of a results document's ``strategies`` mapping that are not strategies."""
 SPREAD_METRIC = "spread.top4h_bottom4h"
 
 
@@ -163,7 +165,8 @@ def study_days(history: Sequence[Mapping[str, Any]]) -> list[StudyDay]:
             if key not in results:
                 raise HypothesisInputError(f"study history entry {i}: missing field {key!r}")
         day = str(results["day"])
-        by_day[day] = StudyDay(day, metrics_by_name(results["metrics"]), dict(results.get("strategies") or {}))
+        strategies = {k: v for k, v in (results.get("strategies") or {}).items() if k not in NOT_STRATEGIES and isinstance(v, Mapping)}
+        by_day[day] = StudyDay(day, metrics_by_name(results["metrics"]), strategies)
     return [by_day[d] for d in sorted(by_day)]
 
 
@@ -398,8 +401,8 @@ def test_soc_utilization(
         )
     else:
         summary = (
-            f"Profit per MWh discharged was {effect:+,.2f} $/MWh higher in the {target} SOC-utilization bin than"
-            f" elsewhere (95% CI {_fmt(low_ci, '+,.2f')} to {_fmt(high_ci, '+,.2f')}; stratified permutation"
+            f"Mean profit per MWh discharged in the {target} SOC-utilization bin minus elsewhere:"
+            f" {effect:+,.2f} $/MWh (95% CI {_fmt(low_ci, '+,.2f')} to {_fmt(high_ci, '+,.2f')}; stratified permutation"
             f" one-sided p = {_fmt(p_greater, '.3f')}; {n_in} vs {n_out} day-strategy pairs). Best bin: {best}."
         )
     summary = f"{verdict.capitalize()}. " + summary + _small_sample_note(verdict, len(days), min_days)
@@ -492,6 +495,8 @@ def test_break_even_spread(
     separation = separating_threshold(spread, profit > 0) if n else {"threshold": None, "errors": 0, "bound": None}
     effect = estimate - threshold_usd_per_mwh if math.isfinite(estimate) else None
     verdict = _verdict_from(len(days), min_days, effect, p_value, p_below, alpha)
+    if verdict == "insufficient data" and effect is None and len(days) >= min_days and n >= 3:
+        verdict = "inconclusive"  # enough days, but profit does not rise with spread: no break-even to test
     n_profitable = int(np.sum(profit > 0))
     if math.isfinite(estimate):
         summary = (
@@ -499,6 +504,9 @@ def test_break_even_spread(
             f" {_fmt(low, ',.2f')} to {_fmt(high, ',.2f')}; bootstrap one-sided p = {_fmt(p_value, '.3f')} for"
             f" exceeding {threshold_usd_per_mwh:g} $/MWh); {n_profitable} of {n} days profitable."
         )
+        if spread.min() > estimate or estimate > spread.max():
+            summary += (f" The estimate extrapolates beyond the observed spreads ({spread.min():,.2f} to"
+                        f" {spread.max():,.2f} $/MWh): only its side of that range is supported by data.")
         if n_valid and n_valid < n_resamples:
             summary += f" {n_resamples - n_valid} resample(s) had no positive slope and were dropped."
     else:
@@ -539,12 +547,40 @@ def test_break_even_spread(
             "p_value_below": p_below,
             "n_valid_resamples": n_valid,
             "n_profitable_days": n_profitable,
+            "extrapolated": bool(n and math.isfinite(estimate) and not spread.min() <= estimate <= spread.max()),
             "separating_threshold": separation,
             "days": [{"day": day, "spread_usd_per_mwh": s, "profit_usd": p} for s, p, day in pairs],
             "alpha": alpha,
             "n_resamples": n_resamples,
         },
     )
+
+
+def hypotheses_table(hypotheses: Sequence[HypothesisResult | Mapping[str, Any]]) -> "pd.DataFrame":
+    """One row per hypothesis (index ``name``): statement, test, effect with CI, p-value, n, verdict.
+
+    Accepts :class:`HypothesisResult` objects or their dicts (``results["hypotheses"]``).
+    """
+    import pandas as pd
+
+    rows = []
+    for h in hypotheses:
+        d = h.to_dict() if isinstance(h, HypothesisResult) else dict(h)
+        rows.append({
+            "name": d["name"],
+            "statement": d["statement"],
+            "effect": d["effect_name"],
+            "unit": d["effect_unit"],
+            "effect_size": d["effect_size"],
+            "ci_low": d["ci_low"],
+            "ci_high": d["ci_high"],
+            "p_value": d["p_value"],
+            "n": d["n"],
+            "n_days": d["n_days"],
+            "verdict": d["verdict"],
+        })
+    columns = ["name", "statement", "effect", "unit", "effect_size", "ci_low", "ci_high", "p_value", "n", "n_days", "verdict"]
+    return pd.DataFrame(rows, columns=columns).set_index("name")
 
 
 def test_hypotheses(

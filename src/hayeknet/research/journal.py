@@ -36,12 +36,15 @@ from hayeknet.research.insights import (
     negative_price_episodes,
     spike_episodes,
 )
+from hayeknet.research.hypotheses import test_hypotheses
 from hayeknet.research.metrics import day_metrics, metrics_by_name
 from hayeknet.research.prices import CENTRAL, location_series
 from hayeknet.research.questions import DayContext, answer_questions
+from hayeknet.research.scoring import score_predictions
 from hayeknet.research.settings import ResearchInputError, ResearchSettings
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
+"""1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid)."""
 OUTPUT_FILES = ("results.json", "qa.json", "journal.md")
 
 
@@ -194,7 +197,13 @@ def build_results(
         "qa": [a.to_dict() for a in answers],
         "strategies": {name: dict(values) for name, values in simulation_summary.items()},
         "assimilation": dict(assimilation_metrics or {}),
+        "predictions": next((a.evidence.get("predictions", []) for a in answers if a.asked and a.id == "next_day_outlook"), []),
     }
+    results = to_jsonable(results)
+    # hypotheses and prediction scores over the study so far, this day included
+    history = [r for r in previous_results if str(r.get("day", "")) < results["day"]] + [results]
+    results["hypotheses"] = [h.to_dict() for h in test_hypotheses(history, n_resamples=n_resamples, seed=seed)]
+    results["prediction_scores"] = score_predictions(history).to_dict()
     results = to_jsonable(results)
     validate_results(results, f"results of {day}")
     return results
@@ -338,11 +347,53 @@ def render_journal(results: Mapping[str, Any]) -> str:
             _fmt(s.get("capture_ratio")),
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += _hypothesis_lines(results.get("hypotheses"))
+    lines += _prediction_lines(results.get("predictions"), results.get("prediction_scores"))
     if results["assimilation"]:
         lines += ["", "## Assimilation", ""]
         for k, v in sorted(results["assimilation"].items()):
             lines.append(f"- `{k}`: {v if not isinstance(v, float) else _fmt(v)}")
     return "\n".join(lines) + "\n"
+
+
+def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[str]:
+    if hypotheses is None:
+        return []
+    lines = ["", "## Hypotheses (all study days so far)", ""]
+    if not hypotheses:
+        return lines + ["No hypothesis tested."]
+    lines += [
+        "| | hypothesis | effect (95% CI) | p-value | n | verdict |",
+        "|---|---|---|---:|---:|---|",
+    ]
+    for h in hypotheses:
+        unit = "" if h["effect_unit"] == "1" else f" {h['effect_unit']}"
+        effect = f"{_fmt(h['effect_size'])}{unit} ({_fmt(h['ci_low'])} to {_fmt(h['ci_high'])})"
+        lines.append(f"| {h['name']} | {h['statement']} | {effect} | {_fmt(h['p_value'])} | {h['n']} | {h['verdict']} |")
+    lines.append("")
+    for h in hypotheses:
+        lines += [f"- **{h['name']}** ({h['test']}; effect: {h['effect_name']}). {h['summary']}"]
+    return lines
+
+
+def _prediction_lines(predictions: Sequence[Mapping[str, Any]] | None, scores: Mapping[str, Any] | None) -> list[str]:
+    if predictions is None and scores is None:
+        return []
+    lines = ["", "## Predictions and their scores", ""]
+    for p in predictions or []:
+        lines.append(f"- P({p['claim']}) = {p['probability']:.2f} ({p['method']}).")
+    if not predictions:
+        lines.append("No predictive claim today.")
+    if scores:
+        lines += ["", f"**Scores so far.** {scores['summary']}"]
+        if scores["reliability"]:
+            lines += ["", "| forecast bin | n | mean forecast | observed frequency (95% CI) |", "|---|---:|---:|---|"]
+            for row in scores["reliability"]:
+                lines.append(
+                    f"| {row['bin_low']:.1f}-{row['bin_high']:.1f} | {row['n']} | {row['mean_probability']:.2f} |"
+                    f" {row['observed_frequency']:.2f} ({_fmt(row['ci_low'])} to {_fmt(row['ci_high'])}) |"
+                )
+    return lines
 
 
 def _episode_lines(episodes: Sequence[Mapping[str, Any]], extreme: str) -> list[str]:

@@ -15,7 +15,11 @@ Registry (:data:`REGISTRY`):
   where the shortfall came from;
 * ``study_comparison`` - where today sits among the study's earlier days;
 * ``enkf_follow_up`` - whether the EnKF forecast improved on yesterday's and
-  what became of yesterday's anomaly flags.
+  what became of yesterday's anomaly flags;
+* ``next_day_outlook`` - the predictive claims: probabilities that the next
+  study day has a price spike and a tradeable spread, stored as
+  :class:`~hayeknet.research.scoring.Prediction` records and scored on later
+  days by :mod:`hayeknet.research.scoring`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from hayeknet.research.prices import (
     split_by_operating_day,
 )
 from hayeknet.research.resampling import block_bootstrap, rank_test
+from hayeknet.research.scoring import Prediction, beta_binomial_probability
 from hayeknet.research.settings import ResearchSettings
 
 THIN_DAYS = 3  # fewer previous days than this: comparisons are reported as thin evidence
@@ -610,6 +615,117 @@ def _enkf_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> str:
     return text
 
 
+# --------------------------------------------------------------------------- (e) next-day outlook
+
+OUTLOOK_SPREAD_USD_PER_MWH = 15.0
+"""Spread (top-4h minus bottom-4h, $/MWh) of hypothesis H3; the outlook forecasts days above it."""
+
+
+def _outlook_events(ctx: DayContext) -> list[dict[str, Any]]:
+    high = ctx.settings.high_price_usd_per_mwh
+    return [
+        {
+            "id": "spike_next_day",
+            "claim": f"the next study day has a 5-minute price above {high:g} $/MWh at {ctx.location}",
+            "metric": "price.max",
+            "operator": ">",
+            "threshold": high,
+            "unit": "$/MWh",
+        },
+        {
+            "id": "wide_spread_next_day",
+            "claim": f"the next study day's top-4h minus bottom-4h spread at {ctx.location} exceeds"
+            f" {OUTLOOK_SPREAD_USD_PER_MWH:g} $/MWh",
+            "metric": "spread.top4h_bottom4h",
+            "operator": ">",
+            "threshold": OUTLOOK_SPREAD_USD_PER_MWH,
+            "unit": "$/MWh",
+        },
+    ]
+
+
+def _study_metric_values(ctx: DayContext, metric: str) -> list[float]:
+    """The metric on every study day up to and including today (earlier days from their results)."""
+    values = []
+    for prev in ctx.previous_results:
+        if str(prev.get("day", "")) >= ctx.day.isoformat():
+            continue
+        value = metrics_by_name(prev.get("metrics", [])).get(metric)
+        if value is not None:
+            values.append(float(value))
+    today = ctx.metrics.get(metric)
+    if today is not None:
+        values.append(float(today))
+    return values
+
+
+def _outlook_trigger(ctx: DayContext) -> tuple[bool, str]:
+    return True, "a forecast for the next study day is made every day and scored once that day's results exist"
+
+
+def _outlook_evidence(ctx: DayContext) -> dict[str, Any]:
+    from scipy.stats import beta
+
+    predictions = []
+    claims = []
+    for event in _outlook_events(ctx):
+        values = _study_metric_values(ctx, event["metric"])
+        hits = sum(1 for v in values if v > event["threshold"])
+        n = len(values)
+        probability = beta_binomial_probability(hits, n)
+        low, high = beta.ppf([0.05, 0.95], hits + 1, n - hits + 1)
+        prediction = Prediction(
+            id=event["id"],
+            day=ctx.day.isoformat(),
+            claim=event["claim"],
+            probability=probability,
+            metric=event["metric"],
+            operator=event["operator"],
+            threshold=event["threshold"],
+            unit=event["unit"],
+            method=f"Beta(1,1)-binomial posterior mean of the frequency over {n} study day(s), days exchangeable"
+            " (climatology: no weather or load information)",
+            n=n,
+        )
+        predictions.append(prediction.to_dict())
+        claims.append({"id": event["id"], "days_with_event": hits, "n_days": n, "probability": probability,
+                       "frequency_low_90": float(low), "frequency_high_90": float(high),
+                       "today": ctx.metrics.get(event["metric"])})
+    return {"predictions": predictions, "claims": claims}
+
+
+def _outlook_assess(ctx: DayContext, ev: dict[str, Any]) -> tuple[Confidence, str]:
+    first = ev["claims"][0]
+    conf = Confidence(
+        method="Beta(1,1)-binomial posterior over study days (climatology)",
+        measure="posterior_probability",
+        value=first["probability"],
+        statement=f"posterior probability that {ev['predictions'][0]['claim']}",
+        n=first["n_days"],
+        interval={
+            "low": first["frequency_low_90"],
+            "high": first["frequency_high_90"],
+            "level": 0.9,
+            "unit": "probability",
+            "of": "the long-run share of study days with a price above the high-price threshold",
+        },
+    )
+    return conf, "adequate" if first["n_days"] >= 10 else "thin"
+
+
+def _outlook_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> str:
+    parts = []
+    for pred, claim in zip(ev["predictions"], ev["claims"]):
+        parts.append(
+            f"Probability that {pred['claim']}: {claim['probability']:.2f} ({claim['days_with_event']} of"
+            f" {claim['n_days']} study day(s) so far; 90% interval of the long-run frequency"
+            f" {claim['frequency_low_90']:.2f} to {claim['frequency_high_90']:.2f})."
+        )
+    parts.append("These are frequencies, not forecasts from weather or load; they are scored (Brier score) on the next"
+                 " study day so that their calibration can be checked.")
+    return " ".join(parts)
+
+
 REGISTRY: tuple[Question, ...] = (
     Question(
         "volatility_drivers",
@@ -642,6 +758,14 @@ REGISTRY: tuple[Question, ...] = (
         _enkf_evidence,
         _enkf_assess,
         _enkf_answer,
+    ),
+    Question(
+        "next_day_outlook",
+        "How likely are a price spike and a tradeable spread on the next study day?",
+        _outlook_trigger,
+        _outlook_evidence,
+        _outlook_assess,
+        _outlook_answer,
     ),
 )
 
