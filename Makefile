@@ -34,8 +34,10 @@ repro: venv
 status: venv
 	$(BIN)/hayeknet status
 
-## The whole test suite (unit, property, notebook, end-to-end dvc repro).
+## The whole test suite (unit, property, notebook, end-to-end dvc repro,
+## the reports in headless Chromium: installed from Debian when missing).
 test: venv
+	bash tools/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 test-fast: venv
