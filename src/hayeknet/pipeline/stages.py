@@ -298,7 +298,8 @@ def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
 
 
 def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
-    """The battery on ``day``: perfect foresight, heuristics, MPC and the walk-forward agent,
+    """The battery on ``day``: perfect foresight, heuristics, MPC (naive, DAM and EnKF-anchored
+    DAM forecasts) and the walk-forward agent,
     plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both designs).
 
     Every strategy gets a ledger (ADR 0001). ``capture_ratio`` = strategy
@@ -311,6 +312,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     """
     from hayeknet.agents.policy import agent_schedule
     from hayeknet.agents.training import read_registry
+    from hayeknet.battery.forecasts import enkf_dam_forecast
     from hayeknet.battery.ledger import simulate_schedule, summarize
     from hayeknet.battery.market_designs import dam_energy_prices, simulate_day_designs
     from hayeknet.battery.mpc import mpc_strategy
@@ -344,6 +346,11 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     dam = dam_energy_prices(table, ctx.location)
     if dam is not None:
         ledgers["mpc_dam"] = run_strategy(mpc_strategy("dam", dam_prices_hourly=dam), prices, spec, context)
+    filtered, _ = read_states(ctx, day)
+    own = filtered[filtered["location"] == ctx.location].set_index("interval_start_utc")["mean"]
+    ledgers["mpc_enkf"] = run_strategy(
+        mpc_strategy("array", forecast=enkf_dam_forecast(own, dam)), prices, spec, context
+    )
     checkpoint = ctx.paths.models / ctx.prev_of(day)
     charge, discharge = agent_schedule(
         checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
