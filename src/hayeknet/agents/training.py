@@ -171,9 +171,16 @@ def _make_vec_env(
     spec: BatterySpec,
     n_envs: int,
     dt_hours: float,
+    reference_days: Sequence[np.ndarray | None] | None = None,
 ) -> DummyVecEnv:
-    """``n_envs`` environments over the history days; day ``i``'s reference is day ``i - 1``."""
-    references: list[np.ndarray | None] = [None, *price_days[:-1]]
+    """``n_envs`` environments over the history days.
+
+    Day ``i``'s reference curve is ``reference_days[i]`` when given (e.g. the
+    day's own day-ahead prices, known before the day), else day ``i - 1``.
+    """
+    references: list[np.ndarray | None] = (
+        list(reference_days) if reference_days is not None else [None, *price_days[:-1]]
+    )
 
     def make() -> Monitor:
         env = BatteryTradingEnv(
@@ -329,13 +336,17 @@ def train_increment(
     train_params: TrainParams,
     out_dir: Path,
     dt_hours: float = DT_HOURS_5MIN,
+    reference_days: Sequence[np.ndarray | None] | None = None,
+    reference_kind: str = "previous_day",
 ) -> TrainingRecord:
     """Train one walk-forward increment and write ``out_dir/model.zip`` + ``out_dir/registry.json``.
 
     ``price_days`` are the history days in chronological order (``day_labels``
     strictly increasing, e.g. ISO dates), each an array of real-time prices,
-    $/MWh, at ``dt_hours`` resolution. Day ``i``'s previous-day features come
-    from day ``i - 1``; the first day has none. ``prev_checkpoint`` (a
+    $/MWh, at ``dt_hours`` resolution. Day ``i``'s reference features come
+    from ``reference_days[i]`` when given (``reference_kind`` names what they
+    are, e.g. ``"dam"``: the day's day-ahead prices on the same grid, known
+    before the day) and otherwise from day ``i - 1``; the first day has none. ``prev_checkpoint`` (a
     ``model.zip`` or its folder) is continued; ``None`` starts a fresh seeded
     model. ``train_params.timesteps_per_day`` steps are trained (rounded up to
     whole rollouts of ``n_steps * n_envs``); the step counter continues from
@@ -363,7 +374,9 @@ def train_increment(
     prev_registry = read_registry(prev_file) if prev_file is not None else None
 
     with deterministic_torch():
-        env = _make_vec_env(days, labels, spec, train_params.n_envs, dt_hours)
+        if reference_days is not None and len(reference_days) != len(days):
+            raise PriceDataError(f"{len(reference_days)} reference days for {len(days)} price days")
+        env = _make_vec_env(days, labels, spec, train_params.n_envs, dt_hours, reference_days)
         if prev_file is None:
             model = _new_model(env, train_params)
         else:
@@ -390,6 +403,7 @@ def train_increment(
             **_base_registry(spec, train_params, dt_hours),
             "days_seen": seen,
             "days_this_increment": labels,
+            "reference_kind": reference_kind if reference_days is not None else "previous_day",
             "increments": increments,
             "total_timesteps": total,
             "increment_timesteps": total - before,

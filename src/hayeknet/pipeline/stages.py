@@ -163,6 +163,23 @@ def run_ingest(ctx: StageContext, day: str) -> IngestOutcome:
     return IngestOutcome(day, result.provenance)
 
 
+def dam_reference(ctx: StageContext, day: str, grid: pd.DatetimeIndex) -> np.ndarray | None:
+    """The day's DAM price at the battery location held over each 5-minute interval of ``grid``.
+
+    Known before the operating day, so the agent may look at all of it (its
+    "reference" curve); None when the archive has no DAM price for the location.
+    """
+    from hayeknet.battery.market_designs import dam_energy_prices
+
+    dam = dam_energy_prices(day_table(ctx, day), ctx.location)
+    if dam is None:
+        return None
+    dam = dam.copy()
+    dam.index = dam.index.tz_convert("UTC")
+    values = dam.reindex(grid.tz_convert("UTC").floor("h")).ffill().bfill().to_numpy(dtype=float)
+    return None if np.isnan(values).any() else values
+
+
 # --------------------------------------------------------------------------- train
 
 
@@ -197,6 +214,8 @@ def run_train(ctx: StageContext, day: str) -> TrainOutcome:
     Otherwise resume from the previous study day's checkpoint and train
     ``train.timesteps_per_day`` steps on every study day up to and including
     ``day`` (walk-forward: this checkpoint is used to simulate the *next* day).
+    The agent's reference curve for a day is that day's DAM price (known the
+    day before), so it sees the day-ahead outlook the MPC strategies use.
     """
     import time
 
@@ -211,12 +230,15 @@ def run_train(ctx: StageContext, day: str) -> TrainOutcome:
         labels = ctx.days_through(day)
         if day not in labels:
             raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
-        history = [location_prices(ctx, d).to_numpy() for d in labels]
+        series = [location_prices(ctx, d) for d in labels]
+        history = [s.to_numpy() for s in series]
+        references = [dam_reference(ctx, d, s.index) for d, s in zip(labels, series)]
         prev_dir = ctx.paths.models / ctx.prev_of(day)
         if not prev_dir.exists():
             raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
         out = ctx.paths.models / day
-        train_increment(prev_dir, history, labels, ctx.spec, ctx.params.train, out)
+        train_increment(prev_dir, history, labels, ctx.spec, ctx.params.train, out,
+                        reference_days=references, reference_kind="dam")
     registry = read_registry(out) or {}
     return TrainOutcome(day, out, registry, time.perf_counter() - start)
 
@@ -352,10 +374,11 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         mpc_strategy("array", forecast=enkf_dam_forecast(own, dam)), prices, spec, context
     )
     checkpoint = ctx.paths.models / ctx.prev_of(day)
-    charge, discharge = agent_schedule(
-        checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
-        reference_prices=None if prev_prices is None else prev_prices.to_numpy(),
-    )
+    reference = dam_reference(ctx, day, prices.index)
+    if reference is None and prev_prices is not None:
+        reference = prev_prices.to_numpy()
+    charge, discharge = agent_schedule(checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
+                                       reference_prices=reference)
     ledgers["ppo_agent"] = simulate_schedule(prices.index, prices.to_numpy(), charge, discharge, spec, SCED_DT_HOURS)
 
     pf_profit = summarize(ledgers["perfect_foresight"], spec).profit_usd
