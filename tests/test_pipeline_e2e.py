@@ -104,6 +104,12 @@ def test_second_repro_is_up_to_date(project: Path, first_run: str) -> None:
     assert _stages_run(out) == set(), out
 
 
+def test_dvc_push_to_the_local_remote_works_offline(project: Path, first_run: str) -> None:
+    _run([str(BIN / "dvc"), "push", "-q"], project)
+    remote = project.parent / "remote"
+    assert sum(1 for p in remote.rglob("*") if p.is_file()) > 100
+
+
 def test_walk_forward_registry(project: Path, first_run: str) -> None:
     reg = json.loads((project / "artifacts" / "models" / "2025-10-02" / "registry.json").read_text())
     assert reg["days_seen"] == ["2025-10-01", "2025-10-02"]
