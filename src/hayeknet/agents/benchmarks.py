@@ -5,6 +5,15 @@ environments, the stage's PPO settings) is timed against the same PPO with a
 single un-vectorized environment, in the same run. Both learn on the same
 synthetic price days; the figure is environment steps per wall-clock second
 of ``PPO.learn`` (rollouts and gradient updates included).
+
+The three-QSE figure times one walk-forward increment of the three learners
+(:func:`hayeknet.agents.multi_training.train_qse_increment`: each agent's
+steps, with the other two agents' policies acting inside every step), in
+environment steps (summed over the three agents) per wall-clock second of the
+whole increment, checkpoint writing included, against the same increment
+with one un-vectorized environment per learner. A tiny untimed increment
+runs first so that one-off imports (torch's deterministic-algorithm switch
+loads ``torch._dynamo``) are not charged to either figure.
 """
 
 from __future__ import annotations
@@ -48,6 +57,43 @@ def _steps_per_second(price_days: list[np.ndarray], labels: list[str], params: T
     return record.increment_timesteps / seconds
 
 
+def _qse_steps_per_second(n_days: int, params: TrainParams) -> float:
+    import tempfile
+    from pathlib import Path
+
+    from hayeknet.agents.multi_training import train_qse_increment
+    from hayeknet.agents.qse_env import synthetic_qse_days
+
+    days = synthetic_qse_days("2025-10-01", n_days, 20251001)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        record = train_qse_increment(None, days, params, Path(tmp) / "m")
+        seconds = time.perf_counter() - start
+    return sum(part.increment_timesteps for part in record.agents.values()) / seconds
+
+
+def qse_benchmarks(quick: bool = False) -> list[BenchResult]:
+    """Three-QSE training throughput: ``n_envs=8`` vs one un-vectorized environment per learner."""
+    base = TrainParams()
+    if quick:  # whole rollouts of 8 x 64 steps
+        base = dataclasses.replace(base, n_steps=64, batch_size=64)
+    n_days = 1 if quick else 4
+    _qse_steps_per_second(1, dataclasses.replace(base, timesteps_per_day=64, n_envs=1, n_steps=64, batch_size=64))
+    steps = 512 if quick else 16_384  # per agent
+    vectorized = dataclasses.replace(base, timesteps_per_day=steps, n_envs=8)
+    single = dataclasses.replace(base, timesteps_per_day=steps, n_envs=1)
+    vec_rate = _qse_steps_per_second(n_days, vectorized)
+    single_rate = _qse_steps_per_second(n_days, single)
+    return [
+        rate_result(
+            f"qse_ppo_train_throughput_{vectorized.n_envs}_envs", vec_rate, single_rate, unit="steps/s",
+            baseline="same three-learner increment with one un-vectorized environment per learner",
+            target=">= 2,500 steps/s on 2 cores",
+            note=f"3 agents x {steps} steps, n_steps={base.n_steps}, batch={base.batch_size}, epochs={base.n_epochs}",
+        )
+    ]
+
+
 def benchmarks(quick: bool = False) -> list[BenchResult]:
     days, labels = _price_days(2 if quick else 4)
     base = TrainParams()
@@ -61,5 +107,6 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
             f"ppo_train_throughput_{vectorized.n_envs}_envs", vec_rate, single_rate, unit="steps/s",
             baseline="same PPO with one un-vectorized environment", target=">= 2,500 steps/s on 2 cores",
             note=f"{steps} steps, n_steps={base.n_steps}, batch={base.batch_size}, epochs={base.n_epochs}",
-        )
+        ),
+        *qse_benchmarks(quick),
     ]

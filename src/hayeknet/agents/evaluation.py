@@ -1,0 +1,260 @@
+"""Nightly evaluation of the three QSE agents on a new, unseen day (issue 5).
+
+Each agent is scored on day ``d`` with the checkpoint trained on days
+``< d`` (walk-forward), against heuristics that act through the *same*
+environment (:class:`~hayeknet.agents.qse_env.ParallelQSEEnv`: same
+projection, same price impact, same settlement) while the other two agents
+follow their trained deterministic policies:
+
+* battery: the agent vs :class:`~hayeknet.battery.strategies.PercentileThreshold`
+  (thresholds from the previous day) and
+  :class:`~hayeknet.battery.strategies.TimeOfDaySchedule`, plus a
+  perfect-foresight bound per run: the LP of :mod:`hayeknet.battery.optimize`
+  on the price the battery would have faced *without its own impact*
+  (the others' deviations only), from the initial SOC with terminal SOC at
+  least the run's final SOC. Since a QSE's own impact can only lower its cash
+  (:mod:`hayeknet.agents.market`), the run's profit never exceeds this bound:
+  ``capture_ratio <= 1``. The textbook bound on the exogenous price
+  (terminal SOC = initial) is reported too (``pf_exogenous_profit_usd``).
+* solar and wind: the agent vs "hedge 100% of forecast, never curtail"
+  (``hedge_full``) and "no hedge, never curtail" (``no_hedge``).
+
+Heuristic requests pass through the environment's projection like the
+agent's (the battery's terminal-SOC rule may force a heuristic to recharge
+at the end of the day). :func:`evaluate_qse_day` returns a JSON-serialisable
+dict for the research stage; :func:`walk_forward` runs the nightly loop
+(train on days ``< d``, evaluate on ``d``) over a window of days.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.agents.market import local_prices
+from hayeknet.agents.qse_env import AGENTS, RENEWABLE_AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
+from hayeknet.battery.optimize import optimize_dispatch
+from hayeknet.battery.strategies import (
+    PercentileThreshold,
+    Strategy,
+    StrategyContext,
+    TimeOfDaySchedule,
+    capture_ratio,
+)
+
+EVALUATION_SCHEMA_VERSION = 1
+
+#: An actor turns an agent's observation (and the environment, for the interval index) into a physical
+#: request: battery net MW (+ discharges), renewables ``(hedge_frac, curtail_frac)``.
+Actor = Callable[[np.ndarray, ParallelQSEEnv], Any]
+
+
+def policy_actor(agent: str, policy: Callable[[np.ndarray], Any]) -> Actor:
+    """Actor of a discrete-action policy (e.g. :class:`~hayeknet.agents.multi_training.FrozenPolicy`)."""
+    return lambda obs, env: env.action_to_request(agent, policy(obs))
+
+
+def schedule_actor(net_mw: np.ndarray) -> Actor:
+    """Battery actor requesting ``net_mw[t]`` (MW, + discharges) at interval ``t``."""
+    net = np.asarray(net_mw, dtype=float)
+    return lambda obs, env: float(net[env.interval])
+
+
+def constant_actor(hedge_frac: float, curtail_frac: float = 0.0) -> Actor:
+    """Renewable actor: fixed hedge fraction and curtailment fraction."""
+    return lambda obs, env: (hedge_frac, curtail_frac)
+
+
+def rollout(env: ParallelQSEEnv, day_index: int, actors: Mapping[str, Actor]) -> dict[str, pd.DataFrame]:
+    """Play one day with one actor per agent; each agent's per-interval ``info`` rows as a DataFrame."""
+    obs, _ = env.reset(options={"day_index": day_index})
+    rows: dict[str, list[dict[str, Any]]] = {a: [] for a in AGENTS}
+    while env.agents:
+        requests = {a: actors[a](obs[a], env) for a in AGENTS}
+        obs, _, _, _, infos = env.step_requests(requests)
+        for a in AGENTS:
+            rows[a].append(infos[a])
+    return {a: pd.DataFrame(r) for a, r in rows.items()}
+
+
+def _price_series(prices: np.ndarray, index: pd.DatetimeIndex | None, day_offset: int, dt_hours: float) -> pd.Series:
+    """Prices as a Series on the given UTC index, or on a stand-in one starting at local midnight (CST)."""
+    if index is None:
+        start = pd.Timestamp("2001-01-02T06:00Z") + pd.Timedelta(days=day_offset)
+        index = pd.date_range(start, periods=len(prices), freq=pd.Timedelta(hours=dt_hours))
+    return pd.Series(np.asarray(prices, dtype=float), index=index)
+
+
+def battery_heuristic_net_mw(
+    strategy: Strategy, day: QSEDay, reference: QSEDay | None, config: QSEEnvConfig
+) -> np.ndarray:
+    """Net power requests (MW, + discharges) of a battery strategy on ``day``'s exogenous prices."""
+    prices = _price_series(day.rt_price_usd_per_mwh, day.interval_start_utc, 0, config.dt_hours)
+    if reference is None:
+        history = pd.Series([], index=pd.DatetimeIndex([], tz="UTC"), dtype=float)
+    else:
+        idx = reference.interval_start_utc
+        history = _price_series(reference.rt_price_usd_per_mwh, idx, -1, config.dt_hours)
+    charge, discharge = strategy.schedule(prices, config.battery, StrategyContext(config.dt_hours, history))
+    return np.asarray(discharge) - np.asarray(charge)
+
+
+def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig) -> dict[str, float]:
+    s, dt_h = config.battery, config.dt_hours
+    charge = frame["charge_mw"].to_numpy(float)
+    discharge = frame["discharge_mw"].to_numpy(float)
+    net = discharge - charge
+    # price without the battery's own deviation: an upper bound of what it could have earned
+    others_dev = frame["deviation_mw"].to_numpy(float) - net
+    p_others = local_prices(frame["exogenous_price_usd_per_mwh"].to_numpy(float), others_dev, config.impact)
+    soc_end = float(frame["soc_mwh"].iloc[-1])
+    bound = optimize_dispatch(
+        p_others, s, dt_h, soc_start_mwh=s.soc_initial_mwh,
+        terminal_soc_mwh=min(max(soc_end, s.soc_min_mwh), s.soc_max_mwh), terminal_rule="at_least",
+    )
+    profit = float(frame["profit_usd"].sum())
+    return {
+        "profit_usd": profit,
+        "energy_cash_usd": float(frame["cash_usd"].sum()),
+        "as_cash_usd": 0.0,
+        "degradation_usd": float(frame["degradation_usd"].sum()),
+        "charge_mwh": float(charge.sum() * dt_h),
+        "discharge_mwh": float(discharge.sum() * dt_h),
+        "soc_end_mwh": soc_end,
+        "bound_profit_usd": float(bound.profit_usd),
+        "capture_ratio": capture_ratio(profit, bound.profit_usd),
+        "mean_price_impact_usd_per_mwh": float(
+            np.mean(frame["price_usd_per_mwh"].to_numpy(float) - frame["exogenous_price_usd_per_mwh"].to_numpy(float))
+        ),
+    }
+
+
+def _renewable_summary(frame: pd.DataFrame, config: QSEEnvConfig) -> dict[str, float]:
+    dt_h = config.dt_hours
+    return {
+        "profit_usd": float(frame["profit_usd"].sum()),
+        "da_cash_usd": float(frame["da_cash_usd"].sum()),
+        "rt_cash_usd": float(frame["rt_cash_usd"].sum()),
+        "imbalance_charge_usd": float(frame["imbalance_charge_usd"].sum()),
+        "hedge_frac": float(frame["hedge_frac"].iloc[0]),
+        "delivered_mwh": float(frame["delivered_mw"].sum() * dt_h),
+        "curtailed_mwh": float(frame["curtailed_mw"].sum() * dt_h),
+        "abs_imbalance_mwh": float(frame["imbalance_mw"].abs().sum() * dt_h),
+    }
+
+
+def learning_curves(checkpoint_dir: Path) -> dict[str, list[dict[str, float]]]:
+    """Per agent and increment: episodes, mean scaled reward and mean episode profit ($) while training."""
+    from hayeknet.agents.multi_training import read_qse_registry
+
+    out: dict[str, list[dict[str, float]]] = {}
+    for agent in AGENTS:
+        curve = pd.DataFrame(read_qse_registry(checkpoint_dir, agent).get("learning_curve", []))
+        if curve.empty:
+            out[agent] = []
+            continue
+        grouped = curve.groupby("increment").agg(
+            episodes=("reward", "size"), mean_reward=("reward", "mean"), mean_profit_usd=("profit_usd", "mean")
+        )
+        out[agent] = [
+            {"increment": int(k), **{c: float(v) for c, v in row.items()}} for k, row in grouped.iterrows()
+        ]
+    return out
+
+
+def evaluate_qse_day(
+    checkpoint_dir: Path,
+    day: QSEDay,
+    reference: QSEDay | None,
+    config: QSEEnvConfig | None = None,
+    threshold: PercentileThreshold | None = None,
+) -> dict[str, Any]:
+    """Score the checkpoint's three agents on ``day`` (unseen) against the heuristics; a JSON-ready dict.
+
+    ``reference`` is the previous day (price features and the threshold
+    heuristic's percentiles; ``None`` on the first day). Keys: ``day``,
+    ``checkpoint``, ``battery``/``solar``/``wind`` (per strategy: revenue by
+    stream and profit; the battery's ``capture_ratio`` vs its bound), each
+    with ``best_heuristic`` and ``agent_minus_best_heuristic_usd``, and
+    ``learning_curves``.
+    """
+    from hayeknet.agents.multi_training import load_qse_policies
+
+    config = config or QSEEnvConfig()
+    policies = load_qse_policies(checkpoint_dir, config)
+    refs = [None if reference is None else reference.rt_price_usd_per_mwh]
+    env = ParallelQSEEnv([day], config, reference_prices=refs)
+    agent_actors = {a: policy_actor(a, policies[a]) for a in AGENTS}
+
+    out: dict[str, Any] = {
+        "schema_version": EVALUATION_SCHEMA_VERSION,
+        "day": day.label,
+        "checkpoint": str(checkpoint_dir),
+        "reference_day": None if reference is None else reference.label,
+        "price_impact_usd_per_mwh_per_mw": config.impact.slope_usd_per_mwh_per_mw,
+    }
+    # battery
+    strategies: dict[str, Strategy] = {
+        "percentile_threshold": threshold or PercentileThreshold(),
+        "time_of_day": TimeOfDaySchedule(),
+    }
+    battery: dict[str, Any] = {"agent": _battery_summary(rollout(env, 0, agent_actors)["battery"], config)}
+    for name, strategy in strategies.items():
+        net = battery_heuristic_net_mw(strategy, day, reference, config)
+        frames = rollout(env, 0, {**agent_actors, "battery": schedule_actor(net)})
+        battery[name] = _battery_summary(frames["battery"], config)
+    pf = optimize_dispatch(day.rt_price_usd_per_mwh, config.battery, config.dt_hours)
+    battery["pf_exogenous_profit_usd"] = float(pf.profit_usd)
+    out["battery"] = _with_best(battery, list(strategies))
+    # renewables
+    for agent in RENEWABLE_AGENTS:
+        res: dict[str, Any] = {}
+        res["agent"] = _renewable_summary(rollout(env, 0, agent_actors)[agent], config)
+        for name, actor in (("hedge_full", constant_actor(1.0)), ("no_hedge", constant_actor(0.0))):
+            res[name] = _renewable_summary(rollout(env, 0, {**agent_actors, agent: actor})[agent], config)
+        out[agent] = _with_best(res, ["hedge_full", "no_hedge"])
+    out["learning_curves"] = learning_curves(checkpoint_dir)
+    return out
+
+
+def _with_best(results: dict[str, Any], heuristics: list[str]) -> dict[str, Any]:
+    best = max(heuristics, key=lambda h: results[h]["profit_usd"])
+    results["best_heuristic"] = best
+    results["agent_minus_best_heuristic_usd"] = results["agent"]["profit_usd"] - results[best]["profit_usd"]
+    return results
+
+
+def walk_forward(
+    days: Sequence[QSEDay],
+    train_params: Any,
+    models_root: Path,
+    config: QSEEnvConfig | None = None,
+) -> list[dict[str, Any]]:
+    """The nightly loop over ``days``: train on days ``< d`` (resuming), evaluate on ``d``; one dict per day ``d >= 1``.
+
+    Writes ``models_root/init`` and ``models_root/<label>`` checkpoint folders.
+    Each dict is :func:`evaluate_qse_day`'s plus ``train_seconds`` and
+    ``evaluate_seconds`` (wall time of that night's increment and evaluation).
+    """
+    from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
+
+    config = config or QSEEnvConfig()
+    models_root = Path(models_root)
+    init_qse_models(train_params, models_root / "init", config)
+    prev = models_root / "init"
+    results = []
+    for i in range(1, len(days)):
+        start = time.perf_counter()
+        record = train_qse_increment(prev, days[:i], train_params, models_root / days[i - 1].label, config)
+        trained = time.perf_counter()
+        result = evaluate_qse_day(record.out_dir, days[i], days[i - 1], config)
+        result["train_seconds"] = trained - start
+        result["evaluate_seconds"] = time.perf_counter() - trained
+        results.append(result)
+        prev = record.out_dir
+    return results
