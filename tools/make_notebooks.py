@@ -91,6 +91,8 @@ BOOKS = {
             "stages.show_figure(stages.figure_soc(ctx, outcome))",
             "## SCED today vs RTC+B\nEnergy + ancillary services under both market designs (perfect foresight of the day's prices).",
             "outcome.market_design_table()",
+            "## Three QSE agents\nBattery, solar and wind learners (checkpoint of the day before) against their best heuristic.",
+            "outcome.qse_table()",
         ],
     ),
     "research": notebook(
@@ -117,6 +119,8 @@ BOOKS = {
             "display(bundle.strategy_table())\nstages.show_figure(bundle.figure_soc())\nstages.show_figure(bundle.figure_cumulative_profit())",
             "## SCED today vs RTC+B\nRevenue by stream ($) with AS bought day-ahead (SCED today) and co-optimized every 5 minutes (RTC+B).",
             "display(bundle.simulation.market_design_table())",
+            "## Three QSE agents\nBattery, solar and wind PPO learners trained on earlier days, against their best heuristic on this day ($).",
+            "display(bundle.simulation.qse_table())",
             "## Journal",
             "display(Markdown(bundle.journal_markdown()))",
         ],

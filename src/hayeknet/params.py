@@ -104,6 +104,24 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class QSEParams:
+    """The three-QSE market (battery, solar, wind at the battery's settlement point)."""
+
+    enabled: bool = True
+    timesteps_per_agent_per_day: int = 20000
+    impact_usd_per_mwh_per_mw: float = 0.05
+    imbalance_charge_usd_per_mwh: float = 1.0
+    solar_mw: float = 200.0
+    wind_mw: float = 150.0
+
+    def __post_init__(self) -> None:
+        if self.timesteps_per_agent_per_day < 0 or self.impact_usd_per_mwh_per_mw < 0:
+            raise ParamsError("qse: timesteps_per_agent_per_day and impact_usd_per_mwh_per_mw must be >= 0")
+        if self.solar_mw <= 0 or self.wind_mw <= 0 or self.imbalance_charge_usd_per_mwh < 0:
+            raise ParamsError("qse: solar_mw and wind_mw must be > 0, imbalance_charge_usd_per_mwh >= 0")
+
+
+@dataclass(frozen=True)
 class SimulateParams:
     threshold_low_percentile: float = 25.0
     threshold_high_percentile: float = 75.0
@@ -126,6 +144,7 @@ class Params:
     battery: BatteryParams = field(default_factory=BatteryParams)
     assimilation: AssimilationParams = field(default_factory=AssimilationParams)
     train: TrainParams = field(default_factory=TrainParams)
+    qse: QSEParams = field(default_factory=QSEParams)
     simulate: SimulateParams = field(default_factory=SimulateParams)
     research: ResearchParams = field(default_factory=ResearchParams)
 
@@ -155,6 +174,10 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
             if isinstance(value, bool):
                 raise ValueError
             return float(value)
+        if typ is bool:
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
         if typ is str:
             if not isinstance(value, str):
                 raise ValueError

@@ -180,6 +180,64 @@ def dam_reference(ctx: StageContext, day: str, grid: pd.DatetimeIndex) -> np.nda
     return None if np.isnan(values).any() else values
 
 
+# --------------------------------------------------------------------------- three QSE agents
+
+QSE_DIR = "qse"
+"""Sub-folder of ``artifacts/models/<day>/`` holding the three QSE learners."""
+
+
+def qse_config(ctx: StageContext) -> Any:
+    """The three-QSE market of params.yaml (``qse`` section, battery of ``battery``)."""
+    from hayeknet.agents.market import PriceImpact
+    from hayeknet.agents.qse_env import QSEEnvConfig, RenewableSpec
+
+    q = ctx.params.qse
+    return QSEEnvConfig(
+        battery=ctx.spec,
+        solar=RenewableSpec(q.solar_mw, q.imbalance_charge_usd_per_mwh),
+        wind=RenewableSpec(q.wind_mw, q.imbalance_charge_usd_per_mwh),
+        impact=PriceImpact(slope_usd_per_mwh_per_mw=q.impact_usd_per_mwh_per_mw),
+    )
+
+
+def qse_day(ctx: StageContext, day: str) -> Any:
+    """The day as the three QSEs see it: RT and DAM prices at the location, renewable
+    profiles (synthetic: the archive has no plant output) and the EnKF state."""
+    from hayeknet.agents.qse_env import qse_day_from_prices, state_features
+    from hayeknet.battery.market_designs import dam_energy_prices
+
+    prices = location_prices(ctx, day)
+    dam = dam_energy_prices(day_table(ctx, day), ctx.location)
+    if dam is None:
+        raise StageInputError(f"{ctx.paths.archive_day(day)}: no DAM price at {ctx.location} for the QSE agents")
+    filtered, _ = read_states(ctx, day)
+    own = filtered[filtered["location"] == ctx.location].set_index("interval_start_utc").reindex(prices.index)
+    state = state_features(own["mean"].ffill().bfill().to_numpy(), own["spread"].ffill().bfill().to_numpy())
+    return qse_day_from_prices(day, prices, dam, ctx.params.study.seed, state=state)
+
+
+def train_qse(ctx: StageContext, day: str) -> None:
+    """Train (or, for ``init``, create) the three QSE learners into ``models/<day>/qse``."""
+    from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
+
+    params = dataclasses.replace(ctx.params.train, timesteps_per_day=ctx.params.qse.timesteps_per_agent_per_day)
+    out = ctx.paths.models / day / QSE_DIR
+    if day == INIT:
+        init_qse_models(params, out, qse_config(ctx))
+        return
+    days = [qse_day(ctx, d) for d in ctx.days_through(day)]
+    train_qse_increment(ctx.paths.models / ctx.prev_of(day) / QSE_DIR, days, params, out, qse_config(ctx))
+
+
+def evaluate_qse(ctx: StageContext, day: str) -> dict[str, Any]:
+    """The three QSE agents of checkpoint ``models/<prev>/qse`` on the unseen ``day`` vs heuristics."""
+    from hayeknet.agents.evaluation import evaluate_qse_day
+
+    prev = ctx.prev_of(day)
+    reference = None if prev == INIT else qse_day(ctx, prev)
+    return evaluate_qse_day(ctx.paths.models / prev / QSE_DIR, qse_day(ctx, day), reference, qse_config(ctx))
+
+
 # --------------------------------------------------------------------------- train
 
 
@@ -239,6 +297,8 @@ def run_train(ctx: StageContext, day: str) -> TrainOutcome:
         out = ctx.paths.models / day
         train_increment(prev_dir, history, labels, ctx.spec, ctx.params.train, out,
                         reference_days=references, reference_kind="dam")
+    if ctx.params.qse.enabled:
+        train_qse(ctx, day)
     registry = read_registry(out) or {}
     return TrainOutcome(day, out, registry, time.perf_counter() - start)
 
@@ -305,6 +365,26 @@ class SimulateOutcome:
         })
         table["rtc_b_minus_sced"] = pd.Series(designs["difference_usd"])
         return table.astype(float).round(2)
+
+    def qse_table(self) -> pd.DataFrame:
+        """Each QSE agent on the day (unseen by its checkpoint) against its best heuristic, $."""
+        qse = self.summary.get("qse_agents") or {}
+        rows = {}
+        for agent in ("battery", "solar", "wind"):
+            entry = qse.get(agent)
+            if not isinstance(entry, dict) or "agent" not in entry:
+                continue
+            best = entry["best_heuristic"]
+            rows[agent] = {
+                "agent_profit_usd": entry["agent"]["profit_usd"],
+                "best_heuristic": best,
+                "best_heuristic_profit_usd": entry[best]["profit_usd"],
+                "agent_minus_best_usd": entry["agent_minus_best_heuristic_usd"],
+                "capture_ratio": entry["agent"].get("capture_ratio"),
+            }
+        if not rows:
+            return pd.DataFrame({"note": ["three-QSE agents not simulated (qse.enabled: false)"]})
+        return pd.DataFrame(rows).T
 
     def summary_table(self) -> pd.DataFrame:
         rows = self.summary["strategies"]
@@ -391,6 +471,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         result["capture_ratio_vs_pf"] = capture_ratio(result["profit_usd"], pf_profit)
         strategies[name] = result
     designs, design_ledgers = simulate_day_designs(table, ctx.location, spec)
+    qse = evaluate_qse(ctx, day) if ctx.params.qse.enabled else {"enabled": False}
     registry = read_registry(checkpoint) or {}
     summary = {
         "day": day,
@@ -403,6 +484,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         "agent_checkpoint_days_seen": list(registry.get("days_seen", [])),
         "agent_total_timesteps": int(registry.get("total_timesteps", 0)),
         "market_designs": designs,
+        "qse_agents": qse,
     }
     with atomic_directory(ctx.paths.simulations / day) as tmp:
         for name, ledger in ledgers.items():
