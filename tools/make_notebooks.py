@@ -70,6 +70,19 @@ BOOKS = {
             "stages.show_figure(stages.figure_assimilation(ctx, result))",
         ],
     ),
+    "beliefs": notebook(
+        "Beliefs",
+        "Bayesian beliefs (PyMC, Student-t AR(1) spread and basis model) fitted on the study days up to "
+        "`day`: P(high price), P(imbalance), P(congestion) and their joints for the next day and hour, "
+        "checked for coherence (no Dutch book); yesterday's beliefs scored on this day "
+        "(`artifacts/beliefs/<day>/`). `day = \"init\"` writes the empty start.",
+        DAY,
+        [
+            "beliefs = stages.run_beliefs(ctx, day)\nbeliefs.probabilities_table()",
+            "pd.Series({'warnings': '; '.join(beliefs.warnings()) or 'none', "
+            "'coherent': str(beliefs.beliefs.get('coherence', {}))[:200]}, name='value').to_frame()",
+        ],
+    ),
     "train": notebook(
         "Train",
         "Walk-forward PPO: the checkpoint written for day d was trained on days up to d, resuming from "
@@ -121,6 +134,8 @@ BOOKS = {
             "display(bundle.simulation.market_design_table())",
             "## Three QSE agents\nBattery, solar and wind PPO learners trained on earlier days, against their best heuristic on this day ($).",
             "display(bundle.simulation.qse_table())",
+            "## Beliefs for the next day",
+            "display(Markdown(bundle.beliefs_markdown()))\ndisplay(bundle.beliefs_table())",
             "## Journal",
             "display(Markdown(bundle.journal_markdown()))",
         ],

@@ -20,7 +20,7 @@ from typing import Sequence
 from hayeknet.benchmarking import BenchResult
 from hayeknet.io import atomic_write_text
 
-AREAS = ("ercot", "battery", "assimilation", "agents", "beliefs")
+AREAS = ("ercot", "battery", "assimilation", "options", "agents", "beliefs")
 """Subpackages with a ``benchmarks`` module, run in this order."""
 
 

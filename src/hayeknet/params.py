@@ -104,6 +104,30 @@ class TrainParams:
 
 
 @dataclass(frozen=True)
+class BeliefsParams:
+    """Bayesian beliefs (PyMC): event thresholds and sampler settings.
+
+    Events at the battery location per 5-minute interval: price above
+    ``research.high_price_usd_per_mwh``; |RT - DAM| above
+    ``imbalance_usd_per_mwh``; |node - hub| basis above ``congestion_usd_per_mwh``.
+    """
+
+    imbalance_usd_per_mwh: float = 20.0
+    congestion_usd_per_mwh: float = 10.0
+    history_days: int = 5
+    chains: int = 2
+    draws: int = 300
+    tune: int = 300
+    seed: int = 11
+    rhat_max: float = 1.05
+    ess_min: float = 100.0
+
+    def __post_init__(self) -> None:
+        if self.history_days < 1 or self.chains < 1 or self.draws < 10 or self.tune < 0:
+            raise ParamsError("beliefs: history_days >= 1, chains >= 1, draws >= 10, tune >= 0")
+
+
+@dataclass(frozen=True)
 class QSEParams:
     """The three-QSE market (battery, solar, wind at the battery's settlement point)."""
 
@@ -145,6 +169,7 @@ class Params:
     assimilation: AssimilationParams = field(default_factory=AssimilationParams)
     train: TrainParams = field(default_factory=TrainParams)
     qse: QSEParams = field(default_factory=QSEParams)
+    beliefs: BeliefsParams = field(default_factory=BeliefsParams)
     simulate: SimulateParams = field(default_factory=SimulateParams)
     research: ResearchParams = field(default_factory=ResearchParams)
 

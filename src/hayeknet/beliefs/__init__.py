@@ -1,0 +1,21 @@
+"""Bayesian beliefs about next-day and next-hour market events, with a Dutch-book coherence check.
+
+* :mod:`~hayeknet.beliefs.events` — the three events per 5-minute interval
+  (high price, RT-DAM imbalance, node-hub congestion) from the normalized table;
+* :mod:`~hayeknet.beliefs.model` — heavy-tailed (Student-t AR) PyMC model of
+  price and basis, compiled once and refitted daily by swapping ``pm.Data``;
+* :mod:`~hayeknet.beliefs.coherence` — LP over the 8 atoms: coherence, Dutch
+  book, nearest coherent beliefs;
+* :mod:`~hayeknet.beliefs.calibration` — Brier score, reliability table,
+  walk-forward scoring;
+* :mod:`~hayeknet.beliefs.stage` — :func:`run_beliefs_day`, the stage's entry point.
+
+PyMC is imported lazily (inside the model), so importing this package is cheap.
+"""
+
+from hayeknet.beliefs.coherence import CoherenceResult, DutchBook, check_coherence
+from hayeknet.beliefs.events import EventThresholds
+from hayeknet.beliefs.stage import BeliefSettings, BeliefsResult, run_beliefs_day
+
+__all__ = ["BeliefSettings", "BeliefsResult", "CoherenceResult", "DutchBook", "EventThresholds",
+           "check_coherence", "run_beliefs_day"]

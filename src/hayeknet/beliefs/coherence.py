@@ -61,7 +61,8 @@ def holds(event: str, atom: tuple[int, int, int]) -> bool:
 
 def incidence(events: tuple[str, ...]) -> np.ndarray:
     """Matrix ``M`` (len(events) x 8): ``M[i, w] = 1`` when event ``i`` holds in atom ``w``."""
-    return np.array([[1.0 if holds(e, w) else 0.0 for w in ATOMS] for e in events])
+    m = [[1.0 if holds(e, w) else 0.0 for w in ATOMS] for e in events]
+    return np.array(m, dtype=float).reshape(len(events), len(ATOMS))
 
 
 def event_probabilities(atom_probabilities: np.ndarray) -> dict[str, float]:

@@ -1,24 +1,40 @@
-"""Heavy-tailed Bayesian model of price, imbalance spread and basis at a battery location (PyMC).
+"""Heavy-tailed Bayesian model of the RT-DAM spread and the basis at a battery location (PyMC).
 
-Quantities per 5-minute interval ``t`` ($/MWh): the real-time price ``p``, the
-real-time minus day-ahead spread ``s = p - DAM`` and the basis ``b = p - hub``.
-Each is transformed by ``asinh(x / scale)`` (log-like in the tails, linear near
-zero, defined for negative prices) and standardized with the history's mean and
-standard deviation; call the 3-vector ``y_t``. The model:
+Quantities per 5-minute interval ``t`` ($/MWh): the imbalance spread
+``s = p - DAM`` (real-time price minus the day-ahead price of the hour) and the
+basis ``b = p - hub``. Each is transformed by ``asinh(x / scale)`` (log-like in
+the tails, linear near zero, defined for negative values) and standardized with
+the history's mean and standard deviation; call the 2-vector ``y_t``. The
+real-time price is not modelled separately: the day-ahead price of the
+predicted day is published the day before, so it is an exogenous hourly input
+(see :mod:`hayeknet.beliefs.stage`) and each simulated price is ``DAM + s``.
+Two earlier versions were dropped: modelling ``(p, s, b)`` jointly (the
+innovations of ``p`` and ``s`` are the same within an hour, correlation > 0.9,
+so the posterior was ill-conditioned and NUTS needed ~300 leapfrog steps per
+draw, minutes per fit); and modelling ``(p, b)`` with ``s = p - DAM`` read off
+the paths, which ignores that the DAM predicts the next day's price level and
+over-stated P(imbalance) several-fold on synthetic walk-forward days. The model:
 
-    y_t = mu[h_t] + r_t,                       h_t = local (America/Chicago) hour 0..23
-    r_t = phi * r_{t-1} + e_t,                 phi in (0, 1)^3, one per quantity
+    y_t = c[h_t] + phi * y_{t-1} + beta * x_t * [1, 0] + e_t
+          h_t = local (America/Chicago) hour 0..23, phi in (0, 1)^2 (element-wise),
+          x_t = -asinh((DAM_t - DAM_{t-1}) / scale) / sd  (the spread jumps when the hourly DAM steps)
     e_t ~ multivariate Student-t(nu, 0, L L^T) L lower-triangular (LKJ(2) correlation)
-    mu[h, k] = level_k + hour_sd_k * raw[h, k] raw ~ N(0, 1)  (non-centred hour effects)
-    nu ~ Gamma(2, 0.1), level ~ N(0, 1), hour_sd ~ HalfNormal(1), stds ~ HalfNormal(1)
+    c[h, k] = level_k + sum_j F[h, j] coef[j, k]   F: 2 daily harmonics (cos, sin)
+    nu ~ Gamma(2, 0.1), level, coef ~ N(0, 0.5), phi ~ Beta(2, 1), stds ~ HalfNormal(1), beta ~ N(0, 1)
+
+The intercept form (``c`` rather than an hourly mean ``mu = c / (1 - phi)``)
+avoids a funnel between ``phi`` near 1 and weakly identified hourly means; NUTS
+uses a dense (full) mass matrix adapted during tuning, since ``phi`` and the
+intercepts are correlated a posteriori.
 
 The Student-t innovations give heavy tails *and* tail dependence (a price spike
-tends to come with an imbalance and with congestion), and the AR(1) residual
-gives the within-hour persistence that "at least one interval of the hour"
-probabilities depend on. The likelihood conditions on the first interval of each
-contiguous run (pairs ``(t-1, t)`` 5 minutes apart only). It is written out
-element-wise (forward substitution through the 3x3 Cholesky factor), which needs
-no BLAS and compiles to one fused loop.
+tends to come with congestion, and a real-time spike is an imbalance against a
+smooth DAM), and the AR(1) term gives the within-hour persistence that "at
+least one interval of the hour" probabilities depend on. The likelihood
+conditions on the first interval of each contiguous run (pairs ``(t-1, t)``
+5 minutes apart only). It is written out element-wise (forward substitution
+through the 2x2 Cholesky factor) as a ``pm.Potential``, which needs no BLAS and
+compiles to one fused loop.
 
 Compile once, refit daily: every data-dependent array is a ``pm.Data`` shared
 variable and the NUTS step (with its compiled log-density and gradient) is
@@ -33,6 +49,7 @@ compilation.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import warnings
@@ -42,7 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-QUANTITIES: tuple[str, ...] = ("price", "spread", "basis")
+QUANTITIES: tuple[str, ...] = ("spread", "basis")
 """Order of the modelled quantities (columns of ``y``)."""
 
 N_HOURS = 24
@@ -77,7 +94,7 @@ class SamplerSettings:
 
 @dataclass(frozen=True)
 class Transform:
-    """``y = (asinh(x / scale_usd_per_mwh) - center) / sd`` per quantity (arrays of 3)."""
+    """``y = (asinh(x / scale_usd_per_mwh) - center) / sd`` per quantity (arrays of 2)."""
 
     scale_usd_per_mwh: np.ndarray
     center: np.ndarray
@@ -89,6 +106,10 @@ class Transform:
     def inverse(self, y: np.ndarray) -> np.ndarray:
         return np.sinh(np.asarray(y) * self.sd + self.center) * self.scale_usd_per_mwh
 
+    def dam_step(self, delta_dam_usd_per_mwh: np.ndarray) -> np.ndarray:
+        """Regressor of the spread equation for a DAM change ``D_t - D_{t-1}`` ($/MWh): ``-asinh(dD / scale) / sd``."""
+        return -np.arcsinh(np.asarray(delta_dam_usd_per_mwh, dtype=float) / self.scale_usd_per_mwh[0]) / self.sd[0]
+
     def threshold(self, k: int, usd_per_mwh: float) -> float:
         """The $/MWh threshold of quantity ``k`` on the standardized scale."""
         return float((np.arcsinh(usd_per_mwh / self.scale_usd_per_mwh[k]) - self.center[k]) / self.sd[k])
@@ -98,18 +119,19 @@ class Transform:
 class TrainingData:
     """Model inputs built from a history of interval quantities.
 
-    ``y_cur``/``y_prev`` (n x 3, standardized) are consecutive interval pairs,
-    ``h_cur``/``h_prev`` their local hours; ``last_residual_time`` is the UTC
+    ``y_cur``/``y_prev`` (n x 2, standardized) are consecutive interval pairs,
+    ``h_cur`` the local hour of ``y_cur``; ``last_interval_start_utc`` is the UTC
     start of the history's last interval and ``last_y`` its standardized value.
     """
 
     y_cur: np.ndarray
     y_prev: np.ndarray
     h_cur: np.ndarray
-    h_prev: np.ndarray
+    x_cur: np.ndarray
     transform: Transform
     last_interval_start_utc: pd.Timestamp
     last_y: np.ndarray
+    last_dam_usd_per_mwh: float
     last_hour: int
     n_intervals: int
 
@@ -119,15 +141,19 @@ def local_hour(index: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(index.tz_convert("America/Chicago").hour, dtype=np.int64)
 
 
-def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, float, float]) -> TrainingData:
+def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, float] = (10.0, 10.0)) -> TrainingData:
     """Build :class:`TrainingData` from interval quantities (see :func:`hayeknet.beliefs.events.interval_quantities`).
 
     ``quantities`` is indexed by ``interval_start_utc`` (5-minute grid, may span
-    several days) with columns ``price_usd_per_mwh``, ``spread_usd_per_mwh`` and
-    ``basis_usd_per_mwh``; rows with any NaN are dropped.
+    several days) with columns ``spread_usd_per_mwh`` (RT - DAM) and
+    ``basis_usd_per_mwh`` and the day-ahead price ``dam_usd_per_mwh``; rows with
+    any NaN are dropped. ``scales_usd_per_mwh`` sets where asinh turns from
+    linear to logarithmic for each quantity. ``x_cur`` is the DAM-step regressor
+    (:meth:`Transform.dam_step`): the spread jumps when the hourly DAM changes.
     """
-    cols = ["price_usd_per_mwh", "spread_usd_per_mwh", "basis_usd_per_mwh"]
-    frame = quantities[cols].astype(float).dropna().sort_index()
+    cols = ["spread_usd_per_mwh", "basis_usd_per_mwh"]
+    full = quantities[cols + ["dam_usd_per_mwh"]].astype(float).dropna().sort_index()
+    frame = full[cols]
     if len(frame) < 48:
         raise BeliefModelError(f"beliefs: only {len(frame)} complete intervals in the history (need >= 48)")
     scale = np.asarray(scales_usd_per_mwh, dtype=float)
@@ -147,10 +173,11 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
         y_cur=y[consecutive],
         y_prev=y[consecutive - 1],
         h_cur=hours[consecutive],
-        h_prev=hours[consecutive - 1],
+        x_cur=transform.dam_step(np.diff(full["dam_usd_per_mwh"].to_numpy())[consecutive - 1]),
         transform=transform,
         last_interval_start_utc=index[-1],
         last_y=y[-1],
+        last_dam_usd_per_mwh=float(full["dam_usd_per_mwh"].iloc[-1]),
         last_hour=int(hours[-1]),
         n_intervals=len(frame),
     )
@@ -195,13 +222,14 @@ class Diagnostics:
 class Posterior:
     """Posterior draws (chains x draws flattened) of the model parameters, on the standardized scale.
 
-    ``mu`` (S x 24 x 3), ``phi`` (S x 3), ``chol`` (S x 3 x 3), ``nu`` (S,).
+    ``c`` (S x 24 x 2) hourly intercepts, ``phi`` (S x 2), ``chol`` (S x 2 x 2), ``nu`` (S,), ``beta`` (S,) the DAM-step coefficient.
     """
 
-    mu: np.ndarray
+    c: np.ndarray
     phi: np.ndarray
     chol: np.ndarray
     nu: np.ndarray
+    beta: np.ndarray
     data: TrainingData
     diagnostics: Diagnostics
     summary: dict[str, Any] = field(default_factory=dict)
@@ -211,36 +239,57 @@ class Posterior:
         return int(self.nu.shape[0])
 
 
+N_HARMONICS = 2
+"""Daily harmonics of the hour-of-day effect (cos and sin of 2 pi j h / 24, j = 1..N)."""
+
+
+def hour_basis() -> np.ndarray:
+    """Fourier basis of the hour-of-day effect: (24 x 2*N_HARMONICS), hour 0..23 at the hour's midpoint."""
+    h = np.arange(N_HOURS) + 0.5
+    cols = []
+    for j in range(1, N_HARMONICS + 1):
+        cols += [np.cos(2 * np.pi * j * h / 24.0), np.sin(2 * np.pi * j * h / 24.0)]
+    return np.column_stack(cols)
+
+
 def _build(n_rows: int) -> Any:
     import pymc as pm
     import pytensor.tensor as pt
 
-    zeros3 = np.zeros((n_rows, 3))
+    d = len(QUANTITIES)
+    zeros3 = np.zeros((n_rows, d))
     zeros_h = np.zeros(n_rows, dtype=np.int64)
+    basis = hour_basis()
     with pm.Model() as model:
         y_cur = pm.Data("y_cur", zeros3)
         y_prev = pm.Data("y_prev", zeros3)
         h_cur = pm.Data("h_cur", zeros_h)
-        h_prev = pm.Data("h_prev", zeros_h)
-        level = pm.Normal("level", 0.0, 1.0, shape=3)
-        hour_sd = pm.HalfNormal("hour_sd", 1.0, shape=3)
-        raw = pm.Normal("hour_raw", 0.0, 1.0, shape=(N_HOURS, 3))
-        mu = pm.Deterministic("mu", level + hour_sd * raw)
-        phi = pm.Beta("phi", 2.0, 1.0, shape=3)
-        chol, _, _ = pm.LKJCholeskyCov(
-            "chol", n=3, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=3), compute_corr=True
+        x_cur = pm.Data("x_cur", np.zeros(n_rows))
+        level = pm.Normal("level", 0.0, 0.5, shape=d)
+        coef = pm.Normal("hour_coef", 0.0, 0.5, shape=(basis.shape[1], d))
+        c = pm.Deterministic("c", level + pt.as_tensor_variable(basis) @ coef)
+        phi = pm.Beta("phi", 2.0, 1.0, shape=d)
+        packed, _, _ = pm.LKJCholeskyCov(
+            "chol", n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True
         )
+        chol = pm.Deterministic("L", packed)
         nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
-        mean = mu[h_cur] + phi * (y_prev - mu[h_prev])
+        beta = pm.Normal("dam_step", 0.0, 1.0)
+        mean = c[h_cur] + phi * y_prev
         e = y_cur - mean
-        z1 = e[:, 0] / chol[0, 0]
-        z2 = (e[:, 1] - chol[1, 0] * z1) / chol[1, 1]
-        z3 = (e[:, 2] - chol[2, 0] * z1 - chol[2, 1] * z2) / chol[2, 2]
-        q = z1**2 + z2**2 + z3**2
+        e = pt.set_subtensor(e[:, 0], e[:, 0] - beta * x_cur)
+        # Forward substitution z = L^-1 e, element-wise (no BLAS, one fused loop).
+        zs: list[Any] = []
+        for i in range(d):
+            acc = e[:, i]
+            for j in range(i):
+                acc = acc - chol[i, j] * zs[j]
+            zs.append(acc / chol[i, i])
+        q = sum(z**2 for z in zs)
         n = e.shape[0]
-        const = pt.gammaln((nu + 3.0) / 2.0) - pt.gammaln(nu / 2.0) - 1.5 * pt.log(nu * math.pi)
-        logdet = pt.log(chol[0, 0]) + pt.log(chol[1, 1]) + pt.log(chol[2, 2])
-        pm.Potential("likelihood", n * (const - logdet) - (nu + 3.0) / 2.0 * pt.sum(pt.log1p(q / nu)))
+        const = pt.gammaln((nu + d) / 2.0) - pt.gammaln(nu / 2.0) - 0.5 * d * pt.log(nu * math.pi)
+        logdet = sum(pt.log(chol[i, i]) for i in range(d))
+        pm.Potential("likelihood", n * (const - logdet) - (nu + d) / 2.0 * pt.sum(pt.log1p(q / nu)))
     return model
 
 
@@ -257,8 +306,15 @@ class BeliefModel:
         self.sampler = sampler or SamplerSettings()
         start = time.perf_counter()
         self.model = _build(64)
+        from pymc.blocking import DictToArrayBijection
+        from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
+
         with self.model:
-            self._step = pm.NUTS(target_accept=self.sampler.target_accept)
+            point = DictToArrayBijection.map(self.model.initial_point()).data
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "experimental feature"
+                potential = QuadPotentialFullAdapt(point.size, point, np.eye(point.size), 10)
+            self._step = pm.NUTS(target_accept=self.sampler.target_accept, potential=potential)
         self._initial_state = self._step.sampling_state
         self.compile_seconds = time.perf_counter() - start
         self.n_fits = 0
@@ -267,10 +323,9 @@ class BeliefModel:
         """Dispersed chain starts (prior-like) so that R-hat can detect non-mixing."""
         return [
             {
-                "level": rng.normal(0.0, 0.3, 3),
-                "hour_sd": rng.uniform(0.3, 1.0, 3),
-                "hour_raw": rng.normal(0.0, 0.3, (N_HOURS, 3)),
-                "phi": rng.uniform(0.5, 0.95, 3),
+                "level": rng.normal(0.0, 0.1, len(QUANTITIES)),
+                "hour_coef": rng.normal(0.0, 0.1, (2 * N_HARMONICS, len(QUANTITIES))),
+                "phi": rng.uniform(0.6, 0.95, len(QUANTITIES)),
                 "nu": rng.uniform(4.0, 20.0),
             }
             for _ in range(self.sampler.chains)
@@ -286,9 +341,12 @@ class BeliefModel:
         rng = np.random.default_rng(seed)
         with self.model:
             pm.set_data({"y_cur": data.y_cur, "y_prev": data.y_prev,
-                         "h_cur": data.h_cur.astype(np.int64), "h_prev": data.h_prev.astype(np.int64)})
+                         "h_cur": data.h_cur.astype(np.int64), "x_cur": data.x_cur})
         self._step.sampling_state = self._initial_state
         start = time.perf_counter()
+        pymc_logger = logging.getLogger("pymc")
+        level = pymc_logger.level
+        pymc_logger.setLevel(logging.ERROR)  # per-fit "Sequential sampling..." chatter; diagnostics are returned
         with self.model, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -296,16 +354,17 @@ class BeliefModel:
                     draws=s.draws, tune=s.tune, chains=s.chains, cores=1, step=self._step,
                     initvals=self._initvals(rng), random_seed=seed, progressbar=False,
                     compute_convergence_checks=False, return_inferencedata=True,
-                    var_names=["level", "hour_sd", "hour_raw", "mu", "phi", "chol", "chol_stds",
-                               "chol_corr", "nu"],
+                    var_names=["level", "hour_coef", "c", "phi", "L", "chol_stds", "chol_corr", "nu", "dam_step"],
                 )
             except Exception as exc:  # pragma: no cover - sampler internals
                 raise BeliefModelError(f"beliefs: NUTS sampling failed: {exc}") from exc
+            finally:
+                pymc_logger.setLevel(level)
         seconds = time.perf_counter() - start
         reused = self.n_fits > 0
         self.n_fits += 1
         post = idata.posterior
-        params = ["level", "hour_sd", "hour_raw", "phi", "chol_stds", "chol_corr", "nu"]
+        params = ["level", "hour_coef", "phi", "chol_stds", "chol_corr", "nu", "dam_step"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rhat = az.rhat(idata, var_names=params)
@@ -334,13 +393,9 @@ class BeliefModel:
         summary = {
             "nu_median": float(np.median(flat("nu"))),
             "phi_median": dict(zip(QUANTITIES, np.median(flat("phi"), axis=0).round(4).tolist())),
-            "corr_median": {
-                "price_spread": float(np.median(corr[:, 0, 1])),
-                "price_basis": float(np.median(corr[:, 0, 2])),
-                "spread_basis": float(np.median(corr[:, 1, 2])),
-            },
+            "corr_median_spread_basis": float(np.median(corr[:, 0, 1])),
         }
-        return Posterior(mu=flat("mu"), phi=flat("phi"), chol=flat("chol"), nu=flat("nu"), data=data,
+        return Posterior(c=flat("c"), phi=flat("phi"), chol=flat("L"), nu=flat("nu"), beta=flat("dam_step"), data=data,
                          diagnostics=diag, summary=summary)
 
 
@@ -349,34 +404,44 @@ def simulate_paths(
     starts_utc: pd.DatetimeIndex,
     paths_per_draw: int,
     seed: int,
+    dam_usd_per_mwh: np.ndarray | None = None,
 ) -> np.ndarray:
     """Posterior predictive paths of standardized ``y`` over the 5-minute ``starts_utc`` grid.
 
-    Returns an array (n_paths x n_intervals x 3) with ``n_paths = draws x
-    paths_per_draw``; each path uses one posterior draw's parameters. A path
-    starts from the history's last residual when the history ends right before
-    ``starts_utc[0]`` (decayed by ``phi`` over any gap), else from zero plus one
-    day of burn-in.
+    Returns an array (n_paths x n_intervals x 2) with ``n_paths = draws x
+    paths_per_draw``; each path uses one posterior draw's parameters (so
+    parameter uncertainty is included) and fresh Student-t innovations. Paths
+    start from the history's last interval and are simulated through any gap
+    between it and ``starts_utc[0]`` (at most one day of burn-in).
+    ``dam_usd_per_mwh`` (per interval of ``starts_utc``) drives the DAM-step
+    term of the spread; None means no DAM changes.
     """
     rng = np.random.default_rng(seed)
     s_draws = posterior.n_draws
-    n_paths = s_draws * paths_per_draw
-    idx = np.repeat(np.arange(s_draws), paths_per_draw)
-    mu, phi, chol, nu = posterior.mu[idx], posterior.phi[idx], posterior.chol[idx], posterior.nu[idx]
-    hours = local_hour(pd.DatetimeIndex(starts_utc))
+    n_paths = s_draws * max(1, int(paths_per_draw))
+    idx = np.repeat(np.arange(s_draws), max(1, int(paths_per_draw)))
+    c, phi, chol, nu = posterior.c[idx], posterior.phi[idx], posterior.chol[idx], posterior.nu[idx]
+    beta = posterior.beta[idx]
+    starts = pd.DatetimeIndex(starts_utc)
+    hours = local_hour(starts)
     data = posterior.data
-    steps_gap = int(round((starts_utc[0] - data.last_interval_start_utc) / pd.Timedelta(minutes=5)))
-    burn = steps_gap - 1 if 1 <= steps_gap <= 288 else 288
-    r = np.zeros((n_paths, 3))
-    if 1 <= steps_gap <= 288:
-        r = np.broadcast_to(data.last_y - mu[:, data.last_hour, :], (n_paths, 3)).copy()
-    n = len(hours)
-    out = np.empty((n_paths, n, 3))
-    for t in range(-burn, n):
-        z = rng.standard_normal((n_paths, 3))
+    gap = int(round((starts[0] - data.last_interval_start_utc) / pd.Timedelta(minutes=5)))
+    burn = min(max(gap - 1, 0), 288)
+    burn_hours = local_hour(pd.DatetimeIndex([starts[0] - pd.Timedelta(minutes=5 * k) for k in range(burn, 0, -1)], dtype=starts.dtype))
+    y = np.broadcast_to(data.last_y, (n_paths, len(QUANTITIES))).copy()
+    rows = np.arange(n_paths)
+    out = np.empty((n_paths, len(hours), len(QUANTITIES)))
+    all_hours = np.concatenate([burn_hours, hours])
+    x = np.zeros(len(all_hours))
+    if dam_usd_per_mwh is not None:
+        dam = np.asarray(dam_usd_per_mwh, dtype=float)
+        x[burn:] = data.transform.dam_step(np.diff(np.r_[data.last_dam_usd_per_mwh, dam]))
+    for t, h in enumerate(all_hours):
+        z = rng.standard_normal((n_paths, len(QUANTITIES)))
         w = np.sqrt(nu / rng.chisquare(nu))[:, None]
         e = np.einsum("sij,sj->si", chol, z) * w
-        r = phi * r + e
-        if t >= 0:
-            out[:, t, :] = mu[np.arange(n_paths), hours[t], :] + r
+        y = c[rows, h, :] + phi * y + e
+        y[:, 0] += beta * x[t]
+        if t >= burn:
+            out[:, t - burn, :] = y
     return out

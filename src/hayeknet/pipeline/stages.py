@@ -180,6 +180,57 @@ def dam_reference(ctx: StageContext, day: str, grid: pd.DatetimeIndex) -> np.nda
     return None if np.isnan(values).any() else values
 
 
+# --------------------------------------------------------------------------- beliefs
+
+
+@dataclass(frozen=True)
+class BeliefsOutcome:
+    day: str
+    beliefs: dict[str, Any]
+    calibration: dict[str, Any] | None
+
+    def probabilities_table(self) -> pd.DataFrame:
+        """P(event) for the next day and the next hour (A high price, B imbalance, C congestion)."""
+        return pd.DataFrame({"next_day": self.beliefs.get("next_day", {}),
+                             "next_hour": self.beliefs.get("next_hour", {})})
+
+    def warnings(self) -> list[str]:
+        return list(self.beliefs.get("warnings", []))
+
+
+def run_beliefs(ctx: StageContext, day: str) -> BeliefsOutcome:
+    """Fit the Bayesian model on the study days up to ``day`` and state beliefs for the next day
+    -> ``artifacts/beliefs/<day>/`` (``beliefs.json``, ``hourly.parquet`` and, when the day
+    before stated beliefs about ``day``, ``calibration.json`` scoring them). ``init``: empty folder."""
+    import warnings
+
+    from hayeknet.beliefs.stage import BeliefSettings, run_beliefs_stage, thresholds_from_params
+
+    # pip's PyTensor links no BLAS; this model's likelihood is elementwise and does not need one
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
+    out = ctx.paths.artifacts / "beliefs" / day
+    if day == INIT:
+        with atomic_directory(out) as tmp:
+            _write_json(tmp / "beliefs.json", {"day": None, "note": "study start: no beliefs yet"})
+        return BeliefsOutcome(INIT, {}, None)
+    day = _check_day(day)
+    section = dataclasses.asdict(ctx.params.beliefs)
+    thresholds = thresholds_from_params(section, dataclasses.asdict(ctx.params.research))
+    settings = BeliefSettings.from_params(section)
+    previous = ctx.paths.artifacts / "beliefs" / ctx.prev_of(day) / "beliefs.json"
+    with atomic_directory(out) as tmp:
+        run_beliefs_stage(ctx.paths.archive, day, tmp, ctx.location, thresholds, settings,
+                          previous_beliefs_file=previous)
+    return read_beliefs(ctx, day)
+
+
+def read_beliefs(ctx: StageContext, day: str) -> BeliefsOutcome:
+    folder = ctx.paths.artifacts / "beliefs" / day
+    beliefs = _read_json(folder / "beliefs.json")
+    calibration = json.loads((folder / "calibration.json").read_text()) if (folder / "calibration.json").exists() else None
+    return BeliefsOutcome(day, beliefs, calibration)
+
+
 # --------------------------------------------------------------------------- three QSE agents
 
 QSE_DIR = "qse"
@@ -541,6 +592,7 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
         build_results,
         ensure_observation_file,
         render_journal,
+        to_jsonable,
         validate_results,
         write_day_outputs,
     )
@@ -580,8 +632,21 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
     )
     designs = simulation.summary.get("market_designs")
     if designs:
-        results["market_designs"] = designs
-        validate_results(results, f"results of {day}")
+        results["market_designs"] = to_jsonable(designs)
+    if simulation.summary.get("qse_agents"):
+        results["qse_agents"] = to_jsonable(simulation.summary["qse_agents"])
+    beliefs = read_beliefs(ctx, day)
+    results["beliefs"] = {
+        "forecast_day": beliefs.beliefs.get("day"),
+        "next_day": beliefs.beliefs.get("next_day", {}),
+        "next_hour": beliefs.beliefs.get("next_hour", {}),
+        "diagnostics": beliefs.beliefs.get("diagnostics", {}),
+        "coherence": beliefs.beliefs.get("coherence", {}),
+        "warnings": beliefs.warnings(),
+        "calibration_of_previous_beliefs": beliefs.calibration,
+    }
+    results["beliefs"] = to_jsonable(results["beliefs"])
+    validate_results(results, f"results of {day}")
     journal = render_journal(results)
     extended = [*history, results]
     with atomic_directory(ctx.paths.research / day) as tmp:
@@ -710,6 +775,28 @@ class DayBundle:
 
     def journal_markdown(self) -> str:
         return escape_dollars(self.journal)
+
+    def beliefs_table(self) -> pd.DataFrame:
+        """Stated probabilities for the next day and next hour (A high price, B imbalance, C congestion)."""
+        b = self.results.get("beliefs") or {}
+        return pd.DataFrame({"next_day": b.get("next_day", {}), "next_hour": b.get("next_hour", {})}).round(4)
+
+    def beliefs_markdown(self) -> str:
+        b = self.results.get("beliefs") or {}
+        diag = b.get("diagnostics") or {}
+        lines = [f"Beliefs about **{b.get('forecast_day', 'the next day')}** from the PyMC model fitted on the "
+                 f"study days up to {self.day}; R-hat max {diag.get('rhat_max', float('nan')):.3f}, "
+                 f"bulk ESS min {diag.get('ess_bulk_min', float('nan')):.0f}."]
+        for w in b.get("warnings", []):
+            lines.append(f"- **Warning:** {w}")
+        cal = (b.get("calibration_of_previous_beliefs") or {}).get("day") or {}
+        scored = {k: v["brier"] for k, v in cal.items() if isinstance(v, dict) and v.get("brier") is not None}
+        if scored:
+            lines.append("")
+            lines.append("Yesterday's beliefs about this day, scored (Brier per interval, 0 is perfect; "
+                         "A high price, B imbalance, C congestion): "
+                         + ", ".join(f"{k} {v:.4f}" for k, v in scored.items()))
+        return escape_dollars("\n".join(lines))
 
 
 def load_day_bundle(ctx: StageContext, day: str) -> DayBundle:

@@ -43,7 +43,7 @@ from hayeknet.research.questions import DayContext, answer_questions
 from hayeknet.research.scoring import score_predictions
 from hayeknet.research.settings import ResearchInputError, ResearchSettings
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 """1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid)."""
 OUTPUT_FILES = ("results.json", "qa.json", "journal.md")
 
