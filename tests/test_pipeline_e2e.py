@@ -121,7 +121,7 @@ def test_new_day_runs_only_its_stages(project: Path, first_run: str) -> None:
     _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic", "--start", "2025-10-03"], project)
     out = _run([str(BIN / "dvc"), "repro"], project).stdout
     ran = _stages_run(out)
-    expected = {f"{s}@2025-10-03" for s in ("ingest", "assimilate", "train", "simulate", "research", "report")}
+    expected = {f"{s}@2025-10-03" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")}
     assert ran == expected | {"study_report", "thesis_figures"}, out
 
 

@@ -146,6 +146,29 @@ def pandas_read_location(root: Path, days: list[dt.date], location: str, market:
     return pd.concat(frames, ignore_index=True).sort_values("interval_start_utc", kind="stable")
 
 
+def _normalize_result(big: Path, n_runs: int, repeat: int) -> BenchResult:
+    """The ``ercot_normalize_np6_788_day_csv`` figure for the day CSV ``big`` (call under :func:`one_cpu`)."""
+    n_rows = len(parse_file(big))
+    if len(pandas_baseline_csv(big)) != n_rows:
+        raise RuntimeError("benchmark inputs disagree: baseline and parser row counts differ")
+    mb = big.stat().st_size / 1e6
+    ours = median_seconds(lambda: parse_file(big), repeat=repeat)
+    base = median_seconds(lambda: pandas_baseline_csv(big), repeat=repeat)
+    return time_result(
+        "ercot_normalize_np6_788_day_csv", ours, base, unit="s",
+        baseline="pandas.read_csv + pd.to_datetime(format) + tz_localize (no checks, no dedup)",
+        target="ratio >= 3 and < 2 s on one core (issue 3)",
+        note=f"{n_rows:,} rows, {n_runs} SCED runs, {mb:.1f} MB CSV")  # fmt: skip
+
+
+def normalize_benchmark(quick: bool = False) -> BenchResult:
+    """Only the ``ercot_normalize_np6_788_day_csv`` figure of :func:`benchmarks` (for iterating on the parser)."""
+    size = QUICK_SIZE if quick else FULL_SIZE
+    with tempfile.TemporaryDirectory(prefix="hayeknet-bench-") as tmp, one_cpu():
+        files, big = write_sced_day(Path(tmp), size["n_resource_nodes"])
+        return _normalize_result(big, len(files), size["repeat"])
+
+
 def benchmarks(quick: bool = False) -> list[BenchResult]:
     """The ERCOT and archive figures of ``make bench`` (see the module docstring)."""
     size = QUICK_SIZE if quick else FULL_SIZE
@@ -154,17 +177,8 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
     with tempfile.TemporaryDirectory(prefix="hayeknet-bench-") as tmp, one_cpu():
         folder = Path(tmp)
         files, big = write_sced_day(folder, size["n_resource_nodes"])
+        results.append(_normalize_result(big, len(files), repeat))
         n_rows = len(parse_file(big))
-        if len(pandas_baseline_csv(big)) != n_rows:
-            raise RuntimeError("benchmark inputs disagree: baseline and parser row counts differ")
-        mb = big.stat().st_size / 1e6
-        ours = median_seconds(lambda: parse_file(big), repeat=repeat)
-        base = median_seconds(lambda: pandas_baseline_csv(big), repeat=repeat)
-        results.append(time_result(
-            "ercot_normalize_np6_788_day_csv", ours, base, unit="s",
-            baseline="pandas.read_csv + pd.to_datetime(format) + tz_localize (no checks, no dedup)",
-            target="ratio >= 3 and < 2 s on one core (issue 3)",
-            note=f"{n_rows:,} rows, {len(files)} SCED runs, {mb:.1f} MB CSV"))
 
         ours = median_seconds(lambda: parse_files(files), repeat=repeat)
         base = median_seconds(lambda: pandas_baseline_files(files), repeat=repeat)
