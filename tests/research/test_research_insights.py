@@ -120,3 +120,24 @@ def test_dst_fall_back_day_has_300_intervals(day_factory):
     (neg,) = negative_price_episodes(d.prices["HB_WEST"], SETTINGS, "HB_WEST")
     # 01:00-02:00 local occurs twice on the fall-back day: 24 intervals, one run
     assert neg.n_intervals == 24 and neg.duration_hours == pytest.approx(2.0)
+
+
+def test_congestion_events_follow_the_basis_to_the_hub() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from hayeknet.research.insights import congestion_events
+    from hayeknet.research.settings import ResearchSettings
+
+    index = pd.date_range("2025-10-02 05:00", periods=288, freq="5min", tz="UTC")
+    hub = pd.Series(30.0, index=index)
+    node = hub.copy()
+    node.iloc[100:112] = hub.iloc[100:112] - 25.0  # one hour of export congestion
+    node.iloc[200:203] = hub.iloc[200:203] + 12.0  # 15 minutes of import congestion
+    prices = pd.DataFrame({"HB_HUBAVG": hub, "HB_WEST": hub + 50.0, "WIND_RN": node})
+    events = congestion_events(prices, ResearchSettings(congestion_usd_per_mwh=10.0))
+    assert [e.location for e in events] == ["WIND_RN", "WIND_RN"], "hubs are not congestion events"
+    longest, short = events
+    assert longest.n_intervals == 12 and np.isclose(longest.extreme_price_usd_per_mwh, -25.0)
+    assert short.n_intervals == 3 and np.isclose(short.mean_price_usd_per_mwh, 12.0)
+    assert congestion_events(prices, ResearchSettings(congestion_usd_per_mwh=30.0)) == []

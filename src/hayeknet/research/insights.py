@@ -102,7 +102,12 @@ def find_episodes(series: pd.Series, mask: np.ndarray, *, kind: str, location: s
     for a, b in zip(starts, ends):
         pos = positions[a:b]
         vals = values[pos]
-        extreme = float(vals.max() if kind == "spike" else vals.min())
+        if kind == "spike":
+            extreme = float(vals.max())
+        elif kind == "congestion":  # the basis of largest magnitude, with its sign
+            extreme = float(vals[np.argmax(np.abs(vals))])
+        else:
+            extreme = float(vals.min())
         episodes.append(
             PriceEpisode(
                 kind=kind,
@@ -128,6 +133,35 @@ def negative_price_episodes(series: pd.Series, settings: ResearchSettings, locat
     """Episodes of prices strictly below the negative-price threshold."""
     mask = series.to_numpy(dtype=float) < settings.negative_price_usd_per_mwh
     return find_episodes(series, mask, kind="negative_price", location=location)
+
+
+def congestion_events(prices: pd.DataFrame, settings: ResearchSettings, limit: int = 50) -> list[PriceEpisode]:
+    """Episodes where a settlement point's basis to the hub reference exceeds the congestion threshold.
+
+    Basis = node price - hub reference price ($/MWh; ``HB_HUBAVG`` or the mean of
+    the hubs, see :func:`hayeknet.research.prices.hub_reference`); an episode is a
+    run of consecutive 5-minute intervals with |basis| > ``congestion_usd_per_mwh``.
+    For these episodes ``extreme_price_usd_per_mwh`` is the basis of largest
+    magnitude (signed) and ``mean_price_usd_per_mwh`` the mean basis. Hubs are
+    skipped. The ``limit`` longest episodes are returned, longest first.
+    """
+    from hayeknet.research.prices import hub_reference
+
+    ref = hub_reference(prices)
+    if ref is None:
+        return []
+    _, hub = ref
+    events: list[PriceEpisode] = []
+    for location in prices.columns:
+        if str(location).startswith("HB_"):
+            continue
+        basis = (prices[location].astype(float) - hub).dropna()
+        if basis.empty:
+            continue
+        mask = np.abs(basis.to_numpy(dtype=float)) > settings.congestion_usd_per_mwh
+        events += find_episodes(basis, mask, kind="congestion", location=str(location))
+    events.sort(key=lambda e: (-e.n_intervals, -abs(e.extreme_price_usd_per_mwh), e.location))
+    return events[:limit]
 
 
 @dataclass(frozen=True)

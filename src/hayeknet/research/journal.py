@@ -31,6 +31,7 @@ import pandas as pd
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.research.insights import (
     classify_regime,
+    congestion_events,
     iso_utc,
     innovation_outliers,
     negative_price_episodes,
@@ -182,11 +183,13 @@ def build_results(
             "scarcity_high_hours": settings.scarcity_high_hours,
             "volatile_return_std": settings.volatile_return_std,
             "volatile_negative_hours": settings.volatile_negative_hours,
+            "congestion_usd_per_mwh": settings.congestion_usd_per_mwh,
         },
         "metrics": [m.to_dict() for m in metrics],
         "insights": {
             "spikes": [e.to_dict() for e in spike_episodes(series, settings, battery_location)],
             "negative_price_episodes": [e.to_dict() for e in negative_price_episodes(series, settings, battery_location)],
+            "congestion_events": [e.to_dict() for e in congestion_events(prices, settings)],
             "innovation_outliers": {
                 "threshold": settings.anomaly_threshold,
                 "count": len(outliers),
@@ -280,6 +283,19 @@ def render_journal(results: Mapping[str, Any]) -> str:
     lines += _episode_lines(ins["spikes"], "max") or ["None today."]
     lines += ["", f"### Negative-price episodes ({len(ins['negative_price_episodes'])})", ""]
     lines += _episode_lines(ins["negative_price_episodes"], "min") or ["None today."]
+    congestion = ins.get("congestion_events", [])
+    lines += ["", f"### Congestion events ({len(congestion)}: |node - hub basis| above "
+              f"{results['thresholds'].get('congestion_usd_per_mwh', 10.0):g} $/MWh)", ""]
+    for e in congestion[:10]:
+        start = pd.Timestamp(e["start_utc"])
+        lines.append(
+            f"- {e['location']} from {start.tz_convert(CENTRAL):%H:%M %Z} for {e['duration_hours']:.2f} h:"
+            f" basis up to {_fmt(e['extreme_price_usd_per_mwh'])} $/MWh (mean {_fmt(e['mean_price_usd_per_mwh'])})"
+        )
+    if len(congestion) > 10:
+        lines.append(f"- ... {len(congestion) - 10} more in results.json")
+    if not congestion:
+        lines.append("None today.")
     out = ins["innovation_outliers"]
     lines += [
         "",

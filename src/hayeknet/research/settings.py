@@ -33,6 +33,7 @@ class ResearchSettings:
     scarcity_high_hours: float = 1.0
     volatile_return_std: float = 0.15
     volatile_negative_hours: float = 1.0
+    congestion_usd_per_mwh: float = 10.0
 
     def __post_init__(self) -> None:
         if self.negative_price_usd_per_mwh >= self.high_price_usd_per_mwh:
@@ -55,4 +56,8 @@ class ResearchSettings:
             raise ResearchInputError(f"params['research'] must be a mapping, got {type(section).__name__}")
         known = {f for f in cls.__dataclass_fields__}
         kwargs = {k: float(v) for k, v in section.items() if k in known}
+        beliefs = params.get("beliefs") if section is not params else None
+        if isinstance(beliefs, Mapping) and "congestion_usd_per_mwh" in beliefs:
+            # one congestion threshold for the study: the beliefs event's (params.yaml beliefs section)
+            kwargs.setdefault("congestion_usd_per_mwh", float(beliefs["congestion_usd_per_mwh"]))
         return cls(**kwargs)
