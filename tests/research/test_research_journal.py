@@ -164,3 +164,20 @@ def test_observation_file_written_once_then_kept(tmp_path):
     assert not ensure_observation_file(path, dt.date(2025, 10, 2))
     assert path.read_text() == edited
     assert observation_template("2025-10-03") != observation_template("2025-10-02")
+
+
+def test_journal_tables_render_as_html_tables(two_days):
+    """Every Markdown table of the journal survives nbconvert (a stray '|' in a cell drops the table)."""
+    from nbconvert import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from hayeknet.pipeline.stages import escape_dollars
+
+    md = render_journal(two_days[1])
+    n_tables = sum(1 for line in md.splitlines() if line.startswith("|---") or line.startswith("|--"))
+    cell = new_code_cell("journal")
+    cell.outputs = [new_output("display_data", data={"text/markdown": escape_dollars(md)})]
+    nb = new_notebook()
+    nb.cells = [cell]
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert n_tables >= 2 and html.count("<table") == n_tables

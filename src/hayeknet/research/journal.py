@@ -215,6 +215,12 @@ def build_results(
 # --------------------------------------------------------------------------- Markdown journal
 
 
+def _cell(text: Any) -> str:
+    """Text for a Markdown table cell: a literal ``|`` (as in ``|normalized innovation|``) is escaped,
+    otherwise it would split the cell and the renderer would drop the whole table."""
+    return str(text).replace("|", "\\|")
+
+
 def _fmt(value: float | None, unit: str = "") -> str:
     """A number for a Markdown table: counts and dollars without decimals, else 2-3 significant places."""
     if value is None:
@@ -277,7 +283,7 @@ def render_journal(results: Mapping[str, Any]) -> str:
         "|---|---:|---|---|",
     ]
     for m in results["metrics"]:
-        lines.append(f"| `{m['name']}` | {_fmt(m['value'], m['unit'])} | {m['unit']} | {m['description']} |")
+        lines.append(f"| `{m['name']}` | {_fmt(m['value'], m['unit'])} | {_cell(m['unit'])} | {_cell(m['description'])} |")
     ins = results["insights"]
     lines += ["", "## Insights", "", f"### Price spikes ({len(ins['spikes'])})", ""]
     lines += _episode_lines(ins["spikes"], "max") or ["None today."]
@@ -385,7 +391,7 @@ def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[st
     for h in hypotheses:
         unit = "" if h["effect_unit"] == "1" else f" {h['effect_unit']}"
         effect = f"{_fmt(h['effect_size'])}{unit} ({_fmt(h['ci_low'])} to {_fmt(h['ci_high'])})"
-        lines.append(f"| {h['name']} | {h['statement']} | {effect} | {_fmt(h['p_value'])} | {h['n']} | {h['verdict']} |")
+        lines.append(f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']} | {_cell(h['verdict'])} |")
     lines.append("")
     for h in hypotheses:
         lines += [f"- **{h['name']}** ({h['test']}; effect: {h['effect_name']}). {h['summary']}"]
