@@ -59,13 +59,15 @@ def twin_experiment(method: str, n_members: int, inflation: float, n_cycles: int
 
 
 def test_etkf_lorenz96_reaches_benchmark_rmse() -> None:
-    rmse = twin_experiment("etkf", n_members=40, inflation=1.02, n_cycles=1000, spin_up=200)
-    assert rmse <= 0.25
+    """Issue 7: at most 0.20 with N = 40 and small inflation (DAPPER: 0.18 at N = 24, 1.013)."""
+    rmse = twin_experiment("etkf", n_members=40, inflation=1.01, n_cycles=3000, spin_up=500)
+    assert rmse <= 0.20
 
 
-def test_stochastic_enkf_lorenz96_tracks_truth() -> None:
-    rmse = twin_experiment("stochastic", n_members=40, inflation=1.05, n_cycles=600, spin_up=200)
-    assert rmse <= 0.3
+def test_stochastic_enkf_lorenz96_reaches_benchmark_rmse() -> None:
+    """Issue 7: at most 0.24 for perturbed observations (DAPPER: 0.22 at N = 40, inflation 1.06)."""
+    rmse = twin_experiment("stochastic", n_members=40, inflation=1.06, n_cycles=3000, spin_up=500)
+    assert rmse <= 0.24
 
 
 @pytest.mark.parametrize("method", ["etkf", "stochastic"])
