@@ -29,21 +29,9 @@ from hayeknet.research.prices import (
     location_series,
     top_bottom_spread,
 )
+from hayeknet.battery.ledger import LEDGER_COLUMNS
 from hayeknet.research.settings import ResearchInputError, ResearchSettings
 
-LEDGER_COLUMNS = (
-    "interval_start_utc",
-    "dt_hours",
-    "price_usd_per_mwh",
-    "charge_mw",
-    "discharge_mw",
-    "soc_start_mwh",
-    "soc_end_mwh",
-    "energy_cash_usd",
-    "as_cash_usd",
-    "degradation_usd",
-    "profit_usd",
-)
 
 
 @dataclass(frozen=True)
