@@ -224,7 +224,7 @@ ETKF (symmetric square root) analysis of `ensemble` (`n x N`). With `distance`
 (`n x p`) and `localization_radius` (Gaspari-Cohn half-width), or a precomputed
 `taper` (`n x p`), a local analysis with R-localization: each state variable
 gets its own weights; one that sees a single observation uses the closed form
-for `C = I + s s'`; one that sees none keeps the inflated prior.
+for `C = I + s s'`; one that sees none keeps its prior, not inflated.
 """
 function analysis_etkf(
     ensemble::AbstractMatrix{<:Real},
@@ -243,7 +243,7 @@ function analysis_etkf(
         return xbar .+ anomalies * etkf_weights(s, delta)
     end
     root_nm1 = sqrt(size(x, 2) - 1)
-    out = xbar .+ anomalies
+    out = copy(x)  # a row that sees no observation keeps its uninflated prior
     for i in axes(x, 1)
         use = findall(>(0.0), view(rho, i, :))
         isempty(use) && continue
@@ -300,7 +300,7 @@ function analysis_stochastic(
     if rho === nothing
         return xbar .+ anomalies * stochastic_weights(s, delta .- root_nm1 .* s .+ e)
     end
-    out = xbar .+ anomalies
+    out = copy(x)  # a row that sees no observation keeps its uninflated prior
     for i in axes(x, 1)
         use = findall(>(0.0), view(rho, i, :))
         isempty(use) && continue

@@ -77,6 +77,7 @@ class AssimilationParams:
     inflation: float = 1.02
     obs_error_usd_per_mwh: float = 2.0
     seed: int = 7
+    localization_radius_hops: float = 0.0
 
     def __post_init__(self) -> None:
         if self.backend not in {"auto", "julia", "numpy"}:
@@ -85,6 +86,8 @@ class AssimilationParams:
             raise ParamsError("assimilation.ensemble_size must be >= 2")
         if self.inflation < 1:
             raise ParamsError("assimilation.inflation must be >= 1")
+        if self.localization_radius_hops < 0:
+            raise ParamsError("assimilation.localization_radius_hops must be >= 0 (0: own price only)")
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,44 @@ def test_transform_round_trips_any_price(price: float, scale: float) -> None:
 def test_transform_is_monotone(a: float, b: float) -> None:
     if a < b:
         assert to_transformed(a, 20.0) <= to_transformed(b, 20.0)
+
+
+def test_network_distance_localization() -> None:
+    """Levels see prices within the Gaspari-Cohn radius of the grid distance: nodes farther than twice
+    the radius leave the analysis exactly as with own-price localization; near ones change it."""
+    import numpy as np
+    import pandas as pd
+
+    from hayeknet.assimilation import assimilate_day
+    from hayeknet.params import AssimilationParams
+
+    index = pd.date_range("2025-10-01 05:00", periods=288, freq="5min", tz="UTC")
+    rng = np.random.default_rng(0)
+    base = 30 + rng.normal(0, 0.5, size=288)
+    wide = pd.DataFrame({"A": base + rng.normal(0, 1, 288), "B": base + 0.2, "C": base - 0.1}, index=index)
+    params = AssimilationParams(ensemble_size=20, seed=3)
+    own = assimilate_day(wide, params).filtered["mean"].to_numpy()
+    far = np.full((3, 3), 10.0) - 10.0 * np.eye(3)
+    same = assimilate_day(wide, params, distance=far, localization_radius=1.5).filtered["mean"].to_numpy()
+    np.testing.assert_allclose(same, own, atol=1e-9)
+    near = far.copy()
+    near[0, 1] = near[1, 0] = 1.0
+    changed = assimilate_day(wide, params, distance=near, localization_radius=1.5).filtered["mean"].to_numpy()
+    assert np.abs(changed - own).max() > 1e-3
+
+
+def test_unobserved_location_does_not_blow_up() -> None:
+    """A location without prices for hours keeps a bounded spread (no inflation without an analysis)."""
+    import numpy as np
+    import pandas as pd
+
+    from hayeknet.assimilation import assimilate_day
+    from hayeknet.params import AssimilationParams
+
+    index = pd.date_range("2025-10-01 05:00", periods=288, freq="5min", tz="UTC")
+    base = 30 + np.random.default_rng(0).normal(0, 0.5, size=288)
+    wide = pd.DataFrame({"A": base, "B": base + 0.2}, index=index)
+    wide.loc[index[150:], "A"] = np.nan
+    f = assimilate_day(wide, AssimilationParams(ensemble_size=30, seed=3, inflation=1.05)).filtered
+    last = f[f["location"] == "A"].iloc[-1]
+    assert last["spread"] < 100.0 and 10.0 < last["mean"] < 100.0

@@ -35,7 +35,9 @@ vanishes beyond ``2c``, and observations with ``rho_ij = 0`` are dropped).
 A precomputed ``taper (n, p)`` may be given instead of distances. Rows that see
 one observation use the closed form of the weights (``C = I + s s'`` is a
 rank-one update of the identity), so a state where each variable sees its own
-observation is updated in ``O(n N)``; rows that see none keep the prior.
+observation is updated in ``O(n N)``; rows that see none keep the prior as it was
+(uninflated: inflation offsets the analysis's spread loss, and a variable left
+unobserved for hours would otherwise grow by ``inflation`` every step).
 
 Random numbers: the stochastic filter takes its perturbations as an array
 (:func:`stochastic_update`), drawn by :func:`draw_perturbations` from a NumPy
@@ -140,7 +142,7 @@ def analysis_etkf(
     rho = _taper(distance, localization_radius, taper, x.shape[0], y.shape[0])
     if rho is None:
         return xbar[:, None] + anomalies @ _etkf_weights(s, delta)
-    out = xbar[:, None] + anomalies  # rows that see no observation keep the (inflated) prior
+    out = x.copy()  # a row that sees no observation keeps its prior, not inflated (no analysis to offset)
     rows, obs_index, root = _single_observation_rows(rho)
     if rows.size:  # closed form of the weights for one observation (C = I + s s')
         s1 = s[obs_index] * root[:, None]
@@ -220,7 +222,7 @@ def stochastic_update(
     rho = _taper(distance, localization_radius, taper, x.shape[0], y.shape[0])
     if rho is None:
         return xbar[:, None] + anomalies @ _stochastic_weights(s, delta[:, None] - root_nm1 * s + e)
-    out = xbar[:, None] + anomalies  # rows that see no observation keep the (inflated) prior
+    out = x.copy()  # a row that sees no observation keeps its prior, not inflated (no analysis to offset)
     rows, obs_index, root = _single_observation_rows(rho)
     if rows.size:  # closed form for one observation: W = I + s d' / ((1 + s's) sqrt(N-1))
         s1 = s[obs_index] * root[:, None]

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.assimilation.backend import EnKFKernel, kernel
+from hayeknet.assimilation.enkf import localization_taper
 from hayeknet.params import AssimilationParams
 
 FILTERED_COLUMNS = (
@@ -163,8 +164,18 @@ def assimilate_day(
     params: AssimilationParams,
     backend: str = "numpy",
     model: PriceModelSpec | None = None,
+    distance: np.ndarray | None = None,
+    localization_radius: float | None = None,
 ) -> AssimilationResult:
     """Run the EnKF over one day of the wide price matrix.
+
+    ``distance`` (L x L, the network distance between the frame's locations,
+    e.g. :meth:`hayeknet.constraints.grid.GridGraph.distance_matrix`) with
+    ``localization_radius`` (same units) localizes each location's level by
+    network distance: it is updated by every price closer than twice the
+    radius, weighted by the Gaspari-Cohn taper (1 at distance 0, 0 from twice
+    the radius on; :func:`hayeknet.assimilation.enkf.gaspari_cohn`). Without
+    them a level sees its own price only.
 
     ``wide_prices``: index ``interval_start_utc`` (tz-aware UTC, increasing,
     unique), one column per location, $/MWh, NaN where missing. ``params``
@@ -190,7 +201,7 @@ def assimilate_day(
     z_err = transformed_obs_error(observed, obs_err, scale)
 
     ensemble = _initial_ensemble(z_obs, z_err, spec, n_members, rng)
-    taper_all = _location_taper(n_loc) if spec.localize else None
+    taper_all = _location_taper(n_loc, distance, localization_radius) if spec.localize else None
     out_mean = np.empty((n_times, n_loc))
     out_spread = np.empty((n_times, n_loc))
     fc_mean = np.full((n_times, n_loc), np.nan)
@@ -351,10 +362,25 @@ def _background_check(
     return out
 
 
-def _location_taper(n_loc: int) -> np.ndarray:
-    """Localization weights ``(L + 2, L)``: level k sees price k only; system and shock see all."""
+def _location_taper(
+    n_loc: int, distance: np.ndarray | None = None, radius: float | None = None
+) -> np.ndarray:
+    """Localization weights ``(L + 2, L)``; system and shock rows see every price.
+
+    Level k sees price k only, or, given the network ``distance (L, L)`` and a
+    ``radius``, every price j with Gaspari-Cohn weight ``gc(d(k, j) / radius)``.
+    """
     taper = np.zeros((n_loc + 2, n_loc))
-    taper[np.arange(n_loc), np.arange(n_loc)] = 1.0
+    if distance is None or radius is None:
+        taper[np.arange(n_loc), np.arange(n_loc)] = 1.0
+    else:
+        d = np.asarray(distance, dtype=float)
+        if d.shape != (n_loc, n_loc) or not radius > 0:
+            raise AssimilationInputError(
+                f"distance must be ({n_loc}, {n_loc}) for the frame's locations and radius > 0; "
+                f"got {d.shape} and {radius!r}"
+            )
+        taper[:n_loc] = localization_taper(d, radius)
     taper[n_loc:] = 1.0
     return taper
 

@@ -377,13 +377,35 @@ def run_assimilate(ctx: StageContext, day: str) -> AssimilateOutcome:
     day = _check_day(day)
     wide = day_wide_prices(ctx, day)
     backend = resolve_backend(ctx.params.assimilation.backend)
-    result = assimilate_day(wide, ctx.params.assimilation, backend=backend)
-    metrics = {**result.metrics, "day": day, "backend_requested": ctx.params.assimilation.backend}
+    distance, localization = network_distance(ctx, list(wide.columns))
+    result = assimilate_day(wide, ctx.params.assimilation, backend=backend, distance=distance,
+                            localization_radius=ctx.params.assimilation.localization_radius_hops or None)
+    metrics = {**result.metrics, "day": day, "backend_requested": ctx.params.assimilation.backend,
+               "localization": localization}
     with atomic_directory(ctx.paths.states / day) as tmp:
         result.filtered.to_parquet(tmp / "filtered.parquet", index=False)
         result.system.to_parquet(tmp / "system.parquet", index=False)
         _write_json(tmp / "metrics.json", metrics)
     return AssimilateOutcome(day, result.filtered, metrics)
+
+
+def network_distance(ctx: StageContext, locations: list[str]) -> tuple[np.ndarray | None, str]:
+    """Grid-graph distance (hops) between ``locations`` for EnKF localization, and how it was chosen.
+
+    ``assimilation.localization_radius_hops = 0`` or a settlement point outside
+    the grid graph (real data beyond the synthetic catalogue) gives None: each
+    level is then updated by its own price only.
+    """
+    radius = ctx.params.assimilation.localization_radius_hops
+    if radius <= 0:
+        return None, "own price only (assimilation.localization_radius_hops = 0)"
+    from hayeknet.constraints.errors import GridModelError
+    from hayeknet.constraints.grid import build_grid
+
+    try:
+        return build_grid().distance_matrix(locations), f"network distance, Gaspari-Cohn radius {radius:g} hops"
+    except GridModelError as exc:
+        return None, f"own price only: {exc}"
 
 
 def read_states(ctx: StageContext, day: str) -> tuple[pd.DataFrame, dict[str, Any]]:
