@@ -87,9 +87,20 @@ def project_power(
     dt_hours: float,
     min_soc_after_mwh: float = -math.inf,
 ) -> tuple[float, float]:
-    """Nearest feasible ``(charge_mw, discharge_mw)`` to a requested net power (discharge - charge), MW."""
-    lo, hi = feasible_net_power_mw(soc_mwh, spec, dt_hours, min_soc_after_mwh)
-    net = min(max(requested_net_mw, lo), hi)
+    """Nearest feasible ``(charge_mw, discharge_mw)`` to a requested net power (discharge - charge), MW.
+
+    The request goes through the constraint validator's projection
+    (:func:`hayeknet.constraints.projection.project_net_power`: power, SOC window
+    and the end-of-day floor ``min_soc_after_mwh``); when that floor cannot be
+    reached in this interval the battery charges at the most it can.
+    """
+    from hayeknet.constraints.errors import ProjectionError
+    from hayeknet.constraints.projection import project_net_power
+
+    try:
+        net = project_net_power(float(requested_net_mw), soc_mwh, spec, dt_hours, min_soc_after_mwh=min_soc_after_mwh)
+    except ProjectionError:
+        net = feasible_net_power_mw(soc_mwh, spec, dt_hours, min_soc_after_mwh)[0]
     return max(-net, 0.0), max(net, 0.0)
 
 

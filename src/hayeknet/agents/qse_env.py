@@ -8,9 +8,9 @@ Agents (:data:`AGENTS`), one operating day per episode, one step per interval
   charges). The request is clipped to the feasible range that also keeps the
   terminal SOC >= the initial SOC reachable (as in
   :class:`~hayeknet.agents.battery_env.BatteryTradingEnv`), then passed
-  through :func:`hayeknet.battery.ledger.project_action`, the project's
-  constraint projection, before it is applied. (``hayeknet.constraints`` has
-  no projection yet; when it gains one it belongs in :meth:`ParallelQSEEnv._battery_power`.)
+  through the constraint validator's projection
+  (:func:`hayeknet.constraints.projection.project_net_power`, via
+  :func:`hayeknet.agents.battery_env.project_power`) before it is applied.
 * ``solar`` (200 MW) and ``wind`` (150 MW): action ``(hedge, curtail)`` indices
   into :attr:`QSEEnvConfig.hedge_levels` and :attr:`QSEEnvConfig.curtail_levels`.
   The hedge fraction ``h`` is chosen at the first step of the day (later
@@ -78,7 +78,7 @@ import numpy as np
 import pandas as pd
 from gymnasium import spaces
 
-from hayeknet.agents.battery_env import ACTION_LEVELS, DT_HOURS_5MIN, feasible_net_power_mw
+from hayeknet.agents.battery_env import ACTION_LEVELS, DT_HOURS_5MIN, project_power
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.features import (
     PRICE_FEATURE_NAMES,
@@ -88,7 +88,7 @@ from hayeknet.agents.features import (
     validate_prices,
 )
 from hayeknet.agents.market import PriceImpact, local_price
-from hayeknet.battery.ledger import next_soc_mwh, project_action
+from hayeknet.battery.ledger import next_soc_mwh
 from hayeknet.battery.spec import BatterySpec
 
 AGENTS: tuple[str, ...] = ("battery", "solar", "wind")
@@ -652,11 +652,10 @@ class ParallelQSEEnv:
         return self.step_requests({a: self.action_to_request(a, actions[a]) for a in AGENTS})
 
     def _battery_power(self, requested_net_mw: float, n: int) -> tuple[float, float]:
-        """Feasible (charge_mw, discharge_mw): terminal-SOC clip, then the ledger's projection."""
+        """Feasible (charge_mw, discharge_mw) through the constraint validator's projection
+        (:func:`hayeknet.agents.battery_env.project_power`), end-of-day SOC floor included."""
         s, dt_h = self.config.battery, self.config.dt_hours
-        lo, hi = feasible_net_power_mw(self._soc, s, dt_h, self._min_soc_after(self._t, n))
-        net = min(max(float(requested_net_mw), lo), hi)
-        return project_action(net, self._soc, s, dt_h)
+        return project_power(float(requested_net_mw), self._soc, s, dt_h, self._min_soc_after(self._t, n))
 
     def step_requests(
         self, requests: Mapping[str, Any]
