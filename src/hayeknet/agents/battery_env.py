@@ -80,6 +80,16 @@ def feasible_net_power_mw(
     return -max_charge, -min_charge
 
 
+def choose_day(np_random: np.random.Generator, n_days: int, options: dict[str, Any] | None) -> int:
+    """The episode's day: ``options["day_index"]`` when given (checked), else drawn from ``np_random``."""
+    if options and "day_index" in options:
+        day = int(options["day_index"])
+        if not 0 <= day < n_days:
+            raise IndexError(f"day_index {day} out of range 0..{n_days - 1}")
+        return day
+    return int(np_random.integers(n_days))
+
+
 def project_power(
     requested_net_mw: float,
     soc_mwh: float,
@@ -236,12 +246,7 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
         if seed is None and self._seed is not None:
             seed, self._seed = self._seed, None
         super().reset(seed=seed)
-        if options and "day_index" in options:
-            day = int(options["day_index"])
-            if not 0 <= day < self.n_days:
-                raise IndexError(f"day_index {day} out of range 0..{self.n_days - 1}")
-        else:
-            day = int(self.np_random.integers(self.n_days))
+        day = choose_day(self.np_random, self.n_days, options)
         self._day = day
         self._t = 0
         self._soc = self.battery.soc_initial_mwh

@@ -60,12 +60,12 @@ from hayeknet.agents.qse_env import (
 from hayeknet.agents.training import (
     CHECKPOINT_NAME,
     REGISTRY_NAME,
-    _EpisodeLog,
     _hyperparameters,
     _load_model,
     _new_model,
     _versions,
     deterministic_torch,
+    learn_seeded,
     parameters_sha256,
 )
 from hayeknet.io import atomic_directory
@@ -386,15 +386,7 @@ def train_qse_increment(
                 view.set_other_policies(others)
             before = int(model.num_timesteps)
             seed = agent_seed(train_params.seed, agent, before)
-            model.set_random_seed(seed)
-            log = _EpisodeLog()
-            if train_params.timesteps_per_day > 0:
-                model.learn(
-                    total_timesteps=train_params.timesteps_per_day,
-                    reset_num_timesteps=False,
-                    callback=log,
-                    progress_bar=False,
-                )
+            log = learn_seeded(model, seed, train_params.timesteps_per_day)
             total = int(model.num_timesteps)
             prev = prev_regs[agent]
             seen = sorted(set(prev.get("days_seen", []) if prev else []) | set(labels))

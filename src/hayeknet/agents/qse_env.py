@@ -78,7 +78,7 @@ import numpy as np
 import pandas as pd
 from gymnasium import spaces
 
-from hayeknet.agents.battery_env import ACTION_LEVELS, DT_HOURS_5MIN, project_power
+from hayeknet.agents.battery_env import ACTION_LEVELS, DT_HOURS_5MIN, choose_day, project_power
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.features import (
     PRICE_FEATURE_NAMES,
@@ -608,12 +608,7 @@ class ParallelQSEEnv:
     ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
         if seed is not None:
             self.np_random, _ = gym.utils.seeding.np_random(seed)
-        if options and "day_index" in options:
-            d = int(options["day_index"])
-            if not 0 <= d < self.n_days:
-                raise IndexError(f"day_index {d} out of range 0..{self.n_days - 1}")
-        else:
-            d = int(self.np_random.integers(self.n_days))
+        d = choose_day(self.np_random, self.n_days, options)
         self._d = d
         self._t = 0
         self._soc = self.config.battery.soc_initial_mwh

@@ -323,6 +323,15 @@ def _load_model(checkpoint: Path, env: DummyVecEnv, train_params: TrainParams) -
         raise CheckpointError(f"{checkpoint}: incompatible with the current environment: {exc}") from None
 
 
+def learn_seeded(model: PPO, seed: int, timesteps: int) -> "_EpisodeLog":
+    """Reseed ``model`` and train ``timesteps`` more steps (continuing its step counter); the episode log."""
+    model.set_random_seed(seed)
+    log = _EpisodeLog()
+    if timesteps > 0:
+        model.learn(total_timesteps=timesteps, reset_num_timesteps=False, callback=log, progress_bar=False)
+    return log
+
+
 def increment_seed(base_seed: int, timesteps_before: int) -> int:
     """Seed of an increment: derived from ``train.seed`` and the steps already trained (deterministic)."""
     return int(np.random.SeedSequence([base_seed, timesteps_before]).generate_state(1)[0] & 0x7FFFFFFF)
@@ -383,15 +392,7 @@ def train_increment(
             model = _load_model(prev_file, env, train_params)
         before = int(model.num_timesteps)
         seed = increment_seed(train_params.seed, before)
-        model.set_random_seed(seed)
-        log = _EpisodeLog()
-        if train_params.timesteps_per_day > 0:
-            model.learn(
-                total_timesteps=train_params.timesteps_per_day,
-                reset_num_timesteps=False,
-                callback=log,
-                progress_bar=False,
-            )
+        log = learn_seeded(model, seed, train_params.timesteps_per_day)
         total = int(model.num_timesteps)
 
         seen = sorted(set(prev_registry.get("days_seen", []) if prev_registry else []) | set(labels))

@@ -31,19 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.assimilation.price_model import FILTERED_COLUMNS
 from hayeknet.research.prices import asinh_returns, interval_hours
 from hayeknet.research.settings import ResearchInputError, ResearchSettings
 
 REGIMES = ("calm", "volatile", "scarcity")
-FILTERED_COLUMNS = (
-    "interval_start_utc",
-    "location",
-    "observed",
-    "mean",
-    "spread",
-    "innovation",
-    "normalized_innovation",
-)
 
 
 def iso_utc(ts: pd.Timestamp) -> str:
