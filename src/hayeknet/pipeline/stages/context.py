@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,14 +90,39 @@ def read_json(path: Path) -> Any:
         raise StageInputError(f"{path}: missing (run the upstream stage: dvc repro)")
     return json.loads(path.read_text())
 
+_DAY_TABLE_CACHE: "OrderedDict[tuple[str, str, tuple[tuple[str, int, int], ...]], pd.DataFrame]" = OrderedDict()
+_DAY_TABLE_CACHE_SIZE = 8
+
+
+def _partition_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime_ns) of every file of a partition: changes whenever a file is rewritten."""
+    return tuple(sorted((p.name, st.st_size, st.st_mtime_ns) for p in folder.iterdir() if p.is_file()
+                        for st in [p.stat()]))
+
+
 def day_table(ctx: StageContext, day: str) -> pd.DataFrame:
-    """The day's normalized archive table (all reports)."""
+    """The day's normalized archive table (all reports); a fresh copy on every call.
+
+    A stage asks for the same day several times (prices, DAM, AS); the table is
+    read once and kept in a small in-process cache keyed by the partition's
+    path and its files' sizes and modification times, so a rewritten partition
+    (atomic replace) is read again.
+    """
     from hayeknet.archive.store import read_day
 
     folder = ctx.paths.archive_day(day)
     if not folder.exists():
         raise StageInputError(f"{folder}: no archive partition for {day} (run ingest@{day})")
-    return read_day(ctx.paths.archive, day)
+    key = (str(folder.resolve()), day, _partition_signature(folder))
+    table = _DAY_TABLE_CACHE.get(key)
+    if table is None:
+        table = read_day(ctx.paths.archive, day)
+        _DAY_TABLE_CACHE[key] = table
+        while len(_DAY_TABLE_CACHE) > _DAY_TABLE_CACHE_SIZE:
+            _DAY_TABLE_CACHE.popitem(last=False)
+    else:
+        _DAY_TABLE_CACHE.move_to_end(key)
+    return table.copy()
 
 
 def day_wide_prices(ctx: StageContext, day: str, market: str = "RTM_SCED") -> pd.DataFrame:
