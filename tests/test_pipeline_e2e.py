@@ -86,7 +86,7 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
 
 
 def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Path) -> None:
-    """Headless Chromium at phone width: no broken image, traceback or empty section."""
+    """Headless Chromium at phone width: no broken image, traceback or empty section, no script from a CDN."""
     from hayeknet.reporting.browser import BrowserUnavailableError, check_html_report, chromium_path
 
     try:
@@ -96,6 +96,7 @@ def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Pa
     for html in [project / "reports" / "daily" / "2025-10-02.html", project / "reports" / "study.html"]:
         check = check_html_report(html, tmp_path / f"{html.stem}.png")
         check.raise_for_problems()
+        assert not [w for w in check.warnings if "loaded from the network" in w], check.warnings
         assert check.n_images >= 1 and check.screenshot.stat().st_size > 10_000
 
 

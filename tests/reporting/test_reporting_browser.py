@@ -35,7 +35,7 @@ NOT_A_PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n this is not really a png").deco
 
 
 def nbconvert_html(cells_spec: list[tuple[str, object]]) -> str:
-    """A report as the pipeline renders it: nbconvert lab template, code hidden."""
+    """A report as the pipeline renders it: nbconvert with the offline ``hayeknet`` template, code hidden."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
     cells = []
@@ -57,13 +57,9 @@ def nbconvert_html(cells_spec: list[tuple[str, object]]) -> str:
 
 @functools.cache
 def _exporter():
-    from nbconvert import HTMLExporter
+    from hayeknet.reporting.html import html_exporter
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    return exporter
+    return html_exporter()
 
 
 GOOD = [("md", "# Daily report\n\nOperating day 2025-10-02."), ("md", "## Prices"), ("png", PNG),
@@ -80,6 +76,8 @@ def html_page(body: str) -> str:
 def test_structure_of_a_good_report_passes():
     problems, warnings, scan = check_html_structure(nbconvert_html(GOOD))
     assert problems == []
+    assert warnings == []  # in particular no script from a CDN: the template reads offline
+    assert scan.external_scripts == []
     assert [s.title for s in scan.sections] == ["Prices", "Strategies"]
     assert len(scan.images) == 1
 

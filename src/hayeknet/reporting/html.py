@@ -1,0 +1,31 @@
+"""The HTML rendering of executed report notebooks: nbconvert's lab template without network scripts.
+
+The pipeline renders reports with ``jupyter nbconvert --to html --no-input
+--template hayeknet`` (``dvc.yaml``'s ``nbhtml``), the template in
+:data:`TEMPLATE_DIR`: JupyterLab's look, minus require.js, MathJax and
+Mermaid from a CDN, which HayekNet's reports never use (Markdown, tables and
+embedded PNG figures only; dollar signs are escaped so nothing is LaTeX). A
+report therefore reads the same offline. :func:`html_exporter` is the same
+exporter for Python callers and tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "nbconvert_templates"
+"""Folder holding the ``hayeknet`` nbconvert template (``--TemplateExporter.extra_template_basedirs``)."""
+
+TEMPLATE_NAME = "hayeknet"
+
+
+def html_exporter(exclude_input: bool = True) -> Any:
+    """An ``nbconvert.HTMLExporter`` with the offline ``hayeknet`` template (code cells hidden by default)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.exclude_input = exclude_input
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
