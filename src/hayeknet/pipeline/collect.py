@@ -137,7 +137,11 @@ def collect_real_day(paths: ProjectPaths, day: dt.date, source: str, collector: 
     files = collect_day(source, day, paths.raw, options, collector=collector)
     if not files:
         raise CollectError(f"source {source!r}: no file for operating day {day}")
-    write_collection_record(paths, day, source, {"collection": collection_provenance(source, day, files, paths.raw)})
+    record: dict[str, Any] = {"collection": collection_provenance(source, day, files, paths.raw)}
+    transfers = getattr(collector, "archive_transfers", None)  # the API collector: how archive documents came
+    if transfers is not None and transfers(day):
+        record["archive_transfers"] = transfers(day)
+    write_collection_record(paths, day, source, record)
 
 
 def collect(

@@ -87,8 +87,11 @@ def test_live_rerun_rewrites_nothing(recorded: Path, fake_sleep, tmp_path) -> No
 
 
 def test_archive_endpoint_for_days_older_than_90(recorded: Path, samples: Path, fake_sleep, tmp_path) -> None:
+    """One GET per document (``archive_bulk=False``); the bulk POST path is in test_collectors_api_bulk.py."""
     transport = ReplayTransport.from_cassette(recorded / "api_archive" / "cassette.json")
-    files = collect_day("api", DAY, tmp_path, _options(transport, fake_sleep, OLD_NOW))
+    collector = ApiCollector(HttpClient(transport, fake_sleep), ApiCredentials.from_env(ENV), now_utc=OLD_NOW,
+                             archive_bulk=False)
+    files = collect_day("api", DAY, tmp_path, _options(transport, fake_sleep, OLD_NOW), collector=collector)
     assert sorted(f.report for f in files) == ["NP4-188-CD", "NP4-190-CD", "NP6-331-CD", "NP6-788-CD", "NP6-905-CD"]
     gets = [r.url for r in transport.requests if r.method == "GET"]
     assert all(u.startswith(PUBLIC_BASE_URL + "/archive/") for u in gets)
@@ -103,6 +106,9 @@ def test_archive_endpoint_for_days_older_than_90(recorded: Path, samples: Path, 
     assert sced.document_id == "900000001"
     assert sced.publish_time_utc == dt.datetime(2026, 9, 29, 16, 25, 41, tzinfo=dt.timezone.utc)
     pd.testing.assert_frame_equal(parse_file(sced.path), parse_file(samples / "np6-788-cd.csv"))
+    assert not any(r.method == "POST" and "/download" in r.url for r in transport.requests)
+    assert {t["method"] for t in collector.archive_transfers(DAY)} == {"get"}
+    assert len(collector.archive_transfers(DAY)) == 6  # 788 x2, 905, 190, 188, 331
 
 
 @pytest.mark.parametrize(("age_days", "archive"), [(90, False), (91, True)])

@@ -121,3 +121,35 @@ def test_collected_day_ingests_and_lists_are_fetched_once(recorded: Path, fake_s
     assert sorted(result.files_ok) == sorted(f.path.relative_to(raw).as_posix() for f in files)
     assert result.provenance["row_counts"] == {"NP4-188-CD": 10, "NP4-190-CD": 40, "NP6-331-CD": 5,
                                                "NP6-788-CD": 20, "NP6-905-CD": 28}
+
+
+def _doc(doc_id: str, friendly: str, constructed: str, published: str) -> dict:
+    return {"Document": {"DocID": doc_id, "FriendlyName": friendly, "ConstructedName": constructed,
+                         "PublishDate": published, "ReportTypeID": 12301}}
+
+
+def test_dst_end_repeated_hour_documents() -> None:
+    """2025-11-02 01:xx occurs twice. The ``xhr`` pass is CST whatever offset ERCOT printed, its csv token may
+    follow the mark, and it never shares a stored name with the first pass posted at the same wall time."""
+    payload = {"ListDocsByRptTypeRes": {"DocumentList": [
+        _doc("1", "SPPHLZNP6905_20251102_0115_csv", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip",
+             "2025-11-02T01:15:01-05:00"),
+        # second pass, ERCOT's offset wrong (-05:00 again), mark after the format token, name without the mark
+        _doc("2", "SPPHLZNP6905_20251102_0115_csv_xhr", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip",
+             "2025-11-02T01:15:01-05:00"),
+        _doc("3", "SPPHLZNP6905_20251102_0115_xhr_xml", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_xhr_xml.zip",
+             "2025-11-02T01:15:01-06:00"),
+        # outside the repeated hour a wrong offset is corrected from the wall time too (CDT on 11-01)
+        _doc("4", "SPPHLZNP6905_20251101_2345_csv", "cdr.00012301.0000000000000000.20251101.234501.SPPHLZNP6905_csv.zip",
+             "2025-11-01T23:45:01-06:00"),
+    ]}}  # fmt: skip
+    docs = {d.doc_id: d for d in parse_document_list(payload, 12301)}
+    assert [docs[k].is_csv for k in "1234"] == [True, True, False, True]
+    assert [docs[k].repeated_hour for k in "1234"] == [False, True, True, False]
+    utc = dt.timezone.utc
+    assert docs["1"].publish_time_utc == dt.datetime(2025, 11, 2, 6, 15, 1, tzinfo=utc)  # CDT
+    assert docs["2"].publish_time_utc == dt.datetime(2025, 11, 2, 7, 15, 1, tzinfo=utc)  # CST, one hour later
+    assert docs["4"].publish_time_utc == dt.datetime(2025, 11, 2, 4, 45, 1, tzinfo=utc)
+    assert docs["2"].file_name.endswith("SPPHLZNP6905_csv_xhr.zip")
+    assert docs["1"].file_name != docs["2"].file_name
+    assert docs["3"].file_name == "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_xhr_xml.zip"

@@ -97,7 +97,10 @@ class CollectOptions:
     limits the reports collected (ids; default all five); ``max_retries``
     bounds the retries of one request after HTTP 429/503; ``page_size`` is the
     public API's page size (rows); ``archive_after_days`` the age (days) from
-    which the API archive endpoint is used instead of the live query.
+    which the API archive endpoint is used instead of the live query;
+    ``archive_bulk`` fetches archive documents with the bulk ``POST
+    /archive/{emil}/download`` (``archive_batch_size`` documents per request,
+    at most 1,000) instead of one ``GET`` each.
     """
 
     transport: Any = None
@@ -109,6 +112,8 @@ class CollectOptions:
     max_retries: int = 5
     page_size: int = 100_000
     archive_after_days: int = 90
+    archive_bulk: bool = True
+    archive_batch_size: int = 1000
 
     def specs(self) -> list[ReportSpec]:
         unknown = [r for r in self.reports if r.upper() not in REPORTS_BY_ID]

@@ -8,14 +8,27 @@ day-ahead ones), newest first, each with ``DocID``, ``PublishDate``,
 posted in the day's window (:func:`~hayeknet.ercot.collectors.base.publish_window_utc`)
 are fetched; each file's day is then read from its content. Files already in
 place under their ERCOT name are not downloaded again (resumable).
+
+The DST-end repeated hour: ERCOT marks documents of the second (standard
+time) pass with ``xhr`` in the name and has published ``PublishDate`` with
+the wrong UTC offset around the change (gridstatus ``Ercot._get_documents``
+and its PR #468). The collector therefore reads ``PublishDate`` as Central
+wall-clock time and resolves the repeated hour by the ``xhr`` mark (first
+pass CDT, ``xhr`` CST), tests the format by a ``csv`` token anywhere in the
+name (so ``..._csv_xhr`` and ``..._xhr_csv`` both count), and stores an
+``xhr`` document under a name that carries the mark, so the two passes of
+one wall-clock second can never share a file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
+
+import pandas as pd
 
 from hayeknet.ercot.collectors.base import (
     CollectedFile,
@@ -24,6 +37,7 @@ from hayeknet.ercot.collectors.base import (
     place_bytes,
     publish_window_utc,
 )
+from hayeknet.ercot.calendar import ERCOT_TZ
 from hayeknet.ercot.collectors.http import HttpClient
 from hayeknet.ercot.reports import ReportSpec
 
@@ -46,22 +60,53 @@ class MisDocument:
 
     @property
     def is_csv(self) -> bool:
-        return self.friendly_name.lower().endswith("_csv") or self.constructed_name.lower().endswith("_csv.zip")
+        """A CSV document: a ``csv`` token in the friendly or constructed name (and no ``xml`` token)."""
+        tokens = set(name_tokens(self.friendly_name)) | set(name_tokens(self.constructed_name))
+        return "csv" in tokens and "xml" not in tokens
+
+    @property
+    def repeated_hour(self) -> bool:
+        """Posted in the second pass of the DST-end repeated hour (``xhr`` in ERCOT's names)."""
+        return "xhr" in self.friendly_name.lower() or "xhr" in self.constructed_name.lower()
 
     @property
     def file_name(self) -> str:
-        """The name the raw file is stored under: ERCOT's constructed name (unique per posting)."""
-        return self.constructed_name or f"{self.friendly_name}.{self.doc_id}.zip"
+        """The name the raw file is stored under: ERCOT's constructed name (unique per posting).
+
+        An ``xhr`` document whose constructed name lacks the mark gets ``_xhr``
+        before ``.zip``: its wall-clock posting time repeats the first pass's.
+        """
+        name = self.constructed_name or f"{self.friendly_name}.{self.doc_id}.zip"
+        if self.repeated_hour and "xhr" not in name.lower():
+            stem, dot, ext = name.rpartition(".")
+            name = f"{stem}_xhr.{ext}" if dot else f"{name}_xhr"
+        return name
 
 
-def _parse_time(text: str, where: str) -> dt.datetime:
+def name_tokens(name: str) -> list[str]:
+    """Lower-case alphanumeric tokens of an ERCOT document name (``a_b.c`` -> ``[a, b, c]``)."""
+    return [t for t in re.split(r"[^a-z0-9]+", name.lower()) if t]
+
+
+def _parse_time(text: str, where: str, repeated_hour: bool = False) -> dt.datetime:
+    """``PublishDate`` in UTC, read as America/Chicago wall-clock time (see the module docstring).
+
+    The stated offset is required (a value without one is not ERCOT's format)
+    but not trusted: in the repeated hour the first pass is CDT and the
+    ``xhr`` pass CST.
+    """
     try:
         when = dt.datetime.fromisoformat(str(text).strip())
     except ValueError:
         raise CollectorError(f"{where}: PublishDate {text!r} is not an ISO timestamp") from None
     if when.tzinfo is None:
         raise CollectorError(f"{where}: PublishDate {text!r} has no UTC offset")
-    return when.astimezone(dt.timezone.utc)
+    wall = pd.Timestamp(when.replace(tzinfo=None))
+    try:
+        local = wall.tz_localize(ERCOT_TZ, ambiguous=not repeated_hour, nonexistent="raise")
+    except (ValueError, TypeError):  # a wall time skipped at DST start: keep the stated offset
+        return when.astimezone(dt.timezone.utc)
+    return local.tz_convert("UTC").to_pydatetime()
 
 
 def parse_document_list(payload: Any, report_type_id: int, where: str = "MIS document list") -> list[MisDocument]:
@@ -77,13 +122,15 @@ def parse_document_list(payload: Any, report_type_id: int, where: str = "MIS doc
         doc = entry.get("Document") if isinstance(entry, dict) else None
         if not isinstance(doc, dict) or "DocID" not in doc:
             raise CollectorError(f"{where}: entry {i + 1} has no Document.DocID")
+        friendly, constructed = str(doc.get("FriendlyName", "")), str(doc.get("ConstructedName", ""))
+        repeated = "xhr" in friendly.lower() or "xhr" in constructed.lower()
         docs.append(
             MisDocument(
                 doc_id=str(doc["DocID"]),
                 report_type_id=int(doc.get("ReportTypeID", report_type_id)),
-                friendly_name=str(doc.get("FriendlyName", "")),
-                constructed_name=str(doc.get("ConstructedName", "")),
-                publish_time_utc=_parse_time(doc.get("PublishDate", ""), f"{where}, DocID {doc['DocID']}"),
+                friendly_name=friendly,
+                constructed_name=constructed,
+                publish_time_utc=_parse_time(doc.get("PublishDate", ""), f"{where}, DocID {doc['DocID']}", repeated),
             )
         )
     return docs
