@@ -327,7 +327,10 @@ def _local(ts_utc: pd.Timestamp) -> pd.Timestamp:
 
 def _mis_file(spec: ReportSpec, published_utc: pd.Timestamp, repeated: bool, text: str) -> tuple[str, bytes]:
     local = _local(published_utc)
-    suffix = "_xhr" if repeated else ""  # the repeated hour's files would otherwise share names
+    # ERCOT marks the second pass of the DST-end repeated hour with "xhr" in the document name (gridstatus
+    # Ercot._get_documents, citing an ERCOT notice); where in the name is not documented, so this position is
+    # a choice, and the collectors and parsers look for the mark anywhere. Without it the passes share names.
+    suffix = "_xhr" if repeated else ""
     inner = _mis_name(spec, local, suffix, ".csv")
     return _mis_name(spec, local, suffix, "_csv.zip"), _zip_bytes(inner, text, local)
 
