@@ -121,7 +121,8 @@ def test_settings_from_params() -> None:
 
 def test_stage_files_and_walk_forward_scoring(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from hayeknet.archive.store import write_day
-    from hayeknet.beliefs.stage import BELIEFS_FILE, CALIBRATION_FILE, HOURLY_FILE, run_beliefs_stage
+    from hayeknet.beliefs.stage import (BELIEFS_FILE, CALIBRATION_FILE, HOURLY_FILE, PRICE_FORECAST_FILE,
+                                        read_price_forecast, run_beliefs_stage)
 
     archive = tmp_path / "archive"
     for day, table in tables:
@@ -130,7 +131,10 @@ def test_stage_files_and_walk_forward_scoring(tables, model, tmp_path: Path) -> 
     first = run_beliefs_stage(archive, DAYS[1], tmp_path / "b1", "HB_WEST", THRESHOLDS, settings, model=model)
     assert first.day == dt.date.fromisoformat(DAYS[2])
     assert first.history_days == tuple(dt.date.fromisoformat(d) for d in DAYS[:2])
-    assert sorted(p.name for p in (tmp_path / "b1").iterdir()) == sorted([BELIEFS_FILE, HOURLY_FILE])
+    assert sorted(p.name for p in (tmp_path / "b1").iterdir()) == sorted([BELIEFS_FILE, HOURLY_FILE,
+                                                                         PRICE_FORECAST_FILE])
+    pd.testing.assert_frame_equal(read_price_forecast(tmp_path / "b1"), first.price_forecast, check_freq=False)
+    assert json.loads((tmp_path / "b1" / BELIEFS_FILE).read_text())["price_forecast"]["file"] == PRICE_FORECAST_FILE
     second = run_beliefs_stage(archive, DAYS[2], tmp_path / "b2", "HB_WEST", THRESHOLDS, settings,
                                previous_beliefs_file=tmp_path / "b1" / BELIEFS_FILE, use_published_dam=True,
                                model=model)
@@ -155,3 +159,70 @@ def test_dst_fall_back_day_has_25_hours(model, tmp_path: Path) -> None:  # type:
     assert len(result.hourly) == 25
     assert result.hourly["local_hour"].tolist().count(1) == 2  # 01:00-02:00 local happens twice
     assert result.coherence["next_day"].coherent
+
+
+def test_price_forecast_is_dam_plus_predicted_spread(tables, result) -> None:  # type: ignore[no-untyped-def]
+    from hayeknet.beliefs.events import dam_hourly
+    from hayeknet.beliefs.stage import FORECAST_QUANTILES
+    from hayeknet.ercot.calendar import interval_starts_utc
+
+    pf = result.price_forecast
+    assert pf.index.equals(pd.DatetimeIndex(interval_starts_utc(DAYS[3], 5)).tz_convert("UTC"))
+    assert pf.index.name == "interval_start_utc" and str(pf.index.tz) == "UTC"
+    dam = dam_hourly(tables[3][1], "HB_WEST")
+    np.testing.assert_allclose(pf["dam_usd_per_mwh"], dam.reindex(pf.index.floor("h")).to_numpy())  # published DAM
+    labels = [f"q{round(100 * q):02d}" for q in FORECAST_QUANTILES]
+    assert labels == ["q10", "q50", "q90"]
+    for stat in ["mean", *labels]:
+        np.testing.assert_allclose(pf[f"price_{stat}_usd_per_mwh"],
+                                   pf["dam_usd_per_mwh"] + pf[f"spread_{stat}_usd_per_mwh"], atol=1e-9)
+    assert (pf["spread_q10_usd_per_mwh"] <= pf["spread_q50_usd_per_mwh"]).all()
+    assert (pf["spread_q50_usd_per_mwh"] <= pf["spread_q90_usd_per_mwh"]).all()
+    assert (pf["spread_q10_usd_per_mwh"] < pf["spread_q90_usd_per_mwh"]).mean() > 0.99  # a real spread of paths
+    assert np.isfinite(pf.to_numpy()).all()
+    # The 10-90% band holds most realized spreads of a day like the history (a loose sanity bound).
+    realized = interval_quantities(tables[3][1], "HB_WEST")["spread_usd_per_mwh"].reindex(pf.index)
+    inside = (realized >= pf["spread_q10_usd_per_mwh"]) & (realized <= pf["spread_q90_usd_per_mwh"])
+    assert 0.4 < inside.mean() <= 1.0
+    summary = result.to_dict()["price_forecast"]
+    assert summary["n_intervals"] == 288 and summary["quantiles"] == list(FORECAST_QUANTILES)
+    assert summary["day_mean_price_usd_per_mwh"] == pytest.approx(pf["price_mean_usd_per_mwh"].mean())
+
+
+def test_price_forecast_frame_checks_shapes() -> None:
+    from hayeknet.beliefs.events import EventDataError
+    from hayeknet.beliefs.stage import price_forecast_frame
+
+    starts = pd.date_range("2025-10-04 05:00", periods=4, freq="5min", tz="UTC")
+    frame = price_forecast_frame(starts, np.full(4, 30.0), np.array([[-1.0, 0, 1, 2], [1.0, 2, 3, 4]]))
+    np.testing.assert_allclose(frame["price_mean_usd_per_mwh"], [30.0, 31.0, 32.0, 33.0])
+    with pytest.raises(EventDataError, match="spread"):
+        price_forecast_frame(starts, np.full(4, 30.0), np.zeros((2, 3)))
+
+
+def test_auto_published_dam_reads_only_the_next_days_dam(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``use_published_dam="auto"``: the predicted day's DAM when archived (its real-time rows never
+    matter: wild RT prices there change nothing), the persistence stand-in when it is not."""
+    from hayeknet.archive.store import write_day
+    from hayeknet.beliefs.stage import run_beliefs_stage
+
+    archive = tmp_path / "archive"
+    for day, table in tables[1:3]:
+        write_day(archive, day, table, {"source": "synthetic test"})
+    settings = BeliefSettings(history_days=1, paths_per_draw=1, sampler=TINY.sampler)
+    last = run_beliefs_stage(archive, DAYS[2], tmp_path / "b_last", "HB_WEST", THRESHOLDS, settings,
+                             use_published_dam="auto", model=model)
+    assert last.dam_source.startswith("last history day")
+    wild = tables[3][1].copy()
+    wild.loc[wild["market"] != "DAM", "price"] = 5000.0  # the predicted day's real-time prices: must not leak
+    write_day(archive, DAYS[3], wild, {"source": "synthetic test, RT rows overwritten"})
+    auto = run_beliefs_stage(archive, DAYS[2], tmp_path / "b_auto", "HB_WEST", THRESHOLDS, settings,
+                             use_published_dam="auto", model=model)
+    assert auto.dam_source.startswith("published")
+    direct = run_beliefs_day(tables[2:3], DAYS[3], "HB_WEST", THRESHOLDS, settings, model=model,
+                             dam_table=tables[3][1])
+    pd.testing.assert_frame_equal(auto.price_forecast, direct.price_forecast)
+    assert auto.next_day == pytest.approx(direct.next_day, abs=1e-12)
+    with pytest.raises(ValueError, match="use_published_dam"):
+        run_beliefs_stage(archive, DAYS[2], tmp_path / "b_bad", "HB_WEST", THRESHOLDS, settings,
+                          use_published_dam="yes", model=model)  # type: ignore[arg-type]

@@ -25,7 +25,34 @@ day-ahead price of the predicted day plus the spread. ERCOT publishes the DAM
 the day before, so it may be passed as ``dam_table`` (the predicted day's
 normalized table; only its ``DAM`` rows are read). Without it, the last
 history day's DAM prices by local hour stand in (``dam_source`` says which was
-used); that affects only the high-price event.
+used); that affects only the high-price event and the DAM-step term of the
+spread. :func:`run_beliefs_stage` reads the predicted day's archive partition
+for it when asked (``use_published_dam``): only its ``DAM`` rows, never its
+real-time prices, so the beliefs stay walk-forward.
+
+**Price forecast** (``price_forecast.parquet``, :data:`PRICE_FORECAST_FILE`):
+the posterior predictive real-time price of the predicted day per 5-minute
+interval, for the MPC strategy ``mpc_beliefs`` of the simulate stage
+(:func:`hayeknet.battery.forecasts.beliefs_forecast`). Index
+``interval_start_utc`` (UTC, every 5-minute interval start of the predicted
+operating day: 288 rows, 276/300 on DST days); columns, all $/MWh:
+
+* ``dam_usd_per_mwh`` - the day-ahead price the paths were simulated with
+  (``dam_source`` in ``beliefs.json`` says whether it is the published DAM of
+  the predicted day or the persistence stand-in);
+* ``spread_mean_usd_per_mwh`` and ``spread_q10/q50/q90_usd_per_mwh`` - mean and
+  10/50/90% quantiles over the predictive paths of the RT - DAM spread;
+* ``price_mean_usd_per_mwh`` and ``price_q10/q50/q90_usd_per_mwh`` - the same
+  for the real-time price ``DAM + spread`` (the DAM is fixed, so price
+  quantile = DAM + spread quantile).
+
+The spread is modelled in asinh units with Student-t innovations, so its
+predictive mean in $/MWh is sensitive to the few most extreme paths (the
+exact mean of ``sinh`` of a Student-t variable does not exist); the mean
+columns are sample means over the paths and the ``q50`` columns are the robust
+alternative. A consumer that knows the predicted day's published DAM (the
+simulate stage does) should add it to the spread columns rather than use the
+price columns, which may hold the persistence stand-in.
 """
 
 from __future__ import annotations
@@ -35,7 +62,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -113,7 +140,9 @@ class BeliefsResult:
     start UTC, column ``local_hour`` and one column per event key);
     ``coherence``: the check of ``next_day`` and ``next_hour``; ``climatology``:
     the events' interval frequencies over the history days (the reference
-    forecast that calibration scores the beliefs against).
+    forecast that calibration scores the beliefs against); ``price_forecast``:
+    the predictive price per 5-minute interval (columns in the module
+    docstring, :func:`price_forecast_frame`).
     """
 
     day: dt.date
@@ -132,6 +161,7 @@ class BeliefsResult:
     posterior_summary: dict[str, Any]
     seconds: float
     climatology: dict[str, float] = field(default_factory=dict)
+    price_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def warnings(self) -> list[str]:
@@ -141,6 +171,19 @@ class BeliefsResult:
             out.append(w)
         out += [f"{name} probabilities are incoherent" for name, c in self.coherence.items() if not c.coherent]
         return out
+
+    def _price_forecast_summary(self) -> dict[str, Any] | None:
+        pf = self.price_forecast
+        if pf.empty:
+            return None
+        return {
+            "file": PRICE_FORECAST_FILE,
+            "n_intervals": int(len(pf)),
+            "quantiles": list(FORECAST_QUANTILES),
+            "day_mean_price_usd_per_mwh": float(pf["price_mean_usd_per_mwh"].mean()),
+            "day_mean_spread_usd_per_mwh": float(pf["spread_mean_usd_per_mwh"].mean()),
+            "day_median_spread_usd_per_mwh": float(pf["spread_q50_usd_per_mwh"].median()),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (``beliefs.json``)."""
@@ -174,6 +217,7 @@ class BeliefsResult:
             "n_history_intervals": self.n_history_intervals,
             "n_paths": self.n_paths,
             "dam_source": self.dam_source,
+            "price_forecast": self._price_forecast_summary(),
             "posterior_summary": self.posterior_summary,
             "seconds": self.seconds,
             "warnings": self.warnings,
@@ -184,6 +228,39 @@ def _event_probabilities(a: np.ndarray, b: np.ndarray, c: np.ndarray, axis: tupl
     return {"A": a.mean(axis=axis), "B": b.mean(axis=axis), "C": c.mean(axis=axis),
             "AB": (a & b).mean(axis=axis), "AC": (a & c).mean(axis=axis), "BC": (b & c).mean(axis=axis),
             "ABC": (a & b & c).mean(axis=axis)}
+
+
+FORECAST_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
+"""Quantiles of the predictive price written to ``price_forecast.parquet`` (columns ``*_q10`` ...)."""
+
+
+def _quantile_label(q: float) -> str:
+    return f"q{round(100 * q):02d}"
+
+
+def price_forecast_frame(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray,
+                         spread_paths_usd_per_mwh: np.ndarray) -> pd.DataFrame:
+    """Predictive mean and :data:`FORECAST_QUANTILES` of the spread and of ``price = DAM + spread`` ($/MWh).
+
+    ``spread_paths_usd_per_mwh`` is (n_paths x n_intervals), ``dam_usd_per_mwh``
+    one value per interval of ``starts_utc`` (UTC interval starts). Returns the
+    ``price_forecast.parquet`` frame (module docstring).
+    """
+    spread = np.asarray(spread_paths_usd_per_mwh, dtype=float)
+    dam = np.asarray(dam_usd_per_mwh, dtype=float)
+    if spread.ndim != 2 or spread.shape[1] != len(starts_utc) or dam.shape != (len(starts_utc),):
+        raise EventDataError(f"beliefs: price forecast needs paths x {len(starts_utc)} spreads and one DAM "
+                             f"price per interval; got {spread.shape} and {dam.shape} (field spread)")
+    columns: dict[str, np.ndarray] = {"dam_usd_per_mwh": dam, "spread_mean_usd_per_mwh": spread.mean(axis=0)}
+    quantiles = np.quantile(spread, FORECAST_QUANTILES, axis=0)
+    for q, values in zip(FORECAST_QUANTILES, quantiles):
+        columns[f"spread_{_quantile_label(q)}_usd_per_mwh"] = values
+    columns["price_mean_usd_per_mwh"] = dam + columns["spread_mean_usd_per_mwh"]
+    for q in FORECAST_QUANTILES:
+        columns[f"price_{_quantile_label(q)}_usd_per_mwh"] = dam + columns[f"spread_{_quantile_label(q)}_usd_per_mwh"]
+    frame = pd.DataFrame(columns, index=pd.DatetimeIndex(starts_utc).tz_convert("UTC").as_unit("ns"))
+    frame.index.name = "interval_start_utc"
+    return frame
 
 
 def _dam_for_day(starts: pd.DatetimeIndex, location: str, dam_table: pd.DataFrame | None,
@@ -262,18 +339,20 @@ def run_beliefs_day(
     hourly.insert(0, "local_hour", local_hour(hours))
     next_hour = {k: float(hourly[k].iloc[0]) for k in EVENT_KEYS}
     coherence = {"next_day": check_coherence(next_day), "next_hour": check_coherence(next_hour)}
+    price_forecast = price_forecast_frame(starts, dam, usd[..., 0])
     return BeliefsResult(
         day=day, location=location, hub=hub if hub != location else "HB_HUBAVG", thresholds=thresholds,
         next_day=next_day, next_hour=next_hour, hourly=hourly, diagnostics=posterior.diagnostics,
         coherence=coherence, history_days=tuple(d for d, _ in usable), n_history_intervals=data.n_intervals,
         n_paths=n_paths, dam_source=dam_source, posterior_summary=posterior.summary,
-        seconds=time.perf_counter() - start, climatology=climatology,
+        seconds=time.perf_counter() - start, climatology=climatology, price_forecast=price_forecast,
     )
 
 
 BELIEFS_FILE = "beliefs.json"
 HOURLY_FILE = "hourly.parquet"
 CALIBRATION_FILE = "calibration.json"
+PRICE_FORECAST_FILE = "price_forecast.parquet"
 
 
 def score_previous_beliefs(previous: Mapping[str, Any], realized_table: pd.DataFrame) -> dict[str, Any]:
@@ -308,7 +387,8 @@ def score_previous_beliefs(previous: Mapping[str, Any], realized_table: pd.DataF
 
 
 def write_beliefs(result: BeliefsResult, out_dir: Path, calibration: Mapping[str, Any] | None = None) -> None:
-    """Write ``beliefs.json``, ``hourly.parquet`` and (when given) ``calibration.json`` into ``out_dir``.
+    """Write ``beliefs.json``, ``hourly.parquet``, ``price_forecast.parquet`` (when the result has one)
+    and (when given) ``calibration.json`` into ``out_dir``.
 
     The folder is replaced whole (atomic), so DVC never sees a partial output.
     """
@@ -318,8 +398,33 @@ def write_beliefs(result: BeliefsResult, out_dir: Path, calibration: Mapping[str
         atomic_write_json(tmp / BELIEFS_FILE, result.to_dict())
         hourly = result.hourly.rename(columns=EVENT_LABELS)
         hourly.to_parquet(tmp / HOURLY_FILE)
+        if not result.price_forecast.empty:
+            result.price_forecast.to_parquet(tmp / PRICE_FORECAST_FILE)
         if calibration is not None:
             atomic_write_json(tmp / CALIBRATION_FILE, dict(calibration))
+
+
+def read_price_forecast(beliefs_dir: Path) -> pd.DataFrame | None:
+    """The ``price_forecast.parquet`` of a beliefs folder (``artifacts/beliefs/<day>``), None when absent.
+
+    Absent means no beliefs were stated (the study's ``init`` folder) or they
+    predate the price forecast. A file without a UTC ``interval_start_utc``
+    index or a required column raises :class:`EventDataError` naming the file.
+    """
+    path = Path(beliefs_dir) / PRICE_FORECAST_FILE
+    if not path.exists():
+        return None
+    frame = pd.read_parquet(path)
+    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+        raise EventDataError(f"{path}: index must be the UTC interval start (field interval_start_utc)")
+    required = ["dam_usd_per_mwh", "spread_mean_usd_per_mwh", "price_mean_usd_per_mwh"]
+    required += [f"{k}_{_quantile_label(q)}_usd_per_mwh" for k in ("spread", "price") for q in FORECAST_QUANTILES]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise EventDataError(f"{path}: missing column(s) {missing} (field {missing[0]})")
+    frame.index = frame.index.tz_convert("UTC").as_unit("ns")
+    frame.index.name = "interval_start_utc"
+    return frame.sort_index()
 
 
 def run_beliefs_stage(
@@ -331,20 +436,23 @@ def run_beliefs_stage(
     settings: BeliefSettings | None = None,
     *,
     previous_beliefs_file: Path | None = None,
-    use_published_dam: bool = False,
+    use_published_dam: bool | Literal["auto"] = False,
     model: BeliefModel | None = None,
 ) -> BeliefsResult:
     """The ``beliefs@<day>`` stage: fit on archived days up to ``day``, state beliefs for ``day + 1``.
 
     Reads the archive partitions of the last ``settings.history_days`` archived
     days up to and including ``day`` (``artifacts/archive/day=<d>/prices.parquet``).
-    With ``use_published_dam`` the day-ahead prices of ``day + 1`` are read from
-    its partition (only its ``DAM`` rows; declare that partition as a DVC dep),
-    else the persistence stand-in is used (see :func:`run_beliefs_day`); the
-    default keeps the output a function of the declared inputs only. When ``previous_beliefs_file`` (the
+    With ``use_published_dam=True`` the day-ahead prices of ``day + 1`` are read
+    from its partition (only its ``DAM`` rows; declare that partition as a DVC
+    dep; a missing partition raises), with ``"auto"`` they are read when the
+    partition exists and the persistence stand-in is used otherwise, and with
+    ``False`` the stand-in is always used (see :func:`run_beliefs_day`); the
+    default keeps the output a function of the declared inputs only. The
+    predicted day's real-time rows are never read. When ``previous_beliefs_file`` (the
     ``beliefs.json`` of ``beliefs@<day - 1>``, which predicted ``day``) exists,
     it is scored against ``day``'s realized events into ``calibration.json``.
-    Writes ``out_dir/{beliefs.json, hourly.parquet[, calibration.json]}``.
+    Writes ``out_dir/{beliefs.json, hourly.parquet, price_forecast.parquet[, calibration.json]}``.
     """
     import json
 
@@ -359,6 +467,10 @@ def run_beliefs_stage(
     tables = [(x, read_day(Path(archive_root), x)) for x in history]
     target = d + dt.timedelta(days=1)
     dam_table = None
+    if use_published_dam not in (True, False, "auto"):
+        raise ValueError(f"beliefs: use_published_dam must be True, False or 'auto', got {use_published_dam!r}")
+    if use_published_dam == "auto":
+        use_published_dam = target in available
     if use_published_dam:
         if target not in available:
             raise EventDataError(f"beliefs: day {target} is not archived under {archive_root}; "
@@ -375,5 +487,7 @@ def run_beliefs_stage(
     return result
 
 
-__all__ = ["BeliefSettings", "BeliefsResult", "EVENT_LABELS", "EVENT_NAMES", "run_beliefs_day",
-           "run_beliefs_stage", "score_previous_beliefs", "thresholds_from_params", "write_beliefs"]
+__all__ = ["BELIEFS_FILE", "BeliefSettings", "BeliefsResult", "CALIBRATION_FILE", "EVENT_LABELS", "EVENT_NAMES",
+           "FORECAST_QUANTILES", "HOURLY_FILE", "PRICE_FORECAST_FILE", "price_forecast_frame", "read_price_forecast",
+           "run_beliefs_day", "run_beliefs_stage", "score_previous_beliefs", "thresholds_from_params",
+           "write_beliefs"]

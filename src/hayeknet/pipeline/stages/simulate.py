@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +22,9 @@ from hayeknet.pipeline.stages.context import (
     StageContext,
     write_json,
 )
+
+if TYPE_CHECKING:
+    from hayeknet.battery.mpc import MPCStrategy
 
 
 @dataclass
@@ -78,9 +81,77 @@ def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
     return location_prices(ctx, prev)
 
 
+BELIEFS_SPREAD_COLUMN = "spread_q50_usd_per_mwh"
+"""Column of the beliefs' ``price_forecast.parquet`` that ``mpc_beliefs`` adds to the day's DAM: the
+predictive median spread. The sample mean (``spread_mean_usd_per_mwh``) is the risk-neutral choice in
+theory, but the spread is heavy-tailed in asinh units (its exact mean does not exist), so the sample
+mean follows the few most extreme paths."""
+BELIEFS_PRICE_COLUMN = "price_q50_usd_per_mwh"
+"""The same statistic of the beliefs' price (their DAM + spread), used when the day has no DAM price."""
+
+
+def beliefs_price_path(
+    ctx: StageContext, day: str, dam: pd.Series | None
+) -> tuple[pd.Series | None, dict[str, Any]]:
+    """The predictive price path of ``day`` ($/MWh, UTC interval starts) from the beliefs stated the
+    study day before (``artifacts/beliefs/<prev>/``, walk-forward), and flat metadata for the summary.
+
+    The path is the day's DAM (``dam``, UTC hour start; published the day before) plus the predicted
+    spread :data:`BELIEFS_SPREAD_COLUMN`; without ``dam`` it is the beliefs' own price column (their
+    DAM, ``dam_source`` in ``beliefs.json``). None, with the reason in ``forecast_note``, when the day
+    before stated no beliefs about ``day`` (first study day, a gap in the study days, beliefs without a
+    price forecast).
+    """
+    from hayeknet.battery.forecasts import dam_plus_spread
+    from hayeknet.beliefs.stage import BELIEFS_FILE, read_price_forecast
+
+    prev = ctx.prev_of(day)
+    folder = ctx.paths.artifacts / "beliefs" / prev
+    meta: dict[str, Any] = {"beliefs_day": None if prev == INIT else prev, "beliefs_column": BELIEFS_SPREAD_COLUMN}
+    if prev == INIT:
+        return None, meta | {"forecast_note": "first study day: no beliefs stated the day before"}
+    if not (folder / BELIEFS_FILE).exists():
+        return None, meta | {"forecast_note": f"{folder / BELIEFS_FILE} missing (run beliefs@{prev})"}
+    stated_for = read_json(folder / BELIEFS_FILE).get("day")
+    if stated_for != day:
+        return None, meta | {"forecast_note": f"beliefs@{prev} predicted {stated_for}, not {day}"}
+    forecast = read_price_forecast(folder)
+    if forecast is None:
+        return None, meta | {"forecast_note": f"beliefs@{prev} wrote no price forecast"}
+    if dam is not None:
+        path = dam_plus_spread(dam, forecast[BELIEFS_SPREAD_COLUMN])
+        note = f"DAM of {day} + beliefs@{prev} {BELIEFS_SPREAD_COLUMN}"
+    else:
+        path = forecast[BELIEFS_PRICE_COLUMN]
+        note = f"beliefs@{prev} price path (their DAM; no DAM of {day} at the location)"
+    return path, meta | {"forecast_note": note}
+
+
+def mpc_beliefs_strategy(
+    ctx: StageContext, day: str, dam: pd.Series | None, filtered_mean: pd.Series
+) -> tuple[MPCStrategy, dict[str, Any]]:
+    """The ``mpc_beliefs`` strategy of ``day`` and its metadata (flat, for ``summary.json``).
+
+    MPC on :func:`beliefs_price_path` anchored to the EnKF filtered mean with a decaying gap
+    (:func:`hayeknet.battery.forecasts.beliefs_forecast`). Without beliefs about the day it falls back
+    to the DAM forecast (``mpc_dam``), or without DAM prices to the naive forecast; ``forecast``
+    (``beliefs``, ``dam`` or ``naive``) and ``forecast_fallback`` say which ran.
+    """
+    from hayeknet.battery.forecasts import beliefs_forecast
+    from hayeknet.battery.mpc import mpc_strategy
+
+    path, meta = beliefs_price_path(ctx, day, dam)
+    if path is not None:
+        forecast = beliefs_forecast(path, filtered_mean, anchor="enkf")
+        return mpc_strategy("array", forecast=forecast), meta | {"forecast": "beliefs", "forecast_fallback": False}
+    if dam is not None:
+        return mpc_strategy("dam", dam_prices_hourly=dam), meta | {"forecast": "dam", "forecast_fallback": True}
+    return mpc_strategy("naive"), meta | {"forecast": "naive", "forecast_fallback": True}
+
+
 def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
-    """The battery on ``day``: perfect foresight, heuristics, MPC (naive, DAM and EnKF-anchored
-    DAM forecasts) and the walk-forward agent,
+    """The battery on ``day``: perfect foresight, heuristics, MPC (naive, DAM, EnKF-anchored
+    DAM and beliefs forecasts; see :func:`mpc_beliefs_strategy`) and the walk-forward agent,
     plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both designs).
 
     Every strategy gets a ledger (ADR 0001). ``capture_ratio`` = strategy
@@ -132,6 +203,8 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     ledgers["mpc_enkf"] = run_strategy(
         mpc_strategy("array", forecast=enkf_dam_forecast(own, dam)), prices, spec, context
     )
+    beliefs_strategy, beliefs_meta = mpc_beliefs_strategy(ctx, day, dam, own)
+    ledgers["mpc_beliefs"] = run_strategy(beliefs_strategy, prices, spec, context)
     checkpoint = ctx.paths.models / ctx.prev_of(day)
     reference = dam_reference(ctx, day, prices.index)
     if reference is None and prev_prices is not None:
@@ -149,6 +222,7 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
         result["capture_ratio"] = capture_ratio(result["profit_usd"], bound)
         result["capture_ratio_vs_pf"] = capture_ratio(result["profit_usd"], pf_profit)
         strategies[name] = result
+    strategies["mpc_beliefs"].update(beliefs_meta)
     designs, design_ledgers = simulate_day_designs(table, ctx.location, spec)
     qse = evaluate_qse(ctx, day) if ctx.params.qse.enabled else {"enabled": False}
     registry = read_registry(checkpoint) or {}
