@@ -108,6 +108,7 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
         "diagnostics": beliefs.beliefs.get("diagnostics", {}),
         "coherence": beliefs.beliefs.get("coherence", {}),
         "warnings": beliefs.warnings(),
+        "price_forecast": beliefs.beliefs.get("price_forecast"),
         "calibration_of_previous_beliefs": beliefs.calibration,
     }
     results["beliefs"] = to_jsonable(results["beliefs"])
