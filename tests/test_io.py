@@ -50,3 +50,19 @@ def test_atomic_directory_replaces_whole(tmp_path: Path) -> None:
     with atomic_directory(dest) as tmp:
         (tmp / "y").write_text("2")
     assert sorted(p.name for p in dest.iterdir()) == ["y"]
+
+
+def test_json_is_strict_non_finite_floats_become_null(tmp_path) -> None:
+    import json
+    import math
+
+    import numpy as np
+
+    from hayeknet.io import atomic_write_json
+
+    dest = tmp_path / "out.json"
+    atomic_write_json(dest, {"a": math.nan, "b": [1.5, math.inf, np.float64("-inf"), np.float32(2.5)],
+                             "c": {"d": np.nan, "e": np.int64(3)}, "f": "NaN"})
+    text = dest.read_text()
+    assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text
+    assert json.loads(text) == {"a": None, "b": [1.5, None, None, 2.5], "c": {"d": None, "e": 3}, "f": "NaN"}

@@ -7,6 +7,7 @@ over the destination (``os.replace`` is atomic on POSIX within one file system).
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -36,8 +37,29 @@ def atomic_write_text(dest: Path, text: str) -> None:
         tmp.write_text(text)
 
 
+def strict_json_value(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, +-inf, also NumPy's) replaced by ``None``, recursively.
+
+    ``json.dumps`` writes such floats as the bare tokens ``NaN``/``Infinity``,
+    which are not JSON: strict readers (browsers, ``jq``, most languages) reject
+    the whole file. ``None`` (JSON ``null``) says "no value" in every reader.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json_value(v) for v in value]
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():  # NumPy scalar
+        item = value.item()
+        return strict_json_value(item) if isinstance(item, float) else item
+    return value
+
+
 def atomic_write_json(dest: Path, payload: Any) -> None:
-    atomic_write_text(dest, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    """Write ``payload`` as strict JSON (non-finite floats as ``null``, see :func:`strict_json_value`)."""
+    text = json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=str, allow_nan=False)
+    atomic_write_text(dest, text + "\n")
 
 
 @contextmanager

@@ -70,7 +70,11 @@ def check_day(day: str) -> str:
 
 
 def write_json(path: Path, payload: Any) -> None:
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=json_default) + "\n")
+    """Strict JSON (non-finite floats as ``null``; NumPy and timestamps converted by :func:`json_default`)."""
+    from hayeknet.io import strict_json_value
+
+    text = json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=json_default, allow_nan=False)
+    path.write_text(text + "\n")
 
 
 def json_default(value: Any) -> Any:
