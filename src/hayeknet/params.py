@@ -140,8 +140,12 @@ class QSEParams:
     imbalance_charge_usd_per_mwh: float = 1.0
     solar_mw: float = 200.0
     wind_mw: float = 150.0
+    market_design: str = "sced"
+    corridor_limits: bool = True
 
     def __post_init__(self) -> None:
+        if self.market_design not in ("sced", "rtc_b"):
+            raise ParamsError(f"qse.market_design must be 'sced' or 'rtc_b', got {self.market_design!r}")
         if self.timesteps_per_agent_per_day < 0 or self.impact_usd_per_mwh_per_mw < 0:
             raise ParamsError("qse: timesteps_per_agent_per_day and impact_usd_per_mwh_per_mw must be >= 0")
         if self.solar_mw <= 0 or self.wind_mw <= 0 or self.imbalance_charge_usd_per_mwh < 0:

@@ -318,8 +318,13 @@ def test_day_from_archived_prices_matches_the_synthetic_day() -> None:
     idx = synth.interval_start_utc
     rt = pd.Series(synth.rt_price_usd_per_mwh, index=idx)
     dam = pd.Series(synth.dam_price_usd_per_mwh[::12], index=idx[::12])
-    day = qse_day_from_prices("2025-10-04", rt, dam, 7)
+    as_15 = pd.DataFrame({k: v[::3] for k, v in synth.as_prices_usd_per_mw_h.items()}, index=idx[::3])
+    day = qse_day_from_prices("2025-10-04", rt, dam, 7, as_prices=as_15, as_price_source="RT MCPC")
+    assert set(day.arrays()) == set(synth.arrays())
     for name, arr in synth.arrays().items():
         np.testing.assert_array_equal(arr, day.arrays()[name], err_msg=name)
+    assert day.as_price_source == "RT MCPC"
     with pytest.raises(PriceDataError, match="no DAM price for the hour"):
         qse_day_from_prices("2025-10-04", rt, dam.iloc[:-1], 7)
+    with pytest.raises(PriceDataError, match="AS price REGUP"):
+        qse_day_from_prices("2025-10-04", rt, dam, 7, as_prices=as_15.iloc[:-1])

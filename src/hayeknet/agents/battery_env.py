@@ -96,21 +96,27 @@ def project_power(
     spec: BatterySpec,
     dt_hours: float,
     min_soc_after_mwh: float = -math.inf,
+    net_power_bounds_mw: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
     """Nearest feasible ``(charge_mw, discharge_mw)`` to a requested net power (discharge - charge), MW.
 
     The request goes through the constraint validator's projection
-    (:func:`hayeknet.constraints.projection.project_net_power`: power, SOC window
-    and the end-of-day floor ``min_soc_after_mwh``); when that floor cannot be
-    reached in this interval the battery charges at the most it can.
+    (:func:`hayeknet.constraints.projection.project_net_power`: power, SOC window,
+    the corridor limits ``net_power_bounds_mw`` (``(lo, hi)`` MW of net
+    injection, ``None`` for none) and the end-of-day floor
+    ``min_soc_after_mwh``); when that floor cannot be reached in this interval
+    the battery charges at the most it can (within the corridor limits).
     """
     from hayeknet.constraints.errors import ProjectionError
     from hayeknet.constraints.projection import project_net_power
 
+    bounds = (-math.inf, math.inf) if net_power_bounds_mw is None else net_power_bounds_mw
     try:
-        net = project_net_power(float(requested_net_mw), soc_mwh, spec, dt_hours, min_soc_after_mwh=min_soc_after_mwh)
+        net = project_net_power(
+            float(requested_net_mw), soc_mwh, spec, dt_hours, bounds, min_soc_after_mwh=min_soc_after_mwh
+        )
     except ProjectionError:
-        net = feasible_net_power_mw(soc_mwh, spec, dt_hours, min_soc_after_mwh)[0]
+        net = max(feasible_net_power_mw(soc_mwh, spec, dt_hours, min_soc_after_mwh)[0], bounds[0])
     return max(-net, 0.0), max(net, 0.0)
 
 

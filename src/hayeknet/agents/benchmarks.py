@@ -57,23 +57,26 @@ def _steps_per_second(price_days: list[np.ndarray], labels: list[str], params: T
     return record.increment_timesteps / seconds
 
 
-def _qse_steps_per_second(n_days: int, params: TrainParams) -> float:
+def _qse_steps_per_second(n_days: int, params: TrainParams, market_design: str = "sced") -> float:
     import tempfile
     from pathlib import Path
 
     from hayeknet.agents.multi_training import train_qse_increment
-    from hayeknet.agents.qse_env import synthetic_qse_days
+    from hayeknet.agents.qse_env import QSEEnvConfig, synthetic_qse_days
 
     days = synthetic_qse_days("2025-10-01", n_days, 20251001)
+    config = QSEEnvConfig(market_design=market_design)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        record = train_qse_increment(None, days, params, Path(tmp) / "m")
+        record = train_qse_increment(None, days, params, Path(tmp) / "m", config)
         seconds = time.perf_counter() - start
     return sum(part.increment_timesteps for part in record.agents.values()) / seconds
 
 
 def qse_benchmarks(quick: bool = False) -> list[BenchResult]:
-    """Three-QSE training throughput: ``n_envs=8`` vs one un-vectorized environment per learner."""
+    """Three-QSE training throughput: ``n_envs=8`` vs one un-vectorized environment per learner,
+    under today's design (energy only) and under RTC+B (the battery also offers AS, every
+    (energy, AS) action projected by the constraint validator)."""
     base = TrainParams()
     if quick:  # whole rollouts of 8 x 64 steps
         base = dataclasses.replace(base, n_steps=64, batch_size=64)
@@ -82,16 +85,18 @@ def qse_benchmarks(quick: bool = False) -> list[BenchResult]:
     steps = 512 if quick else 16_384  # per agent
     vectorized = dataclasses.replace(base, timesteps_per_day=steps, n_envs=8)
     single = dataclasses.replace(base, timesteps_per_day=steps, n_envs=1)
-    vec_rate = _qse_steps_per_second(n_days, vectorized)
-    single_rate = _qse_steps_per_second(n_days, single)
-    return [
-        rate_result(
-            f"qse_ppo_train_throughput_{vectorized.n_envs}_envs", vec_rate, single_rate, unit="steps/s",
+    results = []
+    for design, suffix in (("sced", ""), ("rtc_b", "_rtc_b")):
+        vec_rate = _qse_steps_per_second(n_days, vectorized, design)
+        single_rate = _qse_steps_per_second(n_days, single, design)
+        results.append(rate_result(
+            f"qse_ppo_train_throughput_{vectorized.n_envs}_envs{suffix}", vec_rate, single_rate, unit="steps/s",
             baseline="same three-learner increment with one un-vectorized environment per learner",
             target=">= 2,500 steps/s on 2 cores",
-            note=f"3 agents x {steps} steps, n_steps={base.n_steps}, batch={base.batch_size}, epochs={base.n_epochs}",
-        )
-    ]
+            note=(f"market design {design}; 3 agents x {steps} steps, n_steps={base.n_steps}, "
+                  f"batch={base.batch_size}, epochs={base.n_epochs}"),
+        ))  # fmt: skip
+    return results
 
 
 def benchmarks(quick: bool = False) -> list[BenchResult]:

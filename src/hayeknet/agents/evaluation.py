@@ -10,12 +10,21 @@ follow their trained deterministic policies:
   (thresholds from the previous day) and
   :class:`~hayeknet.battery.strategies.TimeOfDaySchedule`, plus a
   perfect-foresight bound per run: the LP of :mod:`hayeknet.battery.optimize`
-  on the price the battery would have faced *without its own impact*
-  (the others' deviations only), from the initial SOC with terminal SOC at
-  least the run's final SOC. Since a QSE's own impact can only lower its cash
-  (:mod:`hayeknet.agents.market`), the run's profit never exceeds this bound:
-  ``capture_ratio <= 1``. The textbook bound on the exogenous price
-  (terminal SOC = initial) is reported too (``pf_exogenous_profit_usd``).
+  (under ``market_design="rtc_b"`` the energy + AS co-optimization of
+  :mod:`hayeknet.battery.cooptimize` at the day's AS prices, the products the
+  battery may offer) on the price the battery would have faced *without its
+  own impact* (the others' deviations only), from the initial SOC with
+  terminal SOC at least the run's final SOC. Since a QSE's own impact can only
+  lower its cash (:mod:`hayeknet.agents.market`), AS payments do not depend on
+  it, and the LP's constraints are the environment's rules (without the
+  corridor and terminal floors, which only shrink the environment's choices),
+  the run's profit never exceeds this bound: ``capture_ratio <= 1``. The
+  textbook bound on the exogenous price (terminal SOC = initial) is reported
+  too (``pf_exogenous_profit_usd``). Under ``rtc_b`` the heuristics also run
+  with greedy AS offers (``<heuristic>_greedy_as``, and ``greedy_as_only``
+  with the battery idle): each interval the power and energy the energy
+  schedule leaves free are offered to the best-paid up products (NPRR1282
+  durations) and to Reg-Down (:func:`greedy_as_offers`).
 * solar and wind: the agent vs "hedge 100% of forecast, never curtail"
   (``hedge_full``) and "no hedge, never curtail" (``no_hedge``).
 
@@ -37,8 +46,11 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.agents.market import local_prices
-from hayeknet.agents.qse_env import AGENTS, RENEWABLE_AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
+from hayeknet.agents.qse_env import AGENTS, RENEWABLE_AGENTS, STATE_FEATURE_NAMES, ParallelQSEEnv, QSEDay, QSEEnvConfig
+from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS, optimize_energy_and_as
 from hayeknet.battery.optimize import optimize_dispatch
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.constraints.rules import BatteryAction
 from hayeknet.battery.strategies import (
     PercentileThreshold,
     Strategy,
@@ -47,7 +59,7 @@ from hayeknet.battery.strategies import (
     capture_ratio,
 )
 
-EVALUATION_SCHEMA_VERSION = 1
+EVALUATION_SCHEMA_VERSION = 2
 
 #: An actor turns an agent's observation (and the environment, for the interval index) into a physical
 #: request: battery net MW (+ discharges), renewables ``(hedge_frac, curtail_frac)``.
@@ -63,6 +75,62 @@ def schedule_actor(net_mw: np.ndarray) -> Actor:
     """Battery actor requesting ``net_mw[t]`` (MW, + discharges) at interval ``t``."""
     net = np.asarray(net_mw, dtype=float)
     return lambda obs, env: float(net[env.interval])
+
+
+def greedy_as_offers(
+    net_mw: float,
+    soc_mwh: float,
+    spec: BatterySpec,
+    dt_hours: float,
+    prices_usd_per_mw_h: Mapping[str, float],
+) -> dict[str, float]:
+    """AS offers (MW) that fill what a net power ``net_mw`` (MW, + discharges) leaves free, best price first.
+
+    Up products (``prices_usd_per_mw_h`` keys among Reg-Up, RRS, ECRS,
+    Non-Spin), in decreasing price, share the power headroom
+    ``power_mw - discharge`` and the energy above the SOC floor at the lower
+    end of the interval, each MW of product ``k`` using ``h_k /
+    discharge_efficiency`` MWh (NPRR1282 durations ``h_k``); Reg-Down gets
+    ``power_mw - charge`` within the room below the ceiling at the higher end.
+    Products priced <= 0 get nothing. These are the rules of
+    :mod:`hayeknet.constraints.rules`, so a feasible ``net_mw`` with these
+    offers passes the projection unchanged.
+    """
+    charge, discharge = max(-net_mw, 0.0), max(net_mw, 0.0)
+    soc_end = soc_mwh + (spec.charge_efficiency * charge - discharge / spec.discharge_efficiency) * dt_hours
+    power = max(spec.power_mw - discharge, 0.0)
+    energy = max(min(soc_mwh, soc_end) - spec.soc_min_mwh, 0.0) * spec.discharge_efficiency
+    offers = {k: 0.0 for k in prices_usd_per_mw_h}
+    for k in sorted((k for k in prices_usd_per_mw_h if k in UP_PRODUCTS), key=lambda k: -prices_usd_per_mw_h[k]):
+        if prices_usd_per_mw_h[k] <= 0:
+            continue
+        mw = min(power, energy / AS_DURATION_HOURS[k])
+        offers[k] = mw
+        power -= mw
+        energy -= mw * AS_DURATION_HOURS[k]
+    if prices_usd_per_mw_h.get("REGDN", 0.0) > 0:
+        room = max(spec.soc_max_mwh - max(soc_mwh, soc_end), 0.0)
+        per_mw = AS_DURATION_HOURS["REGDN"] * spec.charge_efficiency
+        offers["REGDN"] = min(max(spec.power_mw - charge, 0.0), room / per_mw)
+    # a hair inside the limits, so float round-off never leaves the offer infeasible
+    return {k: v * (1.0 - 1e-9) for k, v in offers.items()}
+
+
+def greedy_as_actor(net_mw: np.ndarray | None) -> Actor:
+    """Battery actor (``rtc_b``): the energy schedule ``net_mw`` (MW, + discharges; ``None``: idle),
+    clipped to what is feasible now, plus :func:`greedy_as_offers` at the interval's AS prices."""
+    net = None if net_mw is None else np.asarray(net_mw, dtype=float)
+
+    def act(obs: np.ndarray, env: ParallelQSEEnv) -> BatteryAction:
+        t = env.interval
+        lo, hi = env.battery_net_interval_mw()
+        request = 0.0 if net is None else float(net[t])
+        request = min(max(request, lo), hi)
+        cfg = env.config
+        prices = {k: float(env.day.as_prices_usd_per_mw_h[k][t]) for k in cfg.as_products}
+        return BatteryAction(request, greedy_as_offers(request, env.soc_mwh, cfg.battery, cfg.dt_hours, prices))
+
+    return act
 
 
 def constant_actor(hedge_frac: float, curtail_frac: float = 0.0) -> Actor:
@@ -104,7 +172,14 @@ def battery_heuristic_net_mw(
     return np.asarray(discharge) - np.asarray(charge)
 
 
-def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig) -> dict[str, float]:
+def _as_prices(day: QSEDay, config: QSEEnvConfig) -> dict[str, np.ndarray]:
+    """The day's AS prices of the products the battery may offer ($/MW-h per interval; empty under SCED)."""
+    if not config.offers_as:
+        return {}
+    return {k: day.as_prices_usd_per_mw_h[k] for k in config.as_products}
+
+
+def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig, day: QSEDay) -> dict[str, Any]:
     s, dt_h = config.battery, config.dt_hours
     charge = frame["charge_mw"].to_numpy(float)
     discharge = frame["discharge_mw"].to_numpy(float)
@@ -113,16 +188,31 @@ def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig) -> dict[str, flo
     others_dev = frame["deviation_mw"].to_numpy(float) - net
     p_others = local_prices(frame["exogenous_price_usd_per_mwh"].to_numpy(float), others_dev, config.impact)
     soc_end = float(frame["soc_mwh"].iloc[-1])
-    bound = optimize_dispatch(
-        p_others, s, dt_h, soc_start_mwh=s.soc_initial_mwh,
-        terminal_soc_mwh=min(max(soc_end, s.soc_min_mwh), s.soc_max_mwh), terminal_rule="at_least",
-    )
+    terminal = min(max(soc_end, s.soc_min_mwh), s.soc_max_mwh)
+    as_prices = _as_prices(day, config)
+    if as_prices:
+        bound = optimize_energy_and_as(
+            p_others, as_prices, s, dt_h, soc_start_mwh=s.soc_initial_mwh,
+            terminal_soc_mwh=terminal, terminal_rule="at_least",
+        ).dispatch
+    else:
+        bound = optimize_dispatch(
+            p_others, s, dt_h, soc_start_mwh=s.soc_initial_mwh, terminal_soc_mwh=terminal, terminal_rule="at_least"
+        )
     profit = float(frame["profit_usd"].sum())
+    energy = float(frame["cash_usd"].sum())
+    degradation = float(frame["degradation_usd"].sum())
+    as_by_product = {k: float(frame[f"as_cash_{k}_usd"].sum()) for k in as_prices}
+    streams = {"energy": energy, **as_by_product, "as_total": float(frame["as_cash_usd"].sum()),
+               "degradation": degradation, "profit": profit}
     return {
         "profit_usd": profit,
-        "energy_cash_usd": float(frame["cash_usd"].sum()),
-        "as_cash_usd": 0.0,
-        "degradation_usd": float(frame["degradation_usd"].sum()),
+        "energy_cash_usd": energy,
+        "as_cash_usd": float(frame["as_cash_usd"].sum()),
+        "as_cash_by_product_usd": as_by_product,
+        "mean_as_award_mw": {k: float(frame[f"as_award_{k}_mw"].mean()) for k in as_prices},
+        "revenue_by_stream_usd": streams,
+        "degradation_usd": degradation,
         "charge_mwh": float(charge.sum() * dt_h),
         "discharge_mwh": float(discharge.sum() * dt_h),
         "soc_end_mwh": soc_end,
@@ -178,10 +268,13 @@ def evaluate_qse_day(
 
     ``reference`` is the previous day (price features and the threshold
     heuristic's percentiles; ``None`` on the first day). Keys: ``day``,
-    ``checkpoint``, ``battery``/``solar``/``wind`` (per strategy: revenue by
-    stream and profit; the battery's ``capture_ratio`` vs its bound), each
-    with ``best_heuristic`` and ``agent_minus_best_heuristic_usd``, and
-    ``learning_curves``.
+    ``checkpoint``, ``market_design``, ``as_price_source``,
+    ``net_power_bounds_mw``, ``observation`` (whether the day had an EnKF
+    state and beliefs), ``battery``/``solar``/``wind`` (per strategy: revenue
+    by stream and profit; the battery's ``capture_ratio`` vs its bound, its
+    ``as_cash_usd``, ``as_cash_by_product_usd``, ``mean_as_award_mw`` and
+    ``revenue_by_stream_usd``), each with ``best_heuristic`` and
+    ``agent_minus_best_heuristic_usd``, and ``learning_curves``.
     """
     from hayeknet.agents.multi_training import load_qse_policies
 
@@ -197,20 +290,36 @@ def evaluate_qse_day(
         "checkpoint": str(checkpoint_dir),
         "reference_day": None if reference is None else reference.label,
         "price_impact_usd_per_mwh_per_mw": config.impact.slope_usd_per_mwh_per_mw,
+        "market_design": config.market_design,
+        "as_price_source": day.as_price_source if config.offers_as else None,
+        "net_power_bounds_mw": None if config.net_power_bounds_mw is None else list(config.net_power_bounds_mw),
+        "observation": _observation_inputs(day),
     }
     # battery
     strategies: dict[str, Strategy] = {
         "percentile_threshold": threshold or PercentileThreshold(),
         "time_of_day": TimeOfDaySchedule(),
     }
-    battery: dict[str, Any] = {"agent": _battery_summary(rollout(env, 0, agent_actors)["battery"], config)}
+    battery: dict[str, Any] = {"agent": _battery_summary(rollout(env, 0, agent_actors)["battery"], config, day)}
+    heuristics = list(strategies)
     for name, strategy in strategies.items():
         net = battery_heuristic_net_mw(strategy, day, reference, config)
         frames = rollout(env, 0, {**agent_actors, "battery": schedule_actor(net)})
-        battery[name] = _battery_summary(frames["battery"], config)
-    pf = optimize_dispatch(day.rt_price_usd_per_mwh, config.battery, config.dt_hours)
+        battery[name] = _battery_summary(frames["battery"], config, day)
+        if config.offers_as:
+            frames = rollout(env, 0, {**agent_actors, "battery": greedy_as_actor(net)})
+            battery[f"{name}_greedy_as"] = _battery_summary(frames["battery"], config, day)
+            heuristics.append(f"{name}_greedy_as")
+    if config.offers_as:
+        frames = rollout(env, 0, {**agent_actors, "battery": greedy_as_actor(None)})
+        battery["greedy_as_only"] = _battery_summary(frames["battery"], config, day)
+        heuristics.append("greedy_as_only")
+        pf = optimize_energy_and_as(day.rt_price_usd_per_mwh, _as_prices(day, config), config.battery,
+                                    config.dt_hours).dispatch
+    else:
+        pf = optimize_dispatch(day.rt_price_usd_per_mwh, config.battery, config.dt_hours)
     battery["pf_exogenous_profit_usd"] = float(pf.profit_usd)
-    out["battery"] = _with_best(battery, list(strategies))
+    out["battery"] = _with_best(battery, heuristics)
     # renewables
     for agent in RENEWABLE_AGENTS:
         res: dict[str, Any] = {}
@@ -220,6 +329,13 @@ def evaluate_qse_day(
         out[agent] = _with_best(res, ["hedge_full", "no_hedge"])
     out["learning_curves"] = learning_curves(checkpoint_dir)
     return out
+
+
+def _observation_inputs(day: QSEDay) -> dict[str, bool]:
+    """Whether the day's observations carried an EnKF state and beliefs (stated the day before)."""
+    sf = day.state_features
+    has_beliefs = sf is not None and bool(np.any(sf[:, STATE_FEATURE_NAMES.index("has_beliefs")] > 0))
+    return {"has_state": sf is not None, "has_beliefs": has_beliefs}
 
 
 def _with_best(results: dict[str, Any], heuristics: list[str]) -> dict[str, Any]:

@@ -197,7 +197,8 @@ def agent_seed(base_seed: int, agent: str, timesteps_before: int) -> int:
 def _placeholder_day(config: QSEEnvConfig) -> QSEDay:
     n = max(int(round(24.0 / config.dt_hours)), 1)
     z = np.zeros(n)
-    return QSEDay("placeholder", z, z, z, z, z, z)
+    as_prices = {k: z for k in config.as_products} if config.offers_as else None
+    return QSEDay("placeholder", z, z, z, z, z, z, as_prices_usd_per_mw_h=as_prices)
 
 
 def _make_vec_env(proto: ParallelQSEEnv, agent: str, n_envs: int) -> tuple[DummyVecEnv, list[SingleAgentView]]:
@@ -219,7 +220,7 @@ def _base_registry(agent: str, config: QSEEnvConfig, train_params: TrainParams) 
             "seed_derivation": "SeedSequence([seed, agent_index, steps_before])",
         },
         "env_config": config.to_dict(),
-        "observation": {"version": QSE_OBSERVATION_VERSION, "names": list(observation_names(agent))},
+        "observation": {"version": QSE_OBSERVATION_VERSION, "names": list(observation_names(agent, config))},
         "reward_scale": {
             "price_usd_per_mwh": REWARD_PRICE_SCALE_USD_PER_MWH,
             "usd_per_unit": config.reward_scale_usd(agent),
@@ -243,7 +244,7 @@ def _check_registry(checkpoint_dir: Path, agent: str, config: QSEEnvConfig) -> d
     reg = read_qse_registry(checkpoint_dir, agent)
     path = Path(checkpoint_dir) / agent / REGISTRY_NAME
     obs = reg.get("observation", {})
-    if obs.get("version") != QSE_OBSERVATION_VERSION or obs.get("names") != list(observation_names(agent)):
+    if obs.get("version") != QSE_OBSERVATION_VERSION or obs.get("names") != list(observation_names(agent, config)):
         raise CheckpointError(
             f"{path}: field observation is version {obs.get('version')!r}, this code builds "
             f"version {QSE_OBSERVATION_VERSION}; retrain the agents"

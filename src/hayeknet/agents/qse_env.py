@@ -3,14 +3,26 @@
 Agents (:data:`AGENTS`), one operating day per episode, one step per interval
 (5-minute SCED, ``dt_hours = 1/12``):
 
-* ``battery``: the study battery (DESIGN section 5, 100 MW / 400 MWh). Action:
-  one of a few discrete power levels (fractions of ``power_mw``; negative
-  charges). The request is clipped to the feasible range that also keeps the
-  terminal SOC >= the initial SOC reachable (as in
-  :class:`~hayeknet.agents.battery_env.BatteryTradingEnv`), then passed
-  through the constraint validator's projection
+* ``battery``: the study battery (DESIGN section 5, 100 MW / 400 MWh). Action
+  under ``market_design="sced"`` (default, energy only): one of a few discrete
+  power levels (fractions of ``power_mw``; negative charges). The request is
+  projected by the constraint validator
   (:func:`hayeknet.constraints.projection.project_net_power`, via
-  :func:`hayeknet.agents.battery_env.project_power`) before it is applied.
+  :func:`hayeknet.agents.battery_env.project_power`) onto the feasible range
+  (power, SOC window, corridor limits :attr:`QSEEnvConfig.net_power_bounds_mw`)
+  that also keeps the terminal SOC >= the initial SOC reachable (as in
+  :class:`~hayeknet.agents.battery_env.BatteryTradingEnv`) before it is applied.
+  Under ``market_design="rtc_b"`` (real-time co-optimization plus batteries)
+  the action is ``MultiDiscrete``: the power level and, per product of
+  :attr:`QSEEnvConfig.as_products` (default Reg-Up, Reg-Down, RRS, ECRS), an AS
+  capacity offer as one of :attr:`QSEEnvConfig.as_levels` (fractions of
+  ``power_mw``). The whole ``(net power, offers)`` request is projected onto
+  the nearest feasible action (:func:`hayeknet.constraints.projection.project_action`,
+  evaluated by :class:`ActionProjector` with its constraint rows cached: power headroom, SOC backing per the NPRR1282 duration rules at both ends of
+  the interval, no simultaneous charge and discharge, corridor limits, the
+  terminal-SOC floor on the energy); the projected offers are awarded in full
+  (the battery is an AS price taker). When the terminal-SOC floor cannot be
+  met in the interval the battery charges at the most it can and offers nothing.
 * ``solar`` (200 MW) and ``wind`` (150 MW): action ``(hedge, curtail)`` indices
   into :attr:`QSEEnvConfig.hedge_levels` and :attr:`QSEEnvConfig.curtail_levels`.
   The hedge fraction ``h`` is chosen at the first step of the day (later
@@ -22,14 +34,18 @@ Settlement of interval ``t`` (dollars; ``dt`` hours; ``p[t]`` the local price
 of :mod:`hayeknet.agents.market`, which depends on all three agents' injections)::
 
     battery:   cash = p[t] * (discharge - charge) * dt
+               as_cash = sum_k award_mw[k] * mcpc[k, t] * dt          (rtc_b only; else 0)
                degradation = degradation_usd_per_mwh * (charge + discharge) * dt
-               profit = cash - degradation
+               profit = cash + as_cash - degradation
     renewable: delivered = actual_mw[t] * (1 - c)
                da_cash = q_da[t] * dam[t] * dt
                rt_cash = (delivered - q_da[t]) * p[t] * dt          (imbalance settled at RT)
                imbalance_charge = imbalance_charge_usd_per_mwh * |delivered - q_da[t]| * dt
                profit = da_cash + rt_cash - imbalance_charge
 
+``mcpc[k, t]`` is the real-time AS clearing price of product ``k`` ($/MW per
+hour, :attr:`QSEDay.as_prices_usd_per_mw_h`); capacity payments only
+(deployment energy is not modelled, as in :mod:`hayeknet.battery.cooptimize`).
 Rewards are the profits divided by each agent's reward scale
 (``capacity_mw * dt * 100 $/MWh``: full output for one interval at $100/MWh is 1).
 The unscaled terms are in each agent's ``info``.
@@ -51,9 +67,13 @@ the battery's zero. Observations (float32, one vector per agent, names in
 :func:`observation_names`): time features, causal features of the exogenous
 real-time price (:mod:`hayeknet.agents.features`, previous day as reference),
 the day-ahead price, the last interval's price impact, the EnKF state and
-beliefs (:data:`STATE_FEATURE_NAMES`, zeros and ``has_state = 0`` when not
-given), then the agent's own state (SOC for the battery; forecast, actual
-output and hedge for the renewables).
+the beliefs (:data:`STATE_FEATURE_NAMES`: zeros and ``has_state = 0`` when no
+state is given; the belief probabilities of the interval's hour, zeros and
+``has_beliefs = 0`` when none were stated for the day), then the agent's own
+state (SOC for the battery; forecast, actual output and hedge for the
+renewables) and, for the battery under ``rtc_b``, ``asinh(mcpc[k, t] / 10)``
+per offered product (the interval's clearing prices, the same information
+convention as ``price_lag0_z`` for energy).
 
 API: :class:`ParallelQSEEnv` follows PettingZoo's ``ParallelEnv`` shape
 (``possible_agents``, ``agents``, ``observation_space(agent)``,
@@ -88,15 +108,27 @@ from hayeknet.agents.features import (
     validate_prices,
 )
 from hayeknet.agents.market import PriceImpact, local_price
+from hayeknet.battery.cooptimize import AS_DURATION_HOURS
 from hayeknet.battery.ledger import next_soc_mwh
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.constraints.rules import BatteryAction
 
 AGENTS: tuple[str, ...] = ("battery", "solar", "wind")
 RENEWABLE_AGENTS: tuple[str, ...] = ("solar", "wind")
 #: Price of the reward unit, $/MWh (full capacity for one interval at this price is reward 1).
 REWARD_PRICE_SCALE_USD_PER_MWH = 100.0
 #: Bumped whenever an observation layout changes (recorded in and checked against registries).
-QSE_OBSERVATION_VERSION = 1
+#: 2: ``has_beliefs`` flag and per-hour belief probabilities; AS prices for the battery under ``rtc_b``.
+QSE_OBSERVATION_VERSION = 2
+#: Market designs: energy-only SCED (today's behaviour) and real-time co-optimization with AS offers.
+SCED = "sced"
+RTC_B = "rtc_b"
+MARKET_DESIGNS: tuple[str, ...] = (SCED, RTC_B)
+#: AS products the battery offers under ``rtc_b`` (default) and the offer levels, fractions of ``power_mw``.
+AS_OFFER_PRODUCTS: tuple[str, ...] = ("REGUP", "REGDN", "RRS", "ECRS")
+AS_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
+#: Scale of the asinh transform of AS clearing prices in the observation, $/MW per hour.
+AS_PRICE_SCALE_USD_PER_MW_H = 10.0
 #: Hedge fractions of the forecast sold day-ahead, and curtailment fractions of available output.
 HEDGE_LEVELS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
 CURTAIL_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
@@ -106,10 +138,17 @@ STATE_PRICE_SCALE_USD_PER_MWH = 50.0
 STATE_FEATURE_NAMES: tuple[str, ...] = (
     "enkf_mean_asinh",  # asinh(EnKF filtered mean / 50 $/MWh)
     "enkf_spread_asinh",  # asinh(EnKF ensemble spread / 50 $/MWh)
-    "p_high_price",  # beliefs: probabilities in [0, 1]
+    "has_beliefs",  # 1 when beliefs were stated for the day, else 0 (and the probabilities are 0)
+    "p_high_price",  # beliefs: probabilities in [0, 1] (of the interval's hour when given per hour)
     "p_imbalance",
     "p_congestion",
 )
+#: Belief features and the event columns of the beliefs stage's ``hourly.parquet`` they come from.
+BELIEF_EVENT_COLUMNS: dict[str, str] = {
+    "p_high_price": "high_price",
+    "p_imbalance": "imbalance",
+    "p_congestion": "congestion",
+}
 COMMON_FEATURE_NAMES: tuple[str, ...] = (
     "time_of_day_sin",
     "time_of_day_cos",
@@ -135,9 +174,17 @@ OWN_FEATURE_NAMES: dict[str, tuple[str, ...]] = {
 OWN_FEATURE_NAMES["wind"] = OWN_FEATURE_NAMES["solar"]
 
 
-def observation_names(agent: str) -> tuple[str, ...]:
-    """Names of the entries of ``agent``'s observation vector, in order."""
-    return COMMON_FEATURE_NAMES + OWN_FEATURE_NAMES[agent]
+def as_price_feature_names(products: Sequence[str]) -> tuple[str, ...]:
+    """Names of the battery's AS price features under ``rtc_b``, one per offered product."""
+    return tuple(f"as_price_{p.lower()}_asinh" for p in products)
+
+
+def observation_names(agent: str, config: "QSEEnvConfig | None" = None) -> tuple[str, ...]:
+    """Names of the entries of ``agent``'s observation vector, in order (``config`` default: SCED)."""
+    names = COMMON_FEATURE_NAMES + OWN_FEATURE_NAMES[agent]
+    if agent == "battery" and config is not None and config.market_design == RTC_B:
+        names += as_price_feature_names(config.as_products)
+    return names
 
 
 @dataclass(frozen=True)
@@ -154,7 +201,16 @@ class RenewableSpec:
 
 @dataclass(frozen=True)
 class QSEEnvConfig:
-    """Everything about the three-QSE market that is not the day's data (recorded in registries)."""
+    """Everything about the three-QSE market that is not the day's data (recorded in registries).
+
+    ``market_design``: ``"sced"`` (energy only, the default) or ``"rtc_b"``
+    (energy plus AS offers of ``as_products`` at ``as_levels`` fractions of
+    ``power_mw``; the AS fields are ignored under ``sced``).
+    ``net_power_bounds_mw``: ``(lo, hi)`` MW of the battery's net injection
+    allowed by the transmission corridors
+    (:meth:`hayeknet.constraints.grid.GridGraph.net_power_bounds_mw`), ``None``
+    for no corridor limit; ``lo <= 0 <= hi`` (idling is always allowed).
+    """
 
     battery: BatterySpec = field(default_factory=BatterySpec)
     solar: RenewableSpec = field(default_factory=lambda: RenewableSpec(200.0))
@@ -166,15 +222,47 @@ class QSEEnvConfig:
     curtail_levels: tuple[float, ...] = CURTAIL_LEVELS
     enforce_terminal_soc: bool = True
     battery_shaping: bool = True
+    market_design: str = SCED
+    as_products: tuple[str, ...] = AS_OFFER_PRODUCTS
+    as_levels: tuple[float, ...] = AS_LEVELS
+    net_power_bounds_mw: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if not self.dt_hours > 0:
             raise ValueError(f"QSEEnvConfig.dt_hours must be > 0, got {self.dt_hours}")
-        for name in ("battery_levels", "hedge_levels", "curtail_levels"):
+        for name in ("battery_levels", "hedge_levels", "curtail_levels", "as_levels"):
             levels = getattr(self, name)
             lo = -1.0 if name == "battery_levels" else 0.0
             if len(levels) < 2 or any(not lo <= x <= 1.0 for x in levels):
                 raise ValueError(f"QSEEnvConfig.{name} needs >= 2 levels within [{lo:g}, 1], got {levels}")
+        if self.market_design not in MARKET_DESIGNS:
+            raise ValueError(f"QSEEnvConfig.market_design must be one of {MARKET_DESIGNS}, got {self.market_design!r}")
+        products = tuple(str(p) for p in self.as_products)
+        unknown = [p for p in products if p not in AS_DURATION_HOURS]
+        if not products or unknown or len(set(products)) != len(products):
+            raise ValueError(
+                f"QSEEnvConfig.as_products must be distinct products of {tuple(AS_DURATION_HOURS)}, got {products}"
+            )
+        object.__setattr__(self, "as_products", products)
+        object.__setattr__(self, "as_levels", tuple(float(x) for x in self.as_levels))
+        if self.net_power_bounds_mw is not None:
+            lo, hi = (float(x) for x in self.net_power_bounds_mw)
+            if math.isnan(lo) or math.isnan(hi) or not lo <= 0.0 <= hi:
+                raise ValueError(
+                    "QSEEnvConfig.net_power_bounds_mw must be (lo, hi) MW with lo <= 0 <= hi, "
+                    f"got {self.net_power_bounds_mw}"
+                )
+            object.__setattr__(self, "net_power_bounds_mw", (lo, hi))
+
+    @property
+    def offers_as(self) -> bool:
+        """True under ``rtc_b``: the battery's action includes AS offers."""
+        return self.market_design == RTC_B
+
+    def max_charge_mw(self) -> float:
+        """The most the battery can charge in an interval, MW (power rating within the corridor limit)."""
+        p = self.battery.power_mw
+        return p if self.net_power_bounds_mw is None else min(p, -self.net_power_bounds_mw[0])
 
     def renewable(self, agent: str) -> RenewableSpec:
         return {"solar": self.solar, "wind": self.wind}[agent]
@@ -202,6 +290,10 @@ class QSEDay:
     ``state_features`` (optional, shape ``(n, len(STATE_FEATURE_NAMES))``):
     EnKF state and beliefs per interval, see :func:`state_features`.
     ``interval_start_utc`` (optional) the interval starts (UTC).
+    ``as_prices_usd_per_mw_h`` (optional): AS product (``REGUP``, ``REGDN``,
+    ``RRS``, ``ECRS``, ``NSPIN``) -> clearing price per interval, $/MW per hour
+    (real-time MCPCs under RTC+B; needed by ``market_design="rtc_b"``);
+    ``as_price_source`` says where they came from.
     """
 
     label: str
@@ -213,6 +305,8 @@ class QSEDay:
     wind_forecast_frac: np.ndarray
     state_features: np.ndarray | None = None
     interval_start_utc: pd.DatetimeIndex | None = None
+    as_prices_usd_per_mw_h: Mapping[str, np.ndarray] | None = None
+    as_price_source: str | None = None
 
     def __post_init__(self) -> None:
         rt = validate_prices(self.rt_price_usd_per_mwh, f"QSEDay {self.label}: rt_price_usd_per_mwh")
@@ -244,6 +338,29 @@ class QSEDay:
             raise PriceDataError(
                 f"QSEDay {self.label}: interval_start_utc has {len(self.interval_start_utc)} entries for {n}"
             )
+        if self.as_prices_usd_per_mw_h is not None:
+            given = {str(k).upper(): v for k, v in dict(self.as_prices_usd_per_mw_h).items()}
+            unknown = sorted(set(given) - set(AS_DURATION_HOURS))
+            if unknown:
+                raise PriceDataError(
+                    f"QSEDay {self.label}: as_prices_usd_per_mw_h has unknown product {unknown[0]!r} "
+                    f"(known: {', '.join(AS_DURATION_HOURS)})"
+                )
+            prices: dict[str, np.ndarray] = {}
+            for product in (k for k in AS_DURATION_HOURS if k in given):
+                arr = np.asarray(given[product], dtype=np.float64)
+                if arr.shape != (n,):
+                    raise PriceDataError(
+                        f"QSEDay {self.label}: as_prices_usd_per_mw_h[{product}] has shape {arr.shape}, expected ({n},)"
+                    )
+                bad = np.flatnonzero(~np.isfinite(arr))
+                if bad.size:
+                    raise PriceDataError(
+                        f"QSEDay {self.label}: as_prices_usd_per_mw_h[{product}][{bad[0]}] = {arr[bad[0]]!r} "
+                        "is not a finite $/MW-h price"
+                    )
+                prices[product] = arr
+            object.__setattr__(self, "as_prices_usd_per_mw_h", prices)
 
     @property
     def n_intervals(self) -> int:
@@ -270,39 +387,90 @@ class QSEDay:
         }
         if self.state_features is not None:
             out["state_features"] = self.state_features
+        for product, arr in (self.as_prices_usd_per_mw_h or {}).items():
+            out[f"as_price_{product}_usd_per_mw_h"] = arr
         return out
 
 
 def state_features(
     enkf_mean_usd_per_mwh: np.ndarray,
     enkf_spread_usd_per_mwh: np.ndarray,
-    beliefs: Mapping[str, float] | None = None,
+    beliefs: Mapping[str, float | np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The ``state_features`` matrix of a :class:`QSEDay`, shape ``(n, 5)``.
+    """The ``state_features`` matrix of a :class:`QSEDay`, shape ``(n, len(STATE_FEATURE_NAMES))``.
 
     ``enkf_mean_usd_per_mwh`` and ``enkf_spread_usd_per_mwh`` are the EnKF
     filtered mean and spread at the location per interval ($/MWh; from
     ``artifacts/states/<day>/filtered.parquet``), transformed by
-    ``asinh(x / 50)``. ``beliefs`` maps ``p_high_price``, ``p_imbalance``,
-    ``p_congestion`` to probabilities (missing keys are 0). The filtered state
-    of interval ``t`` uses observations up to ``t``, the same information as
-    the price features of interval ``t``.
+    ``asinh(x / 50)``. The filtered state of interval ``t`` uses observations
+    up to ``t``, the same information as the price features of interval ``t``.
+
+    ``beliefs`` maps ``p_high_price``, ``p_imbalance``, ``p_congestion`` to a
+    probability for the whole day or an array of one probability per interval
+    (e.g. :func:`interval_beliefs` of the beliefs stated the day before);
+    missing keys are 0. ``has_beliefs`` is 1 when ``beliefs`` is given, else 0
+    and every probability is 0. Raises :class:`PriceDataError` naming the key
+    (and interval) of a value that is not a probability or has the wrong shape.
     """
     mean = np.asarray(enkf_mean_usd_per_mwh, dtype=np.float64)
     spread = np.asarray(enkf_spread_usd_per_mwh, dtype=np.float64)
     if mean.ndim != 1 or spread.shape != mean.shape:
         raise PriceDataError(f"state_features: EnKF mean {mean.shape} and spread {spread.shape} must be equal 1-D")
-    beliefs = dict(beliefs or {})
+    n = mean.size
+    given = dict(beliefs) if beliefs is not None else None
+    unknown = sorted(set(given or {}) - set(BELIEF_EVENT_COLUMNS))
+    if unknown:
+        known = ", ".join(BELIEF_EVENT_COLUMNS)
+        raise PriceDataError(f"state_features: unknown belief {unknown[0]!r} (known: {known})")
     probs = []
-    for key in STATE_FEATURE_NAMES[2:]:
-        p = float(beliefs.get(key, 0.0))
-        if not 0.0 <= p <= 1.0:
-            raise PriceDataError(f"state_features: belief {key} = {p!r} is not a probability")
+    for key in BELIEF_EVENT_COLUMNS:
+        p = np.asarray((given or {}).get(key, 0.0), dtype=np.float64)
+        p = np.full(n, float(p)) if p.ndim == 0 else p
+        if p.shape != (n,):
+            raise PriceDataError(f"state_features: belief {key} has shape {p.shape}, expected ({n},) or a scalar")
+        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+        if bad.size:
+            raise PriceDataError(f"state_features: belief {key}[{bad[0]}] = {p[bad[0]]!r} is not a probability")
         probs.append(p)
     s = STATE_PRICE_SCALE_USD_PER_MWH
-    return np.column_stack(
-        [np.arcsinh(mean / s), np.arcsinh(spread / s), *(np.full(mean.size, p) for p in probs)]
-    )
+    has = np.full(n, 0.0 if given is None else 1.0)
+    return np.column_stack([np.arcsinh(mean / s), np.arcsinh(spread / s), has, *probs])
+
+
+def interval_beliefs(hourly: pd.DataFrame, interval_start_utc: pd.DatetimeIndex) -> dict[str, np.ndarray] | None:
+    """Per-hour belief probabilities held over the 5-minute intervals of the hour.
+
+    ``hourly``: the beliefs stage's ``hourly.parquet`` (index ``hour_start_utc``,
+    timezone-aware, or a column of that name; event columns ``high_price``,
+    ``imbalance``, ``congestion``: P(event in at least one interval of the
+    hour)). Returns ``{"p_high_price": array, ...}`` aligned to
+    ``interval_start_utc``, or ``None`` when the table does not cover every
+    interval's hour (beliefs stated for another day). Raises
+    :class:`PriceDataError` naming the column and hour of a value outside [0, 1].
+    """
+    table = hourly.set_index("hour_start_utc") if "hour_start_utc" in hourly.columns else hourly
+    index = table.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        raise PriceDataError("interval_beliefs: hourly beliefs must be indexed by timezone-aware hour_start_utc")
+    missing = [c for c in BELIEF_EVENT_COLUMNS.values() if c not in table.columns]
+    if missing:
+        raise PriceDataError(f"interval_beliefs: hourly beliefs lack column(s) {', '.join(missing)}")
+    table = table.copy()
+    table.index = index.tz_convert("UTC")
+    hours = pd.DatetimeIndex(interval_start_utc).tz_convert("UTC").floor("h")
+    out: dict[str, np.ndarray] = {}
+    for key, column in BELIEF_EVENT_COLUMNS.items():
+        values = table[column].astype(float)
+        bad = values[~((values >= 0.0) & (values <= 1.0))]
+        if len(bad):
+            raise PriceDataError(
+                f"interval_beliefs: {column} at hour {bad.index[0].isoformat()} is {bad.iloc[0]!r}, not a probability"
+            )
+        aligned = values[~values.index.duplicated(keep="last")].reindex(hours).to_numpy(dtype=np.float64)
+        if np.isnan(aligned).any():
+            return None
+        out[key] = aligned
+    return out
 
 
 def renewable_forecast(actual_frac: np.ndarray, rng: np.random.Generator, intervals_per_hour: int = 12) -> np.ndarray:
@@ -325,11 +493,14 @@ def synthetic_qse_day(day: dt.date | str, seed: int, location: str = "HB_WEST", 
     """A :class:`QSEDay` from the synthetic market (:mod:`hayeknet.ercot.synthetic`), deterministic in its arguments.
 
     RT price: the 5-minute LMP at ``location``; DAM: that location's DAM
-    price of the hour; solar and wind: the system profiles that drive the
-    synthetic prices, with forecasts from :func:`renewable_forecast`.
+    price of the hour; AS prices: the synthetic real-time MCPCs (15-minute,
+    held over their three 5-minute intervals); solar and wind: the system
+    profiles that drive the synthetic prices, with forecasts from
+    :func:`renewable_forecast`.
     """
     from hayeknet.ercot.calendar import as_date
     from hayeknet.ercot.locations import default_catalogue
+    from hayeknet.ercot.reports import AS_TYPES
     from hayeknet.ercot.synthetic import synthetic_prices, synthetic_renewables
 
     d = as_date(day)
@@ -340,6 +511,8 @@ def synthetic_qse_day(day: dt.date | str, seed: int, location: str = "HB_WEST", 
     rt = np.asarray(synth.lmp[:, j], dtype=float)
     n = rt.size
     dam = np.repeat(np.asarray(synth.dam[:, j], dtype=float), n // synth.dam.shape[0])
+    as_rt = np.asarray(synth.as_rt, dtype=float)
+    as_prices = {a: np.repeat(as_rt[:, k], n // as_rt.shape[0]) for k, a in enumerate(AS_TYPES)}
     ren = synthetic_renewables(d, seed)
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, d.toordinal(), 55])
     solar = ren["solar_frac"].to_numpy()
@@ -353,6 +526,8 @@ def synthetic_qse_day(day: dt.date | str, seed: int, location: str = "HB_WEST", 
         wind_actual_frac=wind,
         wind_forecast_frac=renewable_forecast(wind, rng),
         interval_start_utc=synth.starts_5min,
+        as_prices_usd_per_mw_h=as_prices,
+        as_price_source="synthetic real-time MCPC",
     )
 
 
@@ -362,6 +537,9 @@ def qse_day_from_prices(
     dam_prices: pd.Series,
     seed: int,
     state: np.ndarray | None = None,
+    as_prices: pd.DataFrame | Mapping[str, pd.Series] | None = None,
+    as_price_period: str = "15min",
+    as_price_source: str | None = None,
 ) -> QSEDay:
     """A :class:`QSEDay` from archived prices (real or synthetic) at the battery's location.
 
@@ -372,6 +550,11 @@ def qse_day_from_prices(
     (:func:`hayeknet.ercot.synthetic.synthetic_renewables` with ``seed``;
     the archive holds no renewable output yet) with forecasts from
     :func:`renewable_forecast`. ``state``: optional :func:`state_features` matrix.
+    ``as_prices``: optional AS clearing prices ($/MW per hour), one column
+    (or Series) per product indexed by the UTC start of its period
+    ``as_price_period`` (``"15min"`` for real-time MCPCs, ``"h"`` for DAM
+    MCPCs), held over the period's 5-minute intervals; ``as_price_source``
+    labels them (e.g. ``"RT MCPC"``).
     """
     from hayeknet.ercot.calendar import as_date
     from hayeknet.ercot.synthetic import synthetic_renewables
@@ -392,6 +575,21 @@ def qse_day_from_prices(
     ren = ren.reindex(idx)
     if ren.isna().any().any():
         raise PriceDataError(f"qse_day_from_prices {d}: rt_prices index is not the 5-minute grid of the day")
+    aligned_as = None
+    if as_prices is not None:
+        from hayeknet.battery.market_designs import MarketDataError, align_to_intervals
+
+        items = as_prices.items() if isinstance(as_prices, pd.DataFrame) else dict(as_prices).items()
+        aligned_as = {}
+        for product, series in items:
+            series = series.astype(float)
+            series.index = pd.DatetimeIndex(series.index).tz_convert("UTC")
+            try:
+                aligned_as[str(product).upper()] = align_to_intervals(
+                    f"qse_day_from_prices {d}: AS price {product}", series, idx, as_price_period
+                )
+            except MarketDataError as exc:
+                raise PriceDataError(str(exc)) from None
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, d.toordinal(), 55])
     solar = ren["solar_frac"].to_numpy()
     wind = ren["wind_frac"].to_numpy()
@@ -405,6 +603,8 @@ def qse_day_from_prices(
         wind_forecast_frac=renewable_forecast(wind, rng),
         state_features=state,
         interval_start_utc=idx,
+        as_prices_usd_per_mw_h=aligned_as,
+        as_price_source=as_price_source if aligned_as is not None else None,
     )
 
 
@@ -427,9 +627,93 @@ class _DayCache:
     forecast_mw: dict[str, np.ndarray]
     actual_mw: dict[str, np.ndarray]
     own_static: dict[str, tuple[float, float]]  # renewables: (forecast_day_mean_frac, forecast_weighted_dam_z)
+    as_prices: np.ndarray | None = None  # rtc_b: (n, n_products) $/MW-h of the config's products
+    as_obs: np.ndarray | None = None  # rtc_b: (n, n_products) float32 asinh(price / AS_PRICE_SCALE)
 
 
 _LAST_IMPACT_COL = COMMON_FEATURE_NAMES.index("last_impact_z")
+
+
+class ActionProjector:
+    """:func:`hayeknet.constraints.projection.project_action` for one battery, products and corridor, made fast.
+
+    The feasible set of a ``(net_mw, offers...)`` action at SOC ``s`` with SOC
+    floor ``F`` is the union of the validator's two halves ``G_side v <= h_side(s, F)``
+    (:func:`hayeknet.constraints.projection.half_constraints`). ``G_side`` does
+    not depend on the state and ``h_side`` is affine in ``(s, F)``, so both are
+    taken once from ``half_constraints`` (at three states) instead of being
+    rebuilt every step. Each half is then solved by the validator's own
+    :func:`~hayeknet.constraints.projection.least_distance_point`, and the
+    nearer half wins with ``project_action``'s tie rule (discharge side first).
+    A half is skipped only when it cannot win: the other half needs the sign of
+    the net power flipped, so its distance is at least ``|net_mw|``. The result
+    equals ``project_action``'s (tested); ``None`` when neither half is feasible.
+    """
+
+    SIDES = ("discharge", "charge")
+
+    def __init__(
+        self,
+        spec: BatterySpec,
+        dt_hours: float,
+        products: Sequence[str],
+        net_power_bounds_mw: tuple[float, float] | None = None,
+    ) -> None:
+        from hayeknet.constraints.projection import PRODUCT_ORDER, half_constraints, least_distance_point
+
+        self.spec = spec
+        self.dt_hours = float(dt_hours)
+        self.products = tuple(k for k in PRODUCT_ORDER if k in products)
+        self.bounds = (-math.inf, math.inf) if net_power_bounds_mw is None else tuple(net_power_bounds_mw)
+        self._ldp = least_distance_point
+        s0, f0 = spec.soc_min_mwh, spec.soc_min_mwh + 1.0
+
+        def halves(soc: float, floor: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+            return {
+                side: half_constraints(side, self.products, soc, spec, dt_hours, self.bounds, floor)
+                for side in self.SIDES
+            }
+
+        base, ds, df = halves(s0, f0), halves(s0 + 1.0, f0), halves(s0, f0 + 1.0)
+        self._g = {side: base[side][0] for side in self.SIDES}
+        self._h0 = {side: base[side][1] - s0 * (ds[side][1] - base[side][1]) - f0 * (df[side][1] - base[side][1])
+                    for side in self.SIDES}
+        self._hs = {side: ds[side][1] - base[side][1] for side in self.SIDES}
+        self._hf = {side: df[side][1] - base[side][1] for side in self.SIDES}
+
+    def rhs(self, side: str, soc_mwh: float, min_soc_after_mwh: float) -> np.ndarray:
+        """``h_side`` at SOC ``soc_mwh`` with the floor ``max(soc_min, min_soc_after_mwh)``."""
+        floor = max(self.spec.soc_min_mwh, min_soc_after_mwh)
+        return self._h0[side] + soc_mwh * self._hs[side] + floor * self._hf[side]
+
+    def project(
+        self, net_mw: float, offers_mw: Mapping[str, float], soc_mwh: float, min_soc_after_mwh: float = -math.inf
+    ) -> tuple[float, dict[str, float]] | None:
+        """Nearest feasible ``(net_mw, awards_mw)`` (Euclidean in MW), or ``None`` if nothing is feasible."""
+        point = np.array([float(net_mw)] + [float(offers_mw.get(k, 0.0)) for k in self.products])
+        order = self.SIDES if net_mw >= 0 else self.SIDES[::-1]
+        best: np.ndarray | None = None
+        best_side = ""
+        for side in order:
+            if best is not None:
+                gap = float(np.linalg.norm(best - point))
+                # the other half's points have the opposite sign of net power: distance >= |net|
+                if gap < abs(net_mw) or (best_side == "discharge" and gap <= abs(net_mw)):
+                    break
+            h = self.rhs(side, soc_mwh, min_soc_after_mwh)
+            candidate = self._ldp(self._g[side], h, point)
+            if candidate is None:
+                continue
+            if best is None:
+                best, best_side = candidate, side
+                continue
+            d_new, d_best = np.linalg.norm(candidate - point), np.linalg.norm(best - point)
+            # project_action keeps the discharge half unless the charge half is strictly nearer
+            if (side == "charge" and d_new < d_best) or (side == "discharge" and d_new <= d_best):
+                best, best_side = candidate, side
+        if best is None:
+            return None
+        return float(best[0]), {k: max(float(best[i + 1]), 0.0) for i, k in enumerate(self.products)}
 
 
 class ParallelQSEEnv:
@@ -441,8 +725,10 @@ class ParallelQSEEnv:
     plays day ``i``, otherwise a day is drawn from the seeded generator.
 
     Besides ``step`` (discrete actions), :meth:`step_requests` takes physical
-    requests (battery net MW; renewables ``(hedge_frac, curtail_frac)``), which
-    is how heuristics are evaluated through the same projection and settlement.
+    requests (battery net MW, or under ``rtc_b`` a
+    :class:`~hayeknet.constraints.rules.BatteryAction` with AS offers;
+    renewables ``(hedge_frac, curtail_frac)``), which is how heuristics are
+    evaluated through the same projection and settlement.
     """
 
     metadata = {"name": "hayeknet_qse_v1", "render_modes": []}
@@ -462,6 +748,15 @@ class ParallelQSEEnv:
         self.config = config or QSEEnvConfig()
         cfg = self.config
         self.days = list(days)
+        if cfg.offers_as:
+            for day in self.days:
+                have = day.as_prices_usd_per_mw_h or {}
+                missing = [k for k in cfg.as_products if k not in have]
+                if missing:
+                    raise PriceDataError(
+                        f"QSEDay {day.label}: market_design 'rtc_b' needs AS prices (as_prices_usd_per_mw_h) "
+                        f"for {', '.join(missing)}"
+                    )
         refs = (
             list(reference_prices)
             if reference_prices is not None
@@ -471,17 +766,29 @@ class ParallelQSEEnv:
         self._battery_levels = np.asarray(cfg.battery_levels, dtype=np.float64) * cfg.battery.power_mw
         self._hedge_levels = np.asarray(cfg.hedge_levels, dtype=np.float64)
         self._curtail_levels = np.asarray(cfg.curtail_levels, dtype=np.float64)
+        self._as_levels = np.asarray(cfg.as_levels, dtype=np.float64) * cfg.battery.power_mw
+        battery_space: spaces.Space = (
+            spaces.MultiDiscrete([len(cfg.battery_levels)] + [len(cfg.as_levels)] * len(cfg.as_products))
+            if cfg.offers_as
+            else spaces.Discrete(len(cfg.battery_levels))
+        )
         self._action_spaces: dict[str, spaces.Space] = {
-            "battery": spaces.Discrete(len(cfg.battery_levels)),
+            "battery": battery_space,
             **{
                 a: spaces.MultiDiscrete([len(cfg.hedge_levels), len(cfg.curtail_levels)])
                 for a in RENEWABLE_AGENTS
             },
         }
         self._observation_spaces: dict[str, spaces.Box] = {
-            a: spaces.Box(-Z_CLIP, Z_CLIP, shape=(len(observation_names(a)),), dtype=np.float32) for a in AGENTS
+            a: spaces.Box(-Z_CLIP, Z_CLIP, shape=(len(observation_names(a, cfg)),), dtype=np.float32)
+            for a in AGENTS
         }
         self._scales = {a: cfg.reward_scale_usd(a) for a in AGENTS}
+        self._projector = (
+            ActionProjector(cfg.battery, cfg.dt_hours, cfg.as_products, cfg.net_power_bounds_mw)
+            if cfg.offers_as
+            else None
+        )
         self.np_random, _ = gym.utils.seeding.np_random(seed)
         self.agents: list[str] = []
         self._d = 0
@@ -562,14 +869,20 @@ class ParallelQSEEnv:
             f = day.forecast_frac(a)
             weighted = float(np.sum(f * dam) / np.sum(f)) if np.sum(f) > 0 else center
             own_static[a] = (float(np.mean(f)), float(np.clip((weighted - center) / scale, -Z_CLIP, Z_CLIP)))
-        return _DayCache(day, common, center, scale, forecast_mw, actual_mw, own_static)
+        as_prices = as_obs = None
+        if cfg.offers_as:
+            given = day.as_prices_usd_per_mw_h or {}
+            as_prices = np.column_stack([given[k] for k in cfg.as_products])
+            as_obs = clip(np.arcsinh(as_prices / AS_PRICE_SCALE_USD_PER_MW_H)).astype(np.float32)
+        return _DayCache(day, common, center, scale, forecast_mw, actual_mw, own_static, as_prices, as_obs)
 
     # ------------------------------------------------------------------ observations
     def _min_soc_after(self, t: int, n: int) -> float:
         if not self.config.enforce_terminal_soc:
             return -math.inf
         s = self.config.battery
-        return s.soc_initial_mwh - (n - t - 1) * s.power_mw * s.charge_efficiency * self.config.dt_hours
+        per_interval = self.config.max_charge_mw() * s.charge_efficiency * self.config.dt_hours
+        return s.soc_initial_mwh - (n - t - 1) * per_interval
 
     def _observations(self) -> dict[str, np.ndarray]:
         c = self._cache[self._d]
@@ -581,10 +894,15 @@ class ParallelQSEEnv:
         soc_frac = (self._soc - s.soc_min_mwh) / s.usable_mwh if s.usable_mwh > 0 else 0.0
         pressure = 0.0
         if self.config.enforce_terminal_soc:
-            deficit_h = max(s.soc_initial_mwh - self._soc, 0.0) / (s.power_mw * s.charge_efficiency)
+            deficit = max(s.soc_initial_mwh - self._soc, 0.0)
+            rate = self.config.max_charge_mw() * s.charge_efficiency
+            deficit_h = deficit / rate if rate > 0 else (math.inf if deficit > 0 else 0.0)
             left_h = (n - self._t) * dt_h
             pressure = min(deficit_h / left_h, 1.0) if left_h > 0 else float(deficit_h > 0)
-        obs = {"battery": np.concatenate([common, np.array([soc_frac, pressure], dtype=np.float32)])}
+        own_battery = [common, np.array([soc_frac, pressure], dtype=np.float32)]
+        if c.as_obs is not None:
+            own_battery.append(c.as_obs[t])
+        obs = {"battery": np.concatenate(own_battery)}
         first = 1.0 if self._t == 0 else 0.0
         for a in RENEWABLE_AGENTS:
             day_mean, weighted_z = c.own_static[a]
@@ -621,9 +939,19 @@ class ParallelQSEEnv:
         infos["battery"]["soc_mwh"] = self._soc
         return self._observations(), infos
 
-    def action_to_request(self, agent: str, action: Any) -> float | tuple[float, float]:
-        """Physical request of a discrete action: battery net MW; renewables ``(hedge_frac, curtail_frac)``."""
+    def action_to_request(self, agent: str, action: Any) -> float | tuple[float, float] | BatteryAction:
+        """Physical request of a discrete action: battery net MW (under ``rtc_b`` a
+        :class:`~hayeknet.constraints.rules.BatteryAction`: net MW and AS offers, MW);
+        renewables ``(hedge_frac, curtail_frac)``."""
         if agent == "battery":
+            if self.config.offers_as:
+                arr = np.asarray(action).reshape(-1)
+                k = len(self.config.as_products)
+                in_range = arr.size == 1 + k and 0 <= arr[0] < self._battery_levels.size
+                if not (in_range and np.all((arr[1:] >= 0) & (arr[1:] < self._as_levels.size))):
+                    raise ValueError(f"battery action {action!r} outside {self._action_spaces['battery']}")
+                offers = {p: float(self._as_levels[int(i)]) for p, i in zip(self.config.as_products, arr[1:])}
+                return BatteryAction(float(self._battery_levels[int(arr[0])]), offers)
             a = int(action)
             if not 0 <= a < self._battery_levels.size:
                 raise ValueError(f"battery action {action!r} outside Discrete({self._battery_levels.size})")
@@ -646,11 +974,74 @@ class ParallelQSEEnv:
             raise ValueError(f"step() needs an action for every agent; missing {missing}")
         return self.step_requests({a: self.action_to_request(a, actions[a]) for a in AGENTS})
 
-    def _battery_power(self, requested_net_mw: float, n: int) -> tuple[float, float]:
-        """Feasible (charge_mw, discharge_mw) through the constraint validator's projection
-        (:func:`hayeknet.agents.battery_env.project_power`), end-of-day SOC floor included."""
-        s, dt_h = self.config.battery, self.config.dt_hours
-        return project_power(float(requested_net_mw), self._soc, s, dt_h, self._min_soc_after(self._t, n))
+    def battery_net_interval_mw(self) -> tuple[float, float]:
+        """Feasible net power ``(lo, hi)`` (MW) of the battery now, without AS: power, SOC window,
+        corridor limits and the end-of-day SOC floor (when the floor cannot be met: the most charging)."""
+        from hayeknet.constraints.errors import ProjectionError
+        from hayeknet.constraints.projection import net_power_interval_mw
+
+        cfg = self.config
+        n = self.day.n_intervals
+        bounds = (-math.inf, math.inf) if cfg.net_power_bounds_mw is None else cfg.net_power_bounds_mw
+        floor = self._min_soc_after(min(self._t, n - 1), n)
+        try:
+            return net_power_interval_mw(self._soc, cfg.battery, cfg.dt_hours, bounds, floor)
+        except ProjectionError:
+            charge, _ = project_power(
+                -cfg.battery.power_mw, self._soc, cfg.battery, cfg.dt_hours, floor, cfg.net_power_bounds_mw
+            )
+            return -charge, -charge
+
+    def _battery_request(self, request: Any) -> tuple[float, dict[str, float]]:
+        """``(net_mw, offers_mw)`` of a battery request: net MW, a ``BatteryAction`` or ``(net_mw, offers)``."""
+        if isinstance(request, (float, int, np.floating, np.integer)):
+            net = float(request)
+            if not math.isfinite(net):
+                raise ValueError(f"battery request {request!r} at interval {self._t} is not finite")
+            return net, {}
+        if isinstance(request, BatteryAction):
+            net, offers = request.net_mw, dict(request.as_mw)
+        elif isinstance(request, (tuple, list)) and len(request) == 2 and isinstance(request[1], Mapping):
+            net, offers = request[0], dict(request[1])
+        else:
+            net, offers = request, {}
+        net = float(net)
+        offers = {str(k): float(v) for k, v in offers.items()}
+        if not math.isfinite(net) or not all(math.isfinite(v) for v in offers.values()):
+            raise ValueError(f"battery request {request!r} at interval {self._t} is not finite")
+        if offers and not self.config.offers_as:
+            raise ValueError(f"battery request {request!r}: AS offers need market_design 'rtc_b'")
+        unknown = sorted(set(offers) - set(self.config.as_products))
+        if unknown:
+            raise ValueError(f"battery request offers {unknown[0]!r}, not one of {self.config.as_products}")
+        return net, offers
+
+    def _battery_dispatch(
+        self, requested_net_mw: float, offers_mw: Mapping[str, float], n: int
+    ) -> tuple[float, float, dict[str, float]]:
+        """Feasible ``(charge_mw, discharge_mw, awards_mw)`` through the constraint validator's projection.
+
+        SCED: :func:`hayeknet.agents.battery_env.project_power`; RTC+B: the
+        projection of the net power and the offers of every configured product
+        (:class:`ActionProjector`, equal to
+        :func:`hayeknet.constraints.projection.project_action`; end-of-day SOC
+        floor and corridor limits included), falling back to the most charging
+        the corridor allows, with no AS, when the floor cannot be met this interval.
+        """
+        cfg = self.config
+        s, dt_h = cfg.battery, cfg.dt_hours
+        floor = self._min_soc_after(self._t, n)
+        if self._projector is None:
+            charge, discharge = project_power(requested_net_mw, self._soc, s, dt_h, floor, cfg.net_power_bounds_mw)
+            return charge, discharge, {}
+        projected = self._projector.project(requested_net_mw, offers_mw, self._soc, floor)
+        if projected is None:
+            charge, discharge = project_power(requested_net_mw, self._soc, s, dt_h, floor, cfg.net_power_bounds_mw)
+            return charge, discharge, {k: 0.0 for k in cfg.as_products}
+        net, as_mw = projected
+        net = min(max(net, -s.power_mw), s.power_mw)
+        awards = {k: min(as_mw[k], s.power_mw) for k in cfg.as_products}
+        return max(-net, 0.0), max(net, 0.0), awards
 
     def step_requests(
         self, requests: Mapping[str, Any]
@@ -665,7 +1056,8 @@ class ParallelQSEEnv:
         day = c.day
         n = day.n_intervals
         t = self._t
-        charge, discharge = self._battery_power(float(requests["battery"]), n)
+        requested_net, offers = self._battery_request(requests["battery"])
+        charge, discharge, awards = self._battery_dispatch(requested_net, offers, n)
         deviation = discharge - charge
         ren: dict[str, dict[str, float]] = {}
         for a in RENEWABLE_AGENTS:
@@ -693,6 +1085,17 @@ class ParallelQSEEnv:
 
         s = cfg.battery
         cash = price * (discharge - charge) * dt_h
+        as_info: dict[str, float] = {}
+        as_cash = 0.0
+        if c.as_prices is not None:
+            for i, k in enumerate(cfg.as_products):
+                mcpc = float(c.as_prices[t, i])
+                paid = awards[k] * mcpc * dt_h
+                as_cash += paid
+                as_info[f"as_offer_{k}_mw"] = offers.get(k, 0.0)
+                as_info[f"as_award_{k}_mw"] = awards[k]
+                as_info[f"as_price_{k}_usd_per_mw_h"] = mcpc
+                as_info[f"as_cash_{k}_usd"] = paid
         degradation = s.degradation_usd_per_mwh * (charge + discharge) * dt_h
         soc_start = self._soc
         self._soc = next_soc_mwh(self._soc, charge, discharge, s, dt_h)
@@ -706,18 +1109,20 @@ class ParallelQSEEnv:
             "dam_price_usd_per_mwh": dam,
             "deviation_mw": deviation,
         }
-        profits = {"battery": cash - degradation}
+        profits = {"battery": cash + as_cash - degradation}
         infos: dict[str, dict[str, Any]] = {
             "battery": {
                 **common_info,
-                "requested_mw": float(requests["battery"]),
+                "requested_mw": requested_net,
                 "charge_mw": charge,
                 "discharge_mw": discharge,
                 "soc_start_mwh": soc_start,
                 "soc_mwh": self._soc,
                 "cash_usd": cash,
+                "as_cash_usd": as_cash,
+                **as_info,
                 "degradation_usd": degradation,
-                "profit_usd": cash - degradation,
+                "profit_usd": profits["battery"],
             }
         }
         for a in RENEWABLE_AGENTS:
@@ -764,11 +1169,15 @@ Policy = Callable[[np.ndarray], Any]
 
 
 def default_action(env: ParallelQSEEnv, agent: str) -> Any:
-    """The "do nothing special" action: battery idle; renewables hedge 100% of forecast, never curtail."""
+    """The "do nothing special" action: battery idle (offering no AS); renewables hedge 100% of
+    forecast, never curtail."""
     cfg = env.config
     if agent == "battery":
-        levels = np.asarray(cfg.battery_levels)
-        return int(np.argmin(np.abs(levels)))
+        idle = int(np.argmin(np.abs(np.asarray(cfg.battery_levels))))
+        if cfg.offers_as:
+            no_offer = int(np.argmin(cfg.as_levels))
+            return np.array([idle] + [no_offer] * len(cfg.as_products), dtype=np.int64)
+        return idle
     return np.array(
         [int(np.argmax(cfg.hedge_levels)), int(np.argmin(cfg.curtail_levels))],
         dtype=np.int64,
