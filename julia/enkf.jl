@@ -9,6 +9,8 @@ only. Same algorithms and argument order as the NumPy functions:
   - `analysis_stochastic(ensemble, obs, obs_operator, obs_error_std, perturbations; ...)`
     where `perturbations` is the `p x N` standard-normal array that Python drew
     (an `AbstractRNG` may be passed instead to draw it here).
+  - `ar1_forecast(ensemble, draws, phi, sigma)` and `factor_levels(state, loadings)`,
+    the forecast step of the price model's factor state (`draws` drawn in Python).
 
 The ensemble is `n x N` (columns are members). `obs_operator` is either an
 integer index vector (1-based here; the Python wrapper adds 1) or a `p x n`
@@ -21,7 +23,7 @@ using LinearAlgebra: Symmetric, dot, eigen, I
 using Random: AbstractRNG, randn
 using Statistics: mean
 
-export analysis_etkf, analysis_stochastic, gaspari_cohn, inflate
+export analysis_etkf, analysis_stochastic, ar1_forecast, factor_levels, gaspari_cohn, inflate
 
 """
     gaspari_cohn(r)
@@ -53,6 +55,53 @@ function inflate(ensemble::AbstractMatrix{<:Real}, inflation::Real)
     x = Matrix{Float64}(ensemble)
     xbar = mean(x; dims = 2)
     return xbar .+ inflation .* (x .- xbar)
+end
+
+"""
+    ar1_forecast(ensemble, draws, phi, sigma)
+
+One AR(1) step per state row: `phi[i] * x[i, :] + sigma[i] * draws[i, :]`
+(`phi = 1`: random walk; `|phi| < 1`: mean reversion to zero). `draws` are the
+`n x N` standard normals that Python drew.
+"""
+function ar1_forecast(
+    ensemble::AbstractMatrix{<:Real},
+    draws::AbstractMatrix{<:Real},
+    phi::AbstractVector{<:Real},
+    sigma::AbstractVector{<:Real},
+)
+    x = Matrix{Float64}(ensemble)
+    eta = Matrix{Float64}(draws)
+    a = Vector{Float64}(phi)
+    s = Vector{Float64}(sigma)
+    if size(eta) != size(x)
+        throw(DimensionMismatch("draws must be $(size(x)), got $(size(eta))"))
+    end
+    if length(a) != size(x, 1) || length(s) != size(x, 1)
+        throw(DimensionMismatch("phi and sigma need $(size(x, 1)) entries"))
+    end
+    all(isfinite, a) || throw(ArgumentError("phi must be finite"))
+    all(v -> isfinite(v) && v >= 0, s) ||
+        throw(ArgumentError("sigma must be finite and >= 0"))
+    return a .* x .+ s .* eta
+end
+
+"""
+    factor_levels(state, loadings)
+
+Levels (`L x N`) of a factor state `[idiosyncratic (L); factors (F)]`:
+`state[1:L, :] + loadings * state[L+1:end, :]` for `loadings` (`L x F`).
+"""
+function factor_levels(state::AbstractMatrix{<:Real}, loadings::AbstractMatrix{<:Real})
+    x = Matrix{Float64}(state)
+    b = Matrix{Float64}(loadings)
+    n_loc, n_factors = size(b)
+    if size(x, 1) != n_loc + n_factors
+        throw(DimensionMismatch(
+            "state must have $(n_loc + n_factors) rows for $n_loc x $n_factors loadings",
+        ))
+    end
+    return x[1:n_loc, :] .+ b * x[(n_loc + 1):end, :]
 end
 
 observe(h::AbstractVector{<:Integer}, x::AbstractMatrix{Float64}) = x[h, :]
@@ -223,8 +272,9 @@ end
 ETKF (symmetric square root) analysis of `ensemble` (`n x N`). With `distance`
 (`n x p`) and `localization_radius` (Gaspari-Cohn half-width), or a precomputed
 `taper` (`n x p`), a local analysis with R-localization: each state variable
-gets its own weights; one that sees a single observation uses the closed form
-for `C = I + s s'`; one that sees none keeps its prior, not inflated.
+gets its own weights (shared by rows with the same taper); one that sees a
+single observation uses the closed form for `C = I + s s'`; one that sees none
+keeps its prior, not inflated.
 """
 function analysis_etkf(
     ensemble::AbstractMatrix{<:Real},
@@ -244,6 +294,7 @@ function analysis_etkf(
     end
     root_nm1 = sqrt(size(x, 2) - 1)
     out = copy(x)  # a row that sees no observation keeps its uninflated prior
+    shared = Dict{Vector{Float64}, Matrix{Float64}}()  # rows with one taper share their weights
     for i in axes(x, 1)
         use = findall(>(0.0), view(rho, i, :))
         isempty(use) && continue
@@ -258,7 +309,9 @@ function analysis_etkf(
             mean_step = a_s * delta[j] * only(root) / ((1 + ss) * root_nm1)
             out[i, :] = xbar[i] .+ mean_step .+ a .- (beta * a_s) .* s1
         else
-            weights = etkf_weights(s[use, :] .* root, delta[use] .* root)
+            weights = get!(shared, rho[i, :]) do
+                etkf_weights(s[use, :] .* root, delta[use] .* root)
+            end
             out[i, :] = xbar[i] .+ weights' * a
         end
     end
@@ -301,6 +354,7 @@ function analysis_stochastic(
         return xbar .+ anomalies * stochastic_weights(s, delta .- root_nm1 .* s .+ e)
     end
     out = copy(x)  # a row that sees no observation keeps its uninflated prior
+    shared = Dict{Vector{Float64}, Matrix{Float64}}()  # rows with one taper share their weights
     for i in axes(x, 1)
         use = findall(>(0.0), view(rho, i, :))
         isempty(use) && continue
@@ -313,7 +367,9 @@ function analysis_stochastic(
             a_s = dot(a, s1)
             out[i, :] = xbar[i] .+ a .+ (a_s / ((1 + dot(s1, s1)) * root_nm1)) .* d1
         else
-            weights = stochastic_weights(s[use, :] .* root, innovations)
+            weights = get!(shared, rho[i, :]) do
+                stochastic_weights(s[use, :] .* root, innovations)
+            end
             out[i, :] = xbar[i] .+ weights' * a
         end
     end

@@ -77,7 +77,7 @@ class AssimilationParams:
     inflation: float = 1.02
     obs_error_usd_per_mwh: float = 2.0
     seed: int = 7
-    localization_radius_hops: float = 0.0
+    localization_radius_hops: float = 2.0
 
     def __post_init__(self) -> None:
         if self.backend not in {"auto", "julia", "numpy"}:

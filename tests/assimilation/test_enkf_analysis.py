@@ -152,6 +152,28 @@ def test_multi_observation_rows_match_separate_local_problems() -> None:
     np.testing.assert_allclose(post[3], ref[3], atol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["etkf", "stochastic"])
+def test_rows_sharing_a_taper_match_their_separate_updates(method: str) -> None:
+    """Rows with identical taper rows share one weight matrix; each equals the update computed for it alone."""
+    ensemble, h, obs, std = linear_gaussian_problem(seed=12)
+    taper = np.zeros((ensemble.shape[0], obs.size))
+    taper[[0, 2, 5]] = [0.3, 1.0, 0.0, 0.7]  # one pattern, three rows
+    taper[4] = [0.3, 1.0, 0.5, 0.7]
+    perturbations = np.random.default_rng(1).standard_normal((obs.size, ensemble.shape[1]))
+
+    def update(t: np.ndarray) -> np.ndarray:
+        if method == "etkf":
+            return analysis_etkf(ensemble, obs, h, std, inflation=1.03, taper=t)
+        return stochastic_update(ensemble, obs, h, std, perturbations, inflation=1.03, taper=t)
+
+    shared = update(taper)
+    for row in (0, 2, 5, 4):
+        alone = np.zeros_like(taper)
+        alone[row] = taper[row]
+        np.testing.assert_allclose(shared[row], update(alone)[row], atol=1e-12)
+    np.testing.assert_array_equal(shared[[1, 3]], ensemble[[1, 3]])  # no observation: prior kept
+
+
 def test_inflation_scales_anomalies_and_keeps_mean() -> None:
     ensemble, _, _, _ = linear_gaussian_problem(seed=11)
     out = inflate(ensemble, 1.3)

@@ -137,6 +137,14 @@ class _JuliaStandIn:
     def gaspari_cohn(self, r: float) -> float:
         return float(enkf.gaspari_cohn(r))
 
+    def ar1_forecast(self, ensemble, draws, phi, sigma):
+        self.calls.append(("ar1_forecast", draws))
+        return enkf.ar1_forecast(ensemble, draws, phi, sigma)
+
+    def factor_levels(self, state, loadings):
+        self.calls.append(("factor_levels", loadings))
+        return enkf.factor_levels(state, loadings)
+
 
 def test_julia_wrapper_shifts_indices_and_draws_perturbations_in_python() -> None:
     """The wrapper hands Julia 1-based indices and the same NumPy draws, so results equal NumPy's."""
@@ -154,3 +162,19 @@ def test_julia_wrapper_shifts_indices_and_draws_perturbations_in_python() -> Non
         stochastic, enkf.analysis_stochastic(ensemble, obs, index, np.array([0.5, 1.0, 2.0]), 9)
     )
     np.testing.assert_allclose(wrapped.gaspari_cohn(np.array([[0.0, 1.0]])), [[1.0, 5.0 / 24.0]])
+
+
+def test_julia_wrapper_hands_the_forecast_the_python_draws() -> None:
+    """The forecast step gets the NumPy draws as they are, so both backends consume the generator alike."""
+    stand_in = _JuliaStandIn()
+    wrapped = backend._wrap_julia(stand_in)
+    rng = np.random.default_rng(4)
+    state = rng.normal(size=(5, 7))
+    draws = rng.standard_normal((5, 7))
+    phi, sigma = np.array([0.9, 0.9, 1.0, 0.6, 0.99]), np.full(5, 0.1)
+    np.testing.assert_array_equal(
+        wrapped.ar1_forecast(state, draws, phi, sigma), enkf.ar1_forecast(state, draws, phi, sigma)
+    )
+    np.testing.assert_array_equal(stand_in.calls[-1][1], draws)
+    loadings = np.ones((2, 3))
+    np.testing.assert_array_equal(wrapped.factor_levels(state, loadings), enkf.factor_levels(state, loadings))

@@ -14,6 +14,8 @@ from hayeknet.assimilation.price_model import (
     AssimilationResult,
     PriceModelSpec,
     assimilate_day,
+    grid_zone_loadings,
+    zone_loadings,
 )
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "analysis_etkf",
     "analysis_stochastic",
     "assimilate_day",
+    "grid_zone_loadings",
     "kernel",
     "resolve_backend",
+    "zone_loadings",
 ]

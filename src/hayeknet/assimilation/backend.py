@@ -5,10 +5,12 @@
 ``juliacall`` is never imported otherwise, because importing it without Julia
 tries to download one (and fails offline with ``URLError``).
 
-Both backends expose the same callables (:class:`EnKFKernel`) with the NumPy
-argument order and 0-based index observation operators. Random numbers are
-always drawn in Python (NumPy ``Generator``) and handed to the kernel, so the
-two backends see identical inputs. Import juliacall before torch in a process
+Both backends expose the same callables (:class:`EnKFKernel`): the analyses
+and the price model's forecast helpers (``ar1_forecast``, ``factor_levels``),
+with the NumPy argument order and 0-based index observation operators. Random
+numbers are always drawn in Python (NumPy ``Generator``) and handed to the
+kernel (observation perturbations and forecast draws alike), so the two
+backends see identical inputs. Import juliacall before torch in a process
 that uses both (DESIGN section 8), and do not fork after loading Julia.
 """
 
@@ -38,13 +40,15 @@ class BackendUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class EnKFKernel:
-    """Analysis callables of one backend, all with the NumPy module's signatures."""
+    """Analysis and forecast callables of one backend, all with the NumPy module's signatures."""
 
     name: str
     analysis_etkf: Callable[..., np.ndarray]
     analysis_stochastic: Callable[..., np.ndarray]
     stochastic_update: Callable[..., np.ndarray]
     gaspari_cohn: Callable[[ArrayLike], np.ndarray]
+    ar1_forecast: Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike], np.ndarray]
+    factor_levels: Callable[[ArrayLike, ArrayLike], np.ndarray]
 
 
 def find_julia_executable() -> str | None:
@@ -104,6 +108,8 @@ def numpy_kernel() -> EnKFKernel:
         analysis_stochastic=enkf.analysis_stochastic,
         stochastic_update=enkf.stochastic_update,
         gaspari_cohn=enkf.gaspari_cohn,
+        ar1_forecast=enkf.ar1_forecast,
+        factor_levels=enkf.factor_levels,
     )
 
 
@@ -231,10 +237,27 @@ def _wrap_julia(module: Any) -> EnKFKernel:
         flat = [float(module.gaspari_cohn(float(v))) for v in values.ravel()]
         return np.asarray(flat, dtype=float).reshape(values.shape)
 
+    def ar1_forecast(ensemble: ArrayLike, draws: ArrayLike, phi: ArrayLike, sigma: ArrayLike) -> np.ndarray:
+        out = module.ar1_forecast(
+            np.ascontiguousarray(ensemble, dtype=float),
+            np.ascontiguousarray(draws, dtype=float),
+            np.ascontiguousarray(phi, dtype=float),
+            np.ascontiguousarray(sigma, dtype=float),
+        )
+        return np.array(out, dtype=float)
+
+    def factor_levels(state: ArrayLike, loadings: ArrayLike) -> np.ndarray:
+        out = module.factor_levels(
+            np.ascontiguousarray(state, dtype=float), np.ascontiguousarray(loadings, dtype=float)
+        )
+        return np.array(out, dtype=float)
+
     return EnKFKernel(
         name="julia",
         analysis_etkf=analysis_etkf,
         analysis_stochastic=analysis_stochastic,
         stochastic_update=stochastic_update,
         gaspari_cohn=gaspari_cohn,
+        ar1_forecast=ar1_forecast,
+        factor_levels=factor_levels,
     )

@@ -35,7 +35,8 @@ vanishes beyond ``2c``, and observations with ``rho_ij = 0`` are dropped).
 A precomputed ``taper (n, p)`` may be given instead of distances. Rows that see
 one observation use the closed form of the weights (``C = I + s s'`` is a
 rank-one update of the identity), so a state where each variable sees its own
-observation is updated in ``O(n N)``; rows that see none keep the prior as it was
+observation is updated in ``O(n N)``; rows with the same taper share one set of
+weights (computed once); rows that see none keep the prior as it was
 (uninflated: inflation offsets the analysis's spread loss, and a variable left
 unobserved for hours would otherwise grow by ``inflation`` every step).
 
@@ -46,6 +47,17 @@ both backends see identical inputs and return the same ensemble.
 
 Observation operators are either an integer index array ``(p,)`` (observation
 ``j`` is state variable ``idx[j]``, 0-based) or a dense ``(p, n)`` matrix.
+
+Forecast helpers of a linear factor state (the price model of
+:mod:`hayeknet.assimilation.price_model`), mirrored in ``julia/enkf.jl``:
+:func:`ar1_forecast` steps every state row as its own AR(1)
+(``x' = phi x + sigma eta``, ``phi = 1`` a random walk) with standard-normal
+draws handed in (drawn in Python, so both backends consume the random numbers
+in the same order), and :func:`factor_levels` composes ``L`` observed levels
+from the state ``[idiosyncratic (L); factors (F)]`` as
+``idiosyncratic + loadings @ factors``: shared factors make the levels
+co-move (noise covariance ``loadings diag(sigma_f^2) loadings' + diag(sigma_i^2)``)
+without ever forming an ``L x L`` matrix.
 """
 
 from __future__ import annotations
@@ -70,6 +82,42 @@ def draw_perturbations(rng: np.random.Generator | int | None, n_obs: int, n_memb
     """
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     return generator.standard_normal((n_obs, n_members))
+
+
+def ar1_forecast(ensemble: ArrayLike, draws: ArrayLike, phi: ArrayLike, sigma: ArrayLike) -> FloatArray:
+    """One AR(1) step per state row: ``phi[i] * x[i] + sigma[i] * draws[i]`` for every member.
+
+    ``ensemble`` and ``draws`` (standard normals) are ``(n, N)``; ``phi`` and
+    ``sigma`` ``(n,)``, in the state's units per step (``phi = 1``: random walk,
+    ``|phi| < 1``: mean reversion to zero). Returns a new ``(n, N)`` array.
+    """
+    x = np.asarray(ensemble, dtype=float)
+    eta = np.asarray(draws, dtype=float)
+    a = np.asarray(phi, dtype=float)
+    s = np.asarray(sigma, dtype=float)
+    if x.ndim != 2 or eta.shape != x.shape:
+        raise EnKFInputError(f"ensemble and draws must be (n, N) of one shape, got {x.shape} and {eta.shape}")
+    if a.shape != (x.shape[0],) or s.shape != (x.shape[0],):
+        raise EnKFInputError(f"phi and sigma must have shape ({x.shape[0]},), got {a.shape} and {s.shape}")
+    if not np.all(np.isfinite(a)) or not np.all(s >= 0) or not np.all(np.isfinite(s)):
+        raise EnKFInputError("phi must be finite and sigma finite and >= 0")
+    return a[:, None] * x + s[:, None] * eta
+
+
+def factor_levels(state: ArrayLike, loadings: ArrayLike) -> FloatArray:
+    """Levels ``(L, N)`` of a factor state ``[idiosyncratic (L); factors (F)]``: ``x[:L] + loadings @ x[L:]``.
+
+    ``state`` is ``(L + F, N)``, ``loadings`` ``(L, F)`` (level ``i`` loads
+    ``loadings[i, f]`` on factor ``f``).
+    """
+    x = np.asarray(state, dtype=float)
+    b = np.asarray(loadings, dtype=float)
+    if b.ndim != 2 or x.ndim != 2 or x.shape[0] != b.shape[0] + b.shape[1]:
+        raise EnKFInputError(
+            f"state must have L + F rows for loadings (L, F); got state {x.shape} and loadings {b.shape}"
+        )
+    n_loc = b.shape[0]
+    return x[:n_loc] + b @ x[n_loc:]
 
 
 def gaspari_cohn(r: ArrayLike) -> FloatArray:
@@ -143,7 +191,7 @@ def analysis_etkf(
     if rho is None:
         return xbar[:, None] + anomalies @ _etkf_weights(s, delta)
     out = x.copy()  # a row that sees no observation keeps its prior, not inflated (no analysis to offset)
-    rows, obs_index, root = _single_observation_rows(rho)
+    rows, obs_index, root, multi_rows = _observation_rows(rho)
     if rows.size:  # closed form of the weights for one observation (C = I + s s')
         s1 = s[obs_index] * root[:, None]
         a = anomalies[rows]
@@ -152,10 +200,11 @@ def analysis_etkf(
         beta = np.divide(1.0 - 1.0 / np.sqrt(1.0 + ss), ss, out=np.full_like(ss, 0.5), where=ss > 0)
         mean_step = a_s * delta[obs_index] * root / ((1.0 + ss) * math.sqrt(x.shape[1] - 1))
         out[rows] = xbar[rows, None] + mean_step[:, None] + a - (beta * a_s)[:, None] * s1
-    for i in _multi_observation_rows(rho):
-        use = rho[i] > 0.0
-        root_i = np.sqrt(rho[i, use])
-        out[i] = xbar[i] + anomalies[i] @ _etkf_weights(s[use] * root_i[:, None], delta[use] * root_i)
+    for group in _same_taper_groups(rho, multi_rows):  # rows with one taper share their weights
+        use = rho[group[0]] > 0.0
+        root_i = np.sqrt(rho[group[0], use])
+        weights = _etkf_weights(s[use] * root_i[:, None], delta[use] * root_i)
+        out[group] = xbar[group, None] + anomalies[group] @ weights
     return out
 
 
@@ -223,7 +272,7 @@ def stochastic_update(
     if rho is None:
         return xbar[:, None] + anomalies @ _stochastic_weights(s, delta[:, None] - root_nm1 * s + e)
     out = x.copy()  # a row that sees no observation keeps its prior, not inflated (no analysis to offset)
-    rows, obs_index, root = _single_observation_rows(rho)
+    rows, obs_index, root, multi_rows = _observation_rows(rho)
     if rows.size:  # closed form for one observation: W = I + s d' / ((1 + s's) sqrt(N-1))
         s1 = s[obs_index] * root[:, None]
         d1 = root[:, None] * (delta[obs_index, None] - root_nm1 * s[obs_index]) + e[obs_index]
@@ -231,24 +280,31 @@ def stochastic_update(
         ss = np.einsum("ij,ij->i", s1, s1)
         a_s = np.einsum("ij,ij->i", a, s1)
         out[rows] = xbar[rows, None] + a + (a_s / ((1.0 + ss) * root_nm1))[:, None] * d1
-    for i in _multi_observation_rows(rho):
-        use = rho[i] > 0.0
-        root_i = np.sqrt(rho[i, use])[:, None]
+    for group in _same_taper_groups(rho, multi_rows):  # rows with one taper share their weights
+        use = rho[group[0]] > 0.0
+        root_i = np.sqrt(rho[group[0], use])[:, None]
         innov = root_i * (delta[use, None] - root_nm1 * s[use]) + e[use]
-        out[i] = xbar[i] + anomalies[i] @ _stochastic_weights(s[use] * root_i, innov)
+        out[group] = xbar[group, None] + anomalies[group] @ _stochastic_weights(s[use] * root_i, innov)
     return out
 
 
-def _single_observation_rows(rho: FloatArray) -> tuple[NDArray[np.intp], NDArray[np.intp], FloatArray]:
-    """State rows that see exactly one observation: (rows, that observation, sqrt of its taper)."""
+def _observation_rows(
+    rho: FloatArray,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], FloatArray, NDArray[np.intp]]:
+    """Rows that see exactly one observation (rows, that observation, sqrt of its taper), and rows that see more."""
     positive = rho > 0.0
-    rows = np.flatnonzero(positive.sum(axis=1) == 1)
+    count = np.count_nonzero(positive, axis=1)
+    rows = np.flatnonzero(count == 1)
     obs_index = positive[rows].argmax(axis=1)
-    return rows, obs_index, np.sqrt(rho[rows, obs_index])
+    return rows, obs_index, np.sqrt(rho[rows, obs_index]), np.flatnonzero(count >= 2)
 
 
-def _multi_observation_rows(rho: FloatArray) -> NDArray[np.intp]:
-    return np.flatnonzero((rho > 0.0).sum(axis=1) >= 2)
+def _same_taper_groups(rho: FloatArray, rows: NDArray[np.intp]) -> list[NDArray[np.intp]]:
+    """``rows`` grouped by identical taper rows (in order of first appearance): a group shares its weights."""
+    groups: dict[bytes, list[int]] = {}
+    for i in rows:
+        groups.setdefault(rho[i].tobytes(), []).append(int(i))
+    return [np.asarray(group, dtype=np.intp) for group in groups.values()]
 
 
 def _sqrt_nm1(s: FloatArray) -> float:
@@ -296,7 +352,7 @@ def _taper(
         rho = np.asarray(taper, dtype=float)
         if rho.shape != (n_state, n_obs):
             raise EnKFInputError(f"taper must have shape {(n_state, n_obs)}, got {rho.shape}")
-        if not np.all((rho >= 0.0) & (rho <= 1.0)):
+        if rho.size and not (rho.min() >= 0.0 and rho.max() <= 1.0):  # also rejects NaN
             raise EnKFInputError("taper values must lie in [0, 1]")
         return rho
     if distance is None and radius is None:

@@ -1,46 +1,57 @@
 """Ensemble Kalman filtering of one operating day of 5-minute prices.
 
-State (per ensemble member), in transformed units ``z = asinh(price / scale)``:
+Latent price of location ``i`` (``L`` locations), in transformed units
+``z = asinh(price / scale)``, is a linear factor model along the grid graph::
 
-* ``level[k]`` for each settlement point ``k``: the latent transformed price;
-* ``system``: a shared, persistent system component (random walk);
-* ``shock``: a shared short-term shock, AR(1) with coefficient ``shock_ar``.
+    z_i = system + shock + sum_k loadings[i, k] * zone_k + basis_i
+
+* ``system``: shared, persistent system component (random walk);
+* ``shock``: shared short-term shock, AR(1) with coefficient ``shock_ar``;
+* ``zone_k``: one component per zone of the grid (the physical hub that a
+  settlement point's load zone feeds, :func:`grid_zone_loadings`; a hub
+  average loads equally on the hubs it averages), AR(1) with ``zone_ar``:
+  a zone's premium over the system price that persists for hours;
+* ``basis_i``: the location's own basis, AR(1) with ``basis_ar`` (an
+  Ornstein-Uhlenbeck process sampled every 5 minutes), mean-reverting to zero.
 
 Why ``asinh``: ERCOT prices go negative and spike to thousands of $/MWh. The
 signed log ``asinh(p / s)`` is linear near zero (``~ p / s`` for ``|p| << s``),
 logarithmic in the tails (``~ sign(p) log(2|p| / s)``), defined for every real
 price and invertible (``p = s sinh(z)``); ``log`` is not defined for ``p <= 0``.
 
-Forecast step between two 5-minute analyses (persistence plus AR(1))::
-
-    system' = system + sigma_system * eta
-    shock'  = shock_ar * shock + sigma_shock * eta
-    level'[k] = level[k] + (system' - system) + (shock' - shock) + sigma_basis * eta_k
-
-so every level carries the common system and shock moves, and the basis
-``level - system - shock`` of each location is a random walk. (This is the
-additive model ``z_k = system + shock + basis_k`` written in level form, so the
-observation operator is an index array: the ensemble-space analysis is
-invariant under that linear change of variables.)
+Forecast step between two 5-minute analyses: every state row is its own AR(1),
+``x' = phi x + sigma eta`` (:func:`hayeknet.assimilation.enkf.ar1_forecast`).
+The state is ``[basis (L); system; shock; zones (K)]``, and the levels are
+composed from it (:func:`hayeknet.assimilation.enkf.factor_levels`), so the
+one-step noise of the levels has the covariance
+``(sigma_system^2 + sigma_shock^2) 1 1' + sigma_zone^2 B B' + sigma_basis^2 I``
+(:func:`level_noise_covariance`): locations of one zone co-move, every
+location follows the system, and an ``L x L`` matrix is never formed (the
+noise is generated in factor space). Because the basis mean-reverts and the
+shared components are estimated from every price, a location without prices
+stays near its zone's level with a bounded spread instead of drifting as a
+random walk.
 
 Observations are the 5-minute LMPs of the locations that have a price at that
 interval (NaN = missing, skipped). A price error of ``obs_error_usd_per_mwh``
 becomes ``obs_error / sqrt(p^2 + s^2)`` in transformed units (delta method at
 the observed price ``p``). The analysis is the ETKF of
 :mod:`hayeknet.assimilation.enkf` (or the stochastic EnKF), with the
-multiplicative inflation of :class:`~hayeknet.params.AssimilationParams`.
+multiplicative inflation of :class:`~hayeknet.params.AssimilationParams`, on
+the ensemble ``[levels (L); state]`` with an index observation operator on the
+levels; the levels are composed again from the analysed state.
 
-Localization (``PriceModelSpec.localize``, default on): with ~40 members and up
-to ~1,100 locations the ensemble's sample correlations between unrelated
-locations are mostly noise, and a global update both collapses the spread and
-lets a spike at one node move every other node. The analysis is therefore
-local (R-localization): the level of location ``k`` is updated by the price of
-``k`` only (a closed-form one-observation update), while the shared system and
-shock components are updated by all prices. The common moves still reach every
-location through the forecast step. A price that fails the background check
-(normalized innovation above ``anomaly_threshold``) is down-weighted in the
-update of the shared rows only (Huber-type), so a spike at one node is not
-passed on to the others.
+Localization (``PriceModelSpec.localize``, default on; R-localization): the
+basis of location ``k`` is updated by the price of ``k`` only, or, given the
+network distance and a radius, by every price within twice the radius with
+Gaspari-Cohn weights; the shared components (system, shock, zones) see every
+price: their block is low-dimensional, so its global analysis is not at the
+mercy of sampling noise, and it is one set of ensemble weights per interval.
+The zone loadings enter through the ensemble covariances: a price moves the
+zone it loads on, and the levels of that zone with it. A price that fails the
+background check (normalized innovation above ``anomaly_threshold``) is
+down-weighted for every row but its own basis (Huber-type), so a spike at
+one node is not passed on to the others.
 
 The first interval initialises the ensemble from the first price of the day at
 each location (spread = observation error; locations without a first price get
@@ -58,7 +69,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +78,9 @@ import pandas as pd
 from hayeknet.assimilation.backend import EnKFKernel, kernel
 from hayeknet.assimilation.enkf import localization_taper
 from hayeknet.params import AssimilationParams
+
+if TYPE_CHECKING:
+    from hayeknet.constraints.grid import GridGraph
 
 FILTERED_COLUMNS = (
     "interval_start_utc",
@@ -94,6 +109,8 @@ METRIC_KEYS = (
     "spread_rmse_ratio",
     "anomaly_threshold",
     "n_anomalies",
+    "n_zones",
+    "localization_radius",
     "seconds",
 )
 
@@ -108,26 +125,44 @@ class AssimilationInputError(ValueError):
 
 @dataclass(frozen=True)
 class PriceModelSpec:
-    """Dynamics and transform of the latent price state (transformed units per 5-minute step)."""
+    """Dynamics and transform of the latent price state (transformed units per 5-minute step).
+
+    AR(1) coefficients are per 5-minute step: 1 is a random walk, ``a < 1``
+    reverts to zero with an e-folding time of ``-5 / ln(a)`` minutes (0.995:
+    ~17 h, 0.98: ~4 h); the stationary std of such a component is
+    ``noise_std / sqrt(1 - a^2)``.
+    """
 
     price_scale_usd_per_mwh: float = 20.0  # s in z = asinh(price / s)
     system_noise_std: float = 0.03  # random-walk step of the shared system component
     shock_ar: float = 0.6  # AR(1) coefficient of the shared short-term shock
-    shock_noise_std: float = 0.05  # innovation std of the shock
-    basis_noise_std: float = 0.04  # random-walk step of each location's basis
+    shock_noise_std: float = 0.02  # innovation std of the shock
+    zone_ar: float = 0.995  # AR(1) coefficient of each zone component (premium over the system)
+    zone_noise_std: float = 0.015  # innovation std of a zone component
+    basis_ar: float = 0.98  # AR(1) (OU) coefficient of each location's basis, reverting to zero
+    basis_noise_std: float = 0.01  # innovation std of a location's basis
     initial_missing_std: float = 0.5  # initial spread of a location without a first price
     anomaly_threshold: float = 4.0  # |normalized innovation| above this is an anomaly
     method: str = "etkf"  # etkf | stochastic
-    localize: bool = True  # level k sees only price k; system and shock see every price
+    localize: bool = True  # basis k sees price k (or prices within the radius); shared rows see every price
 
     def __post_init__(self) -> None:
         if not self.price_scale_usd_per_mwh > 0:
             raise AssimilationInputError("price_scale_usd_per_mwh must be > 0")
-        for name in ("system_noise_std", "shock_noise_std", "basis_noise_std", "initial_missing_std"):
+        for name in (
+            "system_noise_std",
+            "shock_noise_std",
+            "zone_noise_std",
+            "basis_noise_std",
+            "initial_missing_std",
+        ):
             if not getattr(self, name) >= 0:
                 raise AssimilationInputError(f"{name} must be >= 0")
         if not -1 < self.shock_ar < 1:
             raise AssimilationInputError("shock_ar must be within (-1, 1)")
+        for name in ("zone_ar", "basis_ar"):
+            if not -1 < getattr(self, name) <= 1:
+                raise AssimilationInputError(f"{name} must be within (-1, 1] (1: random walk)")
         if self.method not in {"etkf", "stochastic"}:
             raise AssimilationInputError(f"method must be etkf|stochastic, got {self.method!r}")
 
@@ -159,6 +194,74 @@ def transformed_obs_error(
     return obs_error_usd_per_mwh / np.sqrt(p**2 + scale_usd_per_mwh**2)
 
 
+def zone_loadings(labels: Sequence[str | None]) -> np.ndarray:
+    """Zone loadings ``(L, K)`` from one zone label per location (``None``: no zone).
+
+    Columns are the distinct labels in sorted order; location ``i`` loads 1 on
+    its zone. For data whose zones are known without the grid graph.
+    """
+    zones = sorted({label for label in labels if label is not None})
+    column = {zone: k for k, zone in enumerate(zones)}
+    out = np.zeros((len(labels), len(zones)))
+    for i, label in enumerate(labels):
+        if label is not None:
+            out[i, column[label]] = 1.0
+    return out
+
+
+def grid_zone_loadings(locations: Sequence[str], grid: GridGraph | None = None) -> np.ndarray:
+    """Zone loadings ``(L, K)`` of ``locations`` from the grid graph (default: ``build_grid()``).
+
+    A zone is a physical hub bus of the grid (columns in ``grid.buses`` order,
+    zones without any location of the frame dropped). A resource node, load
+    zone or trading hub loads 1 on its bus (``grid.bus_of``: the hub that its
+    load zone feeds); a hub average, which has no bus, loads on its children in
+    the aggregation graph with equal weights (the mean of their loadings).
+    Raises :class:`~hayeknet.constraints.errors.GridModelError` for a location
+    that is not in the grid graph.
+    """
+    from hayeknet.constraints.errors import GridModelError  # noqa: PLC0415 - keep the import light
+    from hayeknet.constraints.grid import build_grid  # noqa: PLC0415
+    from hayeknet.ercot.locations import HUB_AVERAGE  # noqa: PLC0415
+
+    graph = grid or build_grid()
+    bus_index = {bus: k for k, bus in enumerate(graph.buses)}
+    kind = {p.name: p.location_type for p in graph.points}
+    children: dict[str, list[str]] = {}
+    for child, parent in graph.edges:
+        children.setdefault(parent, []).append(child)
+
+    def row(name: str, depth: int = 0) -> np.ndarray:
+        if name not in kind:
+            raise GridModelError(f"settlement point {name!r} is not in the grid graph (zone loadings)")
+        out = np.zeros(len(graph.buses))
+        if kind[name] != HUB_AVERAGE:
+            out[bus_index[graph.bus_of[name]]] = 1.0
+            return out
+        below = children.get(name, [])
+        if not below or depth > len(kind):
+            raise GridModelError(f"hub average {name!r} has no settlement point below it in the grid graph")
+        return np.mean([row(child, depth + 1) for child in below], axis=0)
+
+    loadings = np.array([row(name) for name in locations]).reshape(len(locations), len(graph.buses))
+    return loadings[:, loadings.any(axis=0)]
+
+
+def level_noise_covariance(spec: PriceModelSpec, zones: np.ndarray | None, n_locations: int) -> np.ndarray:
+    """Covariance ``(L, L)`` of the one-step noise of the levels (transformed units squared).
+
+    ``(sigma_system^2 + sigma_shock^2) 1 1' + sigma_zone^2 B B' + sigma_basis^2 I``
+    for zone loadings ``B (L, K)`` (``None``: no zones): the covariance that the
+    forecast step draws in factor space. Forms ``L x L``: for tests and
+    documentation, not used by the filter.
+    """
+    loadings = _factor_loadings(n_locations, zones)
+    variances = np.concatenate(
+        [[spec.system_noise_std**2, spec.shock_noise_std**2], np.full(loadings.shape[1] - 2, spec.zone_noise_std**2)]
+    )
+    return (loadings * variances) @ loadings.T + spec.basis_noise_std**2 * np.eye(n_locations)
+
+
 def assimilate_day(
     wide_prices: pd.DataFrame,
     params: AssimilationParams,
@@ -166,23 +269,31 @@ def assimilate_day(
     model: PriceModelSpec | None = None,
     distance: np.ndarray | None = None,
     localization_radius: float | None = None,
+    zones: np.ndarray | None = None,
 ) -> AssimilationResult:
     """Run the EnKF over one day of the wide price matrix.
 
+    ``zones`` (``(L, K)`` loadings of the frame's locations on ``K`` zone
+    components, e.g. :func:`grid_zone_loadings`) adds the zone components of
+    the factor model (module doc); without them the locations share the system
+    and shock components only.
+
     ``distance`` (L x L, the network distance between the frame's locations,
     e.g. :meth:`hayeknet.constraints.grid.GridGraph.distance_matrix`) with
-    ``localization_radius`` (same units) localizes each location's level by
+    ``localization_radius`` (same units) localizes each location's basis by
     network distance: it is updated by every price closer than twice the
     radius, weighted by the Gaspari-Cohn taper (1 at distance 0, 0 from twice
     the radius on; :func:`hayeknet.assimilation.enkf.gaspari_cohn`). Without
-    them a level sees its own price only.
+    them a basis sees its own price only.
 
     ``wide_prices``: index ``interval_start_utc`` (tz-aware UTC, increasing,
     unique), one column per location, $/MWh, NaN where missing. ``params``
     gives ensemble size, inflation, observation error ($/MWh) and seed;
     ``backend`` is ``numpy``, ``julia`` or ``auto`` (resolved here; the one used
     is ``metrics['backend']``). Deterministic for a given seed: all random
-    draws come from ``numpy.random.default_rng(params.seed)`` in Python.
+    draws come from ``numpy.random.default_rng(params.seed)`` in Python, in the
+    same order for both backends (initial state, then per interval the forecast
+    draws and, for the stochastic filter, the observation perturbations).
     """
     started = time.perf_counter()
     spec = model or PriceModelSpec()
@@ -199,9 +310,12 @@ def assimilate_day(
     n_members = params.ensemble_size
     z_obs = to_transformed(observed, scale)
     z_err = transformed_obs_error(observed, obs_err, scale)
+    loadings = _factor_loadings(n_loc, zones)  # (L, F): system, shock, zones
+    phi, sigma = _dynamics(spec, n_loc, loadings.shape[1])
 
-    ensemble = _initial_ensemble(z_obs, z_err, spec, n_members, rng)
-    taper_all = _location_taper(n_loc, distance, localization_radius) if spec.localize else None
+    state = _initial_state(z_obs, z_err, spec, loadings, n_members, rng)
+    levels = kern.factor_levels(state, loadings)
+    taper_all = _location_taper(n_loc, loadings, distance, localization_radius) if spec.localize else None
     out_mean = np.empty((n_times, n_loc))
     out_spread = np.empty((n_times, n_loc))
     fc_mean = np.full((n_times, n_loc), np.nan)
@@ -209,11 +323,11 @@ def assimilate_day(
     norm_innov = np.full((n_times, n_loc), np.nan)
     system = np.empty((n_times, 2))
 
-    out_mean[0], out_spread[0] = _price_stats(ensemble[:n_loc], scale)
-    system[0] = ensemble[n_loc:].mean(axis=1)
+    out_mean[0], out_spread[0] = _price_stats(levels, scale)
+    system[0] = state[n_loc : n_loc + 2].mean(axis=1)
     for t in range(1, n_times):
-        ensemble = _forecast(ensemble, n_loc, spec, rng)
-        levels = ensemble[:n_loc]
+        state = kern.ar1_forecast(state, rng.standard_normal(state.shape), phi, sigma)
+        levels = kern.factor_levels(state, loadings)
         fc_mean[t], fc_spread[t] = _price_stats(levels, scale)
         idx = np.flatnonzero(~np.isnan(z_obs[t]))
         if idx.size:
@@ -222,10 +336,12 @@ def assimilate_day(
             norm_innov[t, idx] = (z_obs[t, idx] - zf_mean) / np.sqrt(zf_var + z_err[t, idx] ** 2)
             taper = taper_all if taper_all is None or idx.size == n_loc else taper_all[:, idx]
             if taper is not None:
-                taper = _background_check(taper, n_loc, norm_innov[t, idx], zf_var, z_err[t, idx], spec)
-            ensemble = _analysis(kern, spec, ensemble, z_obs[t, idx], idx, z_err[t, idx], taper, params, rng)
-        out_mean[t], out_spread[t] = _price_stats(ensemble[:n_loc], scale)
-        system[t] = ensemble[n_loc:].mean(axis=1)
+                taper = _background_check(taper, n_loc, idx, norm_innov[t, idx], zf_var, z_err[t, idx], spec)
+            augmented = np.concatenate([levels, state])  # the levels are the observed rows
+            state = _analysis(kern, spec, augmented, z_obs[t, idx], idx, z_err[t, idx], taper, params, rng)[n_loc:]
+            levels = kern.factor_levels(state, loadings)
+        out_mean[t], out_spread[t] = _price_stats(levels, scale)
+        system[t] = state[n_loc : n_loc + 2].mean(axis=1)
 
     innovation = observed - fc_mean
     filtered = pd.DataFrame(
@@ -268,6 +384,8 @@ def assimilate_day(
         "spread_rmse_ratio": total_fc_spread / rmse_f if rmse_f > 0 else math.nan,
         "anomaly_threshold": spec.anomaly_threshold,
         "n_anomalies": n_anomalies,
+        "n_zones": loadings.shape[1] - 2,
+        "localization_radius": float(localization_radius) if spec.localize and distance is not None else None,
         "seconds": time.perf_counter() - started,
     }
     # undefined metrics (a one-interval day has no forecast) are None, so metrics.json stays valid JSON
@@ -285,37 +403,73 @@ def _price_stats(levels: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarr
     return price.mean(axis=1), price.std(axis=1, ddof=1)
 
 
-def _initial_ensemble(
-    z_obs: np.ndarray, z_err: np.ndarray, spec: PriceModelSpec, n_members: int, rng: np.random.Generator
+def _factor_loadings(n_loc: int, zones: np.ndarray | None) -> np.ndarray:
+    """Loadings ``(L, 2 + K)`` of the levels on system, shock and the ``K`` zones."""
+    if zones is None:
+        zone_part = np.zeros((n_loc, 0))
+    else:
+        zone_part = np.asarray(zones, dtype=float)
+        if zone_part.ndim != 2 or zone_part.shape[0] != n_loc:
+            raise AssimilationInputError(
+                f"zones must be loadings ({n_loc}, K) for the frame's {n_loc} locations, got shape {zone_part.shape}"
+            )
+        if not np.all(np.isfinite(zone_part)) or np.any(zone_part < 0):
+            raise AssimilationInputError("zone loadings must be finite and >= 0")
+    return np.concatenate([np.ones((n_loc, 2)), zone_part], axis=1)
+
+
+def _dynamics(spec: PriceModelSpec, n_loc: int, n_factors: int) -> tuple[np.ndarray, np.ndarray]:
+    """AR(1) coefficients and innovation stds of the state rows ``[basis (L); system; shock; zones]``."""
+    n_zones = n_factors - 2
+    phi = np.concatenate([np.full(n_loc, spec.basis_ar), [1.0, spec.shock_ar], np.full(n_zones, spec.zone_ar)])
+    sigma = np.concatenate(
+        [
+            np.full(n_loc, spec.basis_noise_std),
+            [spec.system_noise_std, spec.shock_noise_std],
+            np.full(n_zones, spec.zone_noise_std),
+        ]
+    )
+    return phi, sigma
+
+
+def _initial_state(
+    z_obs: np.ndarray,
+    z_err: np.ndarray,
+    spec: PriceModelSpec,
+    loadings: np.ndarray,
+    n_members: int,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """Ensemble ``(L + 2, N)`` at the first interval: levels, then system and shock."""
-    n_loc = z_obs.shape[1]
+    """State ``(L + F, N)`` at the first interval: basis, then system, shock and zones.
+
+    Member ``j``'s level at location ``i`` is the first price of the day there
+    plus ``std0_i * eta`` (observation error, or ``initial_missing_std`` without
+    a price at the first interval), as in a filter without factors: system and
+    zones start at the median first price and the median first zone premium
+    with one step of their noise, the shock at zero, and the basis takes the
+    rest.
+    """
+    n_loc, n_factors = loadings.shape
     observed = ~np.isnan(z_obs)
     first_row = observed.argmax(axis=0)  # first interval with a price, per location
     has_any = observed.any(axis=0)
     first = np.where(has_any, z_obs[first_row, np.arange(n_loc)], np.nan)
     system0 = float(np.nanmedian(first))
     level0 = np.where(has_any, first, system0)
+    zones = loadings[:, 2:]
+    zone0 = np.zeros(n_factors - 2)
+    for k in range(n_factors - 2):
+        members = (zones[:, k] > 0) & has_any
+        if members.any():
+            zone0[k] = float(np.median(first[members] - system0))
     std0 = np.where(observed[0], np.nan_to_num(z_err[0]), spec.initial_missing_std)
-    draws = rng.standard_normal((n_loc + 2, n_members))
-    ensemble = np.empty((n_loc + 2, n_members))
-    ensemble[:n_loc] = level0[:, None] + std0[:, None] * draws[:n_loc]
-    ensemble[n_loc] = system0 + spec.system_noise_std * draws[n_loc]
-    ensemble[n_loc + 1] = spec.shock_noise_std * draws[n_loc + 1]
-    return ensemble
-
-
-def _forecast(ensemble: np.ndarray, n_loc: int, spec: PriceModelSpec, rng: np.random.Generator) -> np.ndarray:
-    """One 5-minute forecast step (persistence / AR(1)), see the module docstring."""
-    draws = rng.standard_normal(ensemble.shape)
-    system, shock = ensemble[n_loc], ensemble[n_loc + 1]
-    system_new = system + spec.system_noise_std * draws[n_loc]
-    shock_new = spec.shock_ar * shock + spec.shock_noise_std * draws[n_loc + 1]
-    out = np.empty_like(ensemble)
-    out[:n_loc] = ensemble[:n_loc] + (system_new - system + shock_new - shock) + spec.basis_noise_std * draws[:n_loc]
-    out[n_loc] = system_new
-    out[n_loc + 1] = shock_new
-    return out
+    draws = rng.standard_normal((n_loc + n_factors, n_members))
+    factors = np.empty((n_factors, n_members))
+    factors[0] = system0 + spec.system_noise_std * draws[n_loc]
+    factors[1] = spec.shock_noise_std * draws[n_loc + 1]
+    factors[2:] = zone0[:, None] + spec.zone_noise_std * draws[n_loc + 2 :]
+    basis = level0[:, None] + std0[:, None] * draws[:n_loc] - loadings @ factors
+    return np.concatenate([basis, factors])
 
 
 def _analysis(
@@ -337,42 +491,52 @@ def _analysis(
 def _background_check(
     taper: np.ndarray,
     n_loc: int,
+    idx: np.ndarray,
     normalized: np.ndarray,
     forecast_var: np.ndarray,
     obs_std: np.ndarray,
     spec: PriceModelSpec,
 ) -> np.ndarray:
-    """Down-weight outlying prices in the update of the shared system and shock rows.
+    """Down-weight outlying prices in the update of every row but their own location's basis.
 
-    A price whose normalized innovation exceeds ``anomaly_threshold`` gets, for
-    the two shared rows only, its error variance inflated (taper weight
-    ``rho < 1``, R-localization divides the variance by ``rho``) until its
-    normalized innovation equals the threshold (Huber-type background check).
-    Its own level is still updated with weight 1, so the filtered price follows
-    the spike while the other locations do not.
+    ``taper`` is ``(2L + F, p)`` over ``[levels; basis; factors]`` and the
+    observed locations ``idx``. A price whose normalized innovation exceeds
+    ``anomaly_threshold`` gets, for the shared rows and the other locations'
+    basis, its error variance inflated (taper weight ``rho < 1``;
+    R-localization divides the variance by ``rho``) until its normalized
+    innovation equals the threshold (Huber-type background check). Its own
+    basis is still updated with weight 1, so the filtered price follows the
+    spike while the other locations do not.
     """
-    outlying = np.abs(normalized) > spec.anomaly_threshold
-    if not outlying.any():
+    outlying = np.flatnonzero(np.abs(normalized) > spec.anomaly_threshold)
+    if not outlying.size:
         return taper
     obs_var = obs_std[outlying] ** 2
     innovation_sq = normalized[outlying] ** 2 * (forecast_var[outlying] + obs_var)
     needed_var = innovation_sq / spec.anomaly_threshold**2 - forecast_var[outlying]
     out = taper.copy()
-    out[n_loc:, outlying] *= obs_var / np.maximum(needed_var, obs_var)
+    out[:, outlying] *= obs_var / np.maximum(needed_var, obs_var)
+    own = n_loc + idx[outlying]
+    out[own, outlying] = taper[own, outlying]
     return out
 
 
 def _location_taper(
-    n_loc: int, distance: np.ndarray | None = None, radius: float | None = None
+    n_loc: int, loadings: np.ndarray, distance: np.ndarray | None = None, radius: float | None = None
 ) -> np.ndarray:
-    """Localization weights ``(L + 2, L)``; system and shock rows see every price.
+    """Localization weights ``(2L + F, L)`` of the rows ``[levels; basis; system; shock; zones]``.
 
-    Level k sees price k only, or, given the network ``distance (L, L)`` and a
-    ``radius``, every price j with Gaspari-Cohn weight ``gc(d(k, j) / radius)``.
+    The composed levels get weight 0 (they are composed again from the
+    analysed state); basis ``k`` sees price ``k`` only, or, given the network
+    ``distance (L, L)`` and a ``radius``, every price ``j`` with Gaspari-Cohn
+    weight ``gc(d(k, j) / radius)``; the shared components (system, shock and
+    zones) see every price, so they share one set of analysis weights.
     """
-    taper = np.zeros((n_loc + 2, n_loc))
+    n_factors = loadings.shape[1]
+    taper = np.zeros((2 * n_loc + n_factors, n_loc))
+    basis = taper[n_loc : 2 * n_loc]
     if distance is None or radius is None:
-        taper[np.arange(n_loc), np.arange(n_loc)] = 1.0
+        basis[np.arange(n_loc), np.arange(n_loc)] = 1.0
     else:
         d = np.asarray(distance, dtype=float)
         if d.shape != (n_loc, n_loc) or not radius > 0:
@@ -380,8 +544,8 @@ def _location_taper(
                 f"distance must be ({n_loc}, {n_loc}) for the frame's locations and radius > 0; "
                 f"got {d.shape} and {radius!r}"
             )
-        taper[:n_loc] = localization_taper(d, radius)
-    taper[n_loc:] = 1.0
+        basis[:] = localization_taper(d, radius)
+    taper[2 * n_loc :] = 1.0
     return taper
 
 

@@ -42,7 +42,7 @@ from hayeknet.pipeline.stages.agents import (
 )
 from hayeknet.pipeline.stages.assimilate import (
     AssimilateOutcome,
-    network_distance,
+    network_structure,
     read_states,
     run_assimilate,
 )
@@ -95,7 +95,7 @@ __all__ = [
     "load_day_bundle",
     "load_study",
     "location_prices",
-    "network_distance",
+    "network_structure",
     "observation_path",
     "previous_prices",
     "qse_config",

@@ -39,9 +39,10 @@ def run_assimilate(ctx: StageContext, day: str) -> AssimilateOutcome:
     day = check_day(day)
     wide = day_wide_prices(ctx, day)
     backend = resolve_backend(ctx.params.assimilation.backend)
-    distance, localization = network_distance(ctx, list(wide.columns))
-    result = assimilate_day(wide, ctx.params.assimilation, backend=backend, distance=distance,
-                            localization_radius=ctx.params.assimilation.localization_radius_hops or None)
+    distance, zones, localization = network_structure(ctx, list(wide.columns))
+    radius = ctx.params.assimilation.localization_radius_hops
+    result = assimilate_day(wide, ctx.params.assimilation, backend=backend, distance=distance, zones=zones,
+                            localization_radius=radius if distance is not None else None)
     metrics = {**result.metrics, "day": day, "backend_requested": ctx.params.assimilation.backend,
                "localization": localization}
     with atomic_directory(ctx.paths.states / day) as tmp:
@@ -51,23 +52,34 @@ def run_assimilate(ctx: StageContext, day: str) -> AssimilateOutcome:
     return AssimilateOutcome(day, result.filtered, metrics)
 
 
-def network_distance(ctx: StageContext, locations: list[str]) -> tuple[np.ndarray | None, str]:
-    """Grid-graph distance (hops) between ``locations`` for EnKF localization, and how it was chosen.
+def network_structure(
+    ctx: StageContext, locations: list[str]
+) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """The grid graph's view of ``locations`` for the EnKF, and how it was chosen.
 
-    ``assimilation.localization_radius_hops = 0`` or a settlement point outside
-    the grid graph (real data beyond the synthetic catalogue) gives None: each
-    level is then updated by its own price only.
+    Returns ``(distance, zones, description)``: hop distances between the
+    locations for Gaspari-Cohn localization (None when
+    ``assimilation.localization_radius_hops = 0``), the ``(L, K)`` loadings of
+    each location on the grid's hub zones (the spatially correlated part of the
+    price model, ADR 0006 addendum 2), and a sentence for the stage metrics. A
+    settlement point outside the grid graph (real data beyond the synthetic
+    catalogue) gives ``(None, None, ...)``: no zone components, each level
+    updated by its own price only.
     """
-    radius = ctx.params.assimilation.localization_radius_hops
-    if radius <= 0:
-        return None, "own price only (assimilation.localization_radius_hops = 0)"
+    from hayeknet.assimilation import grid_zone_loadings
     from hayeknet.constraints.errors import GridModelError
     from hayeknet.constraints.grid import build_grid
 
+    radius = ctx.params.assimilation.localization_radius_hops
     try:
-        return build_grid().distance_matrix(locations), f"network distance, Gaspari-Cohn radius {radius:g} hops"
+        grid = build_grid()
+        zones = grid_zone_loadings(locations, grid)
+        distance = grid.distance_matrix(locations) if radius > 0 else None
     except GridModelError as exc:
-        return None, f"own price only: {exc}"
+        return None, None, f"own price only, no zone components: {exc}"
+    how = (f"network distance, Gaspari-Cohn radius {radius:g} hops" if radius > 0
+           else "own price only (assimilation.localization_radius_hops = 0)")
+    return distance, zones, f"{how}; {zones.shape[1]} grid zones"
 
 
 def read_states(ctx: StageContext, day: str) -> tuple[pd.DataFrame, dict[str, Any]]:

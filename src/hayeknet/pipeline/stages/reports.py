@@ -23,6 +23,11 @@ from hayeknet.pipeline.stages.research import read_history
 from hayeknet.pipeline.stages.simulate import strategy_frame, read_simulation, SimulateOutcome
 
 
+def _number(value: object) -> float:
+    """A figure read from strict JSON for formatting: ``None`` (undefined, or absent) as NaN."""
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+
+
 def escape_dollars(markdown: str) -> str:
     """Escape ``$`` for Jupyter/nbconvert Markdown, where ``$...$`` is LaTeX math
     (two prices on one line, or ``$/MWh`` in table cells, would otherwise be
@@ -94,8 +99,8 @@ class DayBundle:
             f"{progress.get('day_index', 0) + 1} of {progress.get('n_days', '?')}; regime: **{regime_label}**.",
             "",
             f"Battery: {self.ctx.spec.power_mw:g} MW / {self.ctx.spec.energy_mwh:g} MWh at {s['location']}. "
-            f"Perfect-foresight profit ${pf['profit_usd']:,.0f}; PPO agent ${agent.get('profit_usd', float('nan')):,.0f} "
-            f"(capture ratio {agent.get('capture_ratio', float('nan')):.2f}; checkpoint trained on "
+            f"Perfect-foresight profit ${pf['profit_usd']:,.0f}; PPO agent ${_number(agent.get('profit_usd')):,.0f} "
+            f"(capture ratio {_number(agent.get('capture_ratio')):.2f}; checkpoint trained on "
             f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
         ]
         return escape_dollars("\n".join(lines))
@@ -142,8 +147,8 @@ class DayBundle:
         b = self.results.get("beliefs") or {}
         diag = b.get("diagnostics") or {}
         lines = [f"Beliefs about **{b.get('forecast_day', 'the next day')}** from the PyMC model fitted on the "
-                 f"study days up to {self.day}; R-hat max {diag.get('rhat_max', float('nan')):.3f}, "
-                 f"bulk ESS min {diag.get('ess_bulk_min', float('nan')):.0f}."]
+                 f"study days up to {self.day}; R-hat max {_number(diag.get('rhat_max')):.3f}, "
+                 f"bulk ESS min {_number(diag.get('ess_bulk_min')):.0f}."]
         for w in b.get("warnings", []):
             lines.append(f"- **Warning:** {w}")
         cal = (b.get("calibration_of_previous_beliefs") or {}).get("day") or {}

@@ -248,16 +248,25 @@ def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
     return SimulateOutcome(day, ledgers, summary, design_ledgers)
 
 
+STRATEGY_NUMBERS = ("profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh", "cycles",
+                    "fair_bound_profit_usd", "capture_ratio", "capture_ratio_vs_pf")
+"""Numeric fields of each strategy in ``summary.json``; JSON ``null`` there means "undefined" (NaN)."""
+
+
 def read_simulation(ctx: StageContext, day: str) -> SimulateOutcome:
+    """The simulate stage's outputs of ``day``; a strategy's undefined figure (``null`` in the strict JSON,
+    e.g. a capture ratio without a positive bound) comes back as NaN, as the stage returned it."""
     folder = ctx.paths.simulations / day
     summary = read_json(folder / "summary.json")
+    for result in (summary.get("strategies") or {}).values():
+        for key in STRATEGY_NUMBERS:
+            if key in result and result[key] is None:
+                result[key] = float("nan")
     ledgers = {p.stem.removeprefix("ledger_"): pd.read_parquet(p) for p in sorted(folder.glob("ledger_*.parquet"))}
     designs = {p.stem.removeprefix("design_"): pd.read_parquet(p) for p in sorted(folder.glob("design_*.parquet"))}
     return SimulateOutcome(day, ledgers, summary, designs)
 
 
 def strategy_frame(strategies: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    cols = ["profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh", "cycles",
-            "fair_bound_profit_usd", "capture_ratio", "capture_ratio_vs_pf"]
     frame = pd.DataFrame(strategies).T
-    return frame[[c for c in cols if c in frame.columns]].astype(float)
+    return frame[[c for c in STRATEGY_NUMBERS if c in frame.columns]].astype(float)
