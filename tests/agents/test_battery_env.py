@@ -22,6 +22,8 @@ from hayeknet.agents.battery_env import (
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.battery.spec import BatterySpec
 
+from agent_strategies import battery_specs
+
 DT = 1.0 / 12.0
 SPEC = BatterySpec()
 
@@ -102,17 +104,6 @@ def _run(env: BatteryTradingEnv, actions: list[int], day: int) -> list[dict]:
     return infos
 
 
-battery_specs = st.builds(
-    BatterySpec,
-    power_mw=st.floats(1.0, 500.0),
-    energy_mwh=st.floats(1.0, 2000.0),
-    soc_min_frac=st.floats(0.0, 0.3),
-    soc_max_frac=st.floats(0.7, 1.0),
-    soc_initial_frac=st.floats(0.3, 0.7),
-    charge_efficiency=st.floats(0.5, 1.0),
-    discharge_efficiency=st.floats(0.5, 1.0),
-    degradation_usd_per_mwh=st.floats(0.0, 20.0),
-)
 
 
 @settings(max_examples=60, deadline=None)

@@ -30,6 +30,8 @@ from hayeknet.agents.qse_env import (
 )
 from hayeknet.battery.spec import BatterySpec
 
+from agent_strategies import battery_specs
+
 DT = 1.0 / 12.0
 N = 48
 
@@ -178,17 +180,6 @@ def test_price_impact_makes_rewards_depend_on_the_others(days: list[QSEDay]) -> 
     assert keep0["rewards"]["battery"] == cut0["rewards"]["battery"]
 
 
-battery_specs = st.builds(
-    BatterySpec,
-    power_mw=st.floats(1.0, 500.0),
-    energy_mwh=st.floats(1.0, 2000.0),
-    soc_min_frac=st.floats(0.0, 0.3),
-    soc_max_frac=st.floats(0.7, 1.0),
-    soc_initial_frac=st.floats(0.3, 0.7),
-    charge_efficiency=st.floats(0.5, 1.0),
-    discharge_efficiency=st.floats(0.5, 1.0),
-    degradation_usd_per_mwh=st.floats(0.0, 20.0),
-)
 
 
 @settings(max_examples=40, deadline=None)

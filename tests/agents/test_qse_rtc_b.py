@@ -35,6 +35,8 @@ from hayeknet.agents.qse_env import (
 )
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS
 from hayeknet.battery.spec import BatterySpec
+
+from agent_strategies import battery_specs
 from hayeknet.constraints.errors import ProjectionError
 from hayeknet.constraints.projection import project_action
 from hayeknet.constraints.rules import BatteryAction, check_action
@@ -193,17 +195,6 @@ def test_config_validation() -> None:
 
 # ----------------------------------------------------------------------------- projection
 
-battery_specs = st.builds(
-    BatterySpec,
-    power_mw=st.floats(1.0, 500.0),
-    energy_mwh=st.floats(1.0, 2000.0),
-    soc_min_frac=st.floats(0.0, 0.3),
-    soc_max_frac=st.floats(0.7, 1.0),
-    soc_initial_frac=st.floats(0.3, 0.7),
-    charge_efficiency=st.floats(0.5, 1.0),
-    discharge_efficiency=st.floats(0.5, 1.0),
-    degradation_usd_per_mwh=st.floats(0.0, 20.0),
-)
 fractions = st.floats(0.0, 1.0)
 
 

@@ -39,13 +39,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
 
 from hayeknet.research.metrics import metrics_by_name
 from hayeknet.research.resampling import InsufficientDataError, block_bootstrap
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VERDICTS = ("supported", "contradicted", "inconclusive", "insufficient data")
 MIN_DAYS = 5
