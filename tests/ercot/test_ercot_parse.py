@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import tempfile
 import zipfile
@@ -360,3 +361,14 @@ def test_hour_in_the_spring_forward_gap_names_row_and_field(tmp_path: Path) -> N
         parse_file(_write(tmp_path / "gap.csv", text))
     assert (err.value.row, err.value.field) == (2, "HourEnding")
     assert "spring-forward" in err.value.message
+
+
+@pytest.mark.parametrize("name", ["np6-788-cd.csv", "np6-905-cd.csv", "np4-190-cd.csv", "np4-188-cd.csv", "np6-331-cd.csv"])
+def test_year_beyond_the_timestamp_range_names_row_and_field(fixtures_dir: Path, tmp_path: Path, name: str) -> None:
+    """A typo'd year (3026) is a format error of that row, not a nanosecond-overflow crash."""
+    lines = (fixtures_dir / name).read_text().splitlines()
+    lines[3] = re.sub(r"(\d\d/\d\d/)2026", r"\g<1>3026", lines[3], count=1)
+    with pytest.raises(ReportFormatError) as err:
+        parse_file(_write(tmp_path / name, "\n".join(lines) + "\n"))
+    assert err.value.row == 3 and err.value.field in {"SCEDTimestamp", "DeliveryDate"}
+    assert "3026" in str(err.value)

@@ -116,9 +116,15 @@ def _map_unique(keys: pd.DataFrame, compute) -> np.ndarray:
     return np.asarray(values)[inverse]
 
 
+PLAUSIBLE_YEARS = (1990, 2200)
+"""Years a market date may carry; others are read as unparseable (NaT), not as an overflow later."""
+
+
 def parse_ercot_date(values: pd.Series) -> pd.Series:
-    """Parse ``MM/DD/YYYY`` strings to naive midnight Timestamps; bad values become NaT."""
-    return pd.to_datetime(values, format="%m/%d/%Y", errors="coerce")
+    """Parse ``MM/DD/YYYY`` strings to naive midnight Timestamps; bad values (or years outside
+    :data:`PLAUSIBLE_YEARS`) become NaT."""
+    parsed = pd.to_datetime(values, format="%m/%d/%Y", errors="coerce")
+    return parsed.where(parsed.dt.year.between(*PLAUSIBLE_YEARS))
 
 
 def hour_interval_to_utc(
@@ -162,12 +168,15 @@ def hour_interval_to_utc(
 def sced_timestamp_to_utc(timestamps: pd.Series, second_pass: pd.Series | np.ndarray) -> pd.DatetimeIndex:
     """UTC instant of SCED timestamps ``"MM/DD/YYYY HH:MM:SS"`` (local) with repeated-hour flags.
 
-    An unparseable or non-existent local time gives NaT (the caller names the row).
+    An unparseable or non-existent local time, or one outside the years
+    :data:`PLAUSIBLE_YEARS` (beyond what a nanosecond timestamp holds, or
+    before ERCOT's market), gives NaT (the caller names the row).
     """
     keys = pd.DataFrame({"t": np.asarray(timestamps, dtype=object), "y": np.asarray(second_pass, dtype=bool)})
 
     def compute(u: pd.DataFrame) -> np.ndarray:
         naive = pd.to_datetime(u["t"], format="%m/%d/%Y %H:%M:%S", errors="coerce")
+        naive = naive.where(naive.dt.year.between(*PLAUSIBLE_YEARS))
         return _localize(pd.DatetimeIndex(naive), u["y"].to_numpy()).as_unit("ns").asi8
 
     ns = _map_unique(keys, compute)

@@ -382,7 +382,7 @@ def _dates(frame: pd.DataFrame, field: str) -> pd.Series:
     codes, uniques = pd.factorize(frame[field].astype("str").str.strip())
     parsed = parse_ercot_date(pd.Series(uniques, dtype="str"))
     parsed_all = pd.Series(parsed.to_numpy()[codes], index=frame.index)
-    _fail_first(np.asarray(parsed_all.isna()), frame, field, "not a MM/DD/YYYY date")
+    _fail_first(np.asarray(parsed_all.isna()), frame, field, "not a MM/DD/YYYY date (years 1990-2200)")
     return parsed_all
 
 
@@ -419,7 +419,7 @@ def normalize(spec: ReportSpec, frame: pd.DataFrame) -> pd.DataFrame:
         instant = sced_timestamp_to_utc(stamps, second)
         _fail_first(
             np.asarray(instant.isna()), frame, "SCEDTimestamp",
-            "not a MM/DD/YYYY HH:MM:SS local time that exists in America/Chicago",
+            "not a MM/DD/YYYY HH:MM:SS local time (years 1990-2200) that exists in America/Chicago",
         )  # fmt: skip
         _check_second_pass(instant, second, frame, spec.flag_column)
         start = instant.floor(f"{spec.interval_minutes}min")
