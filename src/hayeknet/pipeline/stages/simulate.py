@@ -62,7 +62,8 @@ class SimulateOutcome:
                 "best_heuristic": best,
                 "best_heuristic_profit_usd": entry[best]["profit_usd"],
                 "agent_minus_best_usd": entry["agent_minus_best_heuristic_usd"],
-                "capture_ratio": entry["agent"].get("capture_ratio"),
+                # a renewable has no perfect-foresight bound, so no capture ratio
+                "capture_ratio": entry["agent"].get("capture_ratio", "n/a"),
             }
         if not rows:
             return pd.DataFrame({"note": ["three-QSE agents not simulated (qse.enabled: false)"]})
