@@ -151,7 +151,10 @@ def _central(ts: pd.Timestamp) -> str:
     return pd.Timestamp(ts).tz_convert(CENTRAL).strftime("%H:%M %Z")
 
 
-def _money(x: float) -> str:
+def usd(x: float) -> str:
+    """Whole dollars with the sign before the symbol: ``-$1,234`` (NaN as ``n/a``)."""
+    if x != x:  # NaN
+        return "n/a"
     return f"-${abs(x):,.0f}" if x < 0 else f"${x:,.0f}"
 
 
@@ -389,7 +392,7 @@ def _capture_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
     pf = ev["perfect_foresight_profit_usd"]
     spread = ev["spread_top4h_bottom4h_usd_per_mwh"]
     parts = [
-        f"Perfect foresight earned {_money(pf)} on a top-4h minus bottom-4h spread of "
+        f"Perfect foresight earned {usd(pf)} on a top-4h minus bottom-4h spread of "
         + (f"{spread:,.2f} $/MWh." if spread is not None else "(spread not computable).")
     ]
     for name, e in ev["strategies"].items():
@@ -397,12 +400,12 @@ def _capture_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
         if e.get("capture_ratio_fair") is not None:
             ratio += (f"; {100 * e['capture_ratio_fair']:.0f}% of the bound that may also end the day at its final"
                       f" SOC of {e['final_soc_mwh']:,.0f} MWh")
-        line = f"{name} earned {_money(e['profit_usd'])} ({ratio}), missing {_money(e['shortfall_usd'])}"
+        line = f"{name} earned {usd(e['profit_usd'])} ({ratio}), missing {usd(e['shortfall_usd'])}"
         if "hourly_shortfall_mean_usd" in e:
             line += (
-                f"; per hour it trailed by {_money(e['hourly_shortfall_mean_usd'])} on average"
-                f" (95% CI {_money(e['hourly_shortfall_low_usd'])} to {_money(e['hourly_shortfall_high_usd'])}),"
-                f" most in the hour from {e['worst_hour_start_central']} ({_money(e['worst_hour_shortfall_usd'])}),"
+                f"; per hour it trailed by {usd(e['hourly_shortfall_mean_usd'])} on average"
+                f" (95% CI {usd(e['hourly_shortfall_low_usd'])} to {usd(e['hourly_shortfall_high_usd'])}),"
+                f" most in the hour from {e['worst_hour_start_central']} ({usd(e['worst_hour_shortfall_usd'])}),"
                 f" and was ahead in {e['hours_strategy_ahead']} of {e['n_hours']} hours"
             )
         parts.append(line + ".")

@@ -21,6 +21,7 @@ from hayeknet.pipeline.stages.context import (
 )
 from hayeknet.pipeline.stages.research import read_history
 from hayeknet.pipeline.stages.simulate import strategy_frame, read_simulation, SimulateOutcome
+from hayeknet.research.questions import usd
 
 
 def _number(value: object) -> float:
@@ -99,7 +100,7 @@ class DayBundle:
             f"{progress.get('day_index', 0) + 1} of {progress.get('n_days', '?')}; regime: **{regime_label}**.",
             "",
             f"Battery: {self.ctx.spec.power_mw:g} MW / {self.ctx.spec.energy_mwh:g} MWh at {s['location']}. "
-            f"Perfect-foresight profit ${pf['profit_usd']:,.0f}; PPO agent ${_number(agent.get('profit_usd')):,.0f} "
+            f"Perfect-foresight profit {usd(pf['profit_usd'])}; PPO agent {usd(_number(agent.get('profit_usd')))} "
             f"(capture ratio {_number(agent.get('capture_ratio')):.2f}; checkpoint trained on "
             f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
         ]
