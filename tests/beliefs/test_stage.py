@@ -107,7 +107,8 @@ def test_training_data_transform_round_trip(tables) -> None:  # type: ignore[no-
     data = training_data(q, (10.0, 10.0))
     x = q[["spread_usd_per_mwh", "basis_usd_per_mwh"]].to_numpy()
     np.testing.assert_allclose(data.transform.inverse(data.transform.forward(x)), x, atol=1e-9)
-    assert data.y_cur.shape == data.y_prev.shape == (287, 2)
+    assert data.w_cur.shape == data.w_prev.shape == (288 - 24, 2)  # 5-minute pairs within each hour
+    assert data.yh_cur.shape == data.yh_prev.shape == (23, 2)  # consecutive hour pairs
 
 
 def test_settings_from_params() -> None:

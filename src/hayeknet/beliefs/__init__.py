@@ -2,8 +2,9 @@
 
 * :mod:`~hayeknet.beliefs.events` — the three events per 5-minute interval
   (high price, RT-DAM imbalance, node-hub congestion) from the normalized table;
-* :mod:`~hayeknet.beliefs.model` — heavy-tailed (Student-t AR) PyMC model of
-  price and basis, compiled once and refitted daily by swapping ``pm.Data``;
+* :mod:`~hayeknet.beliefs.model` — two-scale Student-t PyMC model of the
+  RT-DAM spread and the node-hub basis (an hourly level around the DAM level,
+  fast within-hour noise), compiled once and refitted daily by swapping ``pm.Data``;
 * :mod:`~hayeknet.beliefs.coherence` — LP over the 8 atoms: coherence, Dutch
   book, nearest coherent beliefs;
 * :mod:`~hayeknet.beliefs.calibration` — Brier score, reliability table,

@@ -8,33 +8,45 @@ the history's mean and standard deviation; call the 2-vector ``y_t``. The
 real-time price is not modelled separately: the day-ahead price of the
 predicted day is published the day before, so it is an exogenous hourly input
 (see :mod:`hayeknet.beliefs.stage`) and each simulated price is ``DAM + s``.
-Two earlier versions were dropped: modelling ``(p, s, b)`` jointly (the
-innovations of ``p`` and ``s`` are the same within an hour, correlation > 0.9,
-so the posterior was ill-conditioned and NUTS needed ~300 leapfrog steps per
-draw, minutes per fit); and modelling ``(p, b)`` with ``s = p - DAM`` read off
-the paths, which ignores that the DAM predicts the next day's price level and
-over-stated P(imbalance) several-fold on synthetic walk-forward days. The model:
 
-    y_t = c[h_t] + phi * y_{t-1} + beta * x_t * [1, 0] + e_t
-          h_t = local (America/Chicago) hour 0..23, phi in (0, 1)^2 (element-wise),
-          x_t = -asinh((DAM_t - DAM_{t-1}) / scale) / sd  (the spread jumps when the hourly DAM steps)
-    e_t ~ multivariate Student-t(nu, 0, L L^T) L lower-triangular (LKJ(2) correlation)
-    c[h, k] = level_k + sum_j F[h, j] coef[j, k]   F: 2 daily harmonics (cos, sin)
-    nu ~ Gamma(2, 0.1), level, coef ~ N(0, 0.5), phi ~ Beta(2, 1), stds ~ HalfNormal(1), beta ~ N(0, 1)
+Two time scales (issue 7 addendum in ``docs/decisions/0007-beliefs-model.md``):
+``y_t = ybar_H + w_t`` with ``ybar_H`` the mean over the clock hour ``H``
+holding ``t`` and ``w_t`` the deviation from it (zero mean in each hour).
 
-The intercept form (``c`` rather than an hourly mean ``mu = c / (1 - phi)``)
-avoids a funnel between ``phi`` near 1 and weakly identified hourly means; NUTS
-uses a dense (full) mass matrix adapted during tuning, since ``phi`` and the
-intercepts are correlated a posteriori.
+    hourly:       ybar_H = m_H + a_H,   m_H = c[h_H] + gamma * d_H,
+                  a_H = rho * a_{H-1} + eta_H,          eta ~ multivariate Student-t(nu_h, 0, L_h L_h^T)
+    within hour:  w_t = delta * r_t + v_t (centred in the hour),
+                  v_t = phi * v_{t-1} + e_t,            e ~ multivariate Student-t(nu, 0, L L^T)
+
+    h_H = local (America/Chicago) hour of H; c[h, k] = level_k + sum_j F[h, j] coef[j, k]
+          (F: 2 daily harmonics, cos and sin); d_H = (DAM_H - mean) / sd the DAM-level regressor;
+    r_t = (smooth DAM - DAM) / sd centred in the hour (:func:`dam_ramp`): within an hour
+          the real-time price follows a smooth curve while the DAM is flat, so the spread ramps;
+    gamma = (gamma_s, 0), delta = (delta_s, 0): the DAM terms act on the spread only (a
+          DAM-level effect on the basis fitted on a few days followed day-level wind regimes
+          and made P(congestion) swing; see the ADR addendum);
+    level ~ N(0, 1), coef ~ N(0, 0.5), gamma, delta ~ N(0, 1), rho, phi ~ Beta(2, 2),
+    stds ~ HalfNormal(1), LKJ(2) correlations, nu, nu_h ~ Gamma(2, 0.1) (the data decide the tails).
+
+Why two scales: the spread keeps a level set by the day-ahead price for an
+hour and is noisy around it within the hour. A single 5-minute AR(1) fitted to
+that (the previous version: intercepts per hour, phi ~ 0.95, plus a symmetric
+DAM-step term) puts all the persistence into one coefficient near 1, so its
+stationary variance and the hour intercepts scaled by ``1 / (1 - phi)`` made
+predictive paths about twice as dispersed as the history and over-stated
+P(imbalance). Here the hourly deviations are persistent only from hour to hour
+(``rho``), the within-hour noise is fast (``phi``), and the mean follows the
+known DAM level and its within-hour ramp, so the predictive spread has the
+history's dispersion.
 
 The Student-t innovations give heavy tails *and* tail dependence (a price spike
-tends to come with congestion, and a real-time spike is an imbalance against a
-smooth DAM), and the AR(1) term gives the within-hour persistence that "at
-least one interval of the hour" probabilities depend on. The likelihood
-conditions on the first interval of each contiguous run (pairs ``(t-1, t)``
-5 minutes apart only). It is written out element-wise (forward substitution
-through the 2x2 Cholesky factor) as a ``pm.Potential``, which needs no BLAS and
-compiles to one fused loop.
+tends to come with congestion); ``nu`` and ``nu_h`` are estimated. The
+likelihood conditions on the first hour of each contiguous run of hours and on
+the first interval of each hour (pairs one hour, respectively 5 minutes apart
+within the same hour only). Each Student-t density is written out element-wise
+(forward substitution through the 2x2 Cholesky factor) as a ``pm.Potential``,
+which needs no BLAS and compiles to one fused loop. NUTS uses a dense (full)
+mass matrix adapted during tuning.
 
 Compile once, refit daily: every data-dependent array is a ``pm.Data`` shared
 variable and the NUTS step (with its compiled log-density and gradient) is
@@ -94,11 +106,17 @@ class SamplerSettings:
 
 @dataclass(frozen=True)
 class Transform:
-    """``y = (asinh(x / scale_usd_per_mwh) - center) / sd`` per quantity (arrays of 2)."""
+    """``y = (asinh(x / scale_usd_per_mwh) - center) / sd`` per quantity (arrays of 2).
+
+    ``dam_center_usd_per_mwh`` and ``dam_sd_usd_per_mwh`` standardize the
+    day-ahead price into the DAM-level regressor (:meth:`dam_level`).
+    """
 
     scale_usd_per_mwh: np.ndarray
     center: np.ndarray
     sd: np.ndarray
+    dam_center_usd_per_mwh: float = 0.0
+    dam_sd_usd_per_mwh: float = 1.0
 
     def forward(self, x_usd_per_mwh: np.ndarray) -> np.ndarray:
         return (np.arcsinh(np.asarray(x_usd_per_mwh, dtype=float) / self.scale_usd_per_mwh) - self.center) / self.sd
@@ -106,9 +124,9 @@ class Transform:
     def inverse(self, y: np.ndarray) -> np.ndarray:
         return np.sinh(np.asarray(y) * self.sd + self.center) * self.scale_usd_per_mwh
 
-    def dam_step(self, delta_dam_usd_per_mwh: np.ndarray) -> np.ndarray:
-        """Regressor of the spread equation for a DAM change ``D_t - D_{t-1}`` ($/MWh): ``-asinh(dD / scale) / sd``."""
-        return -np.arcsinh(np.asarray(delta_dam_usd_per_mwh, dtype=float) / self.scale_usd_per_mwh[0]) / self.sd[0]
+    def dam_level(self, dam_usd_per_mwh: np.ndarray) -> np.ndarray:
+        """DAM-level regressor of the means: ``(DAM - dam_center) / dam_sd`` (DAM in $/MWh, linear)."""
+        return (np.asarray(dam_usd_per_mwh, dtype=float) - self.dam_center_usd_per_mwh) / self.dam_sd_usd_per_mwh
 
     def threshold(self, k: int, usd_per_mwh: float) -> float:
         """The $/MWh threshold of quantity ``k`` on the standardized scale."""
@@ -117,28 +135,72 @@ class Transform:
 
 @dataclass(frozen=True)
 class TrainingData:
-    """Model inputs built from a history of interval quantities.
+    """Model inputs built from a history of interval quantities (standardized scale, see :class:`Transform`).
 
-    ``y_cur``/``y_prev`` (n x 2, standardized) are consecutive interval pairs,
-    ``h_cur`` the local hour of ``y_cur``; ``last_interval_start_utc`` is the UTC
-    start of the history's last interval and ``last_y`` its standardized value.
+    Hourly scale: ``yh_cur``/``yh_prev`` (m x 2) are the means of ``y`` over
+    consecutive clock hours (UTC hour starts one hour apart), ``hh_cur``/
+    ``hh_prev`` their local hours (0..23) and ``dh_cur``/``dh_prev`` their
+    DAM-level regressors (:meth:`Transform.dam_level`). Within-hour scale:
+    ``w_cur``/``w_prev`` (n x 2) are consecutive 5-minute pairs *of the same
+    hour* of the deviation ``w = y - hour mean``, and ``r_cur``/``r_prev`` the
+    within-hour DAM-ramp regressor (:func:`dam_ramp`) at those intervals.
+    ``last_*`` describe the history's end: its last interval (UTC start,
+    ``y``, local hour, DAM in $/MWh, ``w`` and ramp) and its last hour (UTC
+    start, mean ``y``, DAM level). ``dh_range`` is the range of the history's
+    hourly DAM-level regressor: predictions clip the regressor to it, so the
+    fitted (linear) DAM-level effect is never extrapolated to DAM prices the
+    history never saw.
     """
 
-    y_cur: np.ndarray
-    y_prev: np.ndarray
-    h_cur: np.ndarray
-    x_cur: np.ndarray
+    yh_cur: np.ndarray
+    yh_prev: np.ndarray
+    hh_cur: np.ndarray
+    hh_prev: np.ndarray
+    dh_cur: np.ndarray
+    dh_prev: np.ndarray
+    w_cur: np.ndarray
+    w_prev: np.ndarray
+    r_cur: np.ndarray
+    r_prev: np.ndarray
     transform: Transform
     last_interval_start_utc: pd.Timestamp
     last_y: np.ndarray
     last_dam_usd_per_mwh: float
     last_hour: int
+    last_w: np.ndarray
+    last_r: float
+    last_hour_start_utc: pd.Timestamp
+    last_yh: np.ndarray
+    last_dh: float
     n_intervals: int
+    n_hours: int
+    dh_range: tuple[float, float] = (-np.inf, np.inf)
 
 
 def local_hour(index: pd.DatetimeIndex) -> np.ndarray:
     """America/Chicago clock hour (0..23) of each UTC interval start."""
     return np.asarray(index.tz_convert("America/Chicago").hour, dtype=np.int64)
+
+
+def dam_ramp(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray) -> np.ndarray:
+    """Within-hour DAM ramp ($/MWh) per 5-minute interval: smooth DAM minus hourly DAM, centred in each hour.
+
+    The smooth DAM interpolates the hourly DAM prices linearly between hour
+    midpoints (flat beyond the first and last); the real-time price follows a
+    smooth curve, so within an hour the spread ``RT - DAM`` ramps with it.
+    The ramp's mean over the intervals of each UTC hour is removed, so it only
+    shapes the within-hour deviations.
+    """
+    starts = pd.DatetimeIndex(starts_utc)
+    dam = np.asarray(dam_usd_per_mwh, dtype=float)
+    if len(starts) == 0:
+        return np.zeros(0)
+    hour = starts.floor("h")
+    first = pd.Series(dam, index=starts).groupby(hour).first()
+    mid = (pd.DatetimeIndex(first.index) + pd.Timedelta(minutes=30)).as_unit("ns").asi8.astype(float)
+    t = (starts + pd.Timedelta(minutes=2.5)).as_unit("ns").asi8.astype(float)
+    ramp = np.interp(t, mid, first.to_numpy()) - dam
+    return ramp - pd.Series(ramp, index=starts).groupby(hour).transform("mean").to_numpy()
 
 
 def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, float] = (10.0, 10.0)) -> TrainingData:
@@ -148,8 +210,9 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     several days) with columns ``spread_usd_per_mwh`` (RT - DAM) and
     ``basis_usd_per_mwh`` and the day-ahead price ``dam_usd_per_mwh``; rows with
     any NaN are dropped. ``scales_usd_per_mwh`` sets where asinh turns from
-    linear to logarithmic for each quantity. ``x_cur`` is the DAM-step regressor
-    (:meth:`Transform.dam_step`): the spread jumps when the hourly DAM changes.
+    linear to logarithmic for each quantity. The DAM is standardized with the
+    history's mean and standard deviation ($/MWh) into the DAM-level regressor;
+    the ramp (:func:`dam_ramp`) is divided by the same standard deviation.
     """
     cols = ["spread_usd_per_mwh", "basis_usd_per_mwh"]
     full = quantities[cols + ["dam_usd_per_mwh"]].astype(float).dropna().sort_index()
@@ -161,25 +224,46 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     center = z.mean(axis=0)
     sd = z.std(axis=0)
     sd = np.where(sd > 1e-6, sd, 1.0)  # a constant quantity (e.g. zero basis at the hub itself)
-    transform = Transform(scale, center, sd)
+    dam = full["dam_usd_per_mwh"].to_numpy()
+    dam_sd = float(dam.std())
+    transform = Transform(scale, center, sd, float(dam.mean()), dam_sd if dam_sd > 1e-6 else 1.0)
     y = (z - center) / sd
     index = pd.DatetimeIndex(frame.index)
     hours = local_hour(index)
+    ramp = dam_ramp(index, dam) / transform.dam_sd_usd_per_mwh
+    hour_start = index.floor("h")
+    y_frame = pd.DataFrame(y, index=index)
+    yh = y_frame.groupby(hour_start).mean()
+    w = y - yh.reindex(hour_start).to_numpy()
+    h_index = pd.DatetimeIndex(yh.index)
+    yh_values = yh.to_numpy()
+    hh = local_hour(h_index)
+    dh = transform.dam_level(pd.Series(dam, index=index).groupby(hour_start).mean().to_numpy())
+    h_gaps = np.diff(h_index.as_unit("ns").asi8) if len(h_index) > 1 else np.zeros(0, dtype=np.int64)
+    h_pairs = np.flatnonzero(h_gaps == pd.Timedelta(hours=1).value) + 1
     gaps = np.diff(index.as_unit("ns").asi8) if len(index) > 1 else np.zeros(0, dtype=np.int64)
-    consecutive = np.flatnonzero(gaps == pd.Timedelta(minutes=5).value) + 1
-    if len(consecutive) < 24:
-        raise BeliefModelError(f"beliefs: only {len(consecutive)} consecutive interval pairs in the history")
+    same_hour = hour_start[1:] == hour_start[:-1]
+    pairs = np.flatnonzero((gaps == pd.Timedelta(minutes=5).value) & same_hour) + 1
+    if len(pairs) < 24 or len(h_pairs) < 4:
+        raise BeliefModelError(f"beliefs: only {len(pairs)} consecutive interval pairs within hours and "
+                               f"{len(h_pairs)} consecutive hour pairs in the history (need >= 24 and >= 4)")
     return TrainingData(
-        y_cur=y[consecutive],
-        y_prev=y[consecutive - 1],
-        h_cur=hours[consecutive],
-        x_cur=transform.dam_step(np.diff(full["dam_usd_per_mwh"].to_numpy())[consecutive - 1]),
+        yh_cur=yh_values[h_pairs], yh_prev=yh_values[h_pairs - 1], hh_cur=hh[h_pairs], hh_prev=hh[h_pairs - 1],
+        dh_cur=dh[h_pairs], dh_prev=dh[h_pairs - 1],
+        w_cur=w[pairs], w_prev=w[pairs - 1], r_cur=ramp[pairs], r_prev=ramp[pairs - 1],
         transform=transform,
         last_interval_start_utc=index[-1],
         last_y=y[-1],
-        last_dam_usd_per_mwh=float(full["dam_usd_per_mwh"].iloc[-1]),
+        last_dam_usd_per_mwh=float(dam[-1]),
         last_hour=int(hours[-1]),
+        last_w=w[-1],
+        last_r=float(ramp[-1]),
+        last_hour_start_utc=h_index[-1],
+        last_yh=yh_values[-1],
+        last_dh=float(dh[-1]),
         n_intervals=len(frame),
+        n_hours=len(h_index),
+        dh_range=(float(dh.min()), float(dh.max())),
     )
 
 
@@ -222,14 +306,24 @@ class Diagnostics:
 class Posterior:
     """Posterior draws (chains x draws flattened) of the model parameters, on the standardized scale.
 
-    ``c`` (S x 24 x 2) hourly intercepts, ``phi`` (S x 2), ``chol`` (S x 2 x 2), ``nu`` (S,), ``beta`` (S,) the DAM-step coefficient.
+    Hourly scale: ``c`` (S x 24 x 2) the hour-of-day part of the hourly means
+    (level + harmonics), ``gamma`` (S x 2) the DAM-level coefficients, ``rho``
+    (S x 2) the hour-to-hour AR(1) coefficients, ``chol_h`` (S x 2 x 2) and
+    ``nu_h`` (S,) the hourly Student-t innovations. Within-hour scale:
+    ``delta`` (S x 2) the DAM-ramp coefficients, ``phi`` (S x 2) the 5-minute
+    AR(1) coefficients, ``chol`` (S x 2 x 2) and ``nu`` (S,) the 5-minute
+    Student-t innovations.
     """
 
     c: np.ndarray
+    gamma: np.ndarray
+    rho: np.ndarray
+    chol_h: np.ndarray
+    nu_h: np.ndarray
+    delta: np.ndarray
     phi: np.ndarray
     chol: np.ndarray
     nu: np.ndarray
-    beta: np.ndarray
     data: TrainingData
     diagnostics: Diagnostics
     summary: dict[str, Any] = field(default_factory=dict)
@@ -238,6 +332,10 @@ class Posterior:
     def n_draws(self) -> int:
         return int(self.nu.shape[0])
 
+
+PARAMETERS: tuple[str, ...] = ("level", "hour_coef", "dam_level", "rho", "chol_h_stds", "chol_h_corr", "nu_h",
+                               "dam_ramp", "phi", "chol_stds", "chol_corr", "nu")
+"""Free parameters (and the LKJ correlations) whose R-hat and ESS make the convergence rule."""
 
 N_HARMONICS = 2
 """Daily harmonics of the hour-of-day effect (cos and sin of 2 pi j h / 24, j = 1..N)."""
@@ -252,44 +350,70 @@ def hour_basis() -> np.ndarray:
     return np.column_stack(cols)
 
 
+def _student_t_loglik(e: Any, chol: Any, nu: Any) -> Any:
+    """Log density of rows of ``e`` (n x d) under a multivariate Student-t(nu, 0, L L^T), element-wise."""
+    import pytensor.tensor as pt
+
+    d = len(QUANTITIES)
+    # Forward substitution z = L^-1 e, element-wise (no BLAS, one fused loop).
+    zs: list[Any] = []
+    for i in range(d):
+        acc = e[:, i]
+        for j in range(i):
+            acc = acc - chol[i, j] * zs[j]
+        zs.append(acc / chol[i, i])
+    q = sum(z**2 for z in zs)
+    n = e.shape[0]
+    const = pt.gammaln((nu + d) / 2.0) - pt.gammaln(nu / 2.0) - 0.5 * d * pt.log(nu * math.pi)
+    logdet = sum(pt.log(chol[i, i]) for i in range(d))
+    return n * (const - logdet) - (nu + d) / 2.0 * pt.sum(pt.log1p(q / nu))
+
+
 def _build(n_rows: int) -> Any:
     import pymc as pm
     import pytensor.tensor as pt
 
     d = len(QUANTITIES)
-    zeros3 = np.zeros((n_rows, d))
+    zeros2 = np.zeros((n_rows, d))
     zeros_h = np.zeros(n_rows, dtype=np.int64)
     basis = hour_basis()
     with pm.Model() as model:
-        y_cur = pm.Data("y_cur", zeros3)
-        y_prev = pm.Data("y_prev", zeros3)
-        h_cur = pm.Data("h_cur", zeros_h)
-        x_cur = pm.Data("x_cur", np.zeros(n_rows))
-        level = pm.Normal("level", 0.0, 0.5, shape=d)
+        yh_cur = pm.Data("yh_cur", zeros2)
+        yh_prev = pm.Data("yh_prev", zeros2)
+        hh_cur = pm.Data("hh_cur", zeros_h)
+        hh_prev = pm.Data("hh_prev", zeros_h)
+        dh_cur = pm.Data("dh_cur", np.zeros(n_rows))
+        dh_prev = pm.Data("dh_prev", np.zeros(n_rows))
+        w_cur = pm.Data("w_cur", zeros2)
+        w_prev = pm.Data("w_prev", zeros2)
+        r_cur = pm.Data("r_cur", np.zeros(n_rows))
+        r_prev = pm.Data("r_prev", np.zeros(n_rows))
+        # Hourly scale: hour means around a DAM-dependent, hour-of-day mean, AR(1) from hour to hour.
+        level = pm.Normal("level", 0.0, 1.0, shape=d)
         coef = pm.Normal("hour_coef", 0.0, 0.5, shape=(basis.shape[1], d))
         c = pm.Deterministic("c", level + pt.as_tensor_variable(basis) @ coef)
-        phi = pm.Beta("phi", 2.0, 1.0, shape=d)
+        spread_only = pt.as_tensor_variable(np.eye(d)[0])  # the DAM terms act on the spread, not the basis
+        gamma = pm.Deterministic("gamma", pm.Normal("dam_level", 0.0, 1.0) * spread_only)
+        rho = pm.Beta("rho", 2.0, 2.0, shape=d)
+        packed_h, _, _ = pm.LKJCholeskyCov(
+            "chol_h", n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True
+        )
+        chol_h = pm.Deterministic("L_h", packed_h)
+        nu_h = pm.Gamma("nu_h", alpha=2.0, beta=0.1)
+        a_cur = yh_cur - c[hh_cur] - gamma * dh_cur[:, None]
+        a_prev = yh_prev - c[hh_prev] - gamma * dh_prev[:, None]
+        pm.Potential("likelihood_hourly", _student_t_loglik(a_cur - rho * a_prev, chol_h, nu_h))
+        # Within-hour scale: deviations from the hour mean, a DAM ramp plus AR(1) noise.
+        delta = pm.Deterministic("delta", pm.Normal("dam_ramp", 0.0, 1.0) * spread_only)
+        phi = pm.Beta("phi", 2.0, 2.0, shape=d)
         packed, _, _ = pm.LKJCholeskyCov(
             "chol", n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True
         )
         chol = pm.Deterministic("L", packed)
         nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
-        beta = pm.Normal("dam_step", 0.0, 1.0)
-        mean = c[h_cur] + phi * y_prev
-        e = y_cur - mean
-        e = pt.set_subtensor(e[:, 0], e[:, 0] - beta * x_cur)
-        # Forward substitution z = L^-1 e, element-wise (no BLAS, one fused loop).
-        zs: list[Any] = []
-        for i in range(d):
-            acc = e[:, i]
-            for j in range(i):
-                acc = acc - chol[i, j] * zs[j]
-            zs.append(acc / chol[i, i])
-        q = sum(z**2 for z in zs)
-        n = e.shape[0]
-        const = pt.gammaln((nu + d) / 2.0) - pt.gammaln(nu / 2.0) - 0.5 * d * pt.log(nu * math.pi)
-        logdet = sum(pt.log(chol[i, i]) for i in range(d))
-        pm.Potential("likelihood", n * (const - logdet) - (nu + d) / 2.0 * pt.sum(pt.log1p(q / nu)))
+        v_cur = w_cur - delta * r_cur[:, None]
+        v_prev = w_prev - delta * r_prev[:, None]
+        pm.Potential("likelihood_within", _student_t_loglik(v_cur - phi * v_prev, chol, nu))
     return model
 
 
@@ -325,7 +449,9 @@ class BeliefModel:
             {
                 "level": rng.normal(0.0, 0.1, len(QUANTITIES)),
                 "hour_coef": rng.normal(0.0, 0.1, (2 * N_HARMONICS, len(QUANTITIES))),
-                "phi": rng.uniform(0.6, 0.95, len(QUANTITIES)),
+                "rho": rng.uniform(0.2, 0.8, len(QUANTITIES)),
+                "nu_h": rng.uniform(4.0, 20.0),
+                "phi": rng.uniform(0.2, 0.8, len(QUANTITIES)),
                 "nu": rng.uniform(4.0, 20.0),
             }
             for _ in range(self.sampler.chains)
@@ -340,8 +466,10 @@ class BeliefModel:
         seed = s.seed if seed is None else int(seed)
         rng = np.random.default_rng(seed)
         with self.model:
-            pm.set_data({"y_cur": data.y_cur, "y_prev": data.y_prev,
-                         "h_cur": data.h_cur.astype(np.int64), "x_cur": data.x_cur})
+            pm.set_data({"yh_cur": data.yh_cur, "yh_prev": data.yh_prev,
+                         "hh_cur": data.hh_cur.astype(np.int64), "hh_prev": data.hh_prev.astype(np.int64),
+                         "dh_cur": data.dh_cur, "dh_prev": data.dh_prev, "w_cur": data.w_cur,
+                         "w_prev": data.w_prev, "r_cur": data.r_cur, "r_prev": data.r_prev})
         self._step.sampling_state = self._initial_state
         start = time.perf_counter()
         pymc_logger = logging.getLogger("pymc")
@@ -354,7 +482,7 @@ class BeliefModel:
                     draws=s.draws, tune=s.tune, chains=s.chains, cores=1, step=self._step,
                     initvals=self._initvals(rng), random_seed=seed, progressbar=False,
                     compute_convergence_checks=False, return_inferencedata=True,
-                    var_names=["level", "hour_coef", "c", "phi", "L", "chol_stds", "chol_corr", "nu", "dam_step"],
+                    var_names=[*PARAMETERS, "c", "gamma", "delta", "L_h", "L"],
                 )
             except Exception as exc:  # pragma: no cover - sampler internals
                 raise BeliefModelError(f"beliefs: NUTS sampling failed: {exc}") from exc
@@ -364,7 +492,7 @@ class BeliefModel:
         reused = self.n_fits > 0
         self.n_fits += 1
         post = idata.posterior
-        params = ["level", "hour_coef", "phi", "chol_stds", "chol_corr", "nu", "dam_step"]
+        params = list(PARAMETERS)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rhat = az.rhat(idata, var_names=params)
@@ -389,14 +517,29 @@ class BeliefModel:
             compile_seconds=0.0 if reused else self.compile_seconds, reused_compiled_model=reused,
         )
         flat = lambda name: post[name].values.reshape((-1,) + post[name].shape[2:])  # noqa: E731
+        med = lambda name: dict(zip(QUANTITIES, np.median(flat(name), axis=0).round(4).tolist()))  # noqa: E731
         corr = flat("chol_corr")
         summary = {
             "nu_median": float(np.median(flat("nu"))),
-            "phi_median": dict(zip(QUANTITIES, np.median(flat("phi"), axis=0).round(4).tolist())),
+            "phi_median": med("phi"),
             "corr_median_spread_basis": float(np.median(corr[:, 0, 1])),
+            "nu_hourly_median": float(np.median(flat("nu_h"))),
+            "rho_hourly_median": med("rho"),
+            "corr_hourly_median_spread_basis": float(np.median(flat("chol_h_corr")[:, 0, 1])),
+            "dam_level_median_spread": float(np.median(flat("dam_level"))),
+            "dam_ramp_median_spread": float(np.median(flat("dam_ramp"))),
+            "sd_hourly_median": med("chol_h_stds"),
+            "sd_within_median": med("chol_stds"),
         }
-        return Posterior(c=flat("c"), phi=flat("phi"), chol=flat("L"), nu=flat("nu"), beta=flat("dam_step"), data=data,
-                         diagnostics=diag, summary=summary)
+        return Posterior(c=flat("c"), gamma=flat("gamma"), rho=flat("rho"), chol_h=flat("L_h"), nu_h=flat("nu_h"),
+                         delta=flat("delta"), phi=flat("phi"), chol=flat("L"), nu=flat("nu"),
+                         data=data, diagnostics=diag, summary=summary)
+
+
+def _student_t_draws(rng: np.random.Generator, chol: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """One multivariate Student-t(nu, 0, L L^T) draw per row of ``chol`` (S x 2 x 2) and ``nu`` (S,)."""
+    z = rng.standard_normal((chol.shape[0], chol.shape[1]))
+    return np.einsum("sij,sj->si", chol, z) * np.sqrt(nu / rng.chisquare(nu))[:, None]
 
 
 def simulate_paths(
@@ -410,38 +553,54 @@ def simulate_paths(
 
     Returns an array (n_paths x n_intervals x 2) with ``n_paths = draws x
     paths_per_draw``; each path uses one posterior draw's parameters (so
-    parameter uncertainty is included) and fresh Student-t innovations. Paths
-    start from the history's last interval and are simulated through any gap
-    between it and ``starts_utc[0]`` (at most one day of burn-in).
-    ``dam_usd_per_mwh`` (per interval of ``starts_utc``) drives the DAM-step
-    term of the spread; None means no DAM changes.
+    parameter uncertainty is included) and fresh Student-t innovations at both
+    scales. The hourly deviation starts from the history's last hour and is
+    stepped hour by hour (through any gap, at most a day, at the last history
+    DAM); the within-hour noise starts from the last interval's and is
+    centred in each predicted hour, like the data it was fitted to.
+    ``dam_usd_per_mwh`` (per interval of ``starts_utc``, $/MWh) sets the hourly
+    means (DAM level, clipped to the history's range ``data.dh_range``) and the
+    within-hour ramp (:func:`dam_ramp`); None means the last history
+    interval's DAM throughout (no ramp).
     """
     rng = np.random.default_rng(seed)
-    s_draws = posterior.n_draws
-    n_paths = s_draws * max(1, int(paths_per_draw))
-    idx = np.repeat(np.arange(s_draws), max(1, int(paths_per_draw)))
-    c, phi, chol, nu = posterior.c[idx], posterior.phi[idx], posterior.chol[idx], posterior.nu[idx]
-    beta = posterior.beta[idx]
-    starts = pd.DatetimeIndex(starts_utc)
-    hours = local_hour(starts)
-    data = posterior.data
-    gap = int(round((starts[0] - data.last_interval_start_utc) / pd.Timedelta(minutes=5)))
-    burn = min(max(gap - 1, 0), 288)
-    burn_hours = local_hour(pd.DatetimeIndex([starts[0] - pd.Timedelta(minutes=5 * k) for k in range(burn, 0, -1)], dtype=starts.dtype))
-    y = np.broadcast_to(data.last_y, (n_paths, len(QUANTITIES))).copy()
+    per = max(1, int(paths_per_draw))
+    idx = np.repeat(np.arange(posterior.n_draws), per)
+    n_paths = len(idx)
     rows = np.arange(n_paths)
-    out = np.empty((n_paths, len(hours), len(QUANTITIES)))
-    all_hours = np.concatenate([burn_hours, hours])
-    x = np.zeros(len(all_hours))
-    if dam_usd_per_mwh is not None:
-        dam = np.asarray(dam_usd_per_mwh, dtype=float)
-        x[burn:] = data.transform.dam_step(np.diff(np.r_[data.last_dam_usd_per_mwh, dam]))
-    for t, h in enumerate(all_hours):
-        z = rng.standard_normal((n_paths, len(QUANTITIES)))
-        w = np.sqrt(nu / rng.chisquare(nu))[:, None]
-        e = np.einsum("sij,sj->si", chol, z) * w
-        y = c[rows, h, :] + phi * y + e
-        y[:, 0] += beta * x[t]
-        if t >= burn:
-            out[:, t - burn, :] = y
-    return out
+    p = posterior
+    c, gamma, rho, chol_h, nu_h = p.c[idx], p.gamma[idx], p.rho[idx], p.chol_h[idx], p.nu_h[idx]
+    delta, phi, chol, nu = p.delta[idx], p.phi[idx], p.chol[idx], p.nu[idx]
+    data = p.data
+    tr = data.transform
+    starts = pd.DatetimeIndex(starts_utc)
+    dam = (np.full(len(starts), data.last_dam_usd_per_mwh) if dam_usd_per_mwh is None
+           else np.asarray(dam_usd_per_mwh, dtype=float))
+    hour_start = starts.floor("h")
+    hours = pd.DatetimeIndex(hour_start.unique())
+    group = hours.get_indexer(hour_start)
+    hh = local_hour(hours)
+    dh = np.clip(tr.dam_level(pd.Series(dam).groupby(group).mean().to_numpy()), *data.dh_range)
+    ramp = dam_ramp(starts, dam) / tr.dam_sd_usd_per_mwh
+
+    # Hourly scale: deviation a from the hourly mean, AR(1) from the history's last hour on.
+    last_hh = int(local_hour(pd.DatetimeIndex([data.last_hour_start_utc]))[0])
+    a = data.last_yh[None, :] - c[rows, last_hh, :] - gamma * data.last_dh
+    gap_h = int(round((hours[0] - data.last_hour_start_utc) / pd.Timedelta(hours=1)))
+    for _ in range(min(max(gap_h - 1, 0), 24)):
+        a = rho * a + _student_t_draws(rng, chol_h, nu_h)
+    hourly = np.empty((n_paths, len(hours), len(QUANTITIES)))
+    for g in range(len(hours)):
+        a = rho * a + _student_t_draws(rng, chol_h, nu_h)
+        hourly[:, g, :] = c[rows, hh[g], :] + gamma * dh[g] + a
+
+    # Within-hour scale: AR(1) noise, centred in each hour, plus the DAM ramp.
+    v = np.broadcast_to(data.last_w - delta * data.last_r, (n_paths, len(QUANTITIES))).copy()
+    noise = np.empty((n_paths, len(starts), len(QUANTITIES)))
+    for t in range(len(starts)):
+        v = phi * v + _student_t_draws(rng, chol, nu)
+        noise[:, t, :] = v
+    for g in range(len(hours)):
+        members = group == g
+        noise[:, members, :] -= noise[:, members, :].mean(axis=1, keepdims=True)
+    return hourly[:, group, :] + delta[:, None, :] * ramp[None, :, None] + noise

@@ -25,8 +25,9 @@ day-ahead price of the predicted day plus the spread. ERCOT publishes the DAM
 the day before, so it may be passed as ``dam_table`` (the predicted day's
 normalized table; only its ``DAM`` rows are read). Without it, the last
 history day's DAM prices by local hour stand in (``dam_source`` says which was
-used); that affects only the high-price event and the DAM-step term of the
-spread. :func:`run_beliefs_stage` reads the predicted day's archive partition
+used); that affects the high-price event and, through the DAM-level and
+DAM-ramp terms of the model, the spread's predicted mean.
+:func:`run_beliefs_stage` reads the predicted day's archive partition
 for it when asked (``use_published_dam``): only its ``DAM`` rows, never its
 real-time prices, so the beliefs stay walk-forward.
 
