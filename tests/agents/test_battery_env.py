@@ -205,3 +205,41 @@ def test_bad_price_data_is_named() -> None:
         BatteryTradingEnv([np.ones(288), np.ones(288)], SPEC, reference_prices=[None])
     with pytest.raises(PriceDataError):
         BatteryTradingEnv([], SPEC)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), day=st.integers(0, 2))
+def test_energy_value_shaping_telescopes_to_the_day_profit(seed: int, day: int) -> None:
+    """With a reference curve each reward adds the stored energy's change valued at the reference
+    median; the day's undiscounted return is still exactly its scaled profit."""
+    rng = np.random.default_rng(seed)
+    days = [synthetic_day(rng) for _ in range(3)]
+    refs = [synthetic_day(rng) for _ in range(3)]
+    env = BatteryTradingEnv(days, SPEC, reference_prices=refs)
+    plain = BatteryTradingEnv(days, SPEC, reference_prices=refs, energy_value_shaping=False)
+    value = float(np.median(refs[day]))
+    env.reset(seed=seed, options={"day_index": day})
+    plain.reset(seed=seed, options={"day_index": day})
+    actions = rng.integers(len(ACTION_LEVELS), size=len(days[day]))
+    total, done = 0.0, False
+    for a in actions:
+        _, reward, done, _, info = env.step(a)
+        _, plain_reward, _, _, plain_info = plain.step(a)
+        assert plain_info["soc_mwh"] == info["soc_mwh"]  # shaping changes rewards only
+        assert plain_reward * env.reward_scale_usd == pytest.approx(info["profit_usd"], abs=1e-9)
+        if not done:
+            stored = (info["soc_mwh"] - info["soc_start_mwh"]) * value
+            assert reward * env.reward_scale_usd == pytest.approx(info["profit_usd"] + stored, abs=1e-6)
+        total += reward
+        if done:
+            break
+    assert done
+    assert total * env.reward_scale_usd == pytest.approx(info["episode_profit_usd"], abs=1e-6)
+
+
+def test_no_shaping_without_a_reference_day(days: list[np.ndarray]) -> None:
+    env = BatteryTradingEnv(days[:1], SPEC, reference_prices=[None])
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(0)  # charge at full power: SOC rises
+    assert info["soc_mwh"] > info["soc_start_mwh"]
+    assert reward * env.reward_scale_usd == pytest.approx(info["profit_usd"], abs=1e-9)

@@ -319,3 +319,25 @@ def test_day_from_archived_prices_matches_the_synthetic_day() -> None:
         qse_day_from_prices("2025-10-04", rt, dam.iloc[:-1], 7)
     with pytest.raises(PriceDataError, match="AS price REGUP"):
         qse_day_from_prices("2025-10-04", rt, dam, 7, as_prices=as_15.iloc[:-1])
+
+
+def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -> None:
+    """price_reference 'dam': the RT price features are those against the day's own DAM curve
+    (known before the day); 'previous_day' (default) the previous day's RT prices."""
+    from hayeknet.agents.features import PRICE_FEATURE_NAMES, price_features
+
+    names = list(observation_names("battery", QSEEnvConfig()))
+    cols = [names.index(f) for f in PRICE_FEATURE_NAMES]
+    for design, expected_ref in (("dam", lambda i: days[i].dam_price_usd_per_mwh),
+                                 ("previous_day", lambda i: None if i == 0 else days[i - 1].rt_price_usd_per_mwh)):
+        cfg = QSEEnvConfig(price_reference=design)
+        env = ParallelQSEEnv(days, cfg)
+        for i, day in enumerate(days):
+            obs, _ = env.reset(seed=0, options={"day_index": i})
+            want = price_features(day.rt_price_usd_per_mwh, DT, expected_ref(i))[0]
+            np.testing.assert_allclose(obs["battery"][cols], want.astype(np.float32), rtol=1e-6, atol=1e-6)
+    with pytest.raises(PriceDataError, match="price_reference is 'dam'"):
+        ParallelQSEEnv(days, QSEEnvConfig(price_reference="dam"), reference_prices=[None] * len(days))
+    assert QSEEnvConfig().price_reference == "previous_day"
+    with pytest.raises(ValueError, match="price_reference"):
+        QSEEnvConfig(price_reference="yesterday")

@@ -280,7 +280,11 @@ def evaluate_qse_day(
 
     config = config or QSEEnvConfig()
     policies = load_qse_policies(checkpoint_dir, config)
-    refs = [None if reference is None else reference.rt_price_usd_per_mwh]
+    refs = (
+        None
+        if config.price_reference == "dam"
+        else [None if reference is None else reference.rt_price_usd_per_mwh]
+    )
     env = ParallelQSEEnv([day], config, reference_prices=refs)
     agent_actors = {a: policy_actor(a, policies[a]) for a in AGENTS}
 

@@ -65,7 +65,8 @@ reward now tells whether energy was bought below or sold above its value.
 Expected injections (for the price impact): the renewables' forecast output,
 the battery's zero. Observations (float32, one vector per agent, names in
 :func:`observation_names`): time features, causal features of the exogenous
-real-time price (:mod:`hayeknet.agents.features`, previous day as reference),
+real-time price (:mod:`hayeknet.agents.features`; reference curve: the day's
+DAM prices, or the previous day's RT, see ``QSEEnvConfig.price_reference``),
 the day-ahead price, the last interval's price impact, the EnKF state and
 the beliefs (:data:`STATE_FEATURE_NAMES`: zeros and ``has_state = 0`` when no
 state is given; the belief probabilities of the interval's hour, zeros and
@@ -119,11 +120,14 @@ RENEWABLE_AGENTS: tuple[str, ...] = ("solar", "wind")
 REWARD_PRICE_SCALE_USD_PER_MWH = 100.0
 #: Bumped whenever an observation layout changes (recorded in and checked against registries).
 #: 2: ``has_beliefs`` flag and per-hour belief probabilities; AS prices for the battery under ``rtc_b``.
-QSE_OBSERVATION_VERSION = 2
+#: 3: ``QSEEnvConfig.price_reference`` (the reference curve of the price features) in the env config.
+QSE_OBSERVATION_VERSION = 3
 #: Market designs: energy-only SCED (today's behaviour) and real-time co-optimization with AS offers.
 SCED = "sced"
 RTC_B = "rtc_b"
 MARKET_DESIGNS: tuple[str, ...] = (SCED, RTC_B)
+#: Reference curves of the price features: the day's own DAM prices (known before the day) or the previous day's RT.
+PRICE_REFERENCES: tuple[str, ...] = ("dam", "previous_day")
 #: AS products the battery offers under ``rtc_b`` (default) and the offer levels, fractions of ``power_mw``.
 AS_OFFER_PRODUCTS: tuple[str, ...] = ("REGUP", "REGDN", "RRS", "ECRS")
 AS_LEVELS: tuple[float, ...] = (0.0, 0.5, 1.0)
@@ -210,6 +214,13 @@ class QSEEnvConfig:
     allowed by the transmission corridors
     (:meth:`hayeknet.constraints.grid.GridGraph.net_power_bounds_mw`), ``None``
     for no corridor limit; ``lo <= 0 <= hi`` (idling is always allowed).
+    ``price_reference``: the reference curve of the real-time price features
+    (:func:`hayeknet.agents.features.price_features`): ``"previous_day"``
+    (default) the previous day's RT prices; ``"dam"`` the day's own DAM
+    prices, published the day before, so the features look ahead along the
+    day-ahead curve (as the single agent's ``reference_kind="dam"``; issue 5:
+    better on both held-out days of the default window, not on an 8-day
+    synthetic walk-forward, so not the default).
     """
 
     battery: BatterySpec = field(default_factory=BatterySpec)
@@ -226,8 +237,13 @@ class QSEEnvConfig:
     as_products: tuple[str, ...] = AS_OFFER_PRODUCTS
     as_levels: tuple[float, ...] = AS_LEVELS
     net_power_bounds_mw: tuple[float, float] | None = None
+    price_reference: str = "previous_day"
 
     def __post_init__(self) -> None:
+        if self.price_reference not in PRICE_REFERENCES:
+            raise ValueError(
+                f"QSEEnvConfig.price_reference must be one of {PRICE_REFERENCES}, got {self.price_reference!r}"
+            )
         if not self.dt_hours > 0:
             raise ValueError(f"QSEEnvConfig.dt_hours must be > 0, got {self.dt_hours}")
         for name in ("battery_levels", "hedge_levels", "curtail_levels", "as_levels"):
@@ -719,8 +735,10 @@ class ActionProjector:
 class ParallelQSEEnv:
     """Three QSEs, one day per episode; PettingZoo ``ParallelEnv``-shaped (see the module docstring).
 
-    ``days`` are the episodes' data; ``reference_prices`` (parallel to
-    ``days``) the previous day's RT prices per day for features, default: the
+    ``days`` are the episodes' data. Under ``config.price_reference == "dam"``
+    each day's price features use its own DAM prices and ``reference_prices``
+    must be ``None``; under ``"previous_day"`` ``reference_prices`` (parallel to
+    ``days``) are the previous day's RT prices per day, default: the
     previous entry of ``days`` (none for the first). ``reset(options={"day_index": i})``
     plays day ``i``, otherwise a day is drawn from the seeded generator.
 
@@ -757,11 +775,19 @@ class ParallelQSEEnv:
                         f"QSEDay {day.label}: market_design 'rtc_b' needs AS prices (as_prices_usd_per_mw_h) "
                         f"for {', '.join(missing)}"
                     )
-        refs = (
-            list(reference_prices)
-            if reference_prices is not None
-            else [None, *(d.rt_price_usd_per_mwh for d in self.days[:-1])]
-        )
+        if cfg.price_reference == "dam":
+            if reference_prices is not None:
+                raise PriceDataError(
+                    "ParallelQSEEnv: reference_prices given but config.price_reference is 'dam' "
+                    "(the features use each day's own DAM prices)"
+                )
+            refs: list[np.ndarray | None] = [d.dam_price_usd_per_mwh for d in self.days]
+        else:
+            refs = (
+                list(reference_prices)
+                if reference_prices is not None
+                else [None, *(d.rt_price_usd_per_mwh for d in self.days[:-1])]
+            )
         self._cache = [self._precompute(d, r) for d, r in zip(self.days, refs, strict=True)]
         self._battery_levels = np.asarray(cfg.battery_levels, dtype=np.float64) * cfg.battery.power_mw
         self._hedge_levels = np.asarray(cfg.hedge_levels, dtype=np.float64)

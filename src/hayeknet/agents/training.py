@@ -254,6 +254,8 @@ def _base_registry(spec: BatterySpec, train_params: TrainParams, dt_hours: float
             "price_usd_per_mwh": REWARD_PRICE_SCALE_USD_PER_MWH,
             "usd_per_unit": spec.power_mw * dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH,
         },
+        # potential-based: stored energy valued at the median of the day's reference curve (battery_env)
+        "reward_shaping": "energy_value_reference_median",
         "versions": _versions(),
     }
 
