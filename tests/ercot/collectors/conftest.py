@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "recorded"
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "ercot"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "ercot"  # the real samples (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +28,6 @@ def recorded() -> Path:
 
 @pytest.fixture
 def samples() -> Path:
-    if not SAMPLES.is_dir():
-        pytest.skip(f"ERCOT samples not found at {SAMPLES}")
     return SAMPLES
 
 
