@@ -26,16 +26,12 @@ from hayeknet.agents.multi_training import (
 from hayeknet.agents.qse_env import AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
 from hayeknet.params import TrainParams
 
+from agent_strategies import make_qse_day
+
 
 def make_day(rng: np.random.Generator, label: str, n: int = 48) -> QSEDay:
     """A short day: sinusoidal prices with noise and dips, a solar bump, a wind profile."""
-    t = np.arange(n)
-    rt = 30.0 + 25.0 * np.sin(2 * np.pi * (t / n - 0.3)) + rng.normal(0.0, 6.0, n)
-    rt[rng.random(n) < 0.05] -= 60.0
-    dam = np.repeat(rt.reshape(-1, 12).mean(axis=1), 12) + 2.0
-    solar = np.clip(np.sin(np.pi * t / n) * rng.uniform(0.5, 1.0) + rng.normal(0, 0.05, n), 0.0, 1.0)
-    wind = np.clip(0.4 + 0.2 * np.cos(2 * np.pi * t / n) + rng.normal(0, 0.05, n), 0.0, 1.0)
-    return QSEDay(label, rt, dam, solar, np.clip(solar * 1.1, 0.0, 1.0), wind, np.clip(wind * 0.9, 0.0, 1.0))
+    return make_qse_day(rng, label, n)
 
 PARAMS = TrainParams(timesteps_per_day=128, n_envs=2, n_steps=32, batch_size=32, n_epochs=2, seed=11)
 LABELS = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04"]

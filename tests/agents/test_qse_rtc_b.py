@@ -36,11 +36,12 @@ from hayeknet.agents.qse_env import (
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS
 from hayeknet.battery.spec import BatterySpec
 
-from agent_strategies import battery_specs
 from hayeknet.constraints.errors import ProjectionError
 from hayeknet.constraints.projection import project_action
 from hayeknet.constraints.rules import BatteryAction, check_action
 from hayeknet.params import TrainParams
+
+from agent_strategies import battery_specs, make_qse_day
 
 DT = 1.0 / 12.0
 N = 48
@@ -49,17 +50,7 @@ PRODUCTS = RTC_B.as_products
 
 
 def make_day(rng: np.random.Generator, label: str, n: int = N) -> QSEDay:
-    t = np.arange(n)
-    rt = 30.0 + 25.0 * np.sin(2 * np.pi * (t / n - 0.3)) + rng.normal(0.0, 6.0, n)
-    rt[rng.random(n) < 0.05] -= 60.0
-    dam = np.repeat(rt.reshape(-1, 12).mean(axis=1), 12) + 2.0
-    solar = np.clip(np.sin(np.pi * t / n) * rng.uniform(0.5, 1.0) + rng.normal(0, 0.05, n), 0.0, 1.0)
-    wind = np.clip(0.4 + 0.2 * np.cos(2 * np.pi * t / n) + rng.normal(0, 0.05, n), 0.0, 1.0)
-    as_prices = {k: np.repeat(rng.gamma(2.0, 4.0, n // 3), 3) for k in AS_DURATION_HOURS}
-    return QSEDay(
-        label, rt, dam, solar, np.clip(solar * 1.1, 0.0, 1.0), wind, np.clip(wind * 0.9, 0.0, 1.0),
-        as_prices_usd_per_mw_h=as_prices, as_price_source="test MCPC",
-    )
+    return make_qse_day(rng, label, n, with_as_prices=True)
 
 
 @pytest.fixture(scope="module")
