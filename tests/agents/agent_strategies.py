@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from hayeknet.agents.qse_env import QSEDay
+from hayeknet.agents.qse import QSEDay
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS
 from hayeknet.battery.spec import BatterySpec
 

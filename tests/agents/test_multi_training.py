@@ -23,7 +23,7 @@ from hayeknet.agents.multi_training import (
     load_qse_models,
     train_qse_increment,
 )
-from hayeknet.agents.qse_env import AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
+from hayeknet.agents.qse import AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
 from hayeknet.params import TrainParams
 
 from agent_strategies import make_qse_day

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.market import PriceImpact, local_price, local_prices
-from hayeknet.agents.qse_env import (
+from hayeknet.agents.qse import (
     AGENTS,
     STATE_FEATURE_NAMES,
     ParallelQSEEnv,
@@ -303,7 +303,7 @@ def test_synthetic_day_is_deterministic_and_consistent() -> None:
 
 
 def test_day_from_archived_prices_matches_the_synthetic_day() -> None:
-    from hayeknet.agents.qse_env import qse_day_from_prices
+    from hayeknet.agents.qse import qse_day_from_prices
 
     synth = synthetic_qse_day("2025-10-04", 7)
     idx = synth.interval_start_utc

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.evaluation import evaluate_qse_day, greedy_as_offers
 from hayeknet.agents.multi_training import init_qse_models, load_qse_policies, train_qse_increment
-from hayeknet.agents.qse_env import (
+from hayeknet.agents.qse import (
     AGENTS,
     STATE_FEATURE_NAMES,
     ActionProjector,

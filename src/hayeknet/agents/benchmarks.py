@@ -62,7 +62,7 @@ def _qse_steps_per_second(n_days: int, params: TrainParams, market_design: str =
     from pathlib import Path
 
     from hayeknet.agents.multi_training import train_qse_increment
-    from hayeknet.agents.qse_env import QSEEnvConfig, synthetic_qse_days
+    from hayeknet.agents.qse import QSEEnvConfig, synthetic_qse_days
 
     days = synthetic_qse_days("2025-10-01", n_days, 20251001)
     config = QSEEnvConfig(market_design=market_design)

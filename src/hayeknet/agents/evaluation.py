@@ -2,7 +2,7 @@
 
 Each agent is scored on day ``d`` with the checkpoint trained on days
 ``< d`` (walk-forward), against heuristics that act through the *same*
-environment (:class:`~hayeknet.agents.qse_env.ParallelQSEEnv`: same
+environment (:class:`~hayeknet.agents.qse.ParallelQSEEnv`: same
 projection, same price impact, same settlement) while the other two agents
 follow their trained deterministic policies:
 
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.agents.market import local_prices
-from hayeknet.agents.qse_env import AGENTS, RENEWABLE_AGENTS, STATE_FEATURE_NAMES, ParallelQSEEnv, QSEDay, QSEEnvConfig
+from hayeknet.agents.qse import AGENTS, RENEWABLE_AGENTS, STATE_FEATURE_NAMES, ParallelQSEEnv, QSEDay, QSEEnvConfig
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS, optimize_energy_and_as
 from hayeknet.battery.optimize import optimize_dispatch
 from hayeknet.battery.spec import BatterySpec

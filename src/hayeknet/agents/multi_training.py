@@ -11,9 +11,9 @@ One increment (:func:`train_qse_increment`), given the previous checkpoint
 folder (or ``None`` for fresh seeded learners) and all history days:
 
 1. load the three learners (weights and optimizer state);
-2. for each agent in :data:`~hayeknet.agents.qse_env.AGENTS` order, train its
+2. for each agent in :data:`~hayeknet.agents.qse.AGENTS` order, train its
    learner ``train.timesteps_per_day`` steps in a ``DummyVecEnv`` of
-   ``n_envs`` :class:`~hayeknet.agents.qse_env.SingleAgentView` copies while
+   ``n_envs`` :class:`~hayeknet.agents.qse.SingleAgentView` copies while
    the other two act with their *current* deterministic policies (so later
    agents respond to the already-updated earlier ones: one Gauss-Seidel sweep
    of iterated best response per night);
@@ -47,7 +47,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from hayeknet.agents.errors import CheckpointError, PriceDataError
-from hayeknet.agents.qse_env import (
+from hayeknet.agents.qse import (
     AGENTS,
     QSE_OBSERVATION_VERSION,
     REWARD_PRICE_SCALE_USD_PER_MWH,

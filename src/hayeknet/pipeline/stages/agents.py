@@ -53,7 +53,7 @@ def qse_config(ctx: StageContext) -> Any:
     :func:`corridor_bounds` enter the battery's projection).
     """
     from hayeknet.agents.market import PriceImpact
-    from hayeknet.agents.qse_env import QSEEnvConfig, RenewableSpec
+    from hayeknet.agents.qse import QSEEnvConfig, RenewableSpec
 
     q = ctx.params.qse
     bounds = corridor_bounds(ctx) if q.corridor_limits else None
@@ -108,7 +108,7 @@ def qse_day(ctx: StageContext, day: str) -> Any:
     """The day as the three QSEs see it: RT and DAM prices at the location, AS prices, renewable
     profiles (synthetic: the archive has no plant output), the EnKF state and the beliefs stated
     the study day before (:func:`prior_beliefs`; zeros and ``has_beliefs = 0`` when there are none)."""
-    from hayeknet.agents.qse_env import interval_beliefs, qse_day_from_prices, state_features
+    from hayeknet.agents.qse import interval_beliefs, qse_day_from_prices, state_features
     from hayeknet.battery.market_designs import dam_energy_prices
 
     prices = location_prices(ctx, day)
