@@ -87,7 +87,7 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
 
 def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Path) -> None:
     """Headless Chromium at phone width: no broken image, traceback or empty section, no script from a CDN."""
-    from hayeknet.reporting.browser import BrowserUnavailableError, check_html_report, chromium_path
+    from report_browser import BrowserUnavailableError, check_html_report, chromium_path
 
     try:
         chromium_path()

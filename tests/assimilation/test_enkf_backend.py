@@ -12,20 +12,16 @@ import numpy as np
 import pytest
 
 import hayeknet
+from hayeknet import julia
 from hayeknet.assimilation import backend, enkf
-from hayeknet.assimilation.backend import (
-    BackendUnavailableError,
-    find_julia_executable,
-    julia_source_path,
-    kernel,
-    resolve_backend,
-)
+from hayeknet.assimilation.backend import kernel
+from hayeknet.julia import BackendUnavailableError, find_julia_executable, julia_source, resolve_backend
 
 
 @pytest.fixture
 def no_julia(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No Julia anywhere: empty PATH and no environment overrides; importing juliacall would fail."""
-    for var in backend.JULIA_ENV_VARS:
+    for var in julia.JULIA_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setitem(sys.modules, "juliacall", None)  # any import attempt raises ImportError
@@ -67,7 +63,7 @@ def test_auto_picks_julia_on_path(no_julia: None, monkeypatch: pytest.MonkeyPatc
     assert resolve_backend("auto") == "julia"  # resolving never imports juliacall
 
 
-@pytest.mark.parametrize("var", backend.JULIA_ENV_VARS)
+@pytest.mark.parametrize("var", julia.JULIA_ENV_VARS)
 def test_environment_variable_names_the_executable(
     no_julia: None, monkeypatch: pytest.MonkeyPatch, fake_julia: Path, var: str
 ) -> None:
@@ -90,7 +86,7 @@ def test_numpy_kernel_runs_an_analysis(no_julia: None) -> None:
 
 
 def test_julia_kernel_source_and_version_pin_ship_with_the_package() -> None:
-    source = julia_source_path()
+    source = julia_source(backend.JULIA_SOURCE)
     assert source.name == "enkf.jl" and "module HayekEnKF" in source.read_text()
     pin = json.loads((Path(hayeknet.__file__).parent / "juliapkg.json").read_text())
     assert pin == {"julia": "~1.10"}
@@ -102,7 +98,7 @@ def test_juliacall_import_is_lazy() -> None:
         "import sys, hayeknet.assimilation.backend, hayeknet.assimilation.price_model;"
         "sys.exit('juliacall' in sys.modules)"
     )
-    env = {k: v for k, v in os.environ.items() if k not in backend.JULIA_ENV_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in julia.JULIA_ENV_VARS}
     import subprocess
 
     done = subprocess.run([sys.executable, "-c", code], env=env, check=False, timeout=120)

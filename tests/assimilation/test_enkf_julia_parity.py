@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from hayeknet.assimilation import enkf
-from hayeknet.assimilation.backend import find_julia_executable, numpy_kernel
+from hayeknet.assimilation.backend import numpy_kernel
 from hayeknet.assimilation.price_model import assimilate_day
+from hayeknet.julia import find_julia_executable
 from hayeknet.params import AssimilationParams
 
 pytestmark = [

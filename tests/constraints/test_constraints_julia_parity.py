@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hayeknet.assimilation.backend import find_julia_executable
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.constraints.projection import PRODUCT_ORDER, project_action
 from hayeknet.constraints.rules import BatteryAction, check_action
+from hayeknet.julia import find_julia_executable
 
 pytestmark = pytest.mark.skipif(
     find_julia_executable() is None,

@@ -110,7 +110,7 @@ def test_hourly_prices_reads_a_parsed_ercot_file(fixtures_dir) -> None:
 
 
 def test_strip_records_backend_and_refuses_missing_julia(fitted, monkeypatch) -> None:
-    from hayeknet.assimilation.backend import BackendUnavailableError
+    from hayeknet.julia import BackendUnavailableError
 
     assert battery_strip_value(fitted, BatterySpec(), n_paths=200, rng=1).backend == "numpy"
     for var in ("PYTHON_JULIACALL_EXE", "JULIA_EXE"):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from hayeknet.assimilation.backend import find_julia_executable
+from hayeknet.julia import find_julia_executable
 from hayeknet.options.backend import julia_kernel, numpy_kernel
 from hayeknet.options.montecarlo import JumpOUModel, draw_jump_ou
 

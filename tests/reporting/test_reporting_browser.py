@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import pytest
 from matplotlib.figure import Figure
 
-from hayeknet.reporting.browser import (
+from report_browser import (
     BrowserUnavailableError,
     check_html_report,
     check_html_structure,

@@ -1,13 +1,13 @@
 """Price assimilation: an ensemble Kalman filter over each day's 5-minute prices.
 
-``enkf`` holds the analysis steps (NumPy reference backend), ``backend`` picks
-NumPy or the Julia twin in ``julia/enkf.jl``, ``price_model`` runs the filter
-over one day of the wide price matrix and returns the filtered-state table of
-``docs/decisions/0001-data-contracts.md``. Importing this package never imports
-juliacall.
+``enkf`` holds the analysis steps (NumPy reference backend), ``backend`` gives
+NumPy or the Julia twin in ``julia/enkf.jl`` (chosen by :mod:`hayeknet.julia`),
+``price_model`` runs the filter over one day of the wide price matrix and
+returns the filtered-state table of ``docs/decisions/0001-data-contracts.md``.
+Importing this package never imports juliacall.
 """
 
-from hayeknet.assimilation.backend import BackendUnavailableError, kernel, resolve_backend
+from hayeknet.assimilation.backend import kernel
 from hayeknet.assimilation.enkf import EnKFInputError, analysis_etkf, analysis_stochastic
 from hayeknet.assimilation.price_model import (
     AssimilationInputError,
@@ -21,7 +21,6 @@ from hayeknet.assimilation.price_model import (
 __all__ = [
     "AssimilationInputError",
     "AssimilationResult",
-    "BackendUnavailableError",
     "EnKFInputError",
     "PriceModelSpec",
     "analysis_etkf",
@@ -29,6 +28,5 @@ __all__ = [
     "assimilate_day",
     "grid_zone_loadings",
     "kernel",
-    "resolve_backend",
     "zone_loadings",
 ]

@@ -1,41 +1,30 @@
-"""Choose the EnKF backend (NumPy or Julia) and load the Julia kernel lazily.
+"""The EnKF kernel in NumPy or Julia (``julia/enkf.jl``), with one set of signatures.
 
-``auto`` picks Julia only when a Julia executable is found
-(``$PYTHON_JULIACALL_EXE``, ``$JULIA_EXE`` or ``julia`` on ``PATH``);
-``juliacall`` is never imported otherwise, because importing it without Julia
-tries to download one (and fails offline with ``URLError``).
+Backend choice and loading are :mod:`hayeknet.julia`'s (``auto`` picks Julia
+only when a Julia executable is found; juliacall is never imported otherwise).
 
 Both backends expose the same callables (:class:`EnKFKernel`): the analyses
 and the price model's forecast helpers (``ar1_forecast``, ``factor_levels``),
 with the NumPy argument order and 0-based index observation operators. Random
 numbers are always drawn in Python (NumPy ``Generator``) and handed to the
 kernel (observation perturbations and forecast draws alike), so the two
-backends see identical inputs. Import juliacall before torch in a process
-that uses both (DESIGN section 8), and do not fork after loading Julia.
+backends see identical inputs.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from hayeknet.assimilation import enkf
+from hayeknet.julia import load_julia_module, resolve_backend
 
-BACKENDS = ("auto", "julia", "numpy")
-JULIA_ENV_VARS = ("PYTHON_JULIACALL_EXE", "JULIA_EXE")
 JULIA_SOURCE = "enkf.jl"
-
-
-class BackendUnavailableError(RuntimeError):
-    """The requested EnKF backend cannot run here (no Julia executable, missing kernel file)."""
 
 
 @dataclass(frozen=True)
@@ -49,55 +38,6 @@ class EnKFKernel:
     gaspari_cohn: Callable[[ArrayLike], np.ndarray]
     ar1_forecast: Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike], np.ndarray]
     factor_levels: Callable[[ArrayLike, ArrayLike], np.ndarray]
-
-
-def find_julia_executable() -> str | None:
-    """Path of a Julia executable from the environment variables or ``PATH``; ``None`` if absent."""
-    for var in JULIA_ENV_VARS:
-        value = os.environ.get(var, "").strip()
-        if not value or value.startswith("@"):
-            continue
-        found = shutil.which(value)
-        if found:
-            return found
-    return shutil.which("julia")
-
-
-def resolve_backend(requested: str) -> str:
-    """Map ``auto | julia | numpy`` to the backend that will run: ``julia`` or ``numpy``.
-
-    ``auto`` gives ``julia`` only when a Julia executable is found. ``julia``
-    without one raises :class:`BackendUnavailableError`.
-    """
-    if requested not in BACKENDS:
-        raise ValueError(f"EnKF backend must be one of {', '.join(BACKENDS)}, got {requested!r}")
-    if requested == "numpy":
-        return "numpy"
-    exe = find_julia_executable()
-    if requested == "julia" and exe is None:
-        raise BackendUnavailableError(
-            "assimilation backend 'julia' requested but no Julia executable was found: set "
-            "PYTHON_JULIACALL_EXE or JULIA_EXE, or put `julia` (1.10) on PATH; "
-            "or use backend 'auto' or 'numpy'"
-        )
-    return "julia" if exe is not None else "numpy"
-
-
-def julia_source_path() -> Path:
-    """``julia/enkf.jl`` of the project: next to the source tree, else under the project root."""
-    candidates = [Path(__file__).resolve().parents[3] / "julia" / JULIA_SOURCE]
-    try:
-        from hayeknet.config import find_root
-
-        candidates.append(find_root() / "julia" / JULIA_SOURCE)
-    except FileNotFoundError:
-        pass
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise BackendUnavailableError(
-        f"Julia kernel {JULIA_SOURCE} not found (looked at {', '.join(str(p) for p in candidates)})"
-    )
 
 
 def numpy_kernel() -> EnKFKernel:
@@ -114,34 +54,19 @@ def numpy_kernel() -> EnKFKernel:
 
 
 def kernel(backend: str) -> EnKFKernel:
-    """Kernel for ``backend`` (``auto`` resolved with :func:`resolve_backend`)."""
+    """Kernel for ``backend`` (``auto`` resolved with :func:`hayeknet.julia.resolve_backend`)."""
     resolved = resolve_backend(backend)
     return julia_kernel() if resolved == "julia" else numpy_kernel()
 
 
 @functools.lru_cache(maxsize=1)
 def julia_kernel() -> EnKFKernel:
-    """Load ``julia/enkf.jl`` through juliacall (once per process) and wrap its functions.
+    """Load ``julia/enkf.jl`` through :func:`hayeknet.julia.load_julia_module` and wrap its functions.
 
-    Sets ``PYTHON_JULIAPKG_OFFLINE=yes`` unless already set and points
-    ``PYTHON_JULIACALL_EXE`` at the executable found, so juliacall neither
-    downloads Julia nor resolves packages (the kernel needs the standard
-    library only).
+    Raises :class:`hayeknet.julia.BackendUnavailableError` without a Julia
+    executable (juliacall is then not imported).
     """
-    exe = find_julia_executable()
-    if exe is None:
-        raise BackendUnavailableError(
-            "cannot load the Julia EnKF kernel: no Julia executable found "
-            "(set PYTHON_JULIACALL_EXE or JULIA_EXE, or put `julia` on PATH)"
-        )
-    source = julia_source_path()
-    os.environ.setdefault("PYTHON_JULIAPKG_OFFLINE", "yes")
-    os.environ["PYTHON_JULIACALL_EXE"] = exe
-    from juliacall import Main as jl  # noqa: PLC0415 - deliberately lazy (see module docstring)
-
-    jl.include(str(source))
-    module = jl.HayekEnKF
-    return _wrap_julia(module)
+    return _wrap_julia(load_julia_module(JULIA_SOURCE, "HayekEnKF"))
 
 
 def _wrap_julia(module: Any) -> EnKFKernel:

@@ -4,12 +4,11 @@ NumPy/SciPy (:mod:`hayeknet.constraints.rules`, :mod:`hayeknet.constraints.proje
 is the reference; :func:`julia_check_action` and :func:`julia_project_action`
 take and return the same Python objects, for parity tests and for callers that
 run with ``backend: julia``. juliacall is imported only when a Julia executable
-is found (see :mod:`hayeknet.assimilation.backend`).
+is found (see :mod:`hayeknet.julia`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -19,14 +18,16 @@ from hayeknet.battery.ledger import FEASIBILITY_TOL
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.constraints.projection import PRODUCT_ORDER
 from hayeknet.constraints.rules import BatteryAction
-from hayeknet.options.backend import load_julia_module
+from hayeknet.julia import load_julia_module
 
 JULIA_SOURCE = "constraints.jl"
 
 
-@functools.lru_cache(maxsize=1)
 def julia_module() -> Any:
-    """``HayekConstraints`` from ``julia/constraints.jl`` (raises ``BackendUnavailableError`` without Julia)."""
+    """``HayekConstraints`` from ``julia/constraints.jl``, loaded once per process by :mod:`hayeknet.julia`.
+
+    Raises :class:`hayeknet.julia.BackendUnavailableError` without Julia.
+    """
     return load_julia_module(JULIA_SOURCE, "HayekConstraints")
 
 

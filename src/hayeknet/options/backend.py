@@ -1,25 +1,22 @@
 """Choose the option-pricing backend (NumPy or the Julia twin ``julia/options.jl``).
 
-Same rules as :mod:`hayeknet.assimilation.backend`: ``auto`` uses Julia only
-when a Julia executable is found, juliacall is imported lazily (never without
-Julia), and every random draw is made in Python and handed to the kernel, so
-both backends price the same paths. :class:`OptionsKernel` exposes the NumPy
-signatures for both.
+Backend choice and loading are :mod:`hayeknet.julia`'s: ``auto`` uses Julia
+only when a Julia executable is found, juliacall is imported lazily (never
+without Julia). Every random draw is made in Python and handed to the kernel,
+so both backends price the same paths. :class:`OptionsKernel` exposes the
+NumPy signatures for both.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from hayeknet.assimilation.backend import BackendUnavailableError, find_julia_executable, resolve_backend
-from hayeknet.options import closed_forms, montecarlo, strip
+from hayeknet.julia import load_julia_module, resolve_backend
+from hayeknet.options import closed_forms, montecarlo
 from hayeknet.options.montecarlo import JumpOUDraws, JumpOUModel, MCEstimate
 
 JULIA_SOURCE = "options.jl"
@@ -49,45 +46,13 @@ def numpy_kernel() -> OptionsKernel:
         simulate_jump_ou=montecarlo.simulate_jump_ou,
         expected_exp=montecarlo.expected_exp,
         mc_estimate=montecarlo.mc_estimate,
-        strip_payoffs=strip.strip_payoffs,
+        strip_payoffs=montecarlo.strip_payoffs,
     )
 
 
 def kernel(backend: str) -> OptionsKernel:
-    """Kernel for ``auto | julia | numpy`` (resolved like the EnKF backend)."""
+    """Kernel for ``auto | julia | numpy`` (resolved by :func:`hayeknet.julia.resolve_backend`)."""
     return julia_kernel() if resolve_backend(backend) == "julia" else numpy_kernel()
-
-
-def julia_source(name: str) -> Path:
-    """``julia/<name>`` of the project (beside the source tree, else under the project root)."""
-    candidates = [Path(__file__).resolve().parents[3] / "julia" / name]
-    try:
-        from hayeknet.config import find_root
-
-        candidates.append(find_root() / "julia" / name)
-    except FileNotFoundError:
-        pass
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise BackendUnavailableError(f"Julia kernel {name} not found (looked at {', '.join(str(p) for p in candidates)})")
-
-
-def load_julia_module(name: str, module: str) -> Any:
-    """Include ``julia/<name>`` through juliacall (offline, the found executable) and return ``Main.<module>``."""
-    exe = find_julia_executable()
-    if exe is None:
-        raise BackendUnavailableError(
-            f"cannot load the Julia kernel {name}: no Julia executable found "
-            "(set PYTHON_JULIACALL_EXE or JULIA_EXE, or put `julia` on PATH)"
-        )
-    source = julia_source(name)
-    os.environ.setdefault("PYTHON_JULIAPKG_OFFLINE", "yes")
-    os.environ["PYTHON_JULIACALL_EXE"] = exe
-    from juliacall import Main as jl  # noqa: PLC0415 - deliberately lazy (see module docstring)
-
-    jl.include(str(source))
-    return getattr(jl, module)
 
 
 @functools.lru_cache(maxsize=1)

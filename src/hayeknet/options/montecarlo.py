@@ -231,6 +231,25 @@ def mc_estimate(
     return MCEstimate(float(y.mean()), std_error, int(payoffs.shape[0]), method, beta)
 
 
+def strip_payoffs(
+    prices: np.ndarray,
+    charge_hours: tuple[int, ...],
+    discharge_hours: tuple[int, ...],
+    eta: float,
+    cost_usd_per_mwh: float,
+    mwh_per_pair: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-path strip payoff ($) and its linear control ``sum (q/H)(eta P_d - P_c)`` for ``prices (n_paths, 24)``.
+
+    The battery's strip of hourly spread options (:mod:`hayeknet.options.strip`);
+    here, beside the other pricing primitives, because it is one of the
+    callables the Julia twin mirrors (:class:`hayeknet.options.backend.OptionsKernel`).
+    """
+    spread = eta * prices[:, list(discharge_hours)] - prices[:, list(charge_hours)]
+    payoff = mwh_per_pair * np.maximum(spread - cost_usd_per_mwh, 0.0).sum(axis=1)
+    return payoff, mwh_per_pair * spread.sum(axis=1)
+
+
 def _base_normals(gen: np.random.Generator, n_paths: int, method: str, width: int) -> FloatArray:
     """Standard normals ``(n_paths, width)``; antithetic methods stack ``z`` on ``-z``."""
     if "antithetic" in method:

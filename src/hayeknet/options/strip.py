@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.options.backend import kernel
 from hayeknet.options.errors import OptionInputError
 from hayeknet.options.fit import FittedPriceModel
 from hayeknet.options.montecarlo import (
@@ -39,6 +40,7 @@ from hayeknet.options.montecarlo import (
     MCEstimate,
     expected_exp,
     simulate_paths,
+    strip_payoffs,
     to_price,
 )
 
@@ -116,20 +118,6 @@ def best_windows(forward: np.ndarray, hours: int, eta: float) -> tuple[tuple[int
     return tuple(range(i, i + hours)), tuple(range(j, j + hours))
 
 
-def strip_payoffs(
-    prices: np.ndarray,
-    charge_hours: tuple[int, ...],
-    discharge_hours: tuple[int, ...],
-    eta: float,
-    cost_usd_per_mwh: float,
-    mwh_per_pair: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-path strip payoff ($) and its linear control ``sum (q/H)(eta P_d - P_c)`` for ``prices (n_paths, 24)``."""
-    spread = eta * prices[:, list(discharge_hours)] - prices[:, list(charge_hours)]
-    payoff = mwh_per_pair * np.maximum(spread - cost_usd_per_mwh, 0.0).sum(axis=1)
-    return payoff, mwh_per_pair * spread.sum(axis=1)
-
-
 def battery_strip_value(
     fitted: FittedPriceModel,
     spec: BatterySpec,
@@ -149,8 +137,6 @@ def battery_strip_value(
     ``backend`` (``numpy | julia | auto``) runs the simulation and the payoffs
     in NumPy or ``julia/options.jl`` on the same Python draws.
     """
-    from hayeknet.options.backend import kernel  # local: the backend module imports this one
-
     kern = kernel(backend)
     hours, mwh_per_pair = strip_blocks(spec)
     eta = spec.charge_efficiency * spec.discharge_efficiency

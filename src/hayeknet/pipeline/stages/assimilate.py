@@ -34,7 +34,8 @@ def run_assimilate(ctx: StageContext, day: str) -> AssimilateOutcome:
     shared system and shock components) and ``metrics.json`` (backend used,
     RMSE, spread/RMSE, anomalies).
     """
-    from hayeknet.assimilation import assimilate_day, resolve_backend
+    from hayeknet.assimilation import assimilate_day
+    from hayeknet.julia import resolve_backend
 
     day = check_day(day)
     wide = day_wide_prices(ctx, day)

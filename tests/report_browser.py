@@ -22,6 +22,11 @@ Other stderr output (warnings) and horizontal overflow at phone width are
 reported as ``warnings``. The structural checks (:func:`check_html_structure`)
 need no browser. The browser is started with no network-facing features
 (``--disable-background-networking`` etc.) and a fresh profile directory.
+
+A test helper, imported by name (``from report_browser import ...``) by
+``tests/reporting/test_reporting_browser.py`` and ``tests/test_pipeline_e2e.py``:
+pytest puts this folder on ``sys.path`` (it holds ``conftest.py`` and no
+``__init__.py``).
 """
 
 from __future__ import annotations
