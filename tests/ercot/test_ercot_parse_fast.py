@@ -13,6 +13,9 @@ import pytest
 from hayeknet.ercot import parse as P
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import ReportFormatError, parse_file
+from hayeknet.ercot.parse.raw import _csv_start, _payload
+from hayeknet.ercot.parse.sced_fast import _sced_arrow, _sced_fast
+from hayeknet.ercot.parse.sced_grid import _gather_fixed_width, _sced_blocks
 from hayeknet.ercot.synthetic import write_synthetic_day
 
 
@@ -23,9 +26,9 @@ def _careful(path: Path) -> pd.DataFrame:
 
 
 def _fast(path: Path) -> pd.DataFrame | None:
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
-    return P._sced_fast(spec, data, start)
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
+    return _sced_fast(spec, data, start)
 
 
 def _sced_day_csv(day: dt.date, folder: Path, n_nodes: int = 6) -> Path:
@@ -43,16 +46,16 @@ def _sced_day_csv(day: dt.date, folder: Path, n_nodes: int = 6) -> Path:
 
 def _assert_fast_equals_careful(path: Path, blocks: bool = True) -> pd.DataFrame:
     """Both fast readers (the byte-template one where ``blocks``) and ``parse_file`` equal the careful path."""
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
     careful = _careful(path)
-    by_blocks = P._sced_blocks(spec, data, start)
+    by_blocks = _sced_blocks(spec, data, start)
     if blocks:
         assert by_blocks is not None, "the byte-template reader should accept an ERCOT-laid-out SCED file"
         pd.testing.assert_frame_equal(by_blocks, careful, check_exact=True)
     else:
         assert by_blocks is None
-    by_arrow = P._sced_arrow(spec, data, start)
+    by_arrow = _sced_arrow(spec, data, start)
     assert by_arrow is not None, "the Arrow reader should accept a regular SCED file"
     pd.testing.assert_frame_equal(by_arrow, careful, check_exact=True)
     pd.testing.assert_frame_equal(parse_file(path), careful, check_exact=True)
@@ -122,7 +125,7 @@ def test_fixed_width_gather_matches_slicing() -> None:
     buffer = bytes(range(256)) * 3
     positions = np.array([0, 5, 17, 300, 700], dtype=np.int64)
     for width in (1, 3, 7, 8, 12, 15):
-        got = P._gather_fixed_width(buffer, positions, width).tobytes()
+        got = _gather_fixed_width(buffer, positions, width).tobytes()
         assert got == b"".join(buffer[p : p + width] for p in positions)
 
 
@@ -205,9 +208,9 @@ def test_defect_in_a_later_run_defers_and_names_the_row(tmp_path: Path, edit, fi
     k = len(rows) // 2 + 3  # a data row inside a later SCED run's block (1-based row k + 1)
     rows[k] = edit(rows[k])
     path.write_text("\n".join([header, *rows]) + "\n")
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
-    assert P._sced_blocks(spec, data, start) is None
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
+    assert _sced_blocks(spec, data, start) is None
     if field == "valid":
         # A row stamped with another run's time is valid data: both readers must agree with the careful path.
         pd.testing.assert_frame_equal(parse_file(path), _careful(path), check_exact=True)

@@ -19,6 +19,15 @@ from hypothesis import strategies as st
 from hayeknet.ercot import parse as P
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import ReportFormatError, parse_file
+from hayeknet.ercot.parse.raw import _csv_start, _payload
+from hayeknet.ercot.parse.sced_grid import (
+    _byte_masks,
+    _decimal_words,
+    _each_repeated,
+    _first_block_len,
+    _runs_of_strings,
+    _sced_blocks,
+)
 from hayeknet.ercot.synthetic import write_synthetic_day
 
 
@@ -39,7 +48,7 @@ def _accepted(text: str, decimals: int) -> bool:
 @settings(max_examples=1500, deadline=None)
 @given(st.text(alphabet=" -+.0123456789eE\t,x\x8a\xff", min_size=1, max_size=8), st.integers(0, 6))
 def test_word_parser_accepts_exactly_plain_decimals(text: str, decimals: int) -> None:
-    values, ok = P._decimal_words(np.array([_word(text)]), decimals)
+    values, ok = _decimal_words(np.array([_word(text)]), decimals)
     assert bool(ok[0]) == _accepted(text, decimals), (text, decimals)
     if ok[0]:
         expected = float(text)
@@ -56,7 +65,7 @@ def test_word_parser_is_correctly_rounded(mantissa: int, decimals: int, pad: int
     if len(text) > 8 or (decimals == 0 and "." in text):
         return
     text = (" " * pad + text)[-8:] if len(text) + pad <= 8 else text
-    values, ok = P._decimal_words(np.array([_word(text)]), decimals)
+    values, ok = _decimal_words(np.array([_word(text)]), decimals)
     assert ok[0], text
     assert values[0] == float(text) and np.signbit(values[0]) == np.signbit(float(text))
 
@@ -64,18 +73,18 @@ def test_word_parser_is_correctly_rounded(mantissa: int, decimals: int, pad: int
 def test_word_parser_examples() -> None:
     texts = ["   21.29", "  -21.29", "   -0.00", "00012.50", "    1.5 ", "  12.345", "   1e+02", "   +1.00", "  --1.00",
              "   -.50", "        ", "   - 1.0"]  # fmt: skip
-    values, ok = P._decimal_words(np.array([_word(t) for t in texts]), 2)
+    values, ok = _decimal_words(np.array([_word(t) for t in texts]), 2)
     assert ok.tolist() == [True, True, True, True, False, False, False, False, False, False, False, False]
     assert values[:4].tolist() == [21.29, -21.29, -0.0, 12.5]
     assert np.signbit(values[2])
     with pytest.raises(ValueError, match="decimals"):
-        P._decimal_words(np.array([_word("1.0")]), 7)
+        _decimal_words(np.array([_word("1.0")]), 7)
 
 
 def test_byte_masks_keep_the_field_bytes_only() -> None:
     widths = np.array([1, 5, 8, 9, 12, 16, 20])
     for skip in (0, 8):
-        keep, fill = P._byte_masks(widths, skip)
+        keep, fill = _byte_masks(widths, skip)
         for w, k, f in zip(widths.tolist(), keep.tolist(), fill.tolist()):
             inside = min(max(w - skip, 0), 8)
             expected = bytes([0] * (8 - inside) + [0xFF] * inside)
@@ -89,7 +98,7 @@ def test_byte_masks_keep_the_field_bytes_only() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=12), max_size=8), st.integers(1, 40))
 def test_each_repeated_equals_the_flat_list(values: list[str], repeat: int) -> None:
-    got = P._each_repeated(values, repeat)
+    got = _each_repeated(values, repeat)
     got.validate(full=True)
     assert got.to_pylist() == [v for v in values for _ in range(repeat)]
 
@@ -98,7 +107,7 @@ def test_each_repeated_equals_the_flat_list(values: list[str], repeat: int) -> N
 @given(st.lists(st.sampled_from(["Resource Node", "Trading Hub", "Load Zone", "Hub Average"]), max_size=30),
        st.integers(1, 3000))  # fmt: skip
 def test_runs_of_strings_equals_the_flat_list(values: list[str], repeat: int) -> None:
-    got = P._runs_of_strings(values, repeat)
+    got = _runs_of_strings(values, repeat)
     assert got.type == pa.large_string()
     assert got.to_pylist() == [v for v in values for _ in range(repeat)]
 
@@ -125,7 +134,7 @@ def test_first_block_len_matches_the_line_walk(lines: list[tuple[int, int]], fin
     body = "\n".join(heads[h] + "X" * n for h, n in lines) + ("\n" if final_newline else "")
     data = b"HEADER\n" + body.encode()
     expected = _reference_block_len(data, 7)
-    got = P._first_block_len(data, 7)
+    got = _first_block_len(data, 7)
     if expected is None:
         assert got is None
     elif expected != len(data) - 7 or final_newline:
@@ -136,7 +145,7 @@ def test_first_block_len_beyond_the_first_window() -> None:
     line = b"04/15/2026 00:00:11,N,NAME,       1.00\n"
     block = line * 5000  # ~190 kB: more than the first 64 kB window
     data = b"H\n" + block + line.replace(b"00:00:11", b"00:05:11")
-    assert P._first_block_len(data, 2) == len(block)
+    assert _first_block_len(data, 2) == len(block)
 
 
 # --- whole files --------------------------------------------------------------------------------
@@ -173,10 +182,10 @@ def _write(path: Path, header: str, blocks: list[list[str]]) -> Path:
 
 
 def _assert_blocks_equal_careful(path: Path) -> pd.DataFrame:
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
     careful = _careful(path)
-    fast = P._sced_blocks(spec, data, start)
+    fast = _sced_blocks(spec, data, start)
     assert fast is not None, "the byte-grid reader should accept this file"
     pd.testing.assert_frame_equal(fast, careful, check_exact=True)
     assert np.array_equal(np.signbit(fast["price"].to_numpy()), np.signbit(careful["price"].to_numpy()))
@@ -227,9 +236,9 @@ def test_unparseable_price_leaves_the_file_to_the_careful_path(tmp_path: Path, b
     head, price = blocks[k][1].rsplit(",", 1)
     blocks[k][1] = f"{head},{bad.rjust(len(price))}"
     path = _write(tmp_path / "bad.csv", header, blocks)
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
-    assert P._sced_blocks(spec, data, start) is None
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
+    assert _sced_blocks(spec, data, start) is None
     with pytest.raises(ReportFormatError) as err:
         parse_file(path)
     assert err.value.row == 1 + sum(len(b) for b in blocks[:k]) + 1
@@ -242,9 +251,9 @@ def test_quote_or_carriage_return_in_a_head_defers(tmp_path: Path) -> None:
         edited[3] = [row[:18] + odd + row[19:] for row in edited[3]]  # the last digit of the seconds
         path = tmp_path / "odd.csv"
         path.write_bytes(("\n".join([header, *(r for b in edited for r in b)]) + "\n").encode())
-        data = P._payload(path)
-        spec, start = P._csv_start(data, path.name)
-        assert P._sced_blocks(spec, data, start) is None
+        data = _payload(path)
+        spec, start = _csv_start(data, path.name)
+        assert _sced_blocks(spec, data, start) is None
 
 
 def test_lower_case_flags_equal_careful(tmp_path: Path) -> None:
@@ -271,6 +280,6 @@ def test_timestamp_beyond_nanosecond_range_defers(tmp_path: Path) -> None:
     header, blocks = _blocks_of(_day_csv(tmp_path, n_nodes=3))
     blocks[5] = [row[:6] + "2426" + row[10:] for row in blocks[5]]  # the year of one SCED run
     path = _write(tmp_path / "far.csv", header, blocks)
-    data = P._payload(path)
-    spec, start = P._csv_start(data, path.name)
-    assert P._sced_blocks(spec, data, start) is None
+    data = _payload(path)
+    spec, start = _csv_start(data, path.name)
+    assert _sced_blocks(spec, data, start) is None

@@ -10,7 +10,7 @@
   the baseline only reads and localizes: HayekNet's path also checks every
   field (file/row/field errors), floors SCED timestamps to intervals, types
   settlement points, deduplicates and sorts. ``parse_file`` maps the file into
-  memory and reads it as a grid of SCED runs (``hayeknet.ercot.parse``); the
+  memory and reads it as a grid of SCED runs (``hayeknet.ercot.parse.sced_grid``); the
   types of the settlement points are remembered between calls (the warm-up
   run fills that memo, as the first day of an ingest does).
 * ``ercot_parse_np6_788_day_288_files``: the same day as ERCOT publishes it

@@ -1,0 +1,240 @@
+"""Read a raw ERCOT file as strings and recognise its report: the first step of :mod:`hayeknet.ercot.parse`.
+
+A file is an MIS CSV (plain or as the single CSV inside ERCOT's zip) or a
+public-API JSON response (one response per file, or JSON Lines of responses);
+the report is recognised from the header. :func:`read_raw` gives a
+:class:`RawFile` whose frame holds the report's MIS columns as ``str`` (API
+field names and ISO dates are mapped to the MIS ones) plus the bookkeeping
+columns ``_file`` and ``_row`` (1-based data row). The batch readers
+(:func:`_split_csv`, :func:`_read_bodies`) serve
+:func:`~hayeknet.ercot.parse.files.parse_files_collecting`. Nothing is
+converted here (see :mod:`hayeknet.ercot.parse.table`); an unreadable zip,
+CSV or JSON, or a row with too many fields, raises :class:`ReportFormatError`
+naming the file (and row).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.ercot.reports import ReportFormatError, ReportSpec, api_column_map, detect_report
+
+__all__ = ["RawFile", "read_raw"]
+
+# Internal columns carried until deduplication.
+_FILE, _ROW, _PUBLISHED, _RETRY, _ORDER = "_file", "_row", "_published_ns", "_retry", "_order"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One raw file: its report, its number of data rows and (when read alone) its rows as strings.
+
+    ``frame`` holds the report's MIS columns as ``str`` plus ``_row`` (1-based
+    data row) and ``_file`` (the file's name); it is ``None`` when the file
+    was read in a batch by :func:`~hayeknet.ercot.parse.files.parse_files_collecting`.
+    """
+
+    path: Path
+    spec: ReportSpec
+    n_rows: int
+    frame: pd.DataFrame | None = None
+
+
+def _payload(path: Path) -> bytes:
+    """The bytes of the report: the file itself, or the single CSV/JSON inside a zip."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReportFormatError(path.name, None, None, f"cannot read file: {exc}") from None
+    if data[:2] == b"PK" or path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                members = [m for m in zf.infolist() if not m.is_dir()]
+                wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".jsonl"))]
+                if len(wanted) != 1:
+                    names = ", ".join(m.filename for m in members) or "nothing"
+                    raise ReportFormatError(
+                        path.name, None, None, f"zip must hold exactly one CSV or JSON file, holds {names}"
+                    )
+                return zf.read(wanted[0])
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+            if isinstance(exc, ReportFormatError):
+                raise
+            raise ReportFormatError(path.name, None, None, f"corrupt zip archive: {exc}") from None
+    return data
+
+
+def _csv_start(data: bytes, name: str) -> tuple[ReportSpec, int]:
+    """Recognise the report from the header line; return it and the offset of the data rows in ``data``."""
+    first = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    nl = data.find(b"\n", first)
+    header = data[first:] if nl < 0 else data[first:nl]
+    header_text = header.decode("utf-8", errors="replace").strip()
+    if not header_text:
+        raise ReportFormatError(name, 0, "header", "file is empty (no header row)")
+    return detect_report(header_text.split(","), name), (len(data) if nl < 0 else nl + 1)
+
+
+def _split_csv(data: bytes, name: str) -> tuple[ReportSpec, bytes]:
+    """Recognise the report from the header line; return it and the data rows' bytes."""
+    spec, start = _csv_start(data, name)
+    return spec, data[start:]
+
+
+def _count_rows(body: bytes) -> int:
+    if not body:
+        return 0
+    return body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+
+
+class _BlankLines(Exception):
+    """The batch held blank lines, so row numbers cannot be mapped back by counting."""
+
+
+def _read_bodies(spec: ReportSpec, items: Sequence[tuple[str, bytes, int]]) -> pd.DataFrame:
+    """Read the data rows of several files of one report with one C-parser call.
+
+    ``items`` are (file name, body bytes, row count). Adds ``_file`` and ``_row``.
+    A row with too many fields raises :class:`ReportFormatError` naming its file and row.
+    """
+    names = [n for n, _, _ in items]
+    batch_name = names[0] if len(names) == 1 else "<batch of " + ", ".join(names[:3]) + ", ...>"
+    counts = np.array([c for _, _, c in items], dtype=np.int64)
+    joined = b"".join(b if (not b or b.endswith(b"\n")) else b + b"\n" for _, b, _ in items)
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(joined),
+            header=None,
+            names=list(spec.columns),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            encoding="utf-8",
+        )
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+), saw (\d+)", str(exc))
+        if not match:
+            raise ReportFormatError(batch_name, None, None, f"not a readable CSV: {exc}") from None
+        line = int(match.group(1))
+        ends = np.cumsum(counts)
+        k = int(np.searchsorted(ends, line))
+        k = min(k, len(names) - 1)
+        row = line - (int(ends[k - 1]) if k > 0 else 0)
+        raise ReportFormatError(
+            names[k], row, None, f"row has {match.group(2)} fields, expected {len(spec.columns)}"
+        ) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ReportFormatError(batch_name, None, None, f"not a readable CSV: {exc}") from None
+    if len(frame) != int(counts.sum()):
+        raise _BlankLines()
+    name_codes, distinct_names = pd.factorize(pd.Index(names))
+    frame[_FILE] = pd.Categorical.from_codes(np.repeat(name_codes, counts), categories=distinct_names)
+    frame[_ROW] = np.concatenate([np.arange(1, c + 1, dtype=np.int64) for c in counts]) if len(counts) else []
+    return frame
+
+
+def _read_one_body(spec: ReportSpec, name: str, body: bytes) -> pd.DataFrame:
+    """Data rows of one file; blank lines are dropped (rows are numbered without them)."""
+    try:
+        return _read_bodies(spec, [(name, body, _count_rows(body))])
+    except _BlankLines:
+        clean = b"\n".join(ln for ln in body.split(b"\n") if ln.strip())
+        return _read_bodies(spec, [(name, clean, _count_rows(clean))])
+
+
+def _read_csv(data: bytes, name: str) -> tuple[ReportSpec, pd.DataFrame]:
+    spec, body = _split_csv(data, name)
+    return spec, _read_one_body(spec, name, body)
+
+
+def _iso_to_mis(values: pd.Series, with_time: bool) -> pd.Series:
+    """Public-API ISO dates/timestamps to the MIS ``MM/DD/YYYY[ HH:MM:SS]`` spelling (per distinct value)."""
+    s = values.astype("str")
+    codes, uniques = pd.factorize(s)
+    parsed = pd.to_datetime(pd.Series(uniques), format="ISO8601", errors="coerce")
+    fmt = "%m/%d/%Y %H:%M:%S" if with_time else "%m/%d/%Y"
+    out = parsed.dt.strftime(fmt)
+    out = out.where(parsed.notna(), pd.Series(uniques))  # leave non-ISO values for the parser to reject
+    return pd.Series(np.asarray(out, dtype=object)[codes], index=values.index, dtype="str")
+
+
+def _json_frames(data: bytes, name: str) -> tuple[ReportSpec, pd.DataFrame]:
+    """Read a public-API response (or JSON Lines of responses) into MIS-named string columns."""
+    text = data.decode("utf-8-sig")
+    stripped = text.strip()
+    try:
+        whole = json.loads(stripped)
+        docs = whole if isinstance(whole, list) else [whole]
+    except json.JSONDecodeError:
+        try:  # JSON Lines: one response (page) per line
+            docs = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise ReportFormatError(name, None, None, f"not valid JSON or JSON Lines: {exc}") from None
+    if not docs:
+        raise ReportFormatError(name, None, None, "JSON file holds no response")
+    spec: ReportSpec | None = None
+    parts: list[pd.DataFrame] = []
+    for doc in docs:
+        if not isinstance(doc, dict) or "fields" not in doc or "data" not in doc:
+            raise ReportFormatError(name, None, "fields", "JSON response lacks 'fields' and 'data'")
+        names = [f["name"] if isinstance(f, dict) else str(f) for f in doc["fields"]]
+        doc_spec = detect_report(names, name)
+        if spec is not None and doc_spec is not spec:
+            raise ReportFormatError(name, None, "fields", "responses of different reports in one file")
+        spec = doc_spec
+        mapping = api_column_map(names, spec)
+        rows = doc["data"]
+        if rows and isinstance(rows[0], dict):
+            part = pd.DataFrame.from_records(rows)
+        else:
+            width = len(names)
+            for i, r in enumerate(rows):
+                if len(r) != width:
+                    row = sum(len(p) for p in parts) + i + 1
+                    raise ReportFormatError(name, row, None, f"row has {len(r)} fields, expected {width}")
+            part = pd.DataFrame(rows, columns=names)
+        part = part.rename(columns=mapping)[list(spec.columns)]
+        parts.append(part)
+    assert spec is not None
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(spec.columns))
+    for col in spec.columns:
+        s = frame[col]
+        if s.dtype == bool:
+            frame[col] = np.where(s.to_numpy(), "Y", "N")
+        elif col == spec.flag_column:
+            frame[col] = s.map({True: "Y", False: "N"}).fillna(s).astype("str")
+        else:
+            frame[col] = s.astype("str").where(s.notna(), "")
+    if "DeliveryDate" in frame:
+        frame["DeliveryDate"] = _iso_to_mis(frame["DeliveryDate"], with_time=False)
+    if "SCEDTimestamp" in frame:
+        frame["SCEDTimestamp"] = _iso_to_mis(frame["SCEDTimestamp"], with_time=True)
+    return spec, frame
+
+
+def _is_json(data: bytes) -> bool:
+    return data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def read_raw(path: str | Path) -> RawFile:
+    """Read a raw file (CSV, zip of one CSV, or API JSON) as strings, recognising its report."""
+    path = Path(path)
+    name = path.name
+    data = _payload(path)
+    if _is_json(data):
+        spec, frame = _json_frames(data, name)
+        frame[_ROW] = np.arange(1, len(frame) + 1, dtype=np.int64)
+        frame[_FILE] = name
+    else:
+        spec, frame = _read_csv(data, name)
+    return RawFile(path=path, spec=spec, n_rows=len(frame), frame=frame)
