@@ -36,8 +36,8 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True)
+def _run(args: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=_env() | (extra_env or {}), capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
     return proc
@@ -65,7 +65,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def first_run(project: Path) -> str:
     _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic"], project)
-    return _run([str(BIN / "dvc"), "repro"], project).stdout
+    reads = project.parent / "param_reads"
+    return _run([str(BIN / "dvc"), "repro"], project, extra_env={"HAYEKNET_RECORD_PARAM_READS": str(reads)}).stdout
 
 
 def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: str) -> None:
@@ -83,6 +84,35 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
     thesis = {p.name for p in (project / "reports" / "thesis").iterdir()}
     assert {"market_designs.pdf", "market_designs.png", "learning_curve.pdf", "hypothesis_results.png"} <= thesis
     assert "ingest@2025-10-01" in _stages_run(first_run)
+
+
+def test_every_stage_reads_exactly_the_params_it_declares(project: Path, first_run: str) -> None:
+    """Each stage of the real repro read every key its dvc.yaml entry declares (a whole section: all of its
+    keys) and nothing else (an undeclared read would have stopped the stage with UndeclaredParamError)."""
+    import dataclasses
+
+    import yaml
+
+    from hayeknet.params import load_params
+
+    params = load_params(project / "params.yaml")
+    stages = yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    reads_dir = project.parent / "param_reads"
+    problems = []
+    for name, stage in stages.items():
+        declared: set[str] = set()
+        for key in stage.get("do", stage).get("params", []):
+            if "." in key:
+                declared.add(key)
+            else:
+                declared |= {f"{key}.{f.name}" for f in dataclasses.fields(getattr(params, key))}
+        record = reads_dir / f"{name}.reads"
+        read = set(record.read_text().split()) if record.exists() else set()
+        if read - declared:
+            problems.append(f"{name} reads undeclared {sorted(read - declared)}")
+        if declared - read:
+            problems.append(f"{name} declares but never reads {sorted(declared - read)}")
+    assert not problems, "\n".join(problems)
 
 
 def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Path) -> None:

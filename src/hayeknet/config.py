@@ -42,6 +42,11 @@ class ProjectPaths:
         return self.root / "params.yaml"
 
     @property
+    def dvc_file(self) -> Path:
+        """The pipeline (``dvc.yaml``): its stages' ``params:`` entries are the stage contracts."""
+        return self.root / "dvc.yaml"
+
+    @property
     def days_file(self) -> Path:
         """The list of collected days that ``dvc.yaml`` iterates over (written by collect)."""
         return self.root / "days.yaml"
@@ -75,6 +80,11 @@ class ProjectPaths:
         return self.artifacts / "states"
 
     @property
+    def beliefs(self) -> Path:
+        """Beliefs stated for the next day and the scores of the previous ones: ``artifacts/beliefs/<day>/``."""
+        return self.artifacts / "beliefs"
+
+    @property
     def models(self) -> Path:
         """PPO checkpoints: ``artifacts/models/<day>/`` (trained on days up to and including day)."""
         return self.artifacts / "models"
@@ -91,12 +101,28 @@ class ProjectPaths:
 
     @property
     def executed_notebooks(self) -> Path:
+        """The notebooks as papermill executed them: ``artifacts/notebooks/<stage>/<day>.ipynb``."""
         return self.artifacts / "notebooks"
 
     @property
     def reports(self) -> Path:
         """HTML reports: ``reports/daily/<day>.html`` and ``reports/study.html``."""
         return self.root / "reports"
+
+    @property
+    def daily_reports(self) -> Path:
+        """One HTML report per day: ``reports/daily/<day>.html``."""
+        return self.reports / "daily"
+
+    @property
+    def thesis_figures(self) -> Path:
+        """Thesis figures (vector PDF + 300-dpi PNG): ``reports/thesis/``."""
+        return self.reports / "thesis"
+
+    @property
+    def observations(self) -> Path:
+        """The researcher's own notes per day (git, never a DVC output): ``notes/observations/<day>.md``."""
+        return self.root / "notes" / "observations"
 
     def archive_day(self, day: dt.date | str) -> Path:
         return self.archive / f"day={_iso(day)}"

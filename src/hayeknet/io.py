@@ -56,10 +56,32 @@ def strict_json_value(value: Any) -> Any:
     return value
 
 
+def json_default(value: Any) -> Any:
+    """JSON for what :mod:`json` cannot write: NumPy numbers and arrays, timestamps and dates (ISO 8601)."""
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return strict_json_value(value.tolist())
+    return str(value)
+
+
+def json_text(payload: Any) -> str:
+    """Strict, sorted, indented JSON of ``payload`` (non-finite floats as ``null``, see :func:`strict_json_value`)."""
+    return json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=json_default, allow_nan=False) + "\n"
+
+
 def atomic_write_json(dest: Path, payload: Any) -> None:
-    """Write ``payload`` as strict JSON (non-finite floats as ``null``, see :func:`strict_json_value`)."""
-    text = json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=str, allow_nan=False)
-    atomic_write_text(dest, text + "\n")
+    """Write ``payload`` as strict JSON (:func:`json_text`), atomically."""
+    atomic_write_text(dest, json_text(payload))
 
 
 @contextmanager

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, get_type_hints
 
 import yaml
+
+from hayeknet.battery.spec import BatterySpec
 
 
 class ParamsError(ValueError):
@@ -44,30 +47,6 @@ class SyntheticParams:
     def __post_init__(self) -> None:
         if not 0 <= self.n_resource_nodes <= 2000:
             raise ParamsError("synthetic.n_resource_nodes must be within 0..2000")
-
-
-@dataclass(frozen=True)
-class BatteryParams:
-    location: str = "HB_WEST"
-    power_mw: float = 100.0
-    energy_mwh: float = 400.0
-    soc_min_frac: float = 0.10
-    soc_max_frac: float = 0.90
-    soc_initial_frac: float = 0.50
-    charge_efficiency: float = 0.95
-    discharge_efficiency: float = 0.95
-    degradation_usd_per_mwh: float = 5.0
-
-    def __post_init__(self) -> None:
-        if self.power_mw <= 0 or self.energy_mwh <= 0:
-            raise ParamsError("battery.power_mw and battery.energy_mwh must be positive")
-        if not 0 <= self.soc_min_frac <= self.soc_initial_frac <= self.soc_max_frac <= 1:
-            raise ParamsError("battery SOC fractions must satisfy 0 <= min <= initial <= max <= 1")
-        for name in ("charge_efficiency", "discharge_efficiency"):
-            if not 0 < getattr(self, name) <= 1:
-                raise ParamsError(f"battery.{name} must be in (0, 1]")
-        if self.degradation_usd_per_mwh < 0:
-            raise ParamsError("battery.degradation_usd_per_mwh must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -108,26 +87,50 @@ class TrainParams:
 
 @dataclass(frozen=True)
 class BeliefsParams:
-    """Bayesian beliefs (PyMC): event thresholds and sampler settings.
+    """Bayesian beliefs (PyMC): event thresholds, the model's history and scales, and NUTS settings.
 
     Events at the battery location per 5-minute interval: price above
     ``research.high_price_usd_per_mwh``; |RT - DAM| above
     ``imbalance_usd_per_mwh``; |node - hub| basis above ``congestion_usd_per_mwh``.
+    ``history_days``: most recent days fitted; ``paths_per_draw``: predictive
+    paths per posterior draw; ``price_scale_usd_per_mwh`` / ``basis_scale_usd_per_mwh``:
+    asinh scales of the spread and the basis; ``hub``: reference hub of the basis
+    (``auto``: :func:`hayeknet.beliefs.events.default_hub` of the location).
+    NUTS: ``chains`` run sequentially in-process, ``draws``/``tune`` per chain;
+    ``converged`` requires R-hat max <= ``rhat_max`` and bulk and tail ESS min >= ``ess_min``.
     """
 
     imbalance_usd_per_mwh: float = 20.0
     congestion_usd_per_mwh: float = 10.0
     history_days: int = 5
+    paths_per_draw: int = 4
+    hub: str = "auto"
+    price_scale_usd_per_mwh: float = 10.0
+    basis_scale_usd_per_mwh: float = 10.0
     chains: int = 2
     draws: int = 300
     tune: int = 300
+    target_accept: float = 0.85
     seed: int = 11
     rhat_max: float = 1.05
     ess_min: float = 100.0
 
     def __post_init__(self) -> None:
-        if self.history_days < 1 or self.chains < 1 or self.draws < 10 or self.tune < 0:
-            raise ParamsError("beliefs: history_days >= 1, chains >= 1, draws >= 10, tune >= 0")
+        if self.history_days < 1 or self.paths_per_draw < 1:
+            raise ParamsError("beliefs: history_days and paths_per_draw must be >= 1")
+        if self.chains < 1 or self.draws < 1 or self.tune < 0:
+            raise ParamsError("beliefs: chains and draws must be >= 1 and tune >= 0")
+        if not 0.5 <= self.target_accept < 1.0:
+            raise ParamsError("beliefs.target_accept must be within [0.5, 1)")
+        if self.price_scale_usd_per_mwh <= 0 or self.basis_scale_usd_per_mwh <= 0:
+            raise ParamsError("beliefs: price_scale_usd_per_mwh and basis_scale_usd_per_mwh must be > 0")
+        if self.imbalance_usd_per_mwh < 0 or self.congestion_usd_per_mwh < 0:
+            raise ParamsError("beliefs: imbalance_usd_per_mwh and congestion_usd_per_mwh must be >= 0")
+
+    @property
+    def scales_usd_per_mwh(self) -> tuple[float, float]:
+        """asinh scales ($/MWh) of the two modelled quantities: RT-DAM spread, node-hub basis."""
+        return (self.price_scale_usd_per_mwh, self.basis_scale_usd_per_mwh)
 
 
 @dataclass(frozen=True)
@@ -164,15 +167,35 @@ class SimulateParams:
 
 @dataclass(frozen=True)
 class ResearchParams:
+    """Thresholds of the research stage in $/MWh (5-minute real-time prices) and hours.
+
+    A price above ``high_price_usd_per_mwh`` is a *high price* (a spike
+    interval), one below ``negative_price_usd_per_mwh`` a *negative price*.
+    ``anomaly_threshold`` is the |normalized innovation| above which an EnKF
+    observation is an outlier. ``scarcity_*`` and ``volatile_*`` define the day
+    regime (:func:`hayeknet.research.insights.classify_regime`).
+    """
+
     high_price_usd_per_mwh: float = 100.0
     negative_price_usd_per_mwh: float = 0.0
+    anomaly_threshold: float = 4.0
+    scarcity_price_usd_per_mwh: float = 1000.0
+    scarcity_high_hours: float = 1.0
+    volatile_return_std: float = 0.15
+    volatile_negative_hours: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.negative_price_usd_per_mwh >= self.high_price_usd_per_mwh:
+            raise ParamsError("research.negative_price_usd_per_mwh must be below research.high_price_usd_per_mwh")
+        if self.anomaly_threshold <= 0:
+            raise ParamsError("research.anomaly_threshold must be positive")
 
 
 @dataclass(frozen=True)
 class Params:
     study: StudyParams
     synthetic: SyntheticParams = field(default_factory=SyntheticParams)
-    battery: BatteryParams = field(default_factory=BatteryParams)
+    battery: BatterySpec = field(default_factory=BatterySpec)
     assimilation: AssimilationParams = field(default_factory=AssimilationParams)
     train: TrainParams = field(default_factory=TrainParams)
     qse: QSEParams = field(default_factory=QSEParams)
@@ -205,7 +228,10 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
         if typ is float:
             if isinstance(value, bool):
                 raise ValueError
-            return float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                raise ParamsError(f"{source}: {key} = {value!r} is not a finite number")
+            return number
         if typ is bool:
             if not isinstance(value, bool):
                 raise ValueError
@@ -214,6 +240,8 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
             if not isinstance(value, str):
                 raise ValueError
             return value
+    except ParamsError:
+        raise
     except (TypeError, ValueError):
         raise ParamsError(f"{source}: {key} = {value!r} is not a valid {typ.__name__}") from None
     return value
@@ -243,7 +271,7 @@ def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
         kwargs[name] = _coerce(raw[name], typ, key, source)
     try:
         return cls(**kwargs)
-    except ParamsError as exc:
+    except ValueError as exc:  # ParamsError, or a domain class's own check (BatterySpecError)
         raise ParamsError(f"{source}: {exc}") from None
 
 

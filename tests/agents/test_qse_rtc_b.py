@@ -348,11 +348,11 @@ def test_hourly_beliefs_reach_each_interval(days: list[QSEDay]) -> None:
 
 
 def test_pipeline_reads_only_the_beliefs_stated_the_day_before(tmp_path: Path) -> None:
-    from hayeknet.pipeline.stages.agents import prior_beliefs
+    from hayeknet.pipeline.stages.train import prior_beliefs
 
     study = ["2025-10-01", "2025-10-02", "2025-10-04"]
     ctx = SimpleNamespace(
-        paths=SimpleNamespace(artifacts=tmp_path),
+        paths=SimpleNamespace(beliefs=tmp_path / "beliefs"),
         prev_of=lambda d: ([x for x in study if x < d] or ["init"])[-1],
     )
     rng = np.random.default_rng(0)

@@ -18,7 +18,6 @@ from hayeknet.archive.store import (
     read_day,
     read_location,
     read_provenance,
-    wide_prices,
     write_day,
 )
 from hayeknet.ercot.locations import default_catalogue
@@ -132,27 +131,7 @@ def test_read_location_filters_days_market_and_location(tmp_path: Path, day_tabl
     assert len(read_location(tmp_path, "ERCOT", "DAM", days=[DAY], include_ancillary=True)) == 24 * 5
 
 
-def test_wide_prices_on_the_regular_grid(day_tables) -> None:
-    table = day_tables[FALL_BACK]
-    wide = wide_prices(table)
-    assert wide.shape == (300, 19)
-    assert wide.index.name == "interval_start_utc" and str(wide.index.dtype) == "datetime64[ns, UTC]"
-    assert wide.index.is_monotonic_increasing and wide.notna().all().all()
-    gap = table.drop(table.index[(table["market"] == "RTM_SCED") & (table["interval_start_utc"] == wide.index[5])])
-    gapped = wide_prices(gap)
-    assert gapped.shape == (300, 19) and gapped.iloc[5].isna().all()
-    spp = wide_prices(table, "RTM_15MIN")
-    plain = table[
-        (table["location"] == "LZ_WEST") & (table["location_type"] == "Load Zone") & (table["market"] == "RTM_15MIN")
-    ]
-    np.testing.assert_allclose(spp["LZ_WEST"].to_numpy(), plain.sort_values("interval_start_utc")["price"])
-    ew = wide_prices(table, "RTM_15MIN", energy_weighted=True)
-    assert not np.allclose(ew["LZ_WEST"], spp["LZ_WEST"])
-
-
 def test_fixture_table_fits_the_archive(tmp_path: Path, fixtures_dir: Path) -> None:
     table = parse_files(sorted(p for p in fixtures_dir.glob("np[46]-*.csv") if "322" not in p.name))
     write_day(tmp_path, "2026-09-29", table, {})
     pd.testing.assert_frame_equal(read_day(tmp_path, "2026-09-29"), table)
-    one = wide_prices(parse_file(fixtures_dir / "np6-788-cd.csv"))
-    assert one.shape == (288, 20) and one.notna().sum().sum() == 20

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hayeknet.archive.queries import RTM_15MIN, as_prices
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS, optimize_energy_and_as
 from hayeknet.battery.errors import ScheduleInputError
 from hayeknet.battery.ledger import validate_ledger
@@ -17,7 +18,6 @@ from hayeknet.battery.market_designs import (
     AS_PRODUCTS,
     MarketDataError,
     compare_market_designs,
-    day_market_inputs,
     simulate_day_designs,
 )
 from hayeknet.battery.optimize import optimize_dispatch
@@ -177,10 +177,9 @@ def synthetic_day_table(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFram
 
 
 def test_simulate_day_designs_on_an_archived_day(synthetic_day_table: pd.DataFrame) -> None:
-    rt, rt_as, dam_as, dam_energy = day_market_inputs(synthetic_day_table, "HB_WEST")
-    assert len(rt) == 288 and set(rt_as.columns) == set(AS_PRODUCTS) and len(rt_as) == 96
-    assert len(dam_as) == 24 and dam_energy is not None and len(dam_energy) == 24
-    summary, ledgers = simulate_day_designs(synthetic_day_table, "HB_WEST", SPEC)
+    rt_as = as_prices(synthetic_day_table, RTM_15MIN)
+    assert set(rt_as.columns) == set(AS_PRODUCTS) and len(rt_as) == 96
+    summary, ledgers = simulate_day_designs(synthetic_day_table, SPEC)
     assert summary["available"] is True and summary["location"] == "HB_WEST"
     assert set(ledgers) == {"sced_today", "rtc_b"}
     for name, ledger in ledgers.items():
@@ -194,7 +193,7 @@ def test_simulate_day_designs_on_an_archived_day(synthetic_day_table: pd.DataFra
 
 def test_simulate_day_designs_without_rtcb_prices(synthetic_day_table: pd.DataFrame) -> None:
     before_rtcb = synthetic_day_table[synthetic_day_table["report"] != "NP6-331-CD"]
-    summary, ledgers = simulate_day_designs(before_rtcb, "HB_WEST", SPEC)
+    summary, ledgers = simulate_day_designs(before_rtcb, SPEC)
     assert summary["available"] is False and "NP6-331-CD" in summary["reason"] and ledgers == {}
-    summary, ledgers = simulate_day_designs(synthetic_day_table, "NOWHERE", SPEC)
+    summary, ledgers = simulate_day_designs(synthetic_day_table, BatterySpec(location="NOWHERE"))
     assert summary["available"] is False and "NOWHERE" in summary["reason"]

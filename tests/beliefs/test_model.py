@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hayeknet.params import BeliefsParams
 from hayeknet.beliefs.model import (
     BeliefModel,
     BeliefModelError,
-    SamplerSettings,
     dam_ramp,
     local_hour,
     simulate_paths,
@@ -56,7 +56,7 @@ def fitted():  # type: ignore[no-untyped-def]
     q = _simulated()
     history = q.iloc[: 3 * 288]
     data = training_data(history, (10.0, 10.0))
-    model = BeliefModel(SamplerSettings(chains=2, draws=100, tune=100, seed=4))
+    model = BeliefModel(BeliefsParams(chains=2, draws=100, tune=100, seed=4))
     return q, data, model.fit(data)
 
 

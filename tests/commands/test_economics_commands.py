@@ -102,7 +102,7 @@ def test_optimize_splits_operating_days_with_cyclic_soc(tmp_path: Path, capsys: 
 def test_optimize_on_a_generated_archive_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from hayeknet.archive.ingest import ingest_day
     from hayeknet.archive.store import read_day
-    from hayeknet.battery.market_designs import realtime_prices
+    from hayeknet.archive.queries import realtime_prices
     from hayeknet.ercot.locations import default_catalogue
     from hayeknet.ercot.synthetic import write_synthetic_day
 
@@ -113,7 +113,7 @@ def test_optimize_on_a_generated_archive_day(tmp_path: Path, capsys: pytest.Capt
     table.to_parquet(path, index=False)
     assert run(["optimize", str(path), "--location", "HB_NORTH", "--json"]) == 0
     (day,) = json.loads(capsys.readouterr().out)["days"]
-    expected = optimize_dispatch(realtime_prices(table, "HB_NORTH").to_numpy(), BatterySpec(), 5 / 60)
+    expected = optimize_dispatch(realtime_prices(table, "HB_NORTH").prices.to_numpy(), BatterySpec(), 5 / 60)
     assert day["day"] == "2025-10-02"
     assert day["profit"] == pytest.approx(expected.profit_usd, rel=1e-9)
     assert day["profit"] > 0 and day["cycles"] > 0

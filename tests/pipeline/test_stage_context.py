@@ -11,7 +11,8 @@ import pytest
 from hayeknet.archive import store
 from hayeknet.config import ProjectPaths
 from hayeknet.params import load_params
-from hayeknet.pipeline.stages.context import StageContext, StageInputError, day_table
+from hayeknet.pipeline.context import StageContext, StageInputError
+from hayeknet.pipeline.stages.ingest import read_day as day_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2025-10-01"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hayeknet.pipeline.stages import escape_dollars
+from hayeknet.reporting.notebook import escape_dollars
 
 
 def test_escape_dollars_protects_prices_from_latex() -> None:

@@ -65,7 +65,7 @@ def study():
                       "time_of_day": TimeOfDaySchedule()}
         day_ledgers = {n: run_strategy(s, series, spec, context) for n, s in strategies.items()}
         summary = {n: summarize(ledger, spec).to_dict() for n, ledger in day_ledgers.items()}
-        history.append(build_results(day=day, day_index=i, n_days=4, battery_location="HB_WEST", prices=wide,
+        history.append(build_results(day=day, day_index=i, n_days=4, prices=wide,
                                      simulation_summary=summary, ledgers=day_ledgers, previous_results=history,
                                      battery=spec, n_resamples=100, seed=1))
         ledgers[day.isoformat()] = day_ledgers

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.params import ResearchParams
 
 CENTRAL = ZoneInfo("America/Chicago")
 LOCATIONS = ("HB_WEST", "HB_NORTH", "HB_HOUSTON", "HB_HUBAVG", "LZ_WEST", "NODE_A")
@@ -175,7 +176,7 @@ class Day:
             day=self.day,
             day_index=0,
             n_days=5,
-            battery_location="HB_WEST",
+            battery=BatterySpec(),
             prices=self.prices,
             history_prices=pd.DataFrame(),
             dam_prices=self.dam_prices,
@@ -184,7 +185,7 @@ class Day:
             simulation_summary=self.summary,
             ledgers=self.ledgers,
             previous_results=[],
-            params={"high_price_usd_per_mwh": 100.0, "negative_price_usd_per_mwh": 0.0},
+            research=ResearchParams(high_price_usd_per_mwh=100.0, negative_price_usd_per_mwh=0.0),
             n_resamples=300,
             seed=1,
         )

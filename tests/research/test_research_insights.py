@@ -17,9 +17,10 @@ from hayeknet.research.insights import (
     negative_price_episodes,
     spike_episodes,
 )
-from hayeknet.research.settings import ResearchInputError, ResearchSettings
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.params import ResearchParams
 
-SETTINGS = ResearchSettings(high_price_usd_per_mwh=100.0, negative_price_usd_per_mwh=0.0)
+SETTINGS = ResearchParams(high_price_usd_per_mwh=100.0, negative_price_usd_per_mwh=0.0)
 
 
 def _series(values, start="2025-10-02T05:00:00Z"):
@@ -89,15 +90,19 @@ def test_regime_calm_volatile_scarcity(day_factory, calm_day, spiky_day):
 
 
 def test_regime_threshold_follows_settings(spiky_day):
-    loose = ResearchSettings(high_price_usd_per_mwh=1000.0, negative_price_usd_per_mwh=-100.0, volatile_return_std=5.0)
+    loose = ResearchParams(high_price_usd_per_mwh=1000.0, negative_price_usd_per_mwh=-100.0, volatile_return_std=5.0)
     assert classify_regime(spiky_day.prices["HB_WEST"], loose).label == "calm"
 
 
-def test_settings_from_whole_params_dict():
-    s = ResearchSettings.from_mapping({"research": {"high_price_usd_per_mwh": 250, "negative_price_usd_per_mwh": -5}})
+def test_settings_are_the_params_section():
+    from hayeknet.params import ParamsError, params_from_mapping
+
+    raw = {"study": {"start": "2025-10-01", "end": "2025-10-02"},
+           "research": {"high_price_usd_per_mwh": 250, "negative_price_usd_per_mwh": -5}}
+    s = params_from_mapping(raw).research
     assert (s.high_price_usd_per_mwh, s.negative_price_usd_per_mwh) == (250.0, -5.0)
-    with pytest.raises(ResearchInputError):
-        ResearchSettings(high_price_usd_per_mwh=0.0, negative_price_usd_per_mwh=10.0)
+    with pytest.raises(ParamsError, match="negative_price_usd_per_mwh must be below"):
+        ResearchParams(high_price_usd_per_mwh=0.0, negative_price_usd_per_mwh=10.0)
 
 
 @settings(max_examples=50, deadline=None)
@@ -127,7 +132,6 @@ def test_congestion_events_follow_the_basis_to_the_hub() -> None:
     import pandas as pd
 
     from hayeknet.research.insights import congestion_events
-    from hayeknet.research.settings import ResearchSettings
 
     index = pd.date_range("2025-10-02 05:00", periods=288, freq="5min", tz="UTC")
     hub = pd.Series(30.0, index=index)
@@ -135,9 +139,9 @@ def test_congestion_events_follow_the_basis_to_the_hub() -> None:
     node.iloc[100:112] = hub.iloc[100:112] - 25.0  # one hour of export congestion
     node.iloc[200:203] = hub.iloc[200:203] + 12.0  # 15 minutes of import congestion
     prices = pd.DataFrame({"HB_HUBAVG": hub, "HB_WEST": hub + 50.0, "WIND_RN": node})
-    events = congestion_events(prices, ResearchSettings(congestion_usd_per_mwh=10.0))
+    events = congestion_events(prices, 10.0)
     assert [e.location for e in events] == ["WIND_RN", "WIND_RN"], "hubs are not congestion events"
     longest, short = events
     assert longest.n_intervals == 12 and np.isclose(longest.extreme_price_usd_per_mwh, -25.0)
     assert short.n_intervals == 3 and np.isclose(short.mean_price_usd_per_mwh, 12.0)
-    assert congestion_events(prices, ResearchSettings(congestion_usd_per_mwh=30.0)) == []
+    assert congestion_events(prices, 30.0) == []

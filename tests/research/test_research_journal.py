@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from hayeknet.battery.spec import BatterySpec
+
 from hayeknet.research.journal import (
     SCHEMA_VERSION,
     ResultsSchemaError,
@@ -20,7 +22,7 @@ from hayeknet.research.journal import (
     validate_results,
     write_day_outputs,
 )
-from hayeknet.research.settings import ResearchInputError
+from hayeknet.research.errors import ResearchInputError
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +67,10 @@ def test_first_day_without_history_dam_or_states(spiky_day):
     assert not {q["id"]: q for q in r["qa"]}["study_comparison"]["asked"]
 
 
-def test_full_params_dict_sizes_the_battery(spiky_day):
-    params = {"research": {"high_price_usd_per_mwh": 100.0}, "battery": {"energy_mwh": 800.0, "power_mw": 100.0}}
+def test_the_battery_sizes_the_energy_metrics(spiky_day):
     small = build_results(**spiky_day.build_kwargs())
-    large = build_results(**spiky_day.build_kwargs(params=params))
+    large = build_results(**spiky_day.build_kwargs(battery=BatterySpec(energy_mwh=800.0, power_mw=100.0)))
+    assert large["battery"]["energy_mwh"] == 800.0 and large["battery"]["location"] == "HB_WEST"
     key = "strategy.perfect_foresight.soc_utilization"
     value = lambda r: {m["name"]: m["value"] for m in r["metrics"]}[key]  # noqa: E731
     assert value(large) == pytest.approx(value(small) / 2)
@@ -171,7 +173,7 @@ def test_journal_tables_render_as_html_tables(two_days):
     from nbconvert import HTMLExporter
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from hayeknet.pipeline.stages import escape_dollars
+    from hayeknet.reporting.notebook import escape_dollars
 
     md = render_journal(two_days[1])
     n_tables = sum(1 for line in md.splitlines() if line.startswith("|---") or line.startswith("|--"))

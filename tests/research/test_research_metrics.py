@@ -16,9 +16,10 @@ from hayeknet.research.metrics import (
     soc_utilization,
     strategy_metrics,
 )
-from hayeknet.research.settings import ResearchInputError, ResearchSettings
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.params import ResearchParams
 
-SETTINGS = ResearchSettings()
+SETTINGS = ResearchParams()
 INDEX = pd.date_range("2025-10-02T05:00:00Z", periods=288, freq="5min", tz="UTC", name="interval_start_utc")
 
 
@@ -128,7 +129,9 @@ def test_day_metrics_has_at_least_twenty_unique_names(spiky_day):
 
 
 def test_day_metrics_unknown_location(spiky_day):
-    with pytest.raises(ResearchInputError, match="HB_NOWHERE"):
+    from hayeknet.archive.queries import PriceQueryError
+
+    with pytest.raises(PriceQueryError, match="HB_NOWHERE"):
         day_metrics(
             spiky_day.prices, "HB_NOWHERE", SETTINGS, dam_prices=None, filtered=None,
             assimilation_metrics=None, simulation_summary={}, ledgers={}, usable_mwh=320.0,

@@ -11,9 +11,9 @@ from hayeknet.research.insights import classify_regime
 from hayeknet.research.journal import build_results
 from hayeknet.research.metrics import day_metrics, metrics_by_name
 from hayeknet.research.questions import REGISTRY, Confidence, DayContext, answer_questions
-from hayeknet.research.settings import ResearchSettings
+from hayeknet.params import ResearchParams
 
-SETTINGS = ResearchSettings()
+SETTINGS = ResearchParams()
 
 
 def context(d, *, previous_results=(), history_prices=None, n_resamples=300, seed=1) -> DayContext:

@@ -26,8 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hayeknet.ercot.calendar import as_date, interval_starts_utc, operating_day_of
-from hayeknet.ercot.locations import LOAD_ZONE_DC_EW, LOAD_ZONE_EW
+from hayeknet.ercot.calendar import as_date
 from hayeknet.ercot.parse import COLUMNS, SORT_COLUMNS, empty_table
 
 PRICES_FILE = "prices.parquet"
@@ -390,41 +389,3 @@ def _with_file_index(table: pa.Table, pieces: list[pa.Table], files: list[int], 
 
 def _schema(with_file_index: bool) -> pa.Schema:
     return SCHEMA.append(pa.field(_FILE_INDEX, pa.int32())) if with_file_index else SCHEMA
-
-
-def wide_prices(
-    table: pd.DataFrame,
-    market: str = "RTM_SCED",
-    energy_weighted: bool = False,
-) -> pd.DataFrame:
-    """Wide price matrix of one market: index ``interval_start_utc``, one column per location, $/MWh.
-
-    Energy rows only (``as_type`` NA). Where a load zone has both a plain and an
-    energy-weighted row (NP6-905-CD), the plain one is used unless
-    ``energy_weighted``. For ``RTM_SCED`` the index is reindexed to the regular
-    5-minute grid of every operating day present (288 intervals, 276/300 on
-    DST days); missing intervals are NaN.
-    """
-    rows = table[(table["market"] == market) & table["as_type"].isna()]
-    drop_types = {LOAD_ZONE_EW, LOAD_ZONE_DC_EW} if not energy_weighted else set()
-    if energy_weighted:
-        # Prefer the energy-weighted row where a location has one.
-        has_ew = set(rows.loc[rows["location_type"].isin([LOAD_ZONE_EW, LOAD_ZONE_DC_EW]), "location"])
-        rows = rows[~(rows["location"].isin(has_ew) & ~rows["location_type"].isin([LOAD_ZONE_EW, LOAD_ZONE_DC_EW]))]
-    else:
-        rows = rows[~rows["location_type"].isin(drop_types)]
-    wide = rows.pivot_table(
-        index="interval_start_utc", columns="location", values="price", aggfunc="last", sort=True
-    )
-    wide.columns = pd.Index([str(c) for c in wide.columns], name="location")
-    wide.index = pd.DatetimeIndex(wide.index).astype("datetime64[ns, UTC]")
-    wide.index.name = "interval_start_utc"
-    if market == "RTM_SCED" and len(wide):
-        days = sorted(set(operating_day_of(wide.index)))
-        grid = interval_starts_utc(days[0], 5)
-        for d in days[1:]:
-            grid = grid.append(interval_starts_utc(d, 5))
-        grid = pd.DatetimeIndex(grid).astype("datetime64[ns, UTC]")
-        grid.name = "interval_start_utc"
-        wide = wide.reindex(grid)
-    return wide.astype(np.float64)

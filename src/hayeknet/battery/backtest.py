@@ -30,7 +30,9 @@ import pandas as pd
 
 from hayeknet.battery.errors import ScheduleInputError
 from hayeknet.battery.ledger import summarize
-from hayeknet.battery.market_designs import dam_energy_prices, realtime_prices
+from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+from hayeknet.battery import lineup
+from hayeknet.battery.lineup import DayInformation, StrategyUnavailableError
 from hayeknet.battery.mpc import mpc_strategy
 from hayeknet.battery.optimize import optimize_dispatch
 from hayeknet.battery.risk import (
@@ -42,12 +44,10 @@ from hayeknet.battery.risk import (
     risk_summary,
 )
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.params import SimulateParams
 from hayeknet.battery.strategies import (
-    PercentileThreshold,
-    PerfectForesight,
     Strategy,
     StrategyContext,
-    TimeOfDaySchedule,
     _validated_prices,
     capture_ratio,
     fair_bound,
@@ -55,15 +55,8 @@ from hayeknet.battery.strategies import (
     run_strategy,
 )
 
-#: Strategies :func:`make_strategy` knows by name.
-STRATEGY_NAMES: tuple[str, ...] = (
-    "perfect_foresight",
-    "percentile_threshold",
-    "time_of_day",
-    "mpc_naive",
-    "mpc_dam",
-    "ppo_agent",
-)
+#: Strategies :func:`make_strategy` knows by name: the lineup's and the trained agent.
+STRATEGY_NAMES: tuple[str, ...] = (*lineup.STRATEGY_NAMES, "ppo_agent")
 #: Interval length of the real-time prices backtested, hours.
 DT_5MIN_HOURS = 5.0 / 60.0
 
@@ -95,11 +88,13 @@ class BacktestError(ValueError):
 class AgentStrategy:
     """A trained PPO checkpoint as a :class:`Strategy` (deterministic policy, see :mod:`hayeknet.agents.policy`).
 
-    The previous operating day's prices in ``context.history`` are the agent's
-    reference prices (as in the simulate stage).
+    Its reference prices are those of the simulate stage: the day's DAM held over each interval when
+    ``dam_hourly`` is given (known the day before), else the previous operating day's prices in
+    ``context.history``.
     """
 
     checkpoint: Path
+    dam_hourly: pd.Series | None = None
 
     @property
     def name(self) -> str:
@@ -111,14 +106,12 @@ class AgentStrategy:
         from hayeknet.agents.policy import agent_schedule
 
         prices = _validated_prices(day_prices)
-        reference = previous_day_prices(context.history, prices.index[0]) if len(prices) else pd.Series(dtype=float)
-        return agent_schedule(
-            Path(self.checkpoint),
-            prices.to_numpy(),
-            spec,
-            context.dt_hours,
-            reference_prices=reference.to_numpy() if len(reference) else None,
-        )
+        reference = dam_on_grid(self.dam_hourly, pd.DatetimeIndex(prices.index))
+        if reference is None and len(prices):
+            previous = previous_day_prices(context.history, prices.index[0])
+            reference = previous.to_numpy() if len(previous) else None
+        return agent_schedule(Path(self.checkpoint), prices.to_numpy(), spec, context.dt_hours,
+                              reference_prices=reference)
 
 
 def make_strategy(
@@ -133,29 +126,27 @@ def make_strategy(
 ) -> Strategy:
     """The strategy called ``name`` (one of :data:`STRATEGY_NAMES`) for one day.
 
-    ``mpc_dam`` needs the day's table and location (its DAM price is the
-    forecast); ``ppo_agent`` needs ``checkpoint`` (a model folder or ``model.zip``).
+    Every name but ``ppo_agent`` is :func:`hayeknet.battery.lineup.make_strategy`'s, with what the
+    archive tells about the day (its DAM prices at ``location``); a backtest has no EnKF state or
+    beliefs, so ``mpc_enkf`` cannot run and ``mpc_beliefs`` runs as its recorded fallback.
+    ``ppo_agent`` needs ``checkpoint`` (a model folder or ``model.zip``).
     """
-    if name == "perfect_foresight":
-        return PerfectForesight()
-    if name == "percentile_threshold":
-        return PercentileThreshold(low_pct, high_pct)
-    if name == "time_of_day":
-        return TimeOfDaySchedule()
-    if name == "mpc_naive":
-        return mpc_strategy("naive", replan_hours=replan_hours)
-    if name == "mpc_dam":
-        if day_table is None or location is None:
-            raise BacktestError("strategy mpc_dam needs the day's archive table and location")
-        dam = dam_energy_prices(day_table, location)
-        if dam is None:
-            raise BacktestError(f"strategy mpc_dam: no DAM price for {location} (NP4-190-CD) in the day's table")
-        return mpc_strategy("dam", dam_prices_hourly=dam, replan_hours=replan_hours)
+    if name not in STRATEGY_NAMES:
+        raise BacktestError(f"unknown strategy {name!r}; known: {', '.join(STRATEGY_NAMES)}")
+    dam = None
+    if day_table is not None and location is not None:
+        dam = dam_prices(day_table, location)
     if name == "ppo_agent":
         if checkpoint is None:
             raise BacktestError("strategy ppo_agent needs a checkpoint (--checkpoint DIR)")
-        return AgentStrategy(Path(checkpoint))
-    raise BacktestError(f"unknown strategy {name!r}; known: {', '.join(STRATEGY_NAMES)}")
+        return AgentStrategy(Path(checkpoint), dam)
+    info = DayInformation(dam_hourly=dam, beliefs_note="a backtest reads no beliefs")
+    try:
+        strategy, _ = lineup.make_strategy(name, info, SimulateParams(low_pct, high_pct), replan_hours=replan_hours)
+    except StrategyUnavailableError as exc:
+        raise BacktestError(f"{exc} (the day's archive table and location give the DAM; "
+                            "a backtest has no EnKF state)") from None
+    return strategy
 
 
 def evaluate_day(day: str, ledger: pd.DataFrame, spec: BatterySpec) -> tuple[dict[str, Any], CycleSummary]:
@@ -248,19 +239,21 @@ def run_backtest(
     if not todo:
         raise BacktestError(f"{archive_root}: no archived day between {window[0]} and {window[-1]}")
     rows, cycles, ledgers = [], [], {}
-    cache: dict[dt.date, pd.Series] = {}
+    cache: dict[dt.date, Any] = {}
 
-    def prices_of(day: dt.date, table: pd.DataFrame | None = None) -> pd.Series:
+    def prices_of(day: dt.date, table: pd.DataFrame | None = None) -> Any:
         if day not in cache:
-            cache[day] = realtime_prices(table if table is not None else read_day(archive_root, day), location)
+            table = table if table is not None else read_day(archive_root, day)
+            cache[day] = realtime_prices(table, location, what=f"archive day {day}")
         return cache[day]
 
     for day in todo:
         table = read_day(archive_root, day)
-        prices = prices_of(day, table)
+        rt = prices_of(day, table)
+        prices = rt.prices
         prev = day - dt.timedelta(days=1)
-        history = prices_of(prev) if prev in present else StrategyContext(DT_5MIN_HOURS).history
-        context = StrategyContext(dt_hours=DT_5MIN_HOURS, history=history)
+        history = prices_of(prev).prices if prev in present else StrategyContext(rt.dt_hours).history
+        context = StrategyContext(dt_hours=rt.dt_hours, history=history)
         strat = make_strategy(
             strategy, table, location, checkpoint=checkpoint, low_pct=low_pct, high_pct=high_pct
         )

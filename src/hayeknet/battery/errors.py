@@ -6,7 +6,14 @@ that was violated, so a failing ledger can be traced to one row.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class BatterySpecError(ValueError):
+    """A battery specification is physically impossible (names the ``battery.<field>`` key)."""
 
 
 class ScheduleInputError(ValueError):

@@ -39,6 +39,15 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from hayeknet.archive.queries import (
+    DAM,
+    RTM_15MIN,
+    PriceQueryError,
+    as_prices,
+    dam_prices,
+    hold_over,
+    realtime_prices,
+)
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, check_as_backing, optimize_energy_and_as
 from hayeknet.battery.errors import ScheduleInputError
 from hayeknet.battery.ledger import StrategyResult, simulate_schedule, summarize
@@ -93,7 +102,7 @@ def align_to_intervals(
     start. Raises :class:`MarketDataError` naming the first interval with no price.
     """
     keys = index.floor(period)
-    values = series.reindex(keys).to_numpy(dtype=float)
+    values = hold_over(series, index, period)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise MarketDataError(f"{name}: no price for the {period} period starting {keys[bad[0]].isoformat()}")
@@ -311,102 +320,25 @@ def compare_market_designs(
     return MarketDesignResult(sced_today=sced, rtc_b=rtcb, dam_energy_source=source)
 
 
-# --------------------------------------------------------------------------- archive tables
-
-
-def _as_frame(table: pd.DataFrame, market: str) -> pd.DataFrame:
-    rows = table[(table["market"] == market) & table["as_type"].notna()]
-    if rows.empty:
-        return pd.DataFrame()
-    wide = rows.pivot_table(index="interval_start_utc", columns="as_type", values="price", aggfunc="last")
-    wide.index = pd.DatetimeIndex(wide.index).tz_convert("UTC")
-    wide.columns = [str(c).upper() for c in wide.columns]
-    return wide.astype(float)
-
-
-def _five_minute_grid(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    from hayeknet.ercot.calendar import interval_starts_utc, operating_day_of
-
-    days = sorted(set(operating_day_of(index)))
-    grid = interval_starts_utc(days[0], 5)
-    for d in days[1:]:
-        grid = grid.append(interval_starts_utc(d, 5))
-    grid = pd.DatetimeIndex(grid).astype("datetime64[ns, UTC]")
-    grid.name = "interval_start_utc"
-    return grid
-
-
-def realtime_prices(day_table: pd.DataFrame, location: str) -> pd.Series:
-    """5-minute real-time price ($/MWh) at ``location`` over the operating day(s) of a normalized table.
-
-    ``RTM_SCED`` LMPs on the regular 5-minute grid, gaps filled forward then
-    backward; when the location has no SCED LMP, the 15-minute settlement point
-    price (``RTM_15MIN``) held over its three 5-minute intervals. Raises
-    :class:`MarketDataError` when the location has neither.
-    """
-    from hayeknet.archive.store import wide_prices
-
-    sced = wide_prices(day_table, market="RTM_SCED")
-    if location in sced.columns and sced[location].notna().any():
-        rt = sced[location].ffill().bfill()
-    else:
-        spp = wide_prices(day_table, market="RTM_15MIN")
-        if location not in spp.columns or spp[location].notna().sum() == 0:
-            raise MarketDataError(f"day table: no real-time price for settlement point {location!r}")
-        grid = _five_minute_grid(spp.index)
-        held = spp[location].reindex(grid.floor("15min")).to_numpy(dtype=float)
-        rt = pd.Series(held, index=grid).ffill().bfill()
-    rt.index.name = "interval_start_utc"
-    return rt.astype(float).rename(location)
-
-
-def dam_energy_prices(day_table: pd.DataFrame, location: str) -> pd.Series | None:
-    """Hourly DAM settlement point price ($/MWh, index UTC hour start) at ``location``; None when absent."""
-    from hayeknet.archive.store import wide_prices
-
-    dam = wide_prices(day_table, market="DAM")
-    if location not in dam.columns or not dam[location].notna().any():
-        return None
-    return dam[location].dropna().astype(float)
-
-
-def day_market_inputs(
-    day_table: pd.DataFrame, location: str
-) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.Series | None]:
-    """Inputs of :func:`compare_market_designs` from a day's normalized table (ADR 0001, all reports).
-
-    Returns ``(rt_prices_5min, rt_as_prices_15min, dam_as_prices_hourly,
-    dam_energy_prices_hourly)``: :func:`realtime_prices` at ``location``, the RT
-    AS MCPCs (``RTM_15MIN`` rows with an ``as_type``; empty frame when absent),
-    the DAM AS MCPCs (``DAM`` rows with an ``as_type``) and
-    :func:`dam_energy_prices` at ``location`` (None when absent).
-    """
-    return (
-        realtime_prices(day_table, location),
-        _as_frame(day_table, "RTM_15MIN"),
-        _as_frame(day_table, "DAM"),
-        dam_energy_prices(day_table, location),
-    )
-
-
-def simulate_day_designs(
-    day_table: pd.DataFrame, location: str, spec: BatterySpec
-) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """SCED today versus RTC+B for the simulate stage: ``(summary, ledgers)``.
+def simulate_day_designs(day_table: pd.DataFrame, spec: BatterySpec) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """SCED today versus RTC+B at ``spec.location`` for the simulate stage: ``(summary, ledgers)``.
 
     ``summary`` is :meth:`MarketDesignResult.to_dict` plus ``location``; when a
     needed price is missing (e.g. no NP6-331-CD before RTC+B's go-live), it is
     ``{"available": False, "reason": ..., "location": ...}`` and ``ledgers`` is
     empty. ``ledgers`` maps ``sced_today`` and ``rtc_b`` to ADR 0001 ledgers.
     """
+    location = spec.location
     try:
-        rt, rt_as, dam_as, dam_energy = day_market_inputs(day_table, location)
+        rt = realtime_prices(day_table, location).prices
+        rt_as, dam_as = as_prices(day_table, RTM_15MIN), as_prices(day_table, DAM)
+        dam_energy = dam_prices(day_table, location)
         if rt_as.empty:
             raise MarketDataError("day table: no real-time AS MCPC rows (market RTM_15MIN with as_type; NP6-331-CD)")
         if dam_as.empty:
             raise MarketDataError("day table: no DAM AS MCPC rows (market DAM with as_type; NP4-188-CD)")
         result = compare_market_designs(rt, rt_as, dam_as, spec, dam_energy_prices_hourly=dam_energy)
-    except (MarketDataError, ScheduleInputError) as exc:
+    except (MarketDataError, PriceQueryError, ScheduleInputError) as exc:
         return {"available": False, "reason": str(exc), "location": location}, {}
     summary = result.to_dict()
     summary["location"] = location

@@ -8,15 +8,19 @@
 * :mod:`~hayeknet.beliefs.coherence` — LP over the 8 atoms: coherence, Dutch
   book, nearest coherent beliefs;
 * :mod:`~hayeknet.beliefs.calibration` — Brier score, reliability table,
-  walk-forward scoring;
-* :mod:`~hayeknet.beliefs.stage` — :func:`run_beliefs_day`, the stage's entry point.
+  walk-forward scoring of stated beliefs against their realised day;
+* :mod:`~hayeknet.beliefs.next_day` — :func:`run_beliefs_day`: fit on recent days,
+  state the next day's probabilities and predictive price path.
+
+The beliefs stage (:mod:`hayeknet.pipeline.stages.beliefs`) reads the archive and
+writes the files; its settings are :class:`hayeknet.params.BeliefsParams`.
 
 PyMC is imported lazily (inside the model), so importing this package is cheap.
 """
 
 from hayeknet.beliefs.coherence import CoherenceResult, DutchBook, check_coherence
 from hayeknet.beliefs.events import EventThresholds
-from hayeknet.beliefs.stage import BeliefSettings, BeliefsResult, run_beliefs_day
+from hayeknet.beliefs.next_day import BeliefsResult, run_beliefs_day
 
-__all__ = ["BeliefSettings", "BeliefsResult", "CoherenceResult", "DutchBook", "EventThresholds",
+__all__ = ["BeliefsResult", "CoherenceResult", "DutchBook", "EventThresholds",
            "check_coherence", "run_beliefs_day"]

@@ -19,11 +19,12 @@ import pandas as pd
 
 from hayeknet.benchmarking import BenchResult, time_result
 from hayeknet.beliefs.events import EventThresholds
-from hayeknet.beliefs.model import BeliefModel, SamplerSettings
-from hayeknet.beliefs.stage import BeliefSettings, run_beliefs_day
+from hayeknet.beliefs.model import BeliefModel
+from hayeknet.beliefs.next_day import run_beliefs_day
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import parse_files
 from hayeknet.ercot.synthetic import write_synthetic_day
+from hayeknet.params import BeliefsParams
 
 
 def _synthetic_tables(days: list[str], seed: int = 20251001) -> list[tuple[str, pd.DataFrame]]:
@@ -46,17 +47,16 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
     logging.getLogger("pymc").setLevel(logging.ERROR)
     if quick:
         days = ["2025-10-01", "2025-10-02", "2025-10-03"]
-        settings = BeliefSettings(history_days=1, paths_per_draw=1,
-                                  sampler=SamplerSettings(chains=1, draws=10, tune=10))
+        settings = BeliefsParams(history_days=1, paths_per_draw=1, chains=1, draws=10, tune=10)
     else:
         days = [f"2025-10-{d:02d}" for d in range(1, 8)]
-        settings = BeliefSettings()
+        settings = BeliefsParams()
     tables = _synthetic_tables(days)
     thresholds = EventThresholds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Warm the model on the previous day (as the walk-forward loop would) ...
-        model = BeliefModel(settings.sampler)
+        model = BeliefModel(settings)
         run_beliefs_day(tables[:-1], days[-2], "HB_WEST", thresholds, settings, model=model)
         start = time.perf_counter()
         reused = run_beliefs_day(tables[:-1], days[-1], "HB_WEST", thresholds, settings, model=model,
@@ -65,7 +65,7 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
         # ... and the baseline: a fresh model built and compiled for the same day.
         start = time.perf_counter()
         run_beliefs_day(tables[:-1], days[-1], "HB_WEST", thresholds, settings,
-                        model=BeliefModel(settings.sampler), dam_table=tables[-1][1])
+                        model=BeliefModel(settings), dam_table=tables[-1][1])
         fresh_s = time.perf_counter() - start
     d = reused.diagnostics
     note = (f"{len(reused.history_days)} history days, {d.chains} chains x {d.draws} draws "

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hayeknet.beliefs.coherence import EVENT_KEYS
+from hayeknet.beliefs.coherence import EVENT_KEYS, EVENT_LABELS
+from hayeknet.beliefs.events import EventThresholds, interval_events, interval_quantities
 
 LETTERS = {"A": "high_price", "B": "imbalance", "C": "congestion"}
 """Coherence event letter -> event column of :func:`hayeknet.beliefs.events.interval_events`."""
@@ -181,3 +182,34 @@ def walk_forward_from_scores(scores: Iterable[Mapping[str, Any]], n_bins: int = 
                          "observed_frequency": float(hits / n) if n else float("nan")})
         summary[key] = {"brier": a["sq"] / a["n"], "n": a["n"], "reliability": rows}
     return summary
+
+
+def score_previous_beliefs(previous: Mapping[str, Any], realized_table: pd.DataFrame) -> dict[str, Any]:
+    """Score a stored ``beliefs.json`` payload (``BeliefsResult.to_dict()``) against its realized day.
+
+    The events are recomputed from ``realized_table`` (the predicted day's
+    normalized table) with the location, hub and thresholds the beliefs were
+    stated for. Returns :func:`hayeknet.beliefs.calibration.score_day`'s output
+    plus ``forecast_day`` (the scored day), ``location`` and ``converged`` of the
+    scored beliefs; each day item also carries the Brier score of the
+    climatology forecast and the skill ``1 - brier / climatology_brier``.
+    """
+    labels = {v: k for k, v in EVENT_LABELS.items()}
+    th = previous["thresholds_usd_per_mwh"]
+    thresholds = EventThresholds(th["high_price"], th["imbalance"], th["congestion"])
+    events = interval_events(interval_quantities(realized_table, previous["location"], previous["hub"]), thresholds)
+    day_probs = {labels[k]: float(v) for k, v in previous["next_day"].items()}
+    hourly = pd.DataFrame(
+        [{labels[k]: float(v) for k, v in row.items() if k in labels} for row in previous["hourly"]],
+        index=pd.DatetimeIndex([pd.Timestamp(row["hour_start_utc"]) for row in previous["hourly"]]),
+    )
+    scored = score_day(day_probs, events, hourly)
+    if previous.get("climatology"):
+        reference = score_day({labels[k]: float(v) for k, v in previous["climatology"].items()}, events)
+        for key, item in scored["day"].items():
+            ref = reference["day"][key]["brier"]
+            item["climatology_forecast"] = reference["day"][key]["forecast"]
+            item["climatology_brier"] = ref
+            item["brier_skill"] = 1.0 - item["brier"] / ref if ref > 0 else float("nan")
+    return {"forecast_day": previous["day"], "location": previous["location"],
+            "converged": bool(previous["diagnostics"]["converged"])} | scored

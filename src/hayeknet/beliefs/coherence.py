@@ -38,6 +38,13 @@ from scipy.optimize import linprog
 EVENT_KEYS: tuple[str, ...] = ("A", "B", "C", "AB", "AC", "BC", "ABC")
 """The seven events: three singles, three pairwise joints and the triple joint."""
 
+EVENT_LABELS: dict[str, str] = {
+    "A": "high_price", "B": "imbalance", "C": "congestion",
+    "AB": "high_price&imbalance", "AC": "high_price&congestion", "BC": "imbalance&congestion",
+    "ABC": "high_price&imbalance&congestion",
+}
+"""Event key -> readable label used in the JSON outputs."""
+
 ATOMS: tuple[tuple[int, int, int], ...] = tuple(itertools.product((1, 0), repeat=3))
 """The 8 atoms as (A, B, C) truth values, from ``(1, 1, 1)`` to ``(0, 0, 0)``."""
 

@@ -8,9 +8,9 @@ For each 5-minute real-time interval of an operating day (UTC start ``t``):
 * **congestion** ``C``: ``|p_t - hub_t| > congestion_usd_per_mwh``, the basis
   between the location and its reference hub in the same interval.
 
-Real-time prices come from the ``RTM_SCED`` rows (NP6-788-CD) of the normalized
-table; a day without them falls back to ``RTM_15MIN`` (each 15-minute SPP held
-over its three 5-minute intervals). The reference hub is the location's zone
+Real-time prices come from :func:`hayeknet.archive.queries.realtime_prices`
+(the finest market present: NP6-788-CD, else the NP6-905-CD 15-minute SPP,
+each held over its three 5-minute intervals here, the model's time step). The reference hub is the location's zone
 hub for a resource node or load zone of the synthetic catalogue, and
 ``HB_HUBAVG`` for a hub (or any point whose zone is unknown).
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hayeknet.archive.store import wide_prices
+from hayeknet.archive.queries import PriceQueryError, RTM_SCED, dam_prices, hold_over, realtime_prices
 from hayeknet.ercot import locations
 
 EVENT_NAMES: tuple[str, ...] = ("high_price", "imbalance", "congestion")
@@ -58,24 +58,23 @@ def default_hub(location: str) -> str:
     return HUB_AVERAGE
 
 
-def _real_time(table: pd.DataFrame) -> pd.DataFrame:
-    rt = wide_prices(table, market="RTM_SCED")
-    if len(rt):
-        return rt
-    spp = wide_prices(table, market="RTM_15MIN")
-    if not len(spp):
-        return spp
-    grid = pd.DatetimeIndex(spp.index)
-    fine = grid.append([grid + pd.Timedelta(minutes=5), grid + pd.Timedelta(minutes=10)]).sort_values()
-    return spp.reindex(fine, method="ffill").rename_axis("interval_start_utc")
+def _five_minute(table: pd.DataFrame, location: str, what: str, markets: tuple[str, ...] | None = None) -> tuple[str, pd.Series]:
+    """(market, real-time price of ``location`` on the 5-minute grid), $/MWh; a 15-minute price is held."""
+    try:
+        rt = realtime_prices(table, location, **({"markets": markets} if markets else {}))
+    except PriceQueryError:
+        raise EventDataError(f"beliefs: no real-time price for the {what} {location!r} (field location)") from None
+    if rt.market == RTM_SCED:
+        return rt.market, rt.prices
+    grid = pd.date_range(rt.prices.index[0], rt.prices.index[-1] + pd.Timedelta(minutes=10), freq="5min",
+                         name="interval_start_utc")
+    return rt.market, pd.Series(hold_over(rt.prices, grid, "15min"), index=grid, name=location)
 
 
 def dam_hourly(table: pd.DataFrame, location: str) -> pd.Series:
     """Day-ahead price of ``location`` per hour (index: hour start UTC), $/MWh; empty when absent."""
-    dam = wide_prices(table, market="DAM")
-    if location not in dam.columns:
-        return pd.Series(dtype=float, name=location)
-    return dam[location].dropna()
+    dam = dam_prices(table, location)
+    return pd.Series(dtype=float, name=location) if dam is None else dam
 
 
 def interval_quantities(table: pd.DataFrame, location: str, hub: str | None = None) -> pd.DataFrame:
@@ -90,12 +89,8 @@ def interval_quantities(table: pd.DataFrame, location: str, hub: str | None = No
     hub = hub or default_hub(location)
     if hub == location:
         hub = HUB_AVERAGE
-    rt = _real_time(table)
-    for name, what in ((location, "location"), (hub, "reference hub")):
-        if name not in rt.columns:
-            raise EventDataError(f"beliefs: no real-time price for the {what} {name!r} (field location)")
-    price = rt[location].astype(float)
-    hub_price = rt[hub].astype(float)
+    market, price = _five_minute(table, location, "location")
+    _, hub_price = _five_minute(table, hub, "reference hub", (market,))
     dam = dam_hourly(table, location)
     hour_start = price.index.floor("h")
     dam_5 = pd.Series(dam.reindex(hour_start).to_numpy(dtype=float), index=price.index)

@@ -7,7 +7,7 @@ the tails, linear near zero, defined for negative values) and standardized with
 the history's mean and standard deviation; call the 2-vector ``y_t``. The
 real-time price is not modelled separately: the day-ahead price of the
 predicted day is published the day before, so it is an exogenous hourly input
-(see :mod:`hayeknet.beliefs.stage`) and each simulated price is ``DAM + s``.
+(see :mod:`hayeknet.beliefs.next_day`) and each simulated price is ``DAM + s``.
 
 Two time scales (issue 7 addendum in ``docs/decisions/0007-beliefs-model.md``):
 ``y_t = ybar_H + w_t`` with ``ybar_H`` the mean over the clock hour ``H``
@@ -71,6 +71,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.params import BeliefsParams
+
 QUANTITIES: tuple[str, ...] = ("spread", "basis")
 """Order of the modelled quantities (columns of ``y``)."""
 
@@ -79,29 +81,6 @@ N_HOURS = 24
 
 class BeliefModelError(RuntimeError):
     """The belief model cannot be fitted (too little data, sampler failure)."""
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """NUTS settings: ``chains`` run sequentially in-process; ``draws``/``tune`` per chain.
-
-    ``converged`` (see :class:`Diagnostics`) requires R-hat max <= ``rhat_max``
-    and bulk and tail ESS min >= ``ess_min`` over all parameters.
-    """
-
-    chains: int = 2
-    draws: int = 300
-    tune: int = 300
-    target_accept: float = 0.85
-    seed: int = 11
-    rhat_max: float = 1.05
-    ess_min: float = 100.0
-
-    def __post_init__(self) -> None:
-        if self.chains < 1 or self.draws < 1 or self.tune < 0:
-            raise ValueError("beliefs sampler: chains and draws must be >= 1 and tune >= 0")
-        if not 0.5 <= self.target_accept < 1.0:
-            raise ValueError("beliefs sampler: target_accept must be within [0.5, 1)")
 
 
 @dataclass(frozen=True)
@@ -424,10 +403,10 @@ class BeliefModel:
     backfill) to save the compilation. Not thread-safe.
     """
 
-    def __init__(self, sampler: SamplerSettings | None = None) -> None:
+    def __init__(self, sampler: BeliefsParams | None = None) -> None:
         import pymc as pm
 
-        self.sampler = sampler or SamplerSettings()
+        self.sampler = sampler or BeliefsParams()
         start = time.perf_counter()
         self.model = _build(64)
         from pymc.blocking import DictToArrayBijection

@@ -117,28 +117,29 @@ def energy_prices(
 ) -> tuple[pd.Series, str, float]:
     """Energy prices ($/MWh) at ``location``: ``(series indexed by UTC interval start, market, dt_hours)``.
 
-    Uses ``market`` or the finest market present for the location; where a
-    load zone has a plain and an energy-weighted row, the plain one.
+    ``market``, or the finest real-time market present for the location
+    (:func:`hayeknet.archive.queries.realtime_prices`), else its DAM price; only
+    the intervals the table holds (a file may cover part of a day).
     """
-    from hayeknet.ercot.locations import LOAD_ZONE_DC_EW, LOAD_ZONE_EW
+    from hayeknet.archive.queries import DAM, REALTIME_MARKETS, PriceQueryError, dam_prices, realtime_prices
 
-    energy = table[table["as_type"].isna() & (table["location"] == location)]
-    if "location_type" in energy:
-        energy = energy[~energy["location_type"].isin([LOAD_ZONE_EW, LOAD_ZONE_DC_EW])]
-    if energy.empty:
+    markets = (market,) if market else (*REALTIME_MARKETS, DAM)
+    realtime = tuple(m for m in markets if m != DAM)
+    if realtime:
+        try:
+            rt = realtime_prices(table, location, what=source, markets=realtime, complete_days=False)
+            return rt.prices, rt.market, rt.dt_hours
+        except PriceQueryError as exc:
+            if DAM not in markets:
+                raise EconomicsInputError(str(exc)) from None
+    dam = dam_prices(table, location)
+    if dam is None:
         known = sorted(set(table.loc[table["as_type"].isna(), "location"].astype(str)))
         raise EconomicsInputError(
             f"{source}: no energy price for location {location!r}; locations: {', '.join(known[:15]) or '(none)'}"
         )
-    markets = [market] if market else [m for m in MARKET_DT_HOURS if (energy["market"] == m).any()]
-    if not markets or not (energy["market"] == markets[0]).any():
-        raise EconomicsInputError(f"{source}: no {market or 'energy'} price for location {location!r}")
-    chosen = markets[0]
-    rows = energy[energy["market"] == chosen]
-    series = rows.groupby("interval_start_utc")["price"].last().sort_index().astype(float)
-    series.index = pd.DatetimeIndex(series.index).tz_convert("UTC")
-    series.index.name = "interval_start_utc"
-    return series.rename(location), chosen, MARKET_DT_HOURS.get(chosen, 1.0)
+    dam.index.name = "interval_start_utc"
+    return dam.rename(location), DAM, MARKET_DT_HOURS[DAM]
 
 
 def optimize_days(prices: pd.Series, dt_hours: float, spec: BatterySpec) -> list[dict[str, Any]]:
@@ -248,7 +249,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
         paths = project_paths(Path(project) if project else None)
         params = load_params(paths.params_file)
-        spec, location, archive = BatterySpec.from_params(params.battery), params.battery.location, paths.archive
+        spec, location, archive = params.battery, params.battery.location, paths.archive
         low, high = params.simulate.threshold_low_percentile, params.simulate.threshold_high_percentile
     except FileNotFoundError:
         if not args.archive:

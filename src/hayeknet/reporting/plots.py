@@ -137,18 +137,18 @@ def default_hubs(columns: Sequence[str], battery_location: str, limit: int = 6) 
 @styled
 def plot_price_paths(
     prices: pd.DataFrame,
-    battery_location: str,
+    battery_location: str | None,
     hubs: Sequence[str] | None = None,
     high_price_usd_per_mwh: float | None = None,
 ) -> Figure:
-    """5-minute real-time prices of the battery location (black, thick) and hubs over the day.
+    """5-minute real-time prices of the battery location (black, thick; none when None) and hubs over the day.
 
     The price axis switches to symmetric-log above 1000 $/MWh so a scarcity
     spike does not flatten the rest of the day.
     """
-    if battery_location not in prices.columns:
+    if battery_location is not None and battery_location not in prices.columns:
         raise PlotInputError(f"price paths: no column for battery location {battery_location!r}")
-    hubs = default_hubs(list(prices.columns), battery_location) if hubs is None else list(hubs)
+    hubs = default_hubs(list(prices.columns), battery_location or "") if hubs is None else list(hubs)
     missing = [h for h in hubs if h not in prices.columns]
     if missing:
         raise PlotInputError(f"price paths: no column for hub(s) {', '.join(missing)}")
@@ -158,11 +158,14 @@ def plot_price_paths(
     ax = fig.add_subplot()
     for i, hub in enumerate(hubs):
         ax.plot(x, data[hub].to_numpy(dtype=float), lw=1.0, alpha=0.85, color=SERIES_COLOURS[i % 7], label=hub)
-    ax.plot(x, data[battery_location].to_numpy(dtype=float), lw=2.0, color=OKABE_ITO["black"], label=f"{battery_location} (battery)")
+    if battery_location is not None:
+        ax.plot(x, data[battery_location].to_numpy(dtype=float), lw=2.0, color=OKABE_ITO["black"],
+                label=f"{battery_location} (battery)")
     if high_price_usd_per_mwh is not None:
         ax.axhline(high_price_usd_per_mwh, color=OKABE_ITO["vermillion"], lw=0.8, ls=":", label=f"high price {high_price_usd_per_mwh:g} $/MWh")
     ax.axhline(0.0, color="0.4", lw=0.6)
-    _price_axis(ax, data[[battery_location, *hubs]].to_numpy(dtype=float))
+    shown = [*hubs] if battery_location is None else [battery_location, *hubs]
+    _price_axis(ax, data[shown].to_numpy(dtype=float))
     _time_axes(ax, _span_hours(data.index))
     ax.set_title(f"Real-time 5-minute prices, {_day_label(data.index)}")
     ax.legend(loc="upper left", ncol=2)

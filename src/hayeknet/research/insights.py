@@ -33,7 +33,8 @@ import pandas as pd
 
 from hayeknet.assimilation.price_model import FILTERED_COLUMNS
 from hayeknet.research.prices import asinh_returns, interval_hours
-from hayeknet.research.settings import ResearchInputError, ResearchSettings
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.params import ResearchParams
 
 REGIMES = ("calm", "volatile", "scarcity")
 
@@ -115,19 +116,19 @@ def find_episodes(series: pd.Series, mask: np.ndarray, *, kind: str, location: s
     return episodes
 
 
-def spike_episodes(series: pd.Series, settings: ResearchSettings, location: str) -> list[PriceEpisode]:
+def spike_episodes(series: pd.Series, settings: ResearchParams, location: str) -> list[PriceEpisode]:
     """Episodes of prices strictly above the high-price threshold."""
     mask = series.to_numpy(dtype=float) > settings.high_price_usd_per_mwh
     return find_episodes(series, mask, kind="spike", location=location)
 
 
-def negative_price_episodes(series: pd.Series, settings: ResearchSettings, location: str) -> list[PriceEpisode]:
+def negative_price_episodes(series: pd.Series, settings: ResearchParams, location: str) -> list[PriceEpisode]:
     """Episodes of prices strictly below the negative-price threshold."""
     mask = series.to_numpy(dtype=float) < settings.negative_price_usd_per_mwh
     return find_episodes(series, mask, kind="negative_price", location=location)
 
 
-def congestion_events(prices: pd.DataFrame, settings: ResearchSettings, limit: int = 50) -> list[PriceEpisode]:
+def congestion_events(prices: pd.DataFrame, congestion_usd_per_mwh: float, limit: int = 50) -> list[PriceEpisode]:
     """Episodes where a settlement point's basis to the hub reference exceeds the congestion threshold.
 
     Basis = node price - hub reference price ($/MWh; ``HB_HUBAVG`` or the mean of
@@ -150,7 +151,7 @@ def congestion_events(prices: pd.DataFrame, settings: ResearchSettings, limit: i
         basis = (prices[location].astype(float) - hub).dropna()
         if basis.empty:
             continue
-        mask = np.abs(basis.to_numpy(dtype=float)) > settings.congestion_usd_per_mwh
+        mask = np.abs(basis.to_numpy(dtype=float)) > congestion_usd_per_mwh
         events += find_episodes(basis, mask, kind="congestion", location=str(location))
     events.sort(key=lambda e: (-e.n_intervals, -abs(e.extreme_price_usd_per_mwh), e.location))
     return events[:limit]
@@ -219,7 +220,7 @@ class Regime:
         return {"label": self.label, "reasons": list(self.reasons), "evidence": dict(self.evidence)}
 
 
-def classify_regime(series: pd.Series, settings: ResearchSettings) -> Regime:
+def classify_regime(series: pd.Series, settings: ResearchParams) -> Regime:
     """Label the day ``calm``, ``volatile`` or ``scarcity`` by the module's documented rules."""
     values = series.to_numpy(dtype=float)
     if values.size == 0:

@@ -39,12 +39,14 @@ from hayeknet.research.insights import (
 )
 from hayeknet.research.hypotheses import test_hypotheses
 from hayeknet.research.metrics import day_metrics, metrics_by_name
-from hayeknet.research.prices import CENTRAL, location_series
+from hayeknet.archive.queries import location_column
+from hayeknet.research.prices import CENTRAL
 from hayeknet.research.questions import DayContext, answer_questions
 from hayeknet.research.scoring import score_predictions
-from hayeknet.research.settings import ResearchInputError, ResearchSettings
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.params import ResearchParams
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 """1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid)."""
 OUTPUT_FILES = ("results.json", "qa.json", "journal.md")
 
@@ -92,51 +94,44 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
 
 
-def _battery_from_params(params: Mapping[str, Any] | None, battery: BatterySpec | None) -> BatterySpec:
-    if battery is not None:
-        return battery
-    section = (params or {}).get("battery")
-    if isinstance(section, Mapping):
-        names = {f.name for f in dataclasses.fields(BatterySpec)}
-        return BatterySpec(**{k: float(v) for k, v in section.items() if k in names})
-    return BatterySpec()
-
-
 def build_results(
     *,
     day: dt.date | str,
     day_index: int,
     n_days: int,
-    battery_location: str,
+    battery: BatterySpec,
     prices: pd.DataFrame,
     simulation_summary: Mapping[str, Mapping[str, Any]],
     ledgers: Mapping[str, pd.DataFrame],
+    research: ResearchParams | None = None,
+    congestion_usd_per_mwh: float = 10.0,
     history_prices: pd.DataFrame | None = None,
     dam_prices: pd.DataFrame | None = None,
     filtered: pd.DataFrame | None = None,
     assimilation_metrics: Mapping[str, Any] | None = None,
     previous_results: Sequence[Mapping[str, Any]] = (),
-    params: Mapping[str, Any] | None = None,
-    battery: BatterySpec | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
     max_outliers: int = 50,
 ) -> dict[str, Any]:
-    """The validated results document of operating day ``day``.
+    """The validated results document of operating day ``day`` for the battery ``battery`` (its
+    ``location`` is the day's focus; its SOC window sizes the energy metrics).
 
-    ``day_index`` is 0-based (``0 <= day_index < n_days``). ``params`` is the
-    ``research`` section of params.yaml or the whole params dict (then its
-    ``battery`` section sizes the SOC window; else ``battery`` or the default
-    :class:`BatterySpec`). ``previous_results`` are earlier days' documents as
-    returned by this function (or read from their results.json). ``seed`` and
-    ``n_resamples`` fix every bootstrap of the day.
+    ``day_index`` is 0-based (``0 <= day_index < n_days``). ``research``: the
+    thresholds (``research`` section of params.yaml; defaults when None);
+    ``congestion_usd_per_mwh``: the |node - hub| basis of a congestion event
+    (the study's one threshold, ``beliefs.congestion_usd_per_mwh``).
+    ``previous_results`` are earlier days' documents as returned by this
+    function (or read from their results.json). ``seed`` and ``n_resamples``
+    fix every bootstrap of the day.
     """
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
     if not 0 <= day_index < n_days:
         raise ResearchInputError(f"study progress: day_index {day_index} not in [0, n_days={n_days})")
-    settings = ResearchSettings.from_mapping(params)
-    spec = _battery_from_params(params, battery)
-    series = location_series(prices, battery_location, what=f"prices of {day}")
+    settings = research or ResearchParams()
+    spec = battery
+    battery_location = battery.location
+    series = location_column(prices, battery_location, what=f"prices of {day}")
     filtered = filtered if filtered is not None else pd.DataFrame()
     history = history_prices if history_prices is not None else pd.DataFrame()
 
@@ -175,6 +170,7 @@ def build_results(
         "day": day.isoformat(),
         "study": {"day_index": int(day_index), "n_days": int(n_days)},
         "battery_location": battery_location,
+        "battery": dataclasses.asdict(spec),
         "thresholds": {
             "high_price_usd_per_mwh": settings.high_price_usd_per_mwh,
             "negative_price_usd_per_mwh": settings.negative_price_usd_per_mwh,
@@ -183,13 +179,13 @@ def build_results(
             "scarcity_high_hours": settings.scarcity_high_hours,
             "volatile_return_std": settings.volatile_return_std,
             "volatile_negative_hours": settings.volatile_negative_hours,
-            "congestion_usd_per_mwh": settings.congestion_usd_per_mwh,
+            "congestion_usd_per_mwh": congestion_usd_per_mwh,
         },
         "metrics": [m.to_dict() for m in metrics],
         "insights": {
             "spikes": [e.to_dict() for e in spike_episodes(series, settings, battery_location)],
             "negative_price_episodes": [e.to_dict() for e in negative_price_episodes(series, settings, battery_location)],
-            "congestion_events": [e.to_dict() for e in congestion_events(prices, settings)],
+            "congestion_events": [e.to_dict() for e in congestion_events(prices, congestion_usd_per_mwh)],
             "innovation_outliers": {
                 "threshold": settings.anomaly_threshold,
                 "count": len(outliers),

@@ -22,15 +22,16 @@ from hayeknet.research.insights import (
     negative_price_episodes,
     spike_episodes,
 )
+from hayeknet.archive.queries import location_column
 from hayeknet.research.prices import (
     asinh_returns,
     hub_reference,
     interval_hours,
-    location_series,
     top_bottom_spread,
 )
 from hayeknet.battery.ledger import LEDGER_COLUMNS
-from hayeknet.research.settings import ResearchInputError, ResearchSettings
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.params import ResearchParams
 
 
 
@@ -55,7 +56,7 @@ def _num(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def price_metrics(series: pd.Series, settings: ResearchSettings) -> list[Metric]:
+def price_metrics(series: pd.Series, settings: ResearchParams) -> list[Metric]:
     """Level, spread, volatility and threshold counts of the battery location's prices."""
     values = series.to_numpy(dtype=float)
     if values.size == 0:
@@ -183,7 +184,7 @@ def assimilation_day_metrics(
     filtered: pd.DataFrame,
     location: str,
     assimilation_metrics: Mapping[str, Any] | None,
-    settings: ResearchSettings,
+    settings: ResearchParams,
 ) -> list[Metric]:
     """EnKF forecast quality: RMSE of ``observed - mean``, ensemble spread, outlier counts.
 
@@ -268,7 +269,7 @@ def strategy_metrics(
 def day_metrics(
     prices: pd.DataFrame,
     location: str,
-    settings: ResearchSettings,
+    settings: ResearchParams,
     *,
     dam_prices: pd.DataFrame | None,
     filtered: pd.DataFrame | None,
@@ -278,7 +279,7 @@ def day_metrics(
     usable_mwh: float,
 ) -> list[Metric]:
     """All day metrics in a fixed order (prices, basis, DAM-RT, EnKF, strategies)."""
-    series = location_series(prices, location)
+    series = location_column(prices, location)
     return (
         price_metrics(series, settings)
         + basis_metrics(prices, location)

@@ -13,21 +13,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from hayeknet.research.settings import ResearchInputError
+from hayeknet.research.errors import ResearchInputError
 
 CENTRAL = ZoneInfo("America/Chicago")
 DEFAULT_INTERVAL_HOURS = 5.0 / 60.0
-
-
-def location_series(prices: pd.DataFrame, location: str, *, what: str = "prices") -> pd.Series:
-    """The price column of ``location`` ($/MWh), sorted by UTC interval start, NaNs dropped."""
-    if location not in prices.columns:
-        known = ", ".join(map(str, list(prices.columns)[:10]))
-        raise ResearchInputError(f"{what}: no column for location {location!r} (columns: {known})")
-    series = prices[location].astype(float).sort_index().dropna()
-    if series.index.tz is None:
-        raise ResearchInputError(f"{what}: index interval_start_utc must be timezone-aware (UTC)")
-    return series
 
 
 def interval_hours(index: pd.DatetimeIndex) -> float:

@@ -34,15 +34,15 @@ import pandas as pd
 
 from hayeknet.research.insights import Regime, check_filtered
 from hayeknet.research.metrics import metrics_by_name
+from hayeknet.archive.queries import location_column
 from hayeknet.research.prices import (
     CENTRAL,
     asinh_returns,
-    location_series,
     split_by_operating_day,
 )
 from hayeknet.research.resampling import block_bootstrap, rank_test
 from hayeknet.research.scoring import Prediction, beta_binomial_probability
-from hayeknet.research.settings import ResearchSettings
+from hayeknet.params import ResearchParams
 
 THIN_DAYS = 3  # fewer previous days than this: comparisons are reported as thin evidence
 MEASURES = ("bootstrap_probability", "p_value", "posterior_probability", "none")
@@ -54,7 +54,7 @@ class DayContext:
 
     day: dt.date
     location: str
-    settings: ResearchSettings
+    settings: ResearchParams
     series: pd.Series
     prices: pd.DataFrame
     history_prices: pd.DataFrame
@@ -428,7 +428,7 @@ def _previous_daily_stats(ctx: DayContext) -> dict[str, list[float]]:
     days: list[str] = []
     hist = ctx.history_prices
     if hist is not None and not hist.empty and ctx.location in hist.columns:
-        series = location_series(hist, ctx.location, what="history_prices")
+        series = location_column(hist, ctx.location, what="history_prices")
         for day, part in sorted(split_by_operating_day(series).items()):
             if day >= ctx.day or part.size < 3:
                 continue

@@ -1,13 +1,23 @@
-"""The ingest stage: raw ERCOT files of a day -> the day's archive partition."""
+"""Stage ``ingest``: the day's raw ERCOT files -> the day's archive partition (``artifacts/archive/day=<day>/``).
+
+Later stages read the partition through :func:`read_day` (one read per
+partition version and process) and ask it for prices through
+:mod:`hayeknet.archive.queries`; nothing else opens the archive.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from hayeknet.pipeline.stages.context import StageContext, check_day
+from hayeknet.pipeline.context import StageContext, StageInputError, check_day
+
+STAGE = "ingest"
+"""The DVC stage (no params: it depends on raw files only)."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +38,58 @@ class IngestOutcome:
         return pd.DataFrame(self.provenance["checks"])
 
 
-def run_ingest(ctx: StageContext, day: str) -> IngestOutcome:
+def run(ctx: StageContext, day: str) -> IngestOutcome:
     """Parse, validate and archive the day's raw files -> ``artifacts/archive/day=<day>/``."""
     from hayeknet.archive.ingest import ingest_day
 
     day = check_day(day)
     result = ingest_day(ctx.paths.raw, day, ctx.paths.archive)
     return IngestOutcome(day, result.provenance)
+
+
+_DAY_TABLE_CACHE: OrderedDict[tuple[str, str, tuple[tuple[str, int, int], ...]], pd.DataFrame] = OrderedDict()
+_DAY_TABLE_CACHE_SIZE = 8
+
+
+def _partition_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """(name, size, mtime_ns) of every file of a partition: changes whenever a file is rewritten."""
+    return tuple(sorted((p.name, st.st_size, st.st_mtime_ns) for p in folder.iterdir() if p.is_file()
+                        for st in [p.stat()]))
+
+
+def read_day(ctx: StageContext, day: str) -> pd.DataFrame:
+    """The day's normalized archive table (all reports, ADR 0001); a fresh copy on every call.
+
+    A stage asks for the same day several times (prices, DAM, AS); the table is
+    read once and kept in a small in-process cache keyed by the partition's
+    path and its files' sizes and modification times, so a rewritten partition
+    (atomic replace) is read again.
+    """
+    from hayeknet.archive.store import read_day as read_partition
+
+    folder = ctx.paths.archive_day(day)
+    if not folder.exists():
+        raise StageInputError(f"{folder}: no archive partition for {day} (run ingest@{day})")
+    key = (str(folder.resolve()), day, _partition_signature(folder))
+    table = _DAY_TABLE_CACHE.get(key)
+    if table is None:
+        table = read_partition(ctx.paths.archive, day)
+        _DAY_TABLE_CACHE[key] = table
+        while len(_DAY_TABLE_CACHE) > _DAY_TABLE_CACHE_SIZE:
+            _DAY_TABLE_CACHE.popitem(last=False)
+    else:
+        _DAY_TABLE_CACHE.move_to_end(key)
+    return table.copy()
+
+
+def archived(ctx: StageContext, day: str) -> bool:
+    """Whether ``day`` has an archive partition (False for ``init``)."""
+    return ctx.paths.archive_day(day).exists()
+
+
+def figure_prices(ctx: StageContext, day: str) -> Any:
+    """The day's real-time prices at the trading hubs (the ingest stage knows no battery location)."""
+    from hayeknet.archive.queries import wide_prices
+    from hayeknet.reporting.plots import plot_price_paths
+
+    return plot_price_paths(wide_prices(read_day(ctx, day)), None)

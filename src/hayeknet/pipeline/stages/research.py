@@ -1,4 +1,14 @@
-"""The research stage: results, journal and the study history."""
+"""Stage ``research``: the day's questions answered from its evidence -> ``artifacts/research/<day>/``.
+
+Writes ``results.json`` (schema-versioned), ``qa.json``, ``journal.md`` and
+``history.json`` (the results of every study day up to this one).
+``research_init`` writes the empty history of ``artifacts/research/init``.
+
+Params (``dvc.yaml``): ``research``, ``battery`` (location and SOC window),
+``beliefs.congestion_usd_per_mwh`` (the study's congestion threshold),
+``study.seed`` (every bootstrap of the day). Later stages read the outputs
+through :func:`read_results`, :func:`read_journal` and :func:`read_history`.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hayeknet.io import atomic_directory
+from hayeknet.io import atomic_directory, atomic_write_json
+from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
 from hayeknet.pipeline.days import INIT
-from hayeknet.pipeline.stages.assimilate import read_states
-from hayeknet.pipeline.stages.beliefs import read_beliefs
-from hayeknet.pipeline.stages.context import (
-    check_day,
-    day_table,
-    read_json,
-    StageContext,
-    StageInputError,
-    write_json,
-)
-from hayeknet.pipeline.stages.simulate import read_simulation
+from hayeknet.pipeline.stages import assimilate, beliefs, ingest, simulate
 
-
+STAGE = "research"
+INIT_STAGE = "research_init"
 HISTORY_FILE = "history.json"
 """Study history in ``artifacts/research/<day>/``: the results of every study day up to it."""
+RESULTS_FILE = "results.json"
+JOURNAL_FILE = "journal.md"
 
 
 @dataclass(frozen=True)
@@ -32,27 +36,62 @@ class ResearchOutcome:
     journal_markdown: str
     history: list[dict[str, Any]]
 
+    def journal(self) -> str:
+        """The journal as Markdown for a notebook cell (``$`` escaped)."""
+        from hayeknet.reporting.notebook import escape_dollars
+
+        return escape_dollars(self.journal_markdown)
+
 
 def read_history(ctx: StageContext, day: str) -> list[dict[str, Any]]:
     """Results of every study day up to ``day`` (``init``: the empty history)."""
     return list(read_json(ctx.paths.research / day / HISTORY_FILE))
 
 
+def read_results(ctx: StageContext, day: str) -> dict[str, Any]:
+    """The ``results.json`` of ``research@<day>``."""
+    return dict(read_json(ctx.paths.research / day / RESULTS_FILE))
+
+
+def read_journal(ctx: StageContext, day: str) -> str:
+    """The ``journal.md`` of ``research@<day>``."""
+    path = ctx.paths.research / day / JOURNAL_FILE
+    if not path.exists():
+        raise StageInputError(f"{path}: missing (run research@{day})")
+    return path.read_text()
+
+
 def observation_path(ctx: StageContext, day: str) -> Path:
     """The researcher's own notes for a day: ``notes/observations/<day>.md`` (git, never a DVC output)."""
-    return ctx.paths.root / "notes" / "observations" / f"{day}.md"
+    return ctx.paths.observations / f"{day}.md"
 
 
-def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
-    """Answer the day's questions from its evidence -> ``artifacts/research/<day>/``.
+def beliefs_summary(outcome: beliefs.BeliefsOutcome) -> dict[str, Any]:
+    """The part of ``beliefs@<day>`` that enters the day's results (JSON-ready)."""
+    from hayeknet.research.journal import to_jsonable
 
-    Reads the archive (5-minute and DAM prices), the EnKF state, the
-    simulation ledgers and the study history up to the day before; writes
-    ``results.json`` (schema-versioned), ``qa.json``, ``journal.md`` and
-    ``history.json`` (the history extended by this day). ``day == "init"``
-    writes the empty history. The observation template for the researcher's
-    notes is created once and never overwritten after it is edited.
+    stated = outcome.beliefs
+    return to_jsonable({
+        "forecast_day": stated.get("day"),
+        "next_day": stated.get("next_day", {}),
+        "next_hour": stated.get("next_hour", {}),
+        "diagnostics": stated.get("diagnostics", {}),
+        "coherence": stated.get("coherence", {}),
+        "warnings": outcome.warnings(),
+        "price_forecast": stated.get("price_forecast"),
+        "calibration_of_previous_beliefs": outcome.calibration,
+    })
+
+
+def run(ctx: StageContext, day: str) -> ResearchOutcome:
+    """Answer the day's questions from its evidence (module docstring); ``init``: the empty history.
+
+    Reads the archive (real-time and DAM prices), the EnKF state, the
+    simulation and the beliefs of the day, and the study history up to the day
+    before. The observation template for the researcher's notes is created
+    once and never overwritten after it is edited.
     """
+    from hayeknet.archive.queries import DAM, RTM_SCED, wide_prices
     from hayeknet.research.journal import (
         build_results,
         ensure_observation_file,
@@ -63,60 +102,47 @@ def run_research(ctx: StageContext, day: str) -> ResearchOutcome:
     )
 
     if day == INIT:
+        ctx.params_for(INIT_STAGE)
         with atomic_directory(ctx.paths.research / INIT) as tmp:
-            write_json(tmp / HISTORY_FILE, [])
+            atomic_write_json(tmp / HISTORY_FILE, [])
         return ResearchOutcome(INIT, {}, "Study start: no days yet.", [])
 
+    params = ctx.params_for(STAGE)
     day = check_day(day)
     days = [d.isoformat() for d in ctx.study_days()]
     if day not in days:
         raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
     history = read_history(ctx, ctx.prev_of(day))
-    table = day_table(ctx, day)
-    from hayeknet.archive.store import wide_prices
-
-    prices = wide_prices(table, market="RTM_SCED")
-    dam = wide_prices(table, market="DAM")
-    filtered, assimilation_metrics = read_states(ctx, day)
-    simulation = read_simulation(ctx, day)
+    table = ingest.read_day(ctx, day)
+    filtered, assimilation_metrics = assimilate.read_states(ctx, day)
+    simulation = simulate.read_simulation(ctx, day)
     results = build_results(
         day=day,
         day_index=days.index(day),
         n_days=len(days),
-        battery_location=ctx.location,
-        prices=prices,
-        dam_prices=dam,
+        battery=params.battery,
+        prices=wide_prices(table, market=RTM_SCED),
+        dam_prices=wide_prices(table, market=DAM),
         filtered=filtered,
         assimilation_metrics=assimilation_metrics,
         simulation_summary=simulation.summary["strategies"],
         ledgers=simulation.ledgers,
         previous_results=history,
-        params=ctx.params.to_dict(),
-        battery=ctx.spec,
-        seed=ctx.params.study.seed,
+        research=params.research,
+        congestion_usd_per_mwh=params.beliefs.congestion_usd_per_mwh,
+        seed=params.study.seed,
     )
     designs = simulation.summary.get("market_designs")
     if designs:
         results["market_designs"] = to_jsonable(designs)
     if simulation.summary.get("qse_agents"):
         results["qse_agents"] = to_jsonable(simulation.summary["qse_agents"])
-    beliefs = read_beliefs(ctx, day)
-    results["beliefs"] = {
-        "forecast_day": beliefs.beliefs.get("day"),
-        "next_day": beliefs.beliefs.get("next_day", {}),
-        "next_hour": beliefs.beliefs.get("next_hour", {}),
-        "diagnostics": beliefs.beliefs.get("diagnostics", {}),
-        "coherence": beliefs.beliefs.get("coherence", {}),
-        "warnings": beliefs.warnings(),
-        "price_forecast": beliefs.beliefs.get("price_forecast"),
-        "calibration_of_previous_beliefs": beliefs.calibration,
-    }
-    results["beliefs"] = to_jsonable(results["beliefs"])
+    results["beliefs"] = beliefs_summary(beliefs.read_beliefs(ctx, day))
     validate_results(results, f"results of {day}")
     journal = render_journal(results)
     extended = [*history, results]
     with atomic_directory(ctx.paths.research / day) as tmp:
         write_day_outputs(tmp, results, journal)
-        write_json(tmp / HISTORY_FILE, extended)
+        atomic_write_json(tmp / HISTORY_FILE, extended)
     ensure_observation_file(observation_path(ctx, day), day)
     return ResearchOutcome(day, results, journal, extended)

@@ -1,30 +1,40 @@
-"""The simulate stage: every strategy, the market designs and the QSE agents on one day."""
+"""Stage ``simulate``: every strategy, the market designs and the QSE agents on one day ->
+``artifacts/simulations/<day>/``.
+
+The strategies are chosen in :mod:`hayeknet.battery.lineup`; this stage
+gathers what they may know (the previous day's prices, the day's DAM, the
+EnKF mean, the beliefs stated the day before), adds the walk-forward PPO
+agent (checkpoint of the day before) and the SCED-today vs RTC+B comparison,
+and writes one ledger per strategy plus ``summary.json``.
+
+Params (``dvc.yaml``): ``battery``, ``qse``, ``simulate``, ``study.seed`` (the
+QSE days). Later stages read the outputs through :func:`read_simulation`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from hayeknet.io import atomic_directory
+from hayeknet.io import atomic_directory, atomic_write_json
+from hayeknet.pipeline.context import StageContext, check_day, read_json
 from hayeknet.pipeline.days import INIT
-from hayeknet.pipeline.stages.agents import evaluate_qse
-from hayeknet.pipeline.stages.assimilate import read_states
-from hayeknet.pipeline.stages.context import (
-    check_day,
-    dam_reference,
-    day_table,
-    location_prices,
-    read_json,
-    SCED_DT_HOURS,
-    StageContext,
-    write_json,
-)
+from hayeknet.pipeline.stages import assimilate, beliefs, ingest, train
 
-if TYPE_CHECKING:
-    from hayeknet.battery.mpc import MPCStrategy
+STAGE = "simulate"
+SUMMARY_FILE = "summary.json"
+AGENT = "ppo_agent"
+
+BELIEFS_SPREAD_COLUMN = "spread_q50_usd_per_mwh"
+"""Column of the beliefs' ``price_forecast.parquet`` that ``mpc_beliefs`` adds to the day's DAM: the
+predictive median spread. The sample mean (``spread_mean_usd_per_mwh``) is the risk-neutral choice in
+theory, but the spread is heavy-tailed in asinh units (its exact mean does not exist), so the sample
+mean follows the few most extreme paths."""
+BELIEFS_PRICE_COLUMN = "price_q50_usd_per_mwh"
+"""The same statistic of the beliefs' price (their DAM + spread), used when the day has no DAM price."""
 
 
 @dataclass
@@ -35,6 +45,13 @@ class SimulateOutcome:
     ledgers: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     design_ledgers: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict)
+
+    @property
+    def spec(self) -> Any:
+        """The battery the day was simulated with (from ``summary.json``)."""
+        from hayeknet.battery.spec import BatterySpec
+
+        return BatterySpec(**self.summary["battery"])
 
     def market_design_table(self) -> pd.DataFrame:
         """Revenue by stream ($) under SCED today and RTC+B, and the difference (RTC+B minus SCED)."""
@@ -70,195 +87,134 @@ class SimulateOutcome:
         return pd.DataFrame(rows).T
 
     def summary_table(self) -> pd.DataFrame:
-        rows = self.summary["strategies"]
-        return strategy_frame(rows).round(3)
+        from hayeknet.battery.lineup import strategy_frame
+
+        return strategy_frame(self.summary["strategies"]).round(3)
+
+    def figure_soc(self) -> Any:
+        from hayeknet.reporting.plots import plot_soc
+
+        spec = self.spec
+        return plot_soc(self.ledgers, spec.soc_min_mwh, spec.soc_max_mwh)
+
+    def figure_cumulative_profit(self) -> Any:
+        from hayeknet.reporting.plots import plot_cumulative_profit
+
+        return plot_cumulative_profit(self.ledgers)
 
 
-def previous_prices(ctx: StageContext, day: str) -> pd.Series | None:
-    """The battery location's prices on the study day before ``day`` (None on the first day)."""
+def previous_prices(ctx: StageContext, day: str, location: str) -> pd.Series | None:
+    """The real-time prices at ``location`` on the study day before ``day`` (None on the first day)."""
+    from hayeknet.archive.queries import realtime_prices
+
     prev = ctx.prev_of(day)
-    if prev == INIT or not ctx.paths.archive_day(prev).exists():
+    if prev == INIT or not ingest.archived(ctx, prev):
         return None
-    return location_prices(ctx, prev)
+    return realtime_prices(ingest.read_day(ctx, prev), location, what=str(ctx.paths.archive_day(prev))).prices
 
 
-BELIEFS_SPREAD_COLUMN = "spread_q50_usd_per_mwh"
-"""Column of the beliefs' ``price_forecast.parquet`` that ``mpc_beliefs`` adds to the day's DAM: the
-predictive median spread. The sample mean (``spread_mean_usd_per_mwh``) is the risk-neutral choice in
-theory, but the spread is heavy-tailed in asinh units (its exact mean does not exist), so the sample
-mean follows the few most extreme paths."""
-BELIEFS_PRICE_COLUMN = "price_q50_usd_per_mwh"
-"""The same statistic of the beliefs' price (their DAM + spread), used when the day has no DAM price."""
-
-
-def beliefs_price_path(
-    ctx: StageContext, day: str, dam: pd.Series | None
-) -> tuple[pd.Series | None, dict[str, Any]]:
+def beliefs_price_path(ctx: StageContext, day: str, dam: pd.Series | None) -> tuple[pd.Series | None, str]:
     """The predictive price path of ``day`` ($/MWh, UTC interval starts) from the beliefs stated the
-    study day before (``artifacts/beliefs/<prev>/``, walk-forward), and flat metadata for the summary.
+    study day before (:func:`beliefs.beliefs_about`, walk-forward), and a note saying where it came from
+    or why there is none.
 
     The path is the day's DAM (``dam``, UTC hour start; published the day before) plus the predicted
     spread :data:`BELIEFS_SPREAD_COLUMN`; without ``dam`` it is the beliefs' own price column (their
-    DAM, ``dam_source`` in ``beliefs.json``). None, with the reason in ``forecast_note``, when the day
-    before stated no beliefs about ``day`` (first study day, a gap in the study days, beliefs without a
-    price forecast).
+    DAM, ``dam_source`` in ``beliefs.json``).
     """
     from hayeknet.battery.forecasts import dam_plus_spread
-    from hayeknet.beliefs.stage import BELIEFS_FILE, read_price_forecast
 
-    prev = ctx.prev_of(day)
-    folder = ctx.paths.artifacts / "beliefs" / prev
-    meta: dict[str, Any] = {"beliefs_day": None if prev == INIT else prev, "beliefs_column": BELIEFS_SPREAD_COLUMN}
-    if prev == INIT:
-        return None, meta | {"forecast_note": "first study day: no beliefs stated the day before"}
-    if not (folder / BELIEFS_FILE).exists():
-        return None, meta | {"forecast_note": f"{folder / BELIEFS_FILE} missing (run beliefs@{prev})"}
-    stated_for = read_json(folder / BELIEFS_FILE).get("day")
-    if stated_for != day:
-        return None, meta | {"forecast_note": f"beliefs@{prev} predicted {stated_for}, not {day}"}
-    forecast = read_price_forecast(folder)
+    folder, note = beliefs.beliefs_about(ctx, day)
+    if folder is None:
+        return None, note
+    forecast = beliefs.read_price_forecast(folder)
     if forecast is None:
-        return None, meta | {"forecast_note": f"beliefs@{prev} wrote no price forecast"}
+        return None, f"{note} wrote no price forecast"
     if dam is not None:
-        path = dam_plus_spread(dam, forecast[BELIEFS_SPREAD_COLUMN])
-        note = f"DAM of {day} + beliefs@{prev} {BELIEFS_SPREAD_COLUMN}"
-    else:
-        path = forecast[BELIEFS_PRICE_COLUMN]
-        note = f"beliefs@{prev} price path (their DAM; no DAM of {day} at the location)"
-    return path, meta | {"forecast_note": note}
+        return dam_plus_spread(dam, forecast[BELIEFS_SPREAD_COLUMN]), f"DAM of {day} + {note} {BELIEFS_SPREAD_COLUMN}"
+    return forecast[BELIEFS_PRICE_COLUMN], f"{note} price path (their DAM; no DAM of {day} at the location)"
 
 
-def mpc_beliefs_strategy(
-    ctx: StageContext, day: str, dam: pd.Series | None, filtered_mean: pd.Series
-) -> tuple[MPCStrategy, dict[str, Any]]:
-    """The ``mpc_beliefs`` strategy of ``day`` and its metadata (flat, for ``summary.json``).
+def run(ctx: StageContext, day: str) -> SimulateOutcome:
+    """The battery on ``day``: every strategy of :data:`hayeknet.battery.lineup.STRATEGY_NAMES` and the
+    walk-forward agent, plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both
+    designs) and the QSE agents.
 
-    MPC on :func:`beliefs_price_path` anchored to the EnKF filtered mean with a decaying gap
-    (:func:`hayeknet.battery.forecasts.beliefs_forecast`). Without beliefs about the day it falls back
-    to the DAM forecast (``mpc_dam``), or without DAM prices to the naive forecast; ``forecast``
-    (``beliefs``, ``dam`` or ``naive``) and ``forecast_fallback`` say which ran.
-    """
-    from hayeknet.battery.forecasts import beliefs_forecast
-    from hayeknet.battery.mpc import mpc_strategy
-
-    path, meta = beliefs_price_path(ctx, day, dam)
-    if path is not None:
-        forecast = beliefs_forecast(path, filtered_mean, anchor="enkf")
-        return mpc_strategy("array", forecast=forecast), meta | {"forecast": "beliefs", "forecast_fallback": False}
-    if dam is not None:
-        return mpc_strategy("dam", dam_prices_hourly=dam), meta | {"forecast": "dam", "forecast_fallback": True}
-    return mpc_strategy("naive"), meta | {"forecast": "naive", "forecast_fallback": True}
-
-
-def run_simulate(ctx: StageContext, day: str) -> SimulateOutcome:
-    """The battery on ``day``: perfect foresight, heuristics, MPC (naive, DAM, EnKF-anchored
-    DAM and beliefs forecasts; see :func:`mpc_beliefs_strategy`) and the walk-forward agent,
-    plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both designs).
-
-    Every strategy gets a ledger (ADR 0001). ``capture_ratio`` = strategy
-    profit / perfect-foresight profit of the same day from the same starting
-    SOC with the strategy's own final SOC as the floor for the optimizer's
-    (``fair_bound_profit_usd``): a heuristic that ends the day emptier than it
-    started has sold stored energy, which the bound may sell too, so the ratio
-    is <= 1 for every feasible strategy. ``capture_ratio_vs_pf`` divides by the
-    perfect-foresight profit with terminal SOC = initial (the study bound).
+    Every strategy gets a ledger (ADR 0001) and the capture ratios of
+    :func:`hayeknet.battery.lineup.strategy_results` (ADR 0005).
     """
     from hayeknet.agents.policy import agent_schedule
-    from hayeknet.agents.training import read_registry
-    from hayeknet.battery.forecasts import enkf_dam_forecast
-    from hayeknet.battery.ledger import simulate_schedule, summarize
-    from hayeknet.battery.market_designs import dam_energy_prices, simulate_day_designs
-    from hayeknet.battery.mpc import mpc_strategy
-    from hayeknet.battery.strategies import (
-        PercentileThreshold,
-        PerfectForesight,
-        StrategyContext,
-        TimeOfDaySchedule,
-        capture_ratio,
-        fair_bound,
-        run_strategy,
-    )
+    from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+    from hayeknet.battery.ledger import simulate_schedule
+    from hayeknet.battery.lineup import STRATEGY_NAMES, DayInformation, run_lineup, strategy_results
+    from hayeknet.battery.market_designs import simulate_day_designs
+    from hayeknet.battery.strategies import StrategyContext
 
+    params = ctx.params_for(STAGE)
+    spec = params.battery
     day = check_day(day)
-    spec = ctx.spec
-    table = day_table(ctx, day)
-    prices = location_prices(ctx, day)
-    prev_prices = previous_prices(ctx, day)
-    history = prev_prices if prev_prices is not None else StrategyContext(SCED_DT_HOURS).history
-    context = StrategyContext(dt_hours=SCED_DT_HOURS, history=history)
-    sim = ctx.params.simulate
-
-    ledgers: dict[str, pd.DataFrame] = {
-        "perfect_foresight": run_strategy(PerfectForesight(), prices, spec, context),
-        "percentile_threshold": run_strategy(
-            PercentileThreshold(sim.threshold_low_percentile, sim.threshold_high_percentile), prices, spec, context
-        ),
-        "time_of_day": run_strategy(TimeOfDaySchedule(), prices, spec, context),
-    }
-    ledgers["mpc_naive"] = run_strategy(mpc_strategy("naive"), prices, spec, context)
-    dam = dam_energy_prices(table, ctx.location)
-    if dam is not None:
-        ledgers["mpc_dam"] = run_strategy(mpc_strategy("dam", dam_prices_hourly=dam), prices, spec, context)
-    filtered, _ = read_states(ctx, day)
-    own = filtered[filtered["location"] == ctx.location].set_index("interval_start_utc")["mean"]
-    ledgers["mpc_enkf"] = run_strategy(
-        mpc_strategy("array", forecast=enkf_dam_forecast(own, dam)), prices, spec, context
+    table = ingest.read_day(ctx, day)
+    rt = realtime_prices(table, spec.location, what=str(ctx.paths.archive_day(day)))
+    prices = rt.prices
+    prev_prices = previous_prices(ctx, day, spec.location)
+    dam = dam_prices(table, spec.location)
+    path, note = beliefs_price_path(ctx, day, dam)
+    info = DayInformation(
+        history=prev_prices if prev_prices is not None else StrategyContext(rt.dt_hours).history,
+        dam_hourly=dam,
+        enkf_mean=assimilate.filtered_mean_at(ctx, day, spec.location),
+        beliefs_path=path,
+        beliefs_note=note,
     )
-    beliefs_strategy, beliefs_meta = mpc_beliefs_strategy(ctx, day, dam, own)
-    ledgers["mpc_beliefs"] = run_strategy(beliefs_strategy, prices, spec, context)
-    checkpoint = ctx.paths.models / ctx.prev_of(day)
-    reference = dam_reference(ctx, day, prices.index)
+    lineup = run_lineup(STRATEGY_NAMES, prices, spec, info, rt.dt_hours, params.simulate)
+    ledgers = dict(lineup.ledgers)
+    checkpoint = train.checkpoint_dir(ctx, ctx.prev_of(day))
+    reference = dam_on_grid(dam, prices.index)
     if reference is None and prev_prices is not None:
         reference = prev_prices.to_numpy()
-    charge, discharge = agent_schedule(checkpoint, prices.to_numpy(), spec, SCED_DT_HOURS,
-                                       reference_prices=reference)
-    ledgers["ppo_agent"] = simulate_schedule(prices.index, prices.to_numpy(), charge, discharge, spec, SCED_DT_HOURS)
+    charge, discharge = agent_schedule(checkpoint, prices.to_numpy(), spec, rt.dt_hours, reference_prices=reference)
+    ledgers[AGENT] = simulate_schedule(prices.index, prices.to_numpy(), charge, discharge, spec, rt.dt_hours)
 
-    pf_profit = summarize(ledgers["perfect_foresight"], spec).profit_usd
-    strategies: dict[str, dict[str, Any]] = {}
-    for name, ledger in ledgers.items():
-        result = summarize(ledger, spec).to_dict()
-        bound = fair_bound(ledger, spec).profit_usd
-        result["fair_bound_profit_usd"] = bound
-        result["capture_ratio"] = capture_ratio(result["profit_usd"], bound)
-        result["capture_ratio_vs_pf"] = capture_ratio(result["profit_usd"], pf_profit)
-        strategies[name] = result
-    strategies["mpc_beliefs"].update(beliefs_meta)
-    designs, design_ledgers = simulate_day_designs(table, ctx.location, spec)
-    qse = evaluate_qse(ctx, day) if ctx.params.qse.enabled else {"enabled": False}
-    registry = read_registry(checkpoint) or {}
+    strategies = strategy_results(ledgers, spec)
+    for name, meta in lineup.metadata.items():
+        strategies[name].update(meta)
+    if "mpc_beliefs" in strategies:
+        strategies["mpc_beliefs"].update({"beliefs_day": None if ctx.prev_of(day) == INIT else ctx.prev_of(day),
+                                          "beliefs_column": BELIEFS_SPREAD_COLUMN})
+    designs, design_ledgers = simulate_day_designs(table, spec)
+    registry = train.read_registry(ctx, ctx.prev_of(day))
     summary = {
         "day": day,
-        "location": ctx.location,
-        "dt_hours": SCED_DT_HOURS,
+        "location": spec.location,
+        "dt_hours": rt.dt_hours,
+        "realtime_prices": {"market": rt.market, "report": rt.report, "interval_minutes": rt.interval_minutes,
+                            "n_filled": rt.n_filled, "description": rt.describe()},
         "n_intervals": int(len(prices)),
         "battery": dataclasses.asdict(spec),
         "strategies": strategies,
+        "strategies_not_run": lineup.not_run,
         "agent_checkpoint": checkpoint.name,
         "agent_checkpoint_days_seen": list(registry.get("days_seen", [])),
         "agent_total_timesteps": int(registry.get("total_timesteps", 0)),
         "market_designs": designs,
-        "qse_agents": qse,
+        "qse_agents": train.evaluate_qse(ctx, day, params) if params.qse.enabled else {"enabled": False},
     }
     with atomic_directory(ctx.paths.simulations / day) as tmp:
         for name, ledger in ledgers.items():
             ledger.to_parquet(tmp / f"ledger_{name}.parquet", index=False)
         for name, ledger in design_ledgers.items():
             ledger.to_parquet(tmp / f"design_{name}.parquet", index=False)
-        write_json(tmp / "summary.json", summary)
+        atomic_write_json(tmp / SUMMARY_FILE, summary)
     return SimulateOutcome(day, ledgers, summary, design_ledgers)
-
-
-STRATEGY_NUMBERS = ("profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh", "cycles",
-                    "fair_bound_profit_usd", "capture_ratio", "capture_ratio_vs_pf")
-"""Numeric fields of each strategy in ``summary.json``; JSON ``null`` there means "undefined" (NaN)."""
 
 
 def read_simulation(ctx: StageContext, day: str) -> SimulateOutcome:
     """The simulate stage's outputs of ``day``; a strategy's undefined figure (``null`` in the strict JSON,
     e.g. a capture ratio without a positive bound) comes back as NaN, as the stage returned it."""
+    from hayeknet.battery.lineup import STRATEGY_NUMBERS
+
     folder = ctx.paths.simulations / day
-    summary = read_json(folder / "summary.json")
+    summary = read_json(folder / SUMMARY_FILE)
     for result in (summary.get("strategies") or {}).values():
         for key in STRATEGY_NUMBERS:
             if key in result and result[key] is None:
@@ -266,8 +222,3 @@ def read_simulation(ctx: StageContext, day: str) -> SimulateOutcome:
     ledgers = {p.stem.removeprefix("ledger_"): pd.read_parquet(p) for p in sorted(folder.glob("ledger_*.parquet"))}
     designs = {p.stem.removeprefix("design_"): pd.read_parquet(p) for p in sorted(folder.glob("design_*.parquet"))}
     return SimulateOutcome(day, ledgers, summary, designs)
-
-
-def strategy_frame(strategies: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(strategies).T
-    return frame[[c for c in STRATEGY_NUMBERS if c in frame.columns]].astype(float)

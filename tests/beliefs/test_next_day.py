@@ -6,6 +6,7 @@ asserted, only that R-hat and ESS are recorded and the rule is applied.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -18,15 +19,16 @@ import pytest
 from hayeknet.beliefs.calibration import score_day
 from hayeknet.beliefs.coherence import EVENT_KEYS, check_coherence
 from hayeknet.beliefs.events import EventThresholds, interval_events, interval_quantities
-from hayeknet.beliefs.model import BeliefModel, SamplerSettings, training_data
-from hayeknet.beliefs.stage import BeliefSettings, run_beliefs_day, thresholds_from_params
+from hayeknet.beliefs.model import BeliefModel, training_data
+from hayeknet.beliefs.next_day import event_thresholds, run_beliefs_day
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import parse_files
 from hayeknet.ercot.synthetic import write_synthetic_day
+from hayeknet.params import BeliefsParams, ResearchParams, load_params
 
 DAYS = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04"]
 THRESHOLDS = EventThresholds(high_price_usd_per_mwh=45.0, imbalance_usd_per_mwh=8.0, congestion_usd_per_mwh=4.0)
-TINY = BeliefSettings(history_days=3, paths_per_draw=2, sampler=SamplerSettings(chains=2, draws=40, tune=40, seed=3))
+TINY = BeliefsParams(history_days=3, paths_per_draw=2, chains=2, draws=40, tune=40, seed=3)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,7 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, pd.DataF
 
 @pytest.fixture(scope="module")
 def model() -> BeliefModel:
-    return BeliefModel(TINY.sampler)
+    return BeliefModel(TINY)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def test_refit_reuses_compiled_model_and_reproduces(tables, model, result) -> No
     assert again.next_day == pytest.approx(result.next_day, abs=1e-12)
     # Other data, same compiled model: fits without recompiling, different beliefs.
     other = run_beliefs_day(tables[:2], DAYS[2], "HB_WEST", THRESHOLDS,
-                            BeliefSettings(history_days=2, paths_per_draw=1, sampler=TINY.sampler), model=model)
+                            dataclasses.replace(TINY, history_days=2, paths_per_draw=1), model=model)
     assert other.n_history_intervals < result.n_history_intervals
     assert other.dam_source.startswith("last history day")
 
@@ -111,34 +113,30 @@ def test_training_data_transform_round_trip(tables) -> None:  # type: ignore[no-
     assert data.yh_cur.shape == data.yh_prev.shape == (23, 2)  # consecutive hour pairs
 
 
-def test_settings_from_params() -> None:
-    s = BeliefSettings.from_params({"history_days": 4, "draws": 100, "seed": 5, "imbalance_usd_per_mwh": 15})
-    assert s.history_days == 4 and s.sampler.draws == 100 and s.sampler.seed == 5 and s.seed == 5
-    t = thresholds_from_params({"imbalance_usd_per_mwh": 15}, {"high_price_usd_per_mwh": 90.0})
+def test_settings_come_from_the_params_file() -> None:
+    """One settings class: the beliefs section of params.yaml is what the model and the statement use."""
+    params = load_params(Path(__file__).resolve().parents[2] / "params.yaml")
+    assert isinstance(params.beliefs, BeliefsParams) and params.beliefs.scales_usd_per_mwh == (10.0, 10.0)
+    t = event_thresholds(dataclasses.replace(params.beliefs, imbalance_usd_per_mwh=15.0), 90.0)
     assert (t.high_price_usd_per_mwh, t.imbalance_usd_per_mwh, t.congestion_usd_per_mwh) == (90.0, 15.0, 10.0)
-    with pytest.raises(ValueError, match="unknown key"):
-        BeliefSettings.from_params({"histroy_days": 4})
+    assert ResearchParams().high_price_usd_per_mwh == 100.0
 
 
 def test_stage_files_and_walk_forward_scoring(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from hayeknet.archive.store import write_day
-    from hayeknet.beliefs.stage import (BELIEFS_FILE, CALIBRATION_FILE, HOURLY_FILE, PRICE_FORECAST_FILE,
-                                        read_price_forecast, run_beliefs_stage)
+    from hayeknet.pipeline.stages.beliefs import (BELIEFS_FILE, CALIBRATION_FILE, HOURLY_FILE, PRICE_FORECAST_FILE,
+                                                  read_price_forecast, state_and_write)
 
-    archive = tmp_path / "archive"
-    for day, table in tables:
-        write_day(archive, day, table, {"source": "synthetic test"})
-    settings = BeliefSettings(history_days=2, paths_per_draw=1, sampler=TINY.sampler)
-    first = run_beliefs_stage(archive, DAYS[1], tmp_path / "b1", "HB_WEST", THRESHOLDS, settings, model=model)
+    settings = dataclasses.replace(TINY, history_days=2, paths_per_draw=1)
+    first = state_and_write(tables[:2], DAYS[1], tmp_path / "b1", "HB_WEST", THRESHOLDS, settings, model=model)
     assert first.day == dt.date.fromisoformat(DAYS[2])
     assert first.history_days == tuple(dt.date.fromisoformat(d) for d in DAYS[:2])
     assert sorted(p.name for p in (tmp_path / "b1").iterdir()) == sorted([BELIEFS_FILE, HOURLY_FILE,
                                                                          PRICE_FORECAST_FILE])
     pd.testing.assert_frame_equal(read_price_forecast(tmp_path / "b1"), first.price_forecast, check_freq=False)
     assert json.loads((tmp_path / "b1" / BELIEFS_FILE).read_text())["price_forecast"]["file"] == PRICE_FORECAST_FILE
-    second = run_beliefs_stage(archive, DAYS[2], tmp_path / "b2", "HB_WEST", THRESHOLDS, settings,
-                               previous_beliefs_file=tmp_path / "b1" / BELIEFS_FILE, use_published_dam=True,
-                               model=model)
+    previous = json.loads((tmp_path / "b1" / BELIEFS_FILE).read_text())
+    second = state_and_write(tables[1:3], DAYS[2], tmp_path / "b2", "HB_WEST", THRESHOLDS, settings,
+                             previous_beliefs=previous, dam_table=tables[3][1], model=model)
     assert second.dam_source.startswith("published")
     calibration = json.loads((tmp_path / "b2" / CALIBRATION_FILE).read_text())
     assert calibration["forecast_day"] == DAYS[2] and calibration["n_intervals"] == 288
@@ -155,7 +153,7 @@ def test_dst_fall_back_day_has_25_hours(model, tmp_path: Path) -> None:  # type:
     files = write_synthetic_day("2025-11-01", tmp_path, default_catalogue(0), seed=7,
                                 reports=["NP6-788-CD", "NP4-190-CD"])
     history = [("2025-11-01", parse_files(files))]
-    settings = BeliefSettings(history_days=1, paths_per_draw=1, sampler=TINY.sampler)
+    settings = dataclasses.replace(TINY, history_days=1, paths_per_draw=1)
     result = run_beliefs_day(history, "2025-11-02", "HB_WEST", THRESHOLDS, settings, model=model)
     assert len(result.hourly) == 25
     assert result.hourly["local_hour"].tolist().count(1) == 2  # 01:00-02:00 local happens twice
@@ -164,7 +162,7 @@ def test_dst_fall_back_day_has_25_hours(model, tmp_path: Path) -> None:  # type:
 
 def test_price_forecast_is_dam_plus_predicted_spread(tables, result) -> None:  # type: ignore[no-untyped-def]
     from hayeknet.beliefs.events import dam_hourly
-    from hayeknet.beliefs.stage import FORECAST_QUANTILES
+    from hayeknet.beliefs.next_day import FORECAST_QUANTILES
     from hayeknet.ercot.calendar import interval_starts_utc
 
     pf = result.price_forecast
@@ -192,7 +190,7 @@ def test_price_forecast_is_dam_plus_predicted_spread(tables, result) -> None:  #
 
 def test_price_forecast_frame_checks_shapes() -> None:
     from hayeknet.beliefs.events import EventDataError
-    from hayeknet.beliefs.stage import price_forecast_frame
+    from hayeknet.beliefs.next_day import price_forecast_frame
 
     starts = pd.date_range("2025-10-04 05:00", periods=4, freq="5min", tz="UTC")
     frame = price_forecast_frame(starts, np.full(4, 30.0), np.array([[-1.0, 0, 1, 2], [1.0, 2, 3, 4]]))
@@ -201,29 +199,20 @@ def test_price_forecast_frame_checks_shapes() -> None:
         price_forecast_frame(starts, np.full(4, 30.0), np.zeros((2, 3)))
 
 
-def test_auto_published_dam_reads_only_the_next_days_dam(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """``use_published_dam="auto"``: the predicted day's DAM when archived (its real-time rows never
-    matter: wild RT prices there change nothing), the persistence stand-in when it is not."""
-    from hayeknet.archive.store import write_day
-    from hayeknet.beliefs.stage import run_beliefs_stage
+def test_the_predicted_days_dam_is_read_without_its_real_time_prices(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The predicted day's published DAM may be used (known the day before); its real-time rows never
+    matter: wild RT prices there change nothing."""
+    from hayeknet.pipeline.stages.beliefs import state_and_write
 
-    archive = tmp_path / "archive"
-    for day, table in tables[1:3]:
-        write_day(archive, day, table, {"source": "synthetic test"})
-    settings = BeliefSettings(history_days=1, paths_per_draw=1, sampler=TINY.sampler)
-    last = run_beliefs_stage(archive, DAYS[2], tmp_path / "b_last", "HB_WEST", THRESHOLDS, settings,
-                             use_published_dam="auto", model=model)
-    assert last.dam_source.startswith("last history day")
+    settings = dataclasses.replace(TINY, history_days=1, paths_per_draw=1)
     wild = tables[3][1].copy()
     wild.loc[wild["market"] != "DAM", "price"] = 5000.0  # the predicted day's real-time prices: must not leak
-    write_day(archive, DAYS[3], wild, {"source": "synthetic test, RT rows overwritten"})
-    auto = run_beliefs_stage(archive, DAYS[2], tmp_path / "b_auto", "HB_WEST", THRESHOLDS, settings,
-                             use_published_dam="auto", model=model)
-    assert auto.dam_source.startswith("published")
+    stated = state_and_write(tables[2:3], DAYS[2], tmp_path / "b", "HB_WEST", THRESHOLDS, settings,
+                             dam_table=wild, model=model)
+    assert stated.dam_source.startswith("published")
     direct = run_beliefs_day(tables[2:3], DAYS[3], "HB_WEST", THRESHOLDS, settings, model=model,
                              dam_table=tables[3][1])
-    pd.testing.assert_frame_equal(auto.price_forecast, direct.price_forecast)
-    assert auto.next_day == pytest.approx(direct.next_day, abs=1e-12)
-    with pytest.raises(ValueError, match="use_published_dam"):
-        run_beliefs_stage(archive, DAYS[2], tmp_path / "b_bad", "HB_WEST", THRESHOLDS, settings,
-                          use_published_dam="yes", model=model)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(stated.price_forecast, direct.price_forecast)
+    assert stated.next_day == pytest.approx(direct.next_day, abs=1e-12)
+    persistence = state_and_write(tables[2:3], DAYS[2], tmp_path / "p", "HB_WEST", THRESHOLDS, settings, model=model)
+    assert persistence.dam_source.startswith("last history day")

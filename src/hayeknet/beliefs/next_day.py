@@ -1,4 +1,4 @@
-"""The beliefs stage: fit on recent days, state next-day and next-hour event probabilities.
+"""Beliefs about the next day: fit on recent days, state next-day and next-hour event probabilities.
 
 :func:`run_beliefs_day` takes the normalized archive tables of the last
 ``history_days`` days before ``day_to_predict``, fits the heavy-tailed model of
@@ -27,11 +27,11 @@ normalized table; only its ``DAM`` rows are read). Without it, the last
 history day's DAM prices by local hour stand in (``dam_source`` says which was
 used); that affects the high-price event and, through the DAM-level and
 DAM-ramp terms of the model, the spread's predicted mean.
-:func:`run_beliefs_stage` reads the predicted day's archive partition
+:func:`hayeknet.pipeline.stages.beliefs.run` reads the predicted day's archive partition
 for it when asked (``use_published_dam``): only its ``DAM`` rows, never its
 real-time prices, so the beliefs stay walk-forward.
 
-**Price forecast** (``price_forecast.parquet``, :data:`PRICE_FORECAST_FILE`):
+**Price forecast** (the beliefs stage writes it as ``price_forecast.parquet``):
 the posterior predictive real-time price of the predicted day per 5-minute
 interval, for the MPC strategy ``mpc_beliefs`` of the simulate stage
 (:func:`hayeknet.battery.forecasts.beliefs_forecast`). Index
@@ -60,16 +60,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hayeknet.beliefs.calibration import event_indicators, score_day
-from hayeknet.beliefs.coherence import EVENT_KEYS, CoherenceResult, check_coherence
+from hayeknet.beliefs.calibration import event_indicators
+from hayeknet.beliefs.coherence import EVENT_KEYS, EVENT_LABELS, CoherenceResult, check_coherence
 from hayeknet.beliefs.events import (
     EVENT_NAMES,
     EventDataError,
@@ -79,57 +78,14 @@ from hayeknet.beliefs.events import (
     interval_events,
     interval_quantities,
 )
-from hayeknet.beliefs.model import BeliefModel, Diagnostics, SamplerSettings, local_hour, simulate_paths, training_data
+from hayeknet.beliefs.model import BeliefModel, Diagnostics, local_hour, simulate_paths, training_data
 from hayeknet.ercot.calendar import as_date, interval_starts_utc
+from hayeknet.params import BeliefsParams
 
-EVENT_LABELS: dict[str, str] = {
-    "A": "high_price", "B": "imbalance", "C": "congestion",
-    "AB": "high_price&imbalance", "AC": "high_price&congestion", "BC": "imbalance&congestion",
-    "ABC": "high_price&imbalance&congestion",
-}
-"""Coherence key -> readable label used in the JSON output."""
-
-
-@dataclass(frozen=True)
-class BeliefSettings:
-    """Settings of the beliefs stage.
-
-    ``history_days``: most recent days fitted; ``paths_per_draw``: predictive
-    paths per posterior draw; ``scales_usd_per_mwh``: asinh scales of price and
-    basis ($/MWh); ``hub``: reference hub (default :func:`default_hub`).
-    """
-
-    history_days: int = 5
-    paths_per_draw: int = 4
-    scales_usd_per_mwh: tuple[float, float] = (10.0, 10.0)
-    sampler: SamplerSettings = field(default_factory=SamplerSettings)
-    hub: str | None = None
-    seed: int = 11
-
-    def __post_init__(self) -> None:
-        if self.history_days < 1 or self.paths_per_draw < 1:
-            raise ValueError("beliefs: history_days and paths_per_draw must be >= 1")
-
-    @classmethod
-    def from_params(cls, section: Mapping[str, Any]) -> BeliefSettings:
-        """Build from a ``beliefs:`` params section (keys: history_days, paths_per_draw, chains,
-        draws, tune, target_accept, seed, rhat_max, ess_min, hub); unknown keys raise ValueError."""
-        sampler_keys = {"chains", "draws", "tune", "target_accept", "rhat_max", "ess_min"}
-        own_keys = {"history_days", "paths_per_draw", "hub", "seed"}
-        threshold_keys = {"high_price_usd_per_mwh", "imbalance_usd_per_mwh", "congestion_usd_per_mwh"}
-        unknown = set(section) - sampler_keys - own_keys - threshold_keys
-        if unknown:
-            raise ValueError(f"params beliefs: unknown key(s) {sorted(unknown)}")
-        seed = int(section.get("seed", 11))
-        sampler = SamplerSettings(seed=seed, **{k: section[k] for k in sampler_keys if k in section})
-        return cls(sampler=sampler, seed=seed, **{k: section[k] for k in own_keys - {"seed"} if k in section})
-
-
-def thresholds_from_params(section: Mapping[str, Any], research: Mapping[str, Any] | None = None) -> EventThresholds:
-    """Event thresholds from the ``beliefs`` section, the high-price one defaulting to ``research``'s."""
-    high = section.get("high_price_usd_per_mwh", (research or {}).get("high_price_usd_per_mwh", 100.0))
-    return EventThresholds(float(high), float(section.get("imbalance_usd_per_mwh", 20.0)),
-                           float(section.get("congestion_usd_per_mwh", 10.0)))
+def event_thresholds(beliefs: BeliefsParams, high_price_usd_per_mwh: float) -> EventThresholds:
+    """The three events' thresholds: the high price is the research stage's (one definition of a
+    "high price" for the study), imbalance and congestion are the beliefs section's."""
+    return EventThresholds(high_price_usd_per_mwh, beliefs.imbalance_usd_per_mwh, beliefs.congestion_usd_per_mwh)
 
 
 @dataclass(frozen=True)
@@ -178,7 +134,6 @@ class BeliefsResult:
         if pf.empty:
             return None
         return {
-            "file": PRICE_FORECAST_FILE,
             "n_intervals": int(len(pf)),
             "quantiles": list(FORECAST_QUANTILES),
             "day_mean_price_usd_per_mwh": float(pf["price_mean_usd_per_mwh"].mean()),
@@ -239,6 +194,12 @@ def _quantile_label(q: float) -> str:
     return f"q{round(100 * q):02d}"
 
 
+def forecast_columns() -> list[str]:
+    """Columns of :func:`price_forecast_frame` (all $/MWh)."""
+    columns = ["dam_usd_per_mwh", "spread_mean_usd_per_mwh", "price_mean_usd_per_mwh"]
+    return columns + [f"{k}_{_quantile_label(q)}_usd_per_mwh" for k in ("spread", "price") for q in FORECAST_QUANTILES]
+
+
 def price_forecast_frame(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray,
                          spread_paths_usd_per_mwh: np.ndarray) -> pd.DataFrame:
     """Predictive mean and :data:`FORECAST_QUANTILES` of the spread and of ``price = DAM + spread`` ($/MWh).
@@ -286,7 +247,7 @@ def run_beliefs_day(
     day_to_predict: dt.date | str,
     location: str,
     thresholds: EventThresholds,
-    settings: BeliefSettings | None = None,
+    settings: BeliefsParams | None = None,
     *,
     model: BeliefModel | None = None,
     dam_table: pd.DataFrame | None = None,
@@ -301,9 +262,9 @@ def run_beliefs_day(
     prices (optional, see the module docstring).
     """
     start = time.perf_counter()
-    settings = settings or BeliefSettings()
+    settings = settings or BeliefsParams()
     day = as_date(day_to_predict)
-    hub = settings.hub or default_hub(location)
+    hub = default_hub(location) if settings.hub == "auto" else settings.hub
     usable = sorted(((as_date(d), t) for d, t in history_tables if as_date(d) < day), key=lambda x: x[0])
     usable = usable[-settings.history_days:]
     if not usable:
@@ -312,7 +273,7 @@ def run_beliefs_day(
     data = training_data(quantities, settings.scales_usd_per_mwh)
     climatology = {k: float(v) for k, v in event_indicators(interval_events(quantities, thresholds)).mean().items()}
     if model is None:
-        model = BeliefModel(settings.sampler)
+        model = BeliefModel(settings)
     posterior = model.fit(data, seed=settings.seed)
 
     starts = pd.DatetimeIndex(interval_starts_utc(day, 5))
@@ -350,145 +311,5 @@ def run_beliefs_day(
     )
 
 
-BELIEFS_FILE = "beliefs.json"
-HOURLY_FILE = "hourly.parquet"
-CALIBRATION_FILE = "calibration.json"
-PRICE_FORECAST_FILE = "price_forecast.parquet"
-
-
-def score_previous_beliefs(previous: Mapping[str, Any], realized_table: pd.DataFrame) -> dict[str, Any]:
-    """Score a stored ``beliefs.json`` payload (``BeliefsResult.to_dict()``) against its realized day.
-
-    The events are recomputed from ``realized_table`` (the predicted day's
-    normalized table) with the location, hub and thresholds the beliefs were
-    stated for. Returns :func:`hayeknet.beliefs.calibration.score_day`'s output
-    plus ``forecast_day`` (the scored day), ``location`` and ``converged`` of the
-    scored beliefs; each day item also carries the Brier score of the
-    climatology forecast and the skill ``1 - brier / climatology_brier``.
-    """
-    labels = {v: k for k, v in EVENT_LABELS.items()}
-    th = previous["thresholds_usd_per_mwh"]
-    thresholds = EventThresholds(th["high_price"], th["imbalance"], th["congestion"])
-    events = interval_events(interval_quantities(realized_table, previous["location"], previous["hub"]), thresholds)
-    day_probs = {labels[k]: float(v) for k, v in previous["next_day"].items()}
-    hourly = pd.DataFrame(
-        [{labels[k]: float(v) for k, v in row.items() if k in labels} for row in previous["hourly"]],
-        index=pd.DatetimeIndex([pd.Timestamp(row["hour_start_utc"]) for row in previous["hourly"]]),
-    )
-    scored = score_day(day_probs, events, hourly)
-    if previous.get("climatology"):
-        reference = score_day({labels[k]: float(v) for k, v in previous["climatology"].items()}, events)
-        for key, item in scored["day"].items():
-            ref = reference["day"][key]["brier"]
-            item["climatology_forecast"] = reference["day"][key]["forecast"]
-            item["climatology_brier"] = ref
-            item["brier_skill"] = 1.0 - item["brier"] / ref if ref > 0 else float("nan")
-    return {"forecast_day": previous["day"], "location": previous["location"],
-            "converged": bool(previous["diagnostics"]["converged"])} | scored
-
-
-def write_beliefs(result: BeliefsResult, out_dir: Path, calibration: Mapping[str, Any] | None = None) -> None:
-    """Write ``beliefs.json``, ``hourly.parquet``, ``price_forecast.parquet`` (when the result has one)
-    and (when given) ``calibration.json`` into ``out_dir``.
-
-    The folder is replaced whole (atomic), so DVC never sees a partial output.
-    """
-    from hayeknet.io import atomic_directory, atomic_write_json
-
-    with atomic_directory(Path(out_dir)) as tmp:
-        atomic_write_json(tmp / BELIEFS_FILE, result.to_dict())
-        hourly = result.hourly.rename(columns=EVENT_LABELS)
-        hourly.to_parquet(tmp / HOURLY_FILE)
-        if not result.price_forecast.empty:
-            result.price_forecast.to_parquet(tmp / PRICE_FORECAST_FILE)
-        if calibration is not None:
-            atomic_write_json(tmp / CALIBRATION_FILE, dict(calibration))
-
-
-def read_price_forecast(beliefs_dir: Path) -> pd.DataFrame | None:
-    """The ``price_forecast.parquet`` of a beliefs folder (``artifacts/beliefs/<day>``), None when absent.
-
-    Absent means no beliefs were stated (the study's ``init`` folder) or they
-    predate the price forecast. A file without a UTC ``interval_start_utc``
-    index or a required column raises :class:`EventDataError` naming the file.
-    """
-    path = Path(beliefs_dir) / PRICE_FORECAST_FILE
-    if not path.exists():
-        return None
-    frame = pd.read_parquet(path)
-    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
-        raise EventDataError(f"{path}: index must be the UTC interval start (field interval_start_utc)")
-    required = ["dam_usd_per_mwh", "spread_mean_usd_per_mwh", "price_mean_usd_per_mwh"]
-    required += [f"{k}_{_quantile_label(q)}_usd_per_mwh" for k in ("spread", "price") for q in FORECAST_QUANTILES]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise EventDataError(f"{path}: missing column(s) {missing} (field {missing[0]})")
-    frame.index = frame.index.tz_convert("UTC").as_unit("ns")
-    frame.index.name = "interval_start_utc"
-    return frame.sort_index()
-
-
-def run_beliefs_stage(
-    archive_root: Path,
-    day: dt.date | str,
-    out_dir: Path,
-    location: str,
-    thresholds: EventThresholds,
-    settings: BeliefSettings | None = None,
-    *,
-    previous_beliefs_file: Path | None = None,
-    use_published_dam: bool | Literal["auto"] = False,
-    model: BeliefModel | None = None,
-) -> BeliefsResult:
-    """The ``beliefs@<day>`` stage: fit on archived days up to ``day``, state beliefs for ``day + 1``.
-
-    Reads the archive partitions of the last ``settings.history_days`` archived
-    days up to and including ``day`` (``artifacts/archive/day=<d>/prices.parquet``).
-    With ``use_published_dam=True`` the day-ahead prices of ``day + 1`` are read
-    from its partition (only its ``DAM`` rows; declare that partition as a DVC
-    dep; a missing partition raises), with ``"auto"`` they are read when the
-    partition exists and the persistence stand-in is used otherwise, and with
-    ``False`` the stand-in is always used (see :func:`run_beliefs_day`); the
-    default keeps the output a function of the declared inputs only. The
-    predicted day's real-time rows are never read. When ``previous_beliefs_file`` (the
-    ``beliefs.json`` of ``beliefs@<day - 1>``, which predicted ``day``) exists,
-    it is scored against ``day``'s realized events into ``calibration.json``.
-    Writes ``out_dir/{beliefs.json, hourly.parquet, price_forecast.parquet[, calibration.json]}``.
-    """
-    import json
-
-    from hayeknet.archive.store import archived_days, read_day
-
-    settings = settings or BeliefSettings()
-    d = as_date(day)
-    available = archived_days(Path(archive_root))
-    history = [x for x in available if x <= d][-settings.history_days:]
-    if d not in history:
-        raise EventDataError(f"beliefs: day {d} is not archived under {archive_root} (field day)")
-    tables = [(x, read_day(Path(archive_root), x)) for x in history]
-    target = d + dt.timedelta(days=1)
-    dam_table = None
-    if use_published_dam not in (True, False, "auto"):
-        raise ValueError(f"beliefs: use_published_dam must be True, False or 'auto', got {use_published_dam!r}")
-    if use_published_dam == "auto":
-        use_published_dam = target in available
-    if use_published_dam:
-        if target not in available:
-            raise EventDataError(f"beliefs: day {target} is not archived under {archive_root}; "
-                                 "its published DAM prices were requested (field day)")
-        table = read_day(Path(archive_root), target)
-        dam_table = table[table["market"] == "DAM"]
-    result = run_beliefs_day(tables, target, location, thresholds, settings, model=model, dam_table=dam_table)
-    calibration = None
-    if previous_beliefs_file is not None and Path(previous_beliefs_file).exists():
-        previous = json.loads(Path(previous_beliefs_file).read_text())
-        if previous.get("day") == d.isoformat():
-            calibration = score_previous_beliefs(previous, tables[-1][1])
-    write_beliefs(result, out_dir, calibration)
-    return result
-
-
-__all__ = ["BELIEFS_FILE", "BeliefSettings", "BeliefsResult", "CALIBRATION_FILE", "EVENT_LABELS", "EVENT_NAMES",
-           "FORECAST_QUANTILES", "HOURLY_FILE", "PRICE_FORECAST_FILE", "price_forecast_frame", "read_price_forecast",
-           "run_beliefs_day", "run_beliefs_stage", "score_previous_beliefs", "thresholds_from_params",
-           "write_beliefs"]
+__all__ = ["EVENT_LABELS", "EVENT_NAMES", "BeliefsResult", "FORECAST_QUANTILES", "event_thresholds",
+           "forecast_columns", "price_forecast_frame", "run_beliefs_day"]

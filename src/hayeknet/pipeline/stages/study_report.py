@@ -1,0 +1,111 @@
+"""Stage ``study_report``: the study report over every day up to the last (``reports/study.html``).
+
+Reads the study history of ``research@<last_day>`` (every day's results); the
+battery and location shown are the ones the days were simulated with, so the
+stage declares no params.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from hayeknet.pipeline.context import StageContext, StageInputError, check_day
+from hayeknet.pipeline.stages import research
+
+STAGE = "study_report"
+
+STUDY_DAY_METRICS = {
+    "mean_price_usd_per_mwh": "price.mean",
+    "min_price_usd_per_mwh": "price.min",
+    "max_price_usd_per_mwh": "price.max",
+    "spread_top4h_bottom4h_usd_per_mwh": "spread.top4h_bottom4h",
+    "volatility_asinh_return_std": "volatility.asinh_return_std",
+}
+"""Columns of the study report's day table: label -> metric name in results.json."""
+
+
+@dataclass
+class StudyBundle:
+    """The study history up to the last day, for the study report."""
+
+    last_day: str
+    history: list[dict[str, Any]]
+    battery: dict[str, Any]
+
+    def headline_markdown(self) -> str:
+        from hayeknet.reporting.notebook import escape_dollars
+
+        days = [r["day"] for r in self.history]
+        b = self.battery
+        return escape_dollars(
+            f"**HayekNet study**: {len(days)} operating days ({days[0]} to {days[-1]}), battery "
+            f"{b['power_mw']:g} MW / {b['energy_mwh']:g} MWh at {b['location']}."
+        )
+
+    def days_table(self) -> pd.DataFrame:
+        rows = []
+        for r in self.history:
+            metrics = {m["name"]: m["value"] for m in r.get("metrics", [])}
+            regime = r.get("regime", {})
+            rows.append({
+                "day": r["day"],
+                "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
+                **{label: metrics.get(name) for label, name in STUDY_DAY_METRICS.items()},
+            })
+        return pd.DataFrame(rows).set_index("day")
+
+    def profit_by_day(self) -> pd.DataFrame:
+        rows = {r["day"]: {k: v.get("profit_usd") for k, v in r.get("strategies", {}).items()} for r in self.history}
+        return pd.DataFrame(rows).T.astype(float)
+
+    def strategy_table(self) -> pd.DataFrame:
+        profit = self.profit_by_day()
+        table = pd.DataFrame({"total_profit_usd": profit.sum(), "mean_daily_profit_usd": profit.mean()})
+        if "perfect_foresight" in profit:
+            table["study_capture_ratio"] = profit.sum() / profit["perfect_foresight"].sum()
+        return table.round(2)
+
+    def figure_profit_by_day(self) -> Any:
+        from hayeknet.reporting.plots import plot_profit_by_day
+
+        return plot_profit_by_day(self.profit_by_day())
+
+    def hypotheses_table(self) -> pd.DataFrame:
+        """H1-H3 over every study day so far (test, effect size, p-value, CI, n, verdict)."""
+        from hayeknet.research.hypotheses import hypotheses_table
+
+        return hypotheses_table(self.history[-1].get("hypotheses", []))
+
+    def prediction_scores(self) -> Any:
+        """Predictive claims of earlier days scored on the days after them (Brier, reliability)."""
+        from hayeknet.research.scoring import score_predictions
+
+        return score_predictions(self.history)
+
+    def market_design_table(self) -> pd.DataFrame:
+        """Profit ($) per day under SCED today and RTC+B (energy + AS, perfect foresight)."""
+        rows = {}
+        for r in self.history:
+            designs = r.get("market_designs") or {}
+            if designs.get("available"):
+                rows[r["day"]] = {
+                    "sced_today_profit_usd": designs["sced_today"]["revenue_by_stream_usd"]["profit"],
+                    "rtc_b_profit_usd": designs["rtc_b"]["revenue_by_stream_usd"]["profit"],
+                    "rtc_b_minus_sced_usd": designs["difference_usd"]["profit"],
+                }
+        return pd.DataFrame(rows).T.round(2) if rows else pd.DataFrame({"note": ["no market-design results"]})
+
+
+def load(ctx: StageContext, last_day: str) -> StudyBundle:
+    """The :class:`StudyBundle` of the study up to ``last_day``."""
+    last_day = check_day(last_day)
+    history = research.read_history(ctx, last_day)
+    if not history:
+        raise StageInputError(f"{ctx.paths.research / last_day}: empty study history")
+    battery = dict(history[-1].get("battery") or {})
+    if not battery:
+        raise StageInputError(f"{ctx.paths.research / last_day}: results.json holds no battery")
+    return StudyBundle(last_day, history, battery)

@@ -1,0 +1,225 @@
+"""Stage ``train``: the walk-forward PPO battery agent and the three QSE learners -> ``artifacts/models/<day>/``.
+
+``train@<day>`` resumes from the checkpoint of the study day before and
+trains on every study day up to and including ``day``: the checkpoint of
+``day`` is the agent that the simulate stage runs on the *next* day.
+``train_init`` writes the seeded, untrained agents of the first day
+(``artifacts/models/init``). The three QSE learners (battery, solar, wind at
+the battery's settlement point) live in ``artifacts/models/<day>/qse``.
+
+Params (``dvc.yaml``): ``train``, ``qse``, ``battery``, ``study.seed`` (the
+QSE days' renewable profiles). The simulate stage builds the same QSE days
+through :func:`qse_day` and :func:`qse_config` with its own params.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.params import Params, QSEParams
+from hayeknet.pipeline.context import StageContext, StageInputError, check_day
+from hayeknet.pipeline.days import INIT
+from hayeknet.pipeline.stages import assimilate, beliefs, ingest
+
+STAGE = "train"
+INIT_STAGE = "train_init"
+QSE_DIR = "qse"
+"""Sub-folder of ``artifacts/models/<day>/`` holding the three QSE learners."""
+
+
+def corridor_bounds(spec: BatterySpec) -> tuple[float, float] | None:
+    """Net injection (MW) at ``spec.location`` that keeps every transmission corridor of the grid graph
+    within its limit (:meth:`hayeknet.constraints.grid.GridGraph.net_power_bounds_mw`, base flows zero);
+    ``None`` when the location is not in the graph or no corridor is sensitive to it."""
+    from hayeknet.constraints.errors import GridModelError
+    from hayeknet.constraints.grid import build_grid
+
+    try:
+        lo, hi = build_grid().net_power_bounds_mw(spec.location)
+    except GridModelError:
+        return None
+    if not (math.isfinite(lo) or math.isfinite(hi)):
+        return None
+    return float(lo), float(hi)
+
+
+def qse_config(spec: BatterySpec, qse: QSEParams) -> Any:
+    """The three-QSE market: ``qse.market_design`` (``sced``, or ``rtc_b``: the battery also offers AS)
+    and ``qse.corridor_limits`` (the corridor bounds of :func:`corridor_bounds` enter the battery's
+    projection)."""
+    from hayeknet.agents.market import PriceImpact
+    from hayeknet.agents.qse import QSEEnvConfig, RenewableSpec
+
+    bounds = corridor_bounds(spec) if qse.corridor_limits else None
+    return QSEEnvConfig(
+        battery=spec,
+        solar=RenewableSpec(qse.solar_mw, qse.imbalance_charge_usd_per_mwh),
+        wind=RenewableSpec(qse.wind_mw, qse.imbalance_charge_usd_per_mwh),
+        impact=PriceImpact(slope_usd_per_mwh_per_mw=qse.impact_usd_per_mwh_per_mw),
+        market_design=qse.market_design,
+        net_power_bounds_mw=bounds,
+    )
+
+
+def prior_beliefs(ctx: StageContext, day: str) -> pd.DataFrame | None:
+    """The hourly beliefs about ``day`` stated the study day before it (:func:`beliefs.beliefs_about`), or None."""
+    folder, _ = beliefs.beliefs_about(ctx, day)
+    return None if folder is None else beliefs.read_hourly(folder)
+
+
+def qse_as_prices(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str, str | None]:
+    """AS clearing prices of the day ($/MW per hour, one column per product): ``(prices, period, source)``.
+
+    The real-time MCPCs (NP6-331-CD, 15-minute) when archived, else the DAM
+    MCPCs (NP4-188-CD, hourly) as a stand-in (before RTC+B's go-live), else ``None``.
+    """
+    from hayeknet.archive.queries import DAM, RTM_15MIN, as_prices
+
+    rt_as = as_prices(table, RTM_15MIN)
+    if not rt_as.empty:
+        return rt_as, "15min", "RT MCPC (NP6-331-CD)"
+    dam_as = as_prices(table, DAM)
+    if not dam_as.empty:
+        return dam_as, "h", "DAM MCPC (NP4-188-CD; no RT MCPC archived)"
+    return None, "15min", None
+
+
+def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
+    """The day as the three QSEs see it: RT and DAM prices at the location, AS prices, renewable
+    profiles (synthetic: the archive has no plant output), the EnKF state and the beliefs stated
+    the study day before (zeros and ``has_beliefs = 0`` when there are none). ``params`` is the
+    calling stage's view (battery, study.seed)."""
+    from hayeknet.agents.qse import interval_beliefs, qse_day_from_prices, state_features
+    from hayeknet.archive.queries import dam_prices, realtime_prices
+
+    location = params.battery.location
+    table = ingest.read_day(ctx, day)
+    prices = realtime_prices(table, location, what=str(ctx.paths.archive_day(day))).prices
+    dam = dam_prices(table, location)
+    if dam is None:
+        raise StageInputError(f"{ctx.paths.archive_day(day)}: no DAM price at {location} for the QSE agents")
+    filtered, _ = assimilate.read_states(ctx, day)
+    own = filtered[filtered["location"] == location].set_index("interval_start_utc").reindex(prices.index)
+    hourly = prior_beliefs(ctx, day)
+    interval = None if hourly is None else interval_beliefs(hourly, pd.DatetimeIndex(prices.index))
+    state = state_features(own["mean"].ffill().bfill().to_numpy(), own["spread"].ffill().bfill().to_numpy(), interval)
+    as_prices, period, source = qse_as_prices(table)
+    return qse_day_from_prices(day, prices, dam, params.study.seed, state=state,
+                               as_prices=as_prices, as_price_period=period, as_price_source=source)
+
+
+def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
+    """Train (or, for ``init``, create) the three QSE learners into ``models/<day>/qse``."""
+    from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
+
+    train = dataclasses.replace(params.train, timesteps_per_day=params.qse.timesteps_per_agent_per_day)
+    config = qse_config(params.battery, params.qse)
+    out = ctx.paths.models / day / QSE_DIR
+    if day == INIT:
+        init_qse_models(train, out, config)
+        return
+    days = [qse_day(ctx, d, params) for d in ctx.days_through(day)]
+    train_qse_increment(ctx.paths.models / ctx.prev_of(day) / QSE_DIR, days, train, out, config)
+
+
+def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
+    """The three QSE agents of checkpoint ``models/<prev>/qse`` on the unseen ``day`` against heuristics;
+    ``params`` is the calling stage's view (battery, qse, study.seed)."""
+    from hayeknet.agents.evaluation import evaluate_qse_day
+
+    prev = ctx.prev_of(day)
+    reference = None if prev == INIT else qse_day(ctx, prev, params)
+    config = qse_config(params.battery, params.qse)
+    return evaluate_qse_day(ctx.paths.models / prev / QSE_DIR, qse_day(ctx, day, params), reference, config)
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What the train stage did: the checkpoint folder and its registry."""
+
+    day: str
+    model_dir: Path
+    registry: dict[str, Any]
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        reg = self.registry
+        return {
+            "day": self.day,
+            "checkpoint": str(self.model_dir.relative_to(self.model_dir.parents[1])),
+            "days_seen": ", ".join(reg.get("days_seen", [])) or "(none: untrained start)",
+            "total_timesteps": reg.get("total_timesteps", 0),
+            "increment_timesteps": reg.get("increment_timesteps", 0),
+            "parameters_sha256": reg.get("parameters_sha256", "")[:16],
+            "seconds": round(self.seconds, 1),
+        }
+
+    def summary_table(self) -> pd.DataFrame:
+        return pd.Series(self.summary(), name="value").to_frame()
+
+    def learning_curve(self) -> pd.DataFrame:
+        return pd.DataFrame(self.registry.get("learning_curve", []))
+
+    def figure_learning_curve(self) -> Any:
+        from hayeknet.reporting.plots import plot_learning_curve
+
+        return plot_learning_curve(self.learning_curve())
+
+
+def run(ctx: StageContext, day: str) -> TrainOutcome:
+    """``day == "init"``: ``train_init``, the seeded untrained checkpoints in ``models/init``.
+
+    Otherwise resume from the previous study day's checkpoint and train
+    ``train.timesteps_per_day`` steps on every study day up to and including
+    ``day``. The agent's reference curve for a day is that day's DAM price
+    (known the day before), so it sees the day-ahead outlook the MPC strategies use.
+    """
+    from hayeknet.agents.training import init_model, read_registry, train_increment
+    from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+
+    start = time.perf_counter()
+    if day == INIT:
+        params = ctx.params_for(INIT_STAGE)
+        out = ctx.paths.models / INIT
+        init_model(params.battery, params.train, out)
+    else:
+        params = ctx.params_for(STAGE)
+        day = check_day(day)
+        labels = ctx.days_through(day)
+        if day not in labels:
+            raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
+        location = params.battery.location
+        tables = [ingest.read_day(ctx, d) for d in labels]
+        series = [realtime_prices(t, location, what=str(ctx.paths.archive_day(d))).prices
+                  for d, t in zip(labels, tables)]
+        references = [dam_on_grid(dam_prices(t, location), s.index) for t, s in zip(tables, series)]
+        prev_dir = ctx.paths.models / ctx.prev_of(day)
+        if not prev_dir.exists():
+            raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
+        out = ctx.paths.models / day
+        train_increment(prev_dir, [s.to_numpy() for s in series], labels, params.battery, params.train, out,
+                        reference_days=references, reference_kind="dam")
+    if params.qse.enabled:
+        _train_qse(ctx, day, params)
+    registry = read_registry(out) or {}
+    return TrainOutcome(day, out, registry, time.perf_counter() - start)
+
+
+def read_registry(ctx: StageContext, day: str) -> dict[str, Any]:
+    """The registry of the checkpoint trained through ``day`` (``init``: the untrained start); {} when absent."""
+    from hayeknet.agents.training import read_registry as read
+
+    return read(ctx.paths.models / day) or {}
+
+
+def checkpoint_dir(ctx: StageContext, day: str) -> Path:
+    """The folder of the single agent's checkpoint trained through ``day`` (``init``: untrained)."""
+    return ctx.paths.models / day
