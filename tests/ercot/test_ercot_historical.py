@@ -200,14 +200,16 @@ def _rtm_workbook(rows_by_sheet: list[tuple[str, list]], path: Path) -> Path:
 def rtm(tmp_path: Path) -> tuple[Path, Path, list]:
     """The same NP6-785-ER rows as ERCOT's zip of a monthly workbook and as CSV.
 
-    In the workbook February's dates are Excel dates (the rest text), and March
-    ends with a blank row, as in ERCOT's yearly RTM files.
+    In the workbook February's dates are Excel dates (the rest text), March
+    ends with a blank row and November with a footer row (text in the first
+    column only), as in ERCOT's yearly RTM files.
     """
     rows = np6_785_rows(RTM_DAYS)
     sheets = by_month(rows)
     feb = [(dt.datetime.strptime(r[0], "%m/%d/%Y").date(), *r[1:]) for r in sheets[1][1]]
     sheets[1] = (sheets[1][0], feb)
     sheets[2] = (sheets[2][0], [*sheets[2][1], (None,) * 7])
+    sheets[-1] = (sheets[-1][0], [*sheets[-1][1], ("Prices are final.", None, None, None, None, None, None)])
     zipped = _rtm_workbook(sheets, tmp_path / "NP6-785-ER_RTMLZHBSPP_2024.zip")
     csv = tmp_path / "RTMLZHBSPP_2024.csv"
     csv.write_text(csv_text(NP6_785_HEADER, rows))
@@ -218,6 +220,9 @@ def test_np6_785_workbook_and_csv_give_the_same_table(rtm) -> None:
     zipped, csv, rows = rtm
     raw = read_raw(zipped)
     assert raw.spec is NP6_785 and raw.n_rows == len(rows)
+    from hayeknet.ercot.parse.days import split_into_days
+
+    assert split_into_days(zipped, zipped.parent / "days").blank_rows == 2
     table = parse_file(zipped)
     pd.testing.assert_frame_equal(table, parse_file(csv))
     intervals = sum(expected_intervals(d, 15) for d in RTM_DAYS)
@@ -315,3 +320,60 @@ def test_a_zip_of_something_else_names_its_members(tmp_path: Path) -> None:
     path.write_bytes(buf.getvalue())
     with pytest.raises(ReportFormatError, match="zip must hold exactly one CSV, JSON or xlsx file, holds a.csv, b.csv"):
         parse_file(path)
+
+
+# --- the fast sheet reader against openpyxl ------------------------------------------------------
+
+
+@needs_real
+def test_fast_reader_equals_openpyxl_on_ercots_workbook() -> None:
+    from itertools import islice
+
+    from hayeknet.ercot.parse.raw import _payload
+    from hayeknet.ercot.parse.workbook import iter_sheets
+
+    data = _payload(NP4_180_ZIP)
+    fast = list(islice(iter_sheets(data, NP4_180_ZIP.name), 3))
+    slow = list(islice(iter_sheets(data, NP4_180_ZIP.name, fast=False), 3))
+    assert [s.name for s in fast] == ["Jan_1", "Feb_2", "Mar_3"]
+    assert fast == slow
+
+
+def _rewrite_member(data: bytes, member: str, edit) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            body = src.read(info)
+            out.writestr(info, edit(body) if info.filename == member else body)
+    return buf.getvalue()
+
+
+def test_fast_reader_equals_openpyxl_on_excel_dates_footers_and_unusual_cells(rtm, tmp_path: Path) -> None:
+    """ERCOT's quirks (Excel dates, blank and footer rows), then cells the plain pattern does not cover:
+    an inline string, a formula's cached value, attributes in another order, a cell without reference."""
+    from hayeknet.ercot.parse.raw import _payload
+    from hayeknet.ercot.parse.workbook import iter_sheets
+
+    zipped, csv, _ = rtm
+    data = _payload(zipped)
+    assert list(iter_sheets(data, "x")) == list(iter_sheets(data, "x", fast=False))
+
+    def unusual(xml: bytes) -> bytes:
+        start = xml.index(b'<c r="A2"')
+        end = xml.index(b"</c>", start) + 4
+        xml = xml[:start] + b'<c r="A2" t="inlineStr"><is><t>01/31/2024</t></is></c>' + xml[end:]
+        start = xml.index(b'<c r="G3"')
+        end = xml.index(b"</c>", start) + 4
+        value = xml[start:end].split(b"<v>")[1].split(b"</v>")[0]
+        xml = xml[:start] + b'<c s="2" r="G3"><f>1+1</f><v>' + value + b"</v></c>" + xml[end:]
+        return xml
+
+    edited = _rewrite_member(data, "xl/worksheets/Sheet1.xml", unusual)
+    assert list(iter_sheets(edited, "x")) == list(iter_sheets(edited, "x", fast=False))
+    path = tmp_path / "edited.xlsx"
+    path.write_bytes(edited)
+    pd.testing.assert_frame_equal(parse_file(path), parse_file(csv))
+
+    no_ref = _rewrite_member(data, "xl/worksheets/Sheet2.xml", lambda xml: xml.replace(b'<c r="B2" ', b"<c ", 1))
+    assert list(iter_sheets(no_ref, "x")) == list(iter_sheets(no_ref, "x", fast=False))  # openpyxl takes over

@@ -72,7 +72,8 @@ class DaySplit:
     ``source`` is the file, ``member`` the zip member read (``None`` when not
     zipped), ``source_report`` the file's report id, ``report`` the daily
     report of the per-day files, ``days`` the per-day files by operating day,
-    ``blank_rows`` the empty rows skipped (a workbook's footer).
+    ``blank_rows`` the rows without data skipped (blank, or a yearly
+    workbook's footer with nothing after its first column).
     """
 
     source: Path

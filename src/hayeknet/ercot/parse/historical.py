@@ -28,7 +28,9 @@ file) and ``_sheet``, so memory holds one sheet at a time;
 product, each keeping the source row's number; the product cells are checked
 here (missing or not a number raises naming the product column), so every
 later error still names the file, the sheet, the row and the historical
-report's own field.
+report's own field. A row with nothing after its first column (blank, or the
+footer ERCOT appends to a yearly RTM workbook) holds no price and is skipped
+and counted.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class Chunk:
     workbook sheet (``None`` for CSV/JSON), ``frame`` the rows as strings in
     ``daily_spec(spec).columns`` plus ``_file``, ``_row``, ``_sheet``;
     ``source_rows`` counts the file's own data rows in the chunk (a wide AS
-    row counts once) and ``blank_rows`` the empty rows skipped.
+    row counts once) and ``blank_rows`` the rows without data skipped (empty,
+    or a historical report's footer: nothing after its first column).
     """
 
     spec: ReportSpec
@@ -161,8 +164,23 @@ def _sheet_chunk(sheet: Sheet, file: str) -> Chunk:
     cells = [cells[: len(fields)] for _, cells in sheet.rows]
     frame = pd.DataFrame(cells, columns=fields, dtype=object) if cells else pd.DataFrame(columns=fields)
     frame[_ROW] = np.array([r for r, _ in sheet.rows], dtype=np.int64)
+    footer = _non_data_rows(spec, fields, frame)
+    if footer.any():
+        frame = frame[~footer].reset_index(drop=True)
     _check_short_rows(spec, fields, frame, file, sheet.name)
-    return Chunk(spec, sheet.name, to_daily_frame(spec, fields, frame, file, sheet.name), len(frame), sheet.blank_rows)
+    return Chunk(spec, sheet.name, to_daily_frame(spec, fields, frame, file, sheet.name), len(frame),
+                 sheet.blank_rows + int(footer.sum()))
+
+
+def _non_data_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a historical report with nothing after the first column: a footer ERCOT appends to the
+    yearly RTM workbook (gridstatus drops one such row per year), or a blank row. They carry no price."""
+    mask = np.ones(len(frame), dtype=bool)
+    if not spec.is_historical or len(frame) == 0:
+        return np.zeros(len(frame), dtype=bool)
+    for field in fields[1:]:
+        mask &= np.asarray(frame[field].isna() | (frame[field].astype("str").str.strip() == ""))
+    return mask
 
 
 def _check_short_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame, file: str,
@@ -210,8 +228,11 @@ def _csv_chunks(data: bytes, file: str) -> Iterator[Chunk]:
             continue
         frame[_ROW] = frame[_ROW].to_numpy() + offset
         offset += _count_rows(block)
+        footer = _non_data_rows(spec, fields, frame)
+        if footer.any():
+            frame = frame[~footer].reset_index(drop=True)
         _check_short_rows(spec, fields, frame, file, None)
-        yield Chunk(spec, None, to_daily_frame(spec, fields, frame, file, None), len(frame))
+        yield Chunk(spec, None, to_daily_frame(spec, fields, frame, file, None), len(frame), int(footer.sum()))
 
 
 def iter_chunks(data: bytes, file: str) -> Iterator[Chunk]:
