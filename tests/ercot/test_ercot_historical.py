@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import pickle
 import time
 import zipfile
 from pathlib import Path
@@ -32,7 +33,13 @@ from ercot_workbooks import (
 )
 
 from hayeknet.ercot.calendar import ERCOT_TZ, expected_intervals
-from hayeknet.ercot.parse import COLUMNS, ReportFormatError, parse_file, parse_files, read_raw
+from hayeknet.ercot.parse import (
+    COLUMNS,
+    ReportFormatError,
+    parse_file,
+    parse_files,
+    read_raw,
+)
 from hayeknet.ercot.parse.workbook import cell_text
 from hayeknet.ercot.reports import NP4_180, NP4_181, NP6_785, detect_report
 
@@ -271,6 +278,8 @@ def test_np6_785_errors_name_file_sheet_row_and_field(tmp_path: Path) -> None:
         parse_file(path)
     assert (info.value.file, info.value.sheet, info.value.row, info.value.field) == (
         "rtm3.zip", "Jan_1", 5, "Settlement Point Name")
+    again = pickle.loads(pickle.dumps(info.value))  # crosses process boundaries (Dask) intact
+    assert (again.sheet, again.row, str(again)) == ("Jan_1", 5, str(info.value))
 
 
 def test_repeated_hour_flag_outside_the_fall_back_hour_is_refused(tmp_path: Path) -> None:

@@ -18,10 +18,19 @@ import pandas as pd
 import pytest
 
 from hayeknet.ercot.calendar import ERCOT_TZ
-from hayeknet.ercot.collectors import CollectOptions, collect_day, collection_provenance, make_collector
+from hayeknet.ercot.collectors import (
+    CollectOptions,
+    collect_day,
+    collection_provenance,
+    make_collector,
+)
 from hayeknet.ercot.collectors.base import CollectorError, sha256_path
 from hayeknet.ercot.collectors.http import HttpResponse, ReplayTransport
-from hayeknet.ercot.collectors.mis import MIS_DOWNLOAD_URL, MIS_LIST_URL, parse_document_list
+from hayeknet.ercot.collectors.mis import (
+    MIS_DOWNLOAD_URL,
+    MIS_LIST_URL,
+    parse_document_list,
+)
 from hayeknet.ercot.parse import parse_file
 
 FALL = dt.date(2016, 11, 6)

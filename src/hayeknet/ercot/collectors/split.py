@@ -20,7 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hayeknet.ercot.collectors.base import CollectedFile, CollectorError, place_bytes, sha256_path
+from hayeknet.ercot.collectors.base import (
+    CollectedFile,
+    CollectorError,
+    place_bytes,
+    sha256_path,
+)
 from hayeknet.ercot.parse.days import DaySplit, split_into_days
 from hayeknet.ercot.reports import REPORTS_BY_ID, ReportFormatError
 

@@ -52,9 +52,16 @@ from hayeknet.ercot.parse.raw import (
     _read_one_body,
 )
 from hayeknet.ercot.parse.workbook import Sheet, is_workbook, iter_sheets
-from hayeknet.ercot.reports import ReportFormatError, ReportSpec, as_product, clean_header, daily_spec, detect_report
+from hayeknet.ercot.reports import (
+    ReportFormatError,
+    ReportSpec,
+    as_product,
+    clean_header,
+    daily_spec,
+    detect_report,
+)
 
-__all__ = ["Chunk", "CSV_CHUNK_ROWS", "iter_chunks", "read_frame", "to_daily_frame"]
+__all__ = ["CSV_CHUNK_ROWS", "Chunk", "iter_chunks", "read_frame", "to_daily_frame"]
 
 CSV_CHUNK_ROWS = 200_000
 """Data rows of a CSV read at a time by :func:`iter_chunks` (bounds memory for a year of 15-minute prices)."""

@@ -36,8 +36,8 @@ import io
 import math
 import posixpath
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
