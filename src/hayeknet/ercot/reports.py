@@ -5,6 +5,17 @@ names change with republications, ``_retry_`` suffixes and API downloads).
 The MIS CSV headers below are exactly those of ERCOT's files (see the samples
 in ``shared/fixtures/ercot``); the public API's JSON form spells the same
 fields in camelCase, which :func:`detect_report` also accepts.
+
+Besides the five daily reports (:data:`REPORTS`), ERCOT publishes yearly
+*historical* reports of the same prices (:data:`HISTORICAL_REPORTS`):
+NP6-785-ER (15-minute RTM hub and load-zone prices, an xlsx of monthly
+sheets), NP4-180-ER (DAM hub and load-zone prices, likewise) and NP4-181-ER
+(DAM AS clearing prices, a CSV with one column per product). Each names its
+daily equivalent (:attr:`ReportSpec.daily_report`): its rows carry the same
+content, and :mod:`hayeknet.ercot.parse` reads them by converting each row to
+that report's columns. Their headers are spaced words (``Delivery Date``);
+detection folds case, spacing and punctuation, so ``REGUP `` (ERCOT's
+trailing space) is ``REGUP``.
 """
 
 from __future__ import annotations
@@ -24,15 +35,21 @@ class ReportFormatError(ValueError):
     """A raw ERCOT file that cannot be read as one of the supported reports.
 
     ``row`` is the 1-based data row (the header is row 0; ``None`` when the
-    problem is the file as a whole), ``field`` the column concerned.
+    problem is the file as a whole), ``field`` the column concerned, ``sheet``
+    the workbook sheet (``None`` for a CSV or JSON file); in a sheet, ``row``
+    counts the sheet's data rows (spreadsheet row ``row + 1``).
     """
 
-    def __init__(self, file: str, row: int | None, field: str | None, message: str) -> None:
+    def __init__(self, file: str, row: int | None, field: str | None, message: str,
+                 sheet: str | None = None) -> None:
         self.file = str(file)
         self.row = row
         self.field = field
         self.message = message
+        self.sheet = sheet
         where = f"{self.file}"
+        if sheet is not None:
+            where += f", sheet {sheet}"
         if row is not None:
             where += f", row {row}"
         if field is not None:
@@ -40,7 +57,7 @@ class ReportFormatError(ValueError):
         super().__init__(f"{where}: {message}")
 
     def __reduce__(self):  # keep picklable (Dask, multiprocessing)
-        return (type(self), (self.file, self.row, self.field, self.message))
+        return (type(self), (self.file, self.row, self.field, self.message, self.sheet))
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,14 @@ class ReportSpec:
     ``price_column`` holds $/MWh (energy) or $/MW per hour (AS);
     ``published_from`` is the first operating day ERCOT publishes the report
     (``None``: throughout the study period).
+
+    A yearly historical report sets ``daily_report`` (the id of the daily
+    report with the same content) and ``daily_columns`` (the daily report's
+    column each of ``columns`` becomes); ``wide_as`` marks a header whose
+    ``columns`` are followed by one price column per AS product (NP4-181-ER),
+    each row becoming one row per product in the daily report's long layout.
+    Its ``price_column``/``flag_column``/``location_column`` name its own
+    columns (the parser works on the converted rows).
     """
 
     report_id: str
@@ -69,6 +94,14 @@ class ReportSpec:
     mis_report_type_id: int = 0
     mis_file_tag: str = ""
     published_from: dt.date | None = None
+    daily_report: str | None = None
+    daily_columns: tuple[str, ...] = ()
+    wide_as: bool = False
+
+    @property
+    def is_historical(self) -> bool:
+        """A yearly historical report, read by converting its rows to :attr:`daily_report`'s columns."""
+        return self.daily_report is not None
 
     @property
     def dir_name(self) -> str:
@@ -165,13 +198,89 @@ NP6_331 = ReportSpec(
 )
 
 REPORTS: tuple[ReportSpec, ...] = (NP6_788, NP6_905, NP4_190, NP4_188, NP6_331)
-"""Every supported report, in pipeline order."""
+"""Every supported daily report, in pipeline order (the raw layout's report folders)."""
 
 REPORTS_BY_ID: dict[str, ReportSpec] = {r.report_id: r for r in REPORTS}
 REPORTS_BY_DIR: dict[str, ReportSpec] = {r.dir_name: r for r in REPORTS}
 
 AS_TYPES: tuple[str, ...] = ("REGUP", "REGDN", "RRS", "ECRS", "NSPIN")
 """Ancillary-service products priced in NP4-188-CD and NP6-331-CD."""
+
+NP6_785 = ReportSpec(
+    report_id="NP6-785-ER",
+    title="Historical RTM Load Zone and Hub Prices (yearly, 15-minute settlement point prices)",
+    columns=(
+        "Delivery Date",
+        "Delivery Hour",
+        "Delivery Interval",
+        "Repeated Hour Flag",
+        "Settlement Point Name",
+        "Settlement Point Type",
+        "Settlement Point Price",
+    ),
+    market="RTM_15MIN",
+    layout="interval15",
+    price_column="Settlement Point Price",
+    flag_column="Repeated Hour Flag",
+    location_column="Settlement Point Name",
+    type_column="Settlement Point Type",
+    interval_minutes=15,
+    mis_report_type_id=13061,
+    mis_file_tag="RTMLZHBSPP",
+    daily_report="NP6-905-CD",
+    daily_columns=(
+        "DeliveryDate",
+        "DeliveryHour",
+        "DeliveryInterval",
+        "DSTFlag",
+        "SettlementPointName",
+        "SettlementPointType",
+        "SettlementPointPrice",
+    ),
+)
+NP4_180 = ReportSpec(
+    report_id="NP4-180-ER",
+    title="Historical DAM Load Zone and Hub Prices (yearly, hourly)",
+    columns=("Delivery Date", "Hour Ending", "Repeated Hour Flag", "Settlement Point", "Settlement Point Price"),
+    market="DAM",
+    layout="hourly",
+    price_column="Settlement Point Price",
+    flag_column="Repeated Hour Flag",
+    location_column="Settlement Point",
+    interval_minutes=60,
+    mis_report_type_id=13060,
+    mis_file_tag="DAMLZHBSPP",
+    daily_report="NP4-190-CD",
+    daily_columns=("DeliveryDate", "HourEnding", "DSTFlag", "SettlementPoint", "SettlementPointPrice"),
+)
+NP4_181 = ReportSpec(
+    report_id="NP4-181-ER",
+    title="Historical DAM Clearing Prices for Capacity (yearly, hourly, one column per AS product)",
+    columns=("Delivery Date", "Hour Ending", "Repeated Hour Flag"),
+    market="DAM",
+    layout="hourly",
+    price_column="MCPC",
+    flag_column="Repeated Hour Flag",
+    as_column="AncillaryType",
+    interval_minutes=60,
+    mis_report_type_id=13091,
+    mis_file_tag="DAMASMCPC",
+    daily_report="NP4-188-CD",
+    daily_columns=("DeliveryDate", "HourEnding", "DSTFlag"),
+    wide_as=True,
+)
+
+HISTORICAL_REPORTS: tuple[ReportSpec, ...] = (NP6_785, NP4_180, NP4_181)
+"""ERCOT's yearly historical reports: split into operating days of their daily report at collection (ADR 0011)."""
+
+HISTORICAL_BY_ID: dict[str, ReportSpec] = {r.report_id: r for r in HISTORICAL_REPORTS}
+ALL_REPORTS_BY_ID: dict[str, ReportSpec] = {**REPORTS_BY_ID, **HISTORICAL_BY_ID}
+"""Daily and historical reports by id."""
+
+
+def daily_spec(spec: ReportSpec) -> ReportSpec:
+    """The daily report whose columns ``spec``'s rows are read in: ``spec`` itself for a daily report."""
+    return REPORTS_BY_ID[spec.daily_report] if spec.daily_report is not None else spec
 
 # Public-API spellings that do not reduce to the MIS name by case folding.
 _API_ALIASES: dict[str, str] = {
@@ -198,25 +307,51 @@ def clean_header(columns: Iterable[str]) -> tuple[str, ...]:
     return tuple(str(c).strip().lstrip("\ufeff").strip().strip('"') for c in columns)
 
 
-def detect_report(columns: Iterable[str], file: str = "<unknown>") -> ReportSpec:
-    """The report whose header is ``columns`` (exact MIS header, or its API camelCase form).
+def as_product(column: str) -> str | None:
+    """The AS product a wide NP4-181-ER column prices (``"REGUP "`` -> ``"REGUP"``); ``None`` if none."""
+    key = _fold(column).upper()
+    return key if key in AS_TYPES else None
 
-    Raises :class:`ReportFormatError` (row 0, field ``header``) when no report matches.
+
+def detect_report(columns: Iterable[str], file: str = "<unknown>", sheet: str | None = None) -> ReportSpec:
+    """The report whose header is ``columns`` (exact MIS header, its API camelCase form, or a
+    historical report's spaced header, folded for case, spacing and punctuation).
+
+    A header that starts like NP4-181-ER is that report when every further
+    column names an AS product (:data:`AS_TYPES`, e.g. ``REGUP `` with ERCOT's
+    trailing space); an unknown product raises naming it. Raises
+    :class:`ReportFormatError` (row 0, field ``header``, and ``sheet`` when
+    given) when no report matches.
     """
     header = clean_header(columns)
+    while header and header[-1] == "":  # a spreadsheet row may carry empty trailing cells
+        header = header[:-1]
     for spec in REPORTS:
         if header == spec.columns:
             return spec
     folded = _folded(header)
-    for spec in REPORTS:
-        if folded == _folded(spec.columns):
+    for spec in (*REPORTS, *HISTORICAL_REPORTS):
+        if folded == _folded(spec.columns) and not spec.wide_as:
+            return spec
+    for spec in HISTORICAL_REPORTS:
+        n = len(spec.columns)
+        if spec.wide_as and folded[:n] == _folded(spec.columns) and len(header) > n:
+            unknown = [c for c in header[n:] if as_product(c) is None]
+            if unknown:
+                raise ReportFormatError(
+                    file, 0, "header",
+                    f"{spec.report_id} header with unknown AS product column(s) "
+                    f"{', '.join(repr(c) for c in unknown)} (known: {', '.join(AS_TYPES)})",
+                    sheet=sheet,
+                )  # fmt: skip
             return spec
     raise ReportFormatError(
         file,
         0,
         "header",
         f"header {','.join(header)!r} matches no supported report "
-        f"({', '.join(r.report_id for r in REPORTS)})",
+        f"({', '.join(r.report_id for r in (*REPORTS, *HISTORICAL_REPORTS))})",
+        sheet=sheet,
     )
 
 

@@ -81,12 +81,41 @@ def test_rerun_is_idempotent(drop: Path, tmp_path: Path) -> None:
     assert {f.path: f.path.stat().st_mtime_ns for f in second} == mtimes
 
 
-def test_multi_day_file_is_refused(drop: Path, samples: Path) -> None:
+def test_multi_day_file_is_split_into_days(drop: Path, samples: Path, tmp_path: Path) -> None:
+    """A CSV spanning two days is cut into per-day files of the same columns, each under its day."""
     text = (samples / "np4-188-cd.csv").read_text()
     extra = text.splitlines()[1].replace("09/29/2026", "09/30/2026")
     (drop / "two_days.csv").write_text(text + extra + "\n")
-    with pytest.raises(CollectorError, match="two_days.csv spans several operating days \\(2026-09-29, 2026-09-30\\)"):
-        collect_day("files", DAY, drop.parent / "raw", CollectOptions(drop_folder=drop))
+    collector = make_collector("files", CollectOptions(drop_folder=drop))
+    assert collector.days() == [DAY, dt.date(2026, 9, 30)]
+    raw = tmp_path / "raw"
+    first = collect_day("files", DAY, raw, collector=collector)
+    ours = [f for f in first if f.derived_from is not None]
+    assert [f.path.relative_to(raw).as_posix() for f in ours] == ["np4-188-cd/2026-09-29/two_days.20260929.csv"]
+    assert ours[0].path.read_text() == text  # the day's rows, as they were
+    assert ours[0].derived_from == {"report": "NP4-188-CD", "file": "two_days.csv",
+                                    "sha256": sha256_path(drop / "two_days.csv"), "member": None, "sheets": [],
+                                    "source_rows": len(text.splitlines()) - 1}
+    second = collect_day("files", dt.date(2026, 9, 30), raw, collector=collector)
+    assert [f.path.relative_to(raw).as_posix() for f in second] == ["np4-188-cd/2026-09-30/two_days.20260930.csv"]
+    assert second[0].path.read_text().splitlines() == [text.splitlines()[0], extra]
+    again = collect_day("files", dt.date(2026, 9, 30), raw, collector=collector)
+    assert again[0].reused and again[0].sha256 == second[0].sha256
+    collector.close()
+
+
+def test_multi_day_file_with_a_bad_row_places_no_day(drop: Path, samples: Path, tmp_path: Path) -> None:
+    """Every row is checked before any day is written: a bad row on the second day leaves the first unwritten."""
+    for p in list(drop.rglob("*")):
+        if p.is_file():
+            p.unlink()
+    text = (samples / "np4-188-cd.csv").read_text()
+    extra = text.splitlines()[1].replace("09/29/2026", "09/30/2026").replace("N", "Q")
+    (drop / "two_days.csv").write_text(text + extra + "\n")
+    raw = tmp_path / "raw"
+    with pytest.raises(CollectorError, match=r"two_days.csv, row \d+, field DSTFlag: DST flag must be Y or N"):
+        collect_day("files", DAY, raw, CollectOptions(drop_folder=drop))
+    assert not raw.exists() or not any(p.is_file() for p in raw.rglob("*"))
 
 
 def test_bad_file_names_file_row_and_field(drop: Path, samples: Path) -> None:

@@ -4,7 +4,10 @@ The entry point is :func:`collect_day`: it writes one operating day's raw
 files atomically into ``<raw_root>/<report-dir>/<day>/`` and returns a
 :class:`CollectedFile` per file (report, day, path, document id, publish time,
 sha256). :func:`collection_provenance` turns that list into the day's
-provenance record (documents, row counts, checks).
+provenance record (documents, row counts, checks). A day cut out of a
+multi-day file (ERCOT's yearly historical reports NP6-785-ER, NP4-180-ER,
+NP4-181-ER, from a drop folder or from MIS) is stored in its daily report's
+folder and columns, its record naming the source (ADR 0011).
 """
 
 from __future__ import annotations

@@ -552,6 +552,9 @@ class ApiCollector:
         archive = self.uses_archive(day)
         files: list[CollectedFile] = []
         for spec in specs:
+            if spec.is_historical:
+                raise CollectorError(f"the public API collector does not fetch the yearly report {spec.report_id}; "
+                                     "use --source mis or put the file in a drop folder (--source files)")
             if not spec.published_on(day):
                 continue
             if archive:

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 import pandas as pd
 
 from hayeknet.ercot.calendar import ERCOT_TZ, as_date, operating_day_of
-from hayeknet.ercot.reports import REPORTS, REPORTS_BY_ID, ReportFormatError, ReportSpec
+from hayeknet.ercot.reports import ALL_REPORTS_BY_ID, REPORTS, ReportFormatError, ReportSpec
 
 __all__ = [
     "CollectedFile",
@@ -56,7 +56,9 @@ class CollectedFile:
     of the document (MIS ``DocID``, API archive ``docId``; the query for a live
     API download); ``publish_time_utc`` when ERCOT posted it (UTC; ``None``
     when the source does not say); ``reused`` is True when an identical file
-    was already in place and nothing was written.
+    was already in place and nothing was written. ``derived_from`` is set for a
+    file cut out of a multi-day file (a yearly historical report, ADR 0011):
+    the source's report, file name, sha256, zip member, sheets and rows.
     """
 
     report: str
@@ -68,11 +70,12 @@ class CollectedFile:
     publish_time_utc: dt.datetime | None = None
     n_bytes: int = 0
     reused: bool = False
+    derived_from: Mapping[str, Any] | None = None
 
     def to_dict(self, root: Path | None = None) -> dict[str, Any]:
         """JSON-ready record; ``path`` relative to ``root`` when given."""
         path = self.path.relative_to(root).as_posix() if root is not None else self.path.as_posix()
-        return {
+        record = {
             "report": self.report,
             "day": self.day.isoformat(),
             "path": path,
@@ -83,6 +86,9 @@ class CollectedFile:
             "publish_time_utc": self.publish_time_utc.isoformat() if self.publish_time_utc else None,
             "reused": self.reused,
         }
+        if self.derived_from is not None:
+            record["derived_from"] = dict(self.derived_from)
+        return record
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,9 @@ class CollectOptions:
     ``env`` holds the API credentials (default ``os.environ``); ``now_utc``
     decides between the live API and its archive (default: the clock);
     ``drop_folder`` is the folder the ``files`` source reads; ``reports``
-    limits the reports collected (ids; default all five); ``max_retries``
+    limits the reports collected (ids; default the five daily reports; a
+    yearly historical id such as ``NP4-180-ER`` makes the MIS collector fetch
+    that year's report and split it, ADR 0011); ``max_retries``
     bounds the retries of one request after HTTP 429/503; ``page_size`` is the
     public API's page size (rows); ``archive_after_days`` the age (days) from
     which the API archive endpoint is used instead of the live query;
@@ -116,10 +124,10 @@ class CollectOptions:
     archive_batch_size: int = 1000
 
     def specs(self) -> list[ReportSpec]:
-        unknown = [r for r in self.reports if r.upper() not in REPORTS_BY_ID]
+        unknown = [r for r in self.reports if r.upper() not in ALL_REPORTS_BY_ID]
         if unknown:
-            raise CollectorError(f"unknown report id(s) {', '.join(unknown)}; known: {', '.join(REPORTS_BY_ID)}")
-        return [REPORTS_BY_ID[r.upper()] for r in self.reports]
+            raise CollectorError(f"unknown report id(s) {', '.join(unknown)}; known: {', '.join(ALL_REPORTS_BY_ID)}")
+        return [ALL_REPORTS_BY_ID[r.upper()] for r in self.reports]
 
     def now(self) -> dt.datetime:
         now = self.now_utc or dt.datetime.now(dt.timezone.utc)
@@ -222,6 +230,7 @@ def place_bytes(
     expected_report: ReportSpec | None = None,
     document_id: str | None = None,
     publish_time_utc: dt.datetime | None = None,
+    derived_from: Mapping[str, Any] | None = None,
 ) -> CollectedFile | None:
     """Place one downloaded file at ``<raw_root>/<report>/<its day>/<name>``, atomically.
 
@@ -231,6 +240,7 @@ def place_bytes(
     day, or when it holds no rows. Raises :class:`CollectorError` when the
     content is not ``expected_report``, is unreadable, or spans several days.
     An identical file already in place is kept (``reused=True``).
+    ``derived_from`` is recorded on the result (a day cut from a multi-day file).
     """
     raw_root = Path(raw_root)
     name = _check_name(name)
@@ -257,11 +267,11 @@ def place_bytes(
         digest = sha256_bytes(data)
         if dest.exists() and sha256_path(dest) == digest:
             return CollectedFile(content.spec.report_id, file_day, dest, digest, source, document_id,
-                                 publish_time_utc, len(data), reused=True)
+                                 publish_time_utc, len(data), reused=True, derived_from=derived_from)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
         return CollectedFile(content.spec.report_id, file_day, dest, digest, source, document_id,
-                             publish_time_utc, len(data), reused=False)
+                             publish_time_utc, len(data), reused=False, derived_from=derived_from)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -1,13 +1,18 @@
 """Drop-folder collector: raw ERCOT files put in a folder by hand (or by another tool).
 
-Any supported raw file (MIS CSV, zip of one CSV, public-API JSON or JSON Lines)
-anywhere under the folder is recognised by content (report from the header,
-operating day from the intervals) and copied to
-``<raw_root>/<report-dir>/<day>/<name>``. Unsupported file types and hidden
-files are ignored; a supported file that cannot be read, or that spans several
-operating days, stops the collection with an error naming it; a CSV of a
-report HayekNet does not read (e.g. NP6-322-CD) is skipped and listed in
-:attr:`DropFolderCollector.skipped`.
+Any supported raw file (MIS CSV, zip of one CSV, public-API JSON or JSON Lines,
+and ERCOT's yearly historical reports: zip of an xlsx or CSV, the xlsx itself,
+or a sheet saved as CSV) anywhere under the folder is recognised by content
+(report from the header, operating day from the intervals). A file of one
+operating day is copied as it is to ``<raw_root>/<report-dir>/<day>/<name>``.
+A file spanning several days, and every historical report, is split into
+operating days (:class:`~hayeknet.ercot.collectors.split.DaySplitter`): each
+day becomes ``<raw_root>/<daily report>/<day>/<stem>.<YYYYMMDD>.csv`` in the
+daily report's columns, with provenance naming the source file, its sha256
+and sheets (ADR 0011). Unsupported file types and hidden files are ignored; a
+supported file that cannot be read stops the collection with an error naming
+file, sheet, row and field; a CSV of a report HayekNet does not read (e.g.
+NP6-322-CD) is skipped and listed in :attr:`DropFolderCollector.skipped`.
 """
 
 from __future__ import annotations
@@ -22,19 +27,23 @@ from hayeknet.ercot.collectors.base import (
     classify_file,
     place_file,
 )
-from hayeknet.ercot.reports import ReportFormatError
+from hayeknet.ercot.collectors.split import DaySplitter
+from hayeknet.ercot.parse.days import DaySplit
+from hayeknet.ercot.parse.raw import peek_report
+from hayeknet.ercot.reports import REPORTS_BY_ID, ReportFormatError
 
 __all__ = ["SUPPORTED_SUFFIXES", "DropFolderCollector"]
 
-SUPPORTED_SUFFIXES = (".csv", ".zip", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".csv", ".zip", ".json", ".jsonl", ".xlsx")
 SOURCE = "files"
 
 
 class DropFolderCollector:
     """Routes the files of a drop folder by report and day; remembers what it has read.
 
-    Classification is cached per (path, size, mtime), so collecting many days
-    from one folder reads each file once.
+    Classification (and the split of a multi-day file) is cached per (path,
+    size, mtime), so collecting many days from one folder reads each file
+    once; the split days wait in a temporary spool until :meth:`close`.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -42,8 +51,14 @@ class DropFolderCollector:
         if not self.folder.is_dir():
             raise CollectorError(f"drop folder {self.folder} does not exist (set it with --drop-folder)")
         self._cache: dict[tuple[str, int, int], FileContent | None] = {}
+        self._splits: dict[tuple[str, int, int], DaySplit] = {}
+        self.splitter = DaySplitter()
         self.skipped: dict[Path, str] = {}
         """Files of a report HayekNet does not read (header matches none), with the reason."""
+
+    def close(self) -> None:
+        """Remove the spool of split days."""
+        self.splitter.close()
 
     def candidates(self) -> list[Path]:
         """Supported, visible files under the folder, sorted."""
@@ -56,27 +71,43 @@ class DropFolderCollector:
                 out.append(p)
         return out
 
-    def content(self, path: Path) -> FileContent | None:
-        """The file's report and days; ``None`` for a file of an unsupported report (kept in ``skipped``)."""
+    def _key(self, path: Path) -> tuple[str, int, int]:
         st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns)
+        return (str(path), st.st_size, st.st_mtime_ns)
+
+    def content(self, path: Path) -> FileContent | None:
+        """The file's report and days; ``None`` for a file of an unsupported report (kept in ``skipped``).
+
+        For a file that is split (several days, or a historical report) the
+        report is the daily report of its per-day files.
+        """
+        key = self._key(path)
         if key not in self._cache:
             try:
-                self._cache[key] = classify_file(path)
+                if peek_report(path).is_historical:  # always split: its rows become the daily report's
+                    content = self._split(path, key)
+                else:
+                    content = classify_file(path)
+                    if len(content.days) > 1:
+                        content = self._split(path, key)
+                self._cache[key] = content
             except ReportFormatError as exc:
                 if exc.row == 0 and exc.field == "header" and "matches no supported report" in exc.message:
                     self._cache[key] = None
                     self.skipped[path] = exc.message
                 else:
                     raise CollectorError(f"drop folder file {path}: {exc}") from None
-        content = self._cache[key]
-        if content is None:
-            return None
-        if len(content.days) > 1:
-            listed = ", ".join(sorted(d.isoformat() for d in content.days))
-            raise CollectorError(f"drop folder file {path} spans several operating days ({listed}); "
-                                 "split it into one file per day")
-        return content
+        return self._cache[key]
+
+    def _split(self, path: Path, key: tuple[str, int, int]) -> FileContent:
+        split = self.splitter.split(path, f"drop folder file {path.parent}")
+        self._splits[key] = split
+        rows = sum(d.rows for d in split.days.values())
+        return FileContent(REPORTS_BY_ID[split.report], frozenset(split.days), rows)
+
+    def split_of(self, path: Path) -> DaySplit | None:
+        """The split of ``path`` when it is split into days (after :meth:`content`), else ``None``."""
+        return self._splits.get(self._key(path))
 
     def days(self) -> list[dt.date]:
         """Operating days found in the folder."""
@@ -88,21 +119,31 @@ class DropFolderCollector:
         return sorted(found)
 
     def collect_day(self, day: dt.date, raw_root: Path, report_ids: set[str] | None = None) -> list[CollectedFile]:
-        """Copy the folder's files of ``day`` (of ``report_ids``, default all) into ``raw_root``."""
+        """Place the folder's files of ``day`` (of ``report_ids``, default all) into ``raw_root``.
+
+        A split file counts for its daily report and for its own (historical) report id.
+        """
         out: list[CollectedFile] = []
         names: dict[tuple[str, str], Path] = {}
         for path in self.candidates():
             content = self.content(path)
             if content is None or day not in content.days:
                 continue
-            if report_ids is not None and content.spec.report_id not in report_ids:
+            split = self.split_of(path)
+            ids = {content.spec.report_id} | ({split.source_report} if split is not None else set())
+            if report_ids is not None and not ids & set(report_ids):
                 continue
-            key = (content.spec.report_id, path.name)
+            stored = split.file_name(day) if split is not None else path.name
+            key = (content.spec.report_id, stored)
             if key in names:
                 raise CollectorError(f"drop folder files {names[key]} and {path} would both be stored as "
-                                     f"{content.spec.dir_name}/{day.isoformat()}/{path.name}; rename one")
+                                     f"{content.spec.dir_name}/{day.isoformat()}/{stored}; rename one")
             names[key] = path
-            placed = place_file(path, raw_root, SOURCE, day=day)
+            if split is not None:
+                label = path.relative_to(self.folder).as_posix()
+                placed = self.splitter.place(split, day, raw_root, SOURCE, label=label)
+            else:
+                placed = place_file(path, raw_root, SOURCE, day=day)
             if placed is not None:
                 out.append(placed)
         return out

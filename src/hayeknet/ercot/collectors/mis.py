@@ -18,6 +18,15 @@ pass CDT, ``xhr`` CST), tests the format by a ``csv`` token anywhere in the
 name (so ``..._csv_xhr`` and ``..._xhr_csv`` both count), and stores an
 ``xhr`` document under a name that carries the mark, so the two passes of
 one wall-clock second can never share a file.
+
+Yearly historical reports (NP6-785-ER type 13061, NP4-180-ER 13060,
+NP4-181-ER 13091; ids as in gridstatus and in ERCOT's own file names
+``rpt.00013060...``) are listed by the same service, one document per year
+(``...DAMLZHBSPP_2016.zip``; the current year's is republished as it grows).
+Asked for such a report (``CollectOptions.reports``), the collector
+downloads the newest document of the day's year once per run, splits it
+into operating days (:class:`~hayeknet.ercot.collectors.split.DaySplitter`)
+and places the day in the daily report's folder and columns (ADR 0011).
 """
 
 from __future__ import annotations
@@ -39,7 +48,9 @@ from hayeknet.ercot.collectors.base import (
 )
 from hayeknet.ercot.calendar import ERCOT_TZ
 from hayeknet.ercot.collectors.http import HttpClient
-from hayeknet.ercot.reports import ReportSpec
+from hayeknet.ercot.collectors.split import DaySplitter
+from hayeknet.ercot.parse.days import DaySplit
+from hayeknet.ercot.reports import HISTORICAL_REPORTS, ReportSpec
 
 __all__ = ["MIS_DOWNLOAD_URL", "MIS_LIST_URL", "MisCollector", "MisDocument", "parse_document_list"]
 
@@ -68,6 +79,17 @@ class MisDocument:
     def repeated_hour(self) -> bool:
         """Posted in the second pass of the DST-end repeated hour (``xhr`` in ERCOT's names)."""
         return "xhr" in self.friendly_name.lower() or "xhr" in self.constructed_name.lower()
+
+    @property
+    def year(self) -> int | None:
+        """The year of a yearly historical document (``..._2016.zip`` -> 2016); ``None`` when the name has none."""
+        for name in (self.constructed_name, self.friendly_name):
+            tokens = name_tokens(name)
+            while tokens and tokens[-1] in {"zip", "xlsx", "csv"}:
+                tokens = tokens[:-1]
+            if tokens and re.fullmatch(r"(19|20|21)\d\d", tokens[-1]):
+                return int(tokens[-1])
+        return None
 
     @property
     def file_name(self) -> str:
@@ -142,6 +164,13 @@ class MisCollector:
     def __init__(self, client: HttpClient) -> None:
         self.client = client
         self._lists: dict[int, list[MisDocument]] = {}
+        self.splitter = DaySplitter()
+        self._yearly: dict[str, DaySplit] = {}
+
+    def close(self) -> None:
+        """Remove the spool of downloaded yearly reports and their split days."""
+        self.splitter.close()
+        self._yearly.clear()
 
     def documents(self, spec: ReportSpec) -> list[MisDocument]:
         """The report's document list, fetched once per collector (one run over many days)."""
@@ -176,16 +205,52 @@ class MisCollector:
             if placed is not None:
                 out.append(placed)
         if not out:
+            yearly = [h.report_id for h in HISTORICAL_REPORTS if h.daily_report == spec.report_id]
+            hint = f", or the yearly report {yearly[0]} for past years" if yearly else ""
             raise CollectorError(
                 f"MIS has no {spec.report_id} file for operating day {day.isoformat()} "
                 f"(report type {spec.mis_report_type_id}; MIS keeps only recent days: use --source api "
-                "for older days)"
+                f"for older days{hint})"
             )
         return out
+
+    def yearly_document(self, spec: ReportSpec, year: int) -> MisDocument:
+        """The newest document of historical report ``spec`` for ``year``; raises when MIS lists none."""
+        docs = [d for d in self.documents(spec) if d.year == year and "xml" not in name_tokens(d.file_name)]
+        if not docs:
+            years = sorted({d.year for d in self.documents(spec) if d.year is not None})
+            listed = f"{years[0]}..{years[-1]}" if years else "none"
+            raise CollectorError(f"MIS lists no {spec.report_id} document for {year} "
+                                 f"(report type {spec.mis_report_type_id}; years listed: {listed})")
+        return max(docs, key=lambda d: (d.publish_time_utc, d.doc_id))
+
+    def yearly_split(self, spec: ReportSpec, doc: MisDocument) -> DaySplit:
+        """``doc`` downloaded (once per collector) and split into operating days."""
+        if doc.doc_id not in self._yearly:
+            where = f"MIS {spec.report_id} document {doc.file_name} (DocID {doc.doc_id})"
+            path = self.splitter.keep(doc.file_name, self.download(doc))
+            split = self.splitter.split(path, where)
+            if split.source_report != spec.report_id:
+                raise CollectorError(f"{where} holds {split.source_report}, expected {spec.report_id}")
+            self._yearly[doc.doc_id] = split
+        return self._yearly[doc.doc_id]
+
+    def collect_historical(self, spec: ReportSpec, day: dt.date, raw_root: Path) -> list[CollectedFile]:
+        """Place ``day`` cut from the yearly report ``spec`` of its year (in the daily report's folder)."""
+        doc = self.yearly_document(spec, day.year)
+        split = self.yearly_split(spec, doc)
+        placed = self.splitter.place(split, day, Path(raw_root), SOURCE, label=doc.file_name,
+                                     document_id=doc.doc_id, publish_time_utc=doc.publish_time_utc)
+        if placed is None:
+            raise CollectorError(f"MIS {spec.report_id} document {doc.file_name} (DocID {doc.doc_id}) holds no "
+                                 f"rows for operating day {day.isoformat()}")
+        return [placed]
 
     def collect_day(self, day: dt.date, raw_root: Path, specs: Iterable[ReportSpec]) -> list[CollectedFile]:
         files: list[CollectedFile] = []
         for spec in specs:
-            if spec.published_on(day):
+            if spec.is_historical:
+                files.extend(self.collect_historical(spec, day, Path(raw_root)))
+            elif spec.published_on(day):
                 files.extend(self.collect_report(spec, day, Path(raw_root)))
         return files

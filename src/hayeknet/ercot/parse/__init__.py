@@ -1,9 +1,11 @@
 """Parse raw ERCOT files into the normalized price table of ADR 0001.
 
 One parsing path serves real and synthetic data: a file is an MIS CSV (plain
-or as the single CSV inside ERCOT's zip) or a public-API JSON response (one
-response per file, or JSON Lines of responses). The report is recognised from
-the header. Every defect raises :class:`ReportFormatError` naming the file,
+or as the single CSV inside ERCOT's zip), a public-API JSON response (one
+response per file, or JSON Lines of responses), or one of ERCOT's yearly
+historical reports (NP6-785-ER and NP4-180-ER: xlsx of monthly sheets in a
+zip; NP4-181-ER: CSV in a zip; or any of them saved as CSV). The report is
+recognised from the header. Every defect raises :class:`ReportFormatError` naming the file,
 the 1-based data row and the field.
 
 Submodules, each importing only those listed before it:
@@ -21,6 +23,13 @@ Submodules, each importing only those listed before it:
   the file to the careful path.
 * :mod:`~hayeknet.ercot.parse.files` - the entry points :func:`parse_file`,
   :func:`parse_files` and :func:`parse_files_collecting` (:class:`ParseOutcome`).
+* :mod:`~hayeknet.ercot.parse.workbook` - an xlsx workbook's sheets as rows of
+  text, one sheet at a time (a fast XML reader, openpyxl as the fallback).
+* :mod:`~hayeknet.ercot.parse.historical` - a yearly historical report's rows
+  (workbook or CSV) in its daily report's columns, chunk by chunk
+  (``read_raw`` calls it for such files).
+* :mod:`~hayeknet.ercot.parse.days` - :func:`~hayeknet.ercot.parse.days.split_into_days`:
+  a multi-day file cut into per-operating-day CSVs of its daily report (ADR 0011).
 
 The public names are re-exported here: import them from ``hayeknet.ercot.parse``.
 """

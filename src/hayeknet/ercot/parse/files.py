@@ -35,6 +35,7 @@ from hayeknet.ercot.parse.raw import (
     _read_bodies,
     _read_one_body,
     _split_csv,
+    needs_historical_reader,
     read_raw,
 )
 from hayeknet.ercot.parse.sced_fast import _map_plain_file, _sced_fast, _sced_fast_mapped
@@ -60,7 +61,7 @@ def parse_file(path: str | Path) -> pd.DataFrame:
     else:
         data = _payload(path)
         fast = None
-        if not _is_json(data):
+        if not _is_json(data) and not needs_historical_reader(data, path.name):
             spec, start = _csv_start(data, path.name)
             fast = _sced_fast(spec, data, start)
     if fast is not None:
@@ -117,7 +118,9 @@ def parse_files_collecting(paths: Iterable[str | Path]) -> ParseOutcome:
         p = Path(p)
         try:
             data = _payload(p)
-            if _is_json(data):
+            if needs_historical_reader(data, p.name):
+                raws[p] = read_raw(p)
+            elif _is_json(data):
                 spec, frame = _json_frames(data, p.name)
                 frame[_ROW] = np.arange(1, len(frame) + 1, dtype=np.int64)
                 frame[_FILE] = p.name

@@ -30,8 +30,12 @@ from hayeknet.ercot.reports import ReportFormatError, ReportSpec, api_column_map
 
 __all__ = ["RawFile", "read_raw"]
 
-# Internal columns carried until deduplication.
+# Internal columns carried until deduplication (``_sheet``: the workbook sheet of a row, historical reports only).
 _FILE, _ROW, _PUBLISHED, _RETRY, _ORDER = "_file", "_row", "_published_ns", "_retry", "_order"
+_SHEET = "_sheet"
+
+_MEMBER_SUFFIXES = (".csv", ".json", ".jsonl", ".xlsx")
+"""What a zip may hold: exactly one CSV, JSON (Lines) or xlsx workbook (ERCOT's historical reports)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,15 @@ class RawFile:
 
 
 def _payload(path: Path) -> bytes:
-    """The bytes of the report: the file itself, or the single CSV/JSON inside a zip."""
+    """The bytes of the report: the file itself, or the single CSV/JSON/xlsx inside a zip."""
+    return _payload_member(path)[0]
+
+
+def _payload_member(path: Path) -> tuple[bytes, str | None]:
+    """The bytes of the report and the name of the zip member they came from (``None``: not zipped).
+
+    A plain xlsx workbook is itself a zip; it is returned whole (its bytes are the report).
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -59,18 +71,20 @@ def _payload(path: Path) -> bytes:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 members = [m for m in zf.infolist() if not m.is_dir()]
-                wanted = [m for m in members if m.filename.lower().endswith((".csv", ".json", ".jsonl"))]
+                if any(m.filename.lower() == "xl/workbook.xml" for m in members):
+                    return data, None  # the file is a workbook
+                wanted = [m for m in members if m.filename.lower().endswith(_MEMBER_SUFFIXES)]
                 if len(wanted) != 1:
                     names = ", ".join(m.filename for m in members) or "nothing"
                     raise ReportFormatError(
-                        path.name, None, None, f"zip must hold exactly one CSV or JSON file, holds {names}"
+                        path.name, None, None, f"zip must hold exactly one CSV, JSON or xlsx file, holds {names}"
                     )
-                return zf.read(wanted[0])
+                return zf.read(wanted[0]), wanted[0].filename
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
             if isinstance(exc, ReportFormatError):
                 raise
             raise ReportFormatError(path.name, None, None, f"corrupt zip archive: {exc}") from None
-    return data
+    return data, None
 
 
 def _csv_start(data: bytes, name: str) -> tuple[ReportSpec, int]:
@@ -100,12 +114,17 @@ class _BlankLines(Exception):
     """The batch held blank lines, so row numbers cannot be mapped back by counting."""
 
 
-def _read_bodies(spec: ReportSpec, items: Sequence[tuple[str, bytes, int]]) -> pd.DataFrame:
+def _read_bodies(
+    spec: ReportSpec, items: Sequence[tuple[str, bytes, int]], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Read the data rows of several files of one report with one C-parser call.
 
-    ``items`` are (file name, body bytes, row count). Adds ``_file`` and ``_row``.
-    A row with too many fields raises :class:`ReportFormatError` naming its file and row.
+    ``items`` are (file name, body bytes, row count); ``columns`` names the
+    fields (default ``spec.columns``; a historical report's actual header).
+    Adds ``_file`` and ``_row``. A row with too many fields raises
+    :class:`ReportFormatError` naming its file and row.
     """
+    columns = list(spec.columns if columns is None else columns)
     names = [n for n, _, _ in items]
     batch_name = names[0] if len(names) == 1 else "<batch of " + ", ".join(names[:3]) + ", ...>"
     counts = np.array([c for _, _, c in items], dtype=np.int64)
@@ -114,7 +133,7 @@ def _read_bodies(spec: ReportSpec, items: Sequence[tuple[str, bytes, int]]) -> p
         frame = pd.read_csv(
             io.BytesIO(joined),
             header=None,
-            names=list(spec.columns),
+            names=columns,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -131,7 +150,7 @@ def _read_bodies(spec: ReportSpec, items: Sequence[tuple[str, bytes, int]]) -> p
         k = min(k, len(names) - 1)
         row = line - (int(ends[k - 1]) if k > 0 else 0)
         raise ReportFormatError(
-            names[k], row, None, f"row has {match.group(2)} fields, expected {len(spec.columns)}"
+            names[k], row, None, f"row has {match.group(2)} fields, expected {len(columns)}"
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ReportFormatError(batch_name, None, None, f"not a readable CSV: {exc}") from None
@@ -143,13 +162,15 @@ def _read_bodies(spec: ReportSpec, items: Sequence[tuple[str, bytes, int]]) -> p
     return frame
 
 
-def _read_one_body(spec: ReportSpec, name: str, body: bytes) -> pd.DataFrame:
+def _read_one_body(
+    spec: ReportSpec, name: str, body: bytes, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Data rows of one file; blank lines are dropped (rows are numbered without them)."""
     try:
-        return _read_bodies(spec, [(name, body, _count_rows(body))])
+        return _read_bodies(spec, [(name, body, _count_rows(body))], columns)
     except _BlankLines:
         clean = b"\n".join(ln for ln in body.split(b"\n") if ln.strip())
-        return _read_bodies(spec, [(name, clean, _count_rows(clean))])
+        return _read_bodies(spec, [(name, clean, _count_rows(clean))], columns)
 
 
 def _read_csv(data: bytes, name: str) -> tuple[ReportSpec, pd.DataFrame]:
@@ -226,11 +247,54 @@ def _is_json(data: bytes) -> bool:
     return data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
 
 
+def _is_historical_csv(data: bytes, name: str) -> bool:
+    """A CSV whose header is a yearly historical report's (read by :mod:`hayeknet.ercot.parse.historical`)."""
+    spec, _ = _csv_start(data[: (data.find(b"\n") + 1) or len(data)], name)
+    return spec.is_historical
+
+
+def needs_historical_reader(data: bytes, name: str) -> bool:
+    """True for an xlsx workbook or a historical report's CSV: read by :func:`hayeknet.ercot.parse.historical.read_frame`."""
+    from hayeknet.ercot.parse.workbook import is_workbook
+
+    if is_workbook(data):
+        return True
+    return not _is_json(data) and _is_historical_csv(data, name)
+
+
+def peek_report(path: str | Path) -> ReportSpec:
+    """The report of a raw file from its header alone (a workbook's first row, a CSV's first line).
+
+    Raises :class:`ReportFormatError` like :func:`read_raw` for an unreadable file or unknown header.
+    """
+    from hayeknet.ercot.parse.workbook import first_header, is_workbook
+
+    path = Path(path)
+    data = _payload(path)
+    if is_workbook(data):
+        sheet, header = first_header(data, path.name)
+        return detect_report(header, path.name, sheet=sheet)
+    if _is_json(data):
+        return _json_frames(data, path.name)[0]
+    return _csv_start(data[: (data.find(b"\n") + 1) or len(data)], path.name)[0]
+
+
 def read_raw(path: str | Path) -> RawFile:
-    """Read a raw file (CSV, zip of one CSV, or API JSON) as strings, recognising its report."""
+    """Read a raw file (CSV, zip of one CSV, API JSON, or a historical report's xlsx/CSV) as strings,
+    recognising its report.
+
+    A yearly historical report (NP6-785-ER, NP4-180-ER, NP4-181-ER) comes back
+    with its own spec and its rows converted to its daily report's columns
+    (see :mod:`hayeknet.ercot.parse.historical`); ``n_rows`` counts its own data rows.
+    """
     path = Path(path)
     name = path.name
     data = _payload(path)
+    if needs_historical_reader(data, name):
+        from hayeknet.ercot.parse.historical import read_frame
+
+        spec, frame, n_rows = read_frame(data, name)
+        return RawFile(path=path, spec=spec, n_rows=n_rows, frame=frame)
     if _is_json(data):
         spec, frame = _json_frames(data, name)
         frame[_ROW] = np.arange(1, len(frame) + 1, dtype=np.int64)

@@ -32,8 +32,8 @@ from hayeknet.ercot.calendar import (
     parse_ercot_date,
     sced_timestamp_to_utc,
 )
-from hayeknet.ercot.parse.raw import _FILE, _PUBLISHED, _ROW
-from hayeknet.ercot.reports import AS_TYPES, ReportFormatError, ReportSpec
+from hayeknet.ercot.parse.raw import _FILE, _PUBLISHED, _ROW, _SHEET
+from hayeknet.ercot.reports import AS_TYPES, ReportFormatError, ReportSpec, daily_spec
 
 __all__ = ["COLUMNS", "KEY_COLUMNS", "SORT_COLUMNS", "empty_table", "normalize", "deduplicate"]
 
@@ -81,8 +81,10 @@ def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str)
         return
     i = int(np.flatnonzero(mask)[0])
     value = frame[field].iloc[i] if field in frame else None
+    sheet = str(frame[_SHEET].iloc[i]) if _SHEET in frame else ""
     raise ReportFormatError(
-        str(frame[_FILE].iloc[i]), int(frame[_ROW].iloc[i]), field, f"{message} (value {value!r})"
+        str(frame[_FILE].iloc[i]), int(frame[_ROW].iloc[i]), field, f"{message} (value {value!r})",
+        sheet=sheet or None,
     )
 
 
@@ -149,7 +151,14 @@ def normalize(spec: ReportSpec, frame: pd.DataFrame) -> pd.DataFrame:
     Returns the contract columns plus the internal ``_file``, ``_row`` and
     ``_published_ns`` (the SCED run instant, NP6-788-CD only) used by
     :func:`deduplicate`.
+
+    A yearly historical report's frame (from
+    :mod:`~hayeknet.ercot.parse.historical`) holds its daily report's columns:
+    it is normalized as that report, with ``report`` the historical id, and an
+    error names the historical report's own field (``Hour Ending``) and the sheet.
     """
+    if spec.is_historical:
+        return _normalize_historical(spec, frame)
     if frame.empty:
         out = empty_table()
         out[_FILE] = pd.Series([], dtype="str")
@@ -225,6 +234,18 @@ def normalize(spec: ReportSpec, frame: pd.DataFrame) -> pd.DataFrame:
             _PUBLISHED: published,
         }
     )
+    return out
+
+
+def _normalize_historical(spec: ReportSpec, frame: pd.DataFrame) -> pd.DataFrame:
+    daily = daily_spec(spec)
+    own_name = dict(zip(spec.daily_columns, spec.columns))
+    try:
+        out = normalize(daily, frame)
+    except ReportFormatError as exc:
+        field = own_name.get(exc.field, exc.field) if exc.field is not None else None
+        raise ReportFormatError(exc.file, exc.row, field, exc.message, sheet=exc.sheet) from None
+    out["report"] = _constant(spec.report_id, len(out))
     return out
 
 
