@@ -169,8 +169,15 @@ def test_as_prices_rise_with_scarcity() -> None:
 
 
 def test_dam_tracks_real_time_with_a_spread() -> None:
-    sd = syn.synthetic_prices(NORMAL, CATALOGUE, SEED)
-    rt_hourly = sd.lmp.reshape(-1, 12, len(CATALOGUE)).mean(axis=1)
+    # The DAM is priced from day-ahead forecasts (ADR 0012), so on a given day it may miss the RT shape; the
+    # one-day correlation > 0.8 this test asserted came from the old DAM, built from the day's own RT path.
+    # Over days it tracks RT about as the real DAM does (real 2024 HB_HUBAVG: median daily correlation 0.80).
     j = [p.name for p in CATALOGUE].index("HB_NORTH")
-    assert np.corrcoef(rt_hourly[:, j], sd.dam[:, j])[0, 1] > 0.8
-    assert not np.allclose(rt_hourly[:, j], sd.dam[:, j], atol=0.5)
+    corr = []
+    for offset in range(20):
+        sd = syn.synthetic_prices(NORMAL + dt.timedelta(days=offset), CATALOGUE, SEED)
+        rt_hourly = sd.lmp.reshape(-1, 12, len(CATALOGUE)).mean(axis=1)
+        corr.append(np.corrcoef(rt_hourly[:, j], sd.dam[:, j])[0, 1])
+        assert not np.allclose(rt_hourly[:, j], sd.dam[:, j], atol=0.5)
+    assert np.median(corr) > 0.7
+    assert min(corr) < 0.95  # no oracle: some days the DAM misses

@@ -10,27 +10,52 @@ serves real and synthetic data:
 * NP4-190-CD and NP4-188-CD: one zip per operating day (published the day before).
 
 Everything is a pure function of ``(day, catalogue, seed)``: the random
-generator is seeded with ``[seed, day.toordinal()]``, so a day's files do not
-depend on which other days are generated, and the zips carry fixed timestamps
-(the file's publication time) so the same inputs give byte-identical files
-(stable DVC hashes).
+generator is seeded with ``[seed, day.toordinal(), stream]``, so a day's files
+do not depend on which other days are generated, and the zips carry fixed
+timestamps (the file's publication time) so the same inputs give
+byte-identical files (stable DVC hashes).
 
-Price model (all prices $/MWh; AS $/MW per hour), on the day's 5-minute grid:
+Price model (ADR 0012; all prices $/MWh, AS $/MW per hour), on the day's
+5-minute grid. The day-ahead market does not know the day: it is priced from
+day-ahead *forecasts*, real time from the *realisations*, through one price
+formation (:func:`price_formation`):
 
-* system energy price ``lambda = base_day * exp(k * (net_load - 0.5))`` with
-  net load = load shape (morning shoulder, afternoon/evening peak) minus solar
-  and wind output; so an overnight low, a solar dip at midday and an evening
-  peak near 19:00 local when solar fades; ``base_day`` varies smoothly from
-  day to day and is lower at weekends; AR(1) noise;
-* rare scarcity events (about :data:`TARGET_SPIKE_DAY_PROBABILITY` of days):
-  15-60 minutes of hundreds to thousands of $/MWh near the evening peak;
+* fundamentals (:func:`synthetic_fundamentals`): system load (MW; seasonal
+  level, weekday/weekend, a day-level weather anomaly, a daily shape that
+  moves from the winter double peak to the summer afternoon peak), solar and
+  wind output (fractions of installed capacity). Each has a day-ahead
+  forecast and a realisation = forecast + an error with a day-level bias and
+  an AR(1) part correlated over hours (load about 2% of load, wind about 9%
+  and solar about 7% of capacity, as ERCOT's day-ahead forecasts miss);
+* supply stack: with net load ``N`` = load - solar - wind and available
+  dispatchable capacity ``C`` (seasonal planned outages, a day-level forced
+  outage known the day before), the energy price is
+  ``fuel_day * exp(slope * (N/C - mid))`` minus a curtailment term that pulls
+  the price towards -$23 when net load is very low (renewables bidding below
+  zero), plus an ORDC-like scarcity adder ``(VOLL - energy) * P(reserve
+  shortfall)`` with reserve ``C - N``;
+* real time: the stack at the realised net load and the realised capacity
+  (RT-only unit trips remove capacity for hours), times SCED noise (AR(1)),
+  plus RT-only shocks: short ramp spikes and rare scarcity bursts (about
+  :data:`TARGET_SPIKE_DAY_PROBABILITY` of days) near the evening peak;
+* day ahead: for each hour the *expected* stack price over the forecast-error
+  distribution (Gauss-Hermite quadrature over net-load error, with the
+  reserve uncertainty of trips), so the DAM carries the convexity premium
+  of tight hours but none of the day's realised errors, congestion or
+  spikes; times a small premium and hourly clearing noise; the DAM prices
+  only part of the congestion RT sees (``dam_congestion_share``);
 * node basis: a zone congestion term (West falls with wind output, so
   wind-heavy West nodes go negative at windy nights; Houston carries an import
-  premium at high load), a solar dip at solar-heavy nodes, a fixed per-node
-  offset and noise; prices clipped to ERCOT's [-251, 5000] range;
+  premium when the system is tight), a solar dip at solar-heavy nodes, a fixed
+  per-node offset; RT uses realised wind/solar/load and adds RT-only
+  congestion noise, the DAM uses the forecasts; prices clipped to ERCOT's
+  [-251, 5000] range;
 * NP6-905-CD SPP = mean of the 5-minute LMPs of its 15-minute interval;
-* DAM = hourly smoothed expectation of real time times (1 + DAM-RT spread);
-* AS MCPCs (REGUP, REGDN, RRS, ECRS, NSPIN) rise with net load and scarcity.
+* AS MCPCs (REGUP, REGDN, RRS, ECRS, NSPIN) rise with tightness and scarcity:
+  DAM MCPCs from the forecast, RT MCPCs from the realisation.
+
+The parameters (:class:`MarketParams`) were calibrated against real 2024
+HB_HUBAVG prices of January-June (:mod:`hayeknet.ercot.synthetic_calibration`).
 """
 
 from __future__ import annotations
@@ -41,28 +66,29 @@ import os
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
+from scipy.special import expit, ndtr
 
 from hayeknet.ercot import locations
 from hayeknet.ercot.calendar import ERCOT_TZ, as_date, interval_starts_utc, utc_to_hour_ending
 from hayeknet.ercot.locations import SettlementPoint
 from hayeknet.ercot.reports import AS_TYPES, NP4_188, NP4_190, NP6_331, NP6_788, NP6_905, ReportSpec
 
-# --- target statistics (checked by tests/ercot/test_synthetic.py over many generated days) ------
+# --- target statistics (checked by tests/ercot/test_ercot_synthetic.py over many generated days) -----
 TARGET_HUB_MEAN_RANGE_USD_PER_MWH = (20.0, 60.0)
 """Range of the mean HB_HUBAVG real-time price over a month of days, $/MWh."""
 TARGET_HUB_DAILY_MEAN_RANGE_USD_PER_MWH = (2.0, 400.0)
 """Range of any single day's mean HB_HUBAVG real-time price, $/MWh."""
 TARGET_WEST_NEGATIVE_SHARE_RANGE = (0.02, 0.35)
 """Share of 5-minute intervals with a negative LMP at West resource nodes."""
-TARGET_SPIKE_DAY_PROBABILITY = 0.12
-"""Probability that a day carries a scarcity event (hub price above 500 $/MWh)."""
+TARGET_SPIKE_DAY_PROBABILITY = 0.055
+"""Probability that a day carries an RT-only scarcity burst (hub price above 500 $/MWh for minutes)."""
 TARGET_SPIKE_INTERVAL_SHARE_MAX = 0.01
 """At most this share of 5-minute hub intervals above 1000 $/MWh."""
 TARGET_EVENING_PEAK_HOURS = (17, 21)
@@ -70,9 +96,78 @@ TARGET_EVENING_PEAK_HOURS = (17, 21)
 PRICE_FLOOR_USD_PER_MWH = -251.0
 PRICE_CAP_USD_PER_MWH = 5000.0
 
-_BASE_PRICE = 30.0  # $/MWh at net load 0.5 on an average weekday
-_NET_LOAD_SENSITIVITY = 3.2  # d log(price) / d net load
-_WEEKEND_FACTOR = 0.88
+
+@dataclass(frozen=True)
+class MarketParams:
+    """Parameters of the synthetic market (ADR 0012). MW are system MW; fractions are of capacity.
+
+    The defaults are the calibrated values; :mod:`hayeknet.ercot.synthetic_calibration`
+    compares the result with real 2024 HB_HUBAVG prices.
+    """
+
+    # Load: seasonal mean (MW), day-level weather anomaly (known the day before), weekend factor.
+    load_mean_mw: float = 49_000.0
+    load_annual_amp_mw: float = 8_000.0
+    load_semiannual_amp_mw: float = 3_000.0
+    load_anomaly_sd: float = 0.05
+    load_anomaly_extreme_sd: float = 0.03
+    weekend_load_factor: float = 0.93
+    # Installed renewables (MW).
+    wind_capacity_mw: float = 39_000.0
+    solar_capacity_mw: float = 22_000.0
+    # Day-ahead forecast errors: day-level bias sd, AR(1) sd and its time constant (hours).
+    load_error_bias_sd: float = 0.012
+    load_error_sd: float = 0.015
+    load_error_tau_h: float = 6.0
+    wind_error_bias_sd: float = 0.04
+    wind_error_sd: float = 0.07
+    wind_error_tau_h: float = 5.0
+    solar_error_bias_sd: float = 0.05
+    solar_error_sd: float = 0.07
+    solar_error_tau_h: float = 2.0
+    # Dispatchable capacity available (MW): the fleet (thermal, storage, imports) less planned outages
+    # (a minimum in summer, maintenance seasons in spring and autumn, some in winter) less a day-level forced outage.
+    thermal_capacity_mw: float = 75_400.0
+    planned_outage_summer_mw: float = 3_000.0
+    planned_outage_spring_mw: float = 20_000.0
+    planned_outage_autumn_mw: float = 14_000.0
+    planned_outage_winter_mw: float = 6_000.0
+    forced_outage_sd_mw: float = 2_500.0
+    # Supply stack.
+    fuel_usd_per_mwh: float = 40.0
+    stack_slope: float = 4.65
+    stack_mid: float = 0.6
+    curtail_usd_per_mwh: float = 23.0
+    curtail_utilisation: float = 0.05
+    curtail_width: float = 0.04
+    # ORDC-like scarcity adder: (VOLL - energy) * P(reserve < minimum), reserve ~ N(reserve, sd).
+    ordc_voll_usd_per_mwh: float = 5000.0
+    ordc_min_reserve_mw: float = 0.0
+    ordc_sd_mw: float = 2_350.0
+    # Real-time-only shocks.
+    sced_noise_sd: float = 0.094
+    sced_noise_phi: float = 0.98
+    sced_noise_usd: float = 5.65
+    trip_rate_per_day: float = 0.24
+    trip_size_mw: float = 1_700.0
+    trip_hours: tuple[float, float] = (1.0, 8.0)
+    ramp_spike_rate_per_day: float = 1.54
+    ramp_spike_median_usd: float = 40.0
+    ramp_spike_sigma: float = 0.9
+    scarcity_day_prob: float = TARGET_SPIKE_DAY_PROBABILITY
+    scarcity_peak_median_usd: float = 1_650.0
+    scarcity_peak_sigma: float = 0.8
+    rt_congestion_sd: float = 0.45
+    # Day-ahead market: a flat premium, hourly clearing noise, extra reserve uncertainty priced in (trips, bursts).
+    dam_premium: float = 0.01
+    dam_noise_sd: float = 0.012
+    dam_reserve_extra_sd_mw: float = 2_200.0
+    dam_quadrature_nodes: int = 9
+    dam_congestion_share: float = 0.29
+
+
+DEFAULT_PARAMS = MarketParams()
+
 _AS_BASE_DAM = {"REGUP": 3.0, "REGDN": 2.0, "RRS": 1.6, "ECRS": 1.4, "NSPIN": 2.2}  # $/MW per hour
 _AS_BASE_RT = {"REGUP": 1.5, "REGDN": 1.0, "RRS": 0.5, "ECRS": 0.4, "NSPIN": 0.6}
 _AS_SCARCITY_SHARE = {"REGUP": 0.5, "REGDN": 0.02, "RRS": 0.6, "ECRS": 0.55, "NSPIN": 0.4}
@@ -97,30 +192,124 @@ def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -phi], eps)  # out[i] = phi * out[i-1] + eps[i]
 
 
-def synthetic_renewables(day: dt.date | str, seed: int) -> pd.DataFrame:
-    """System solar and wind output of the synthetic day, as fractions of installed capacity.
+def _phi(tau_hours: float, minutes: int = 5) -> float:
+    """AR(1) coefficient per ``minutes`` step of a process with e-folding time ``tau_hours``."""
+    return float(np.exp(-minutes / 60.0 / tau_hours))
+
+
+def _seasons(d: dt.date) -> tuple[int, float, float]:
+    """Day of year, summer weight (1 mid-July, 0 from mid-October to mid-April) and winter weight."""
+    doy = d.timetuple().tm_yday
+    c = np.cos(2 * np.pi * (doy - 200) / 365.0)
+    return doy, float(max(c, 0.0)), float(max(-c, 0.0))
+
+
+def _load_shape(hours: np.ndarray, summer: float, winter: float) -> np.ndarray:
+    """Daily load shape (about 1 on average): night trough, morning shoulder, evening peak; seasonal."""
+    g = lambda centre, width: np.exp(-(((hours - centre) / width) ** 2))  # noqa: E731
+    shape = 1.0 - 0.12 * g(4.0, 2.5) + 0.04 * g(8.0, 1.5) + 0.12 * g(18.5, 3.0)
+    shape += summer * (0.14 * g(17.0, 3.5) - 0.04 * g(5.0, 3.0))
+    shape += winter * (0.07 * g(7.5, 1.5) + 0.03 * g(19.5, 2.0))
+    return shape
+
+
+def synthetic_fundamentals(day: dt.date | str, seed: int, params: MarketParams | None = None) -> pd.DataFrame:
+    """Day-ahead forecasts and realisations of the synthetic system's load, solar and wind.
 
     Indexed by ``interval_start_utc`` (the day's 5-minute grid); columns
-    ``solar_frac`` and ``wind_frac`` (0..1, MW output / MW capacity). These are
-    the profiles that drive the synthetic prices of the same ``(day, seed)``.
+    ``load_forecast_mw``, ``load_mw`` (system load, MW), ``solar_forecast_frac``,
+    ``solar_frac``, ``wind_forecast_frac``, ``wind_frac`` (0..1 of installed
+    capacity). The forecast is what the day-ahead market knows; the
+    realisation is the forecast plus an error with a day-level bias and an
+    AR(1) part correlated over hours. Deterministic in ``(day, seed)``.
     """
+    p = params or DEFAULT_PARAMS
     d = as_date(day)
     starts = interval_starts_utc(d, 5)
+    n = len(starts)
     hours, is_dst = _local_hours(starts, 5)
-    rng = _rng(seed, d, 1)
-    doy = d.timetuple().tm_yday
+    rng = _rng(seed, d, 1)  # what is known the day before
+    err = _rng(seed, d, 5)  # forecast errors: realised on the day
+    doy, summer, winter = _seasons(d)
+
+    # Solar: a clear-sky arc scaled by the day's forecast cloudiness; the realised cloudiness errs.
     season = np.cos(2 * np.pi * (doy - 172) / 365.0)  # +1 midsummer, -1 midwinter
     day_length = 12.0 + 1.9 * season
     noon = 12.5 + is_dst.astype(float)
     phase = (hours - (noon - day_length / 2)) / day_length
     clear = np.where((phase > 0) & (phase < 1), np.sin(np.pi * np.clip(phase, 0, 1)) ** 1.3, 0.0)
-    clouds = rng.uniform(0.55, 1.0)
-    solar = np.clip(clear * 0.85 * clouds * (1 + _ar1(rng, len(starts), 0.97, 0.08)), 0.0, 1.0)
+    cloud_f = rng.uniform(0.55, 1.0)
+    cloud_err = err.normal(0.0, p.solar_error_bias_sd) + _ar1(err, n, _phi(p.solar_error_tau_h), p.solar_error_sd)
+    solar_f = np.clip(clear * 0.85 * cloud_f, 0.0, 1.0)
+    solar = np.clip(clear * 0.85 * np.clip(cloud_f + cloud_err, 0.05, 1.1), 0.0, 1.0)
+
+    # Wind: weather regimes of about a week, a night-time maximum; the realisation errs for hours at a time.
     regime = 0.15 * np.sin(2 * np.pi * d.toordinal() / 7.3 + (seed % 97))
-    w0 = np.clip(0.38 + regime + 0.12 * rng.standard_normal(), 0.08, 0.8)
-    diurnal = 0.14 * np.cos(2 * np.pi * (hours - 2.0) / 24.0)
-    wind = np.clip(w0 + diurnal + _ar1(rng, len(starts), 0.985, 0.07), 0.02, 0.95)
-    return pd.DataFrame({"solar_frac": solar, "wind_frac": wind}, index=starts)
+    spring = 0.05 * np.cos(2 * np.pi * (doy - 105) / 365.0)
+    w0 = np.clip(0.31 + regime + spring + 0.12 * rng.standard_normal(), 0.06, 0.7)
+    diurnal = 0.10 * np.cos(2 * np.pi * (hours - 2.0) / 24.0)
+    wind_f = np.clip(w0 + diurnal, 0.02, 0.75)
+    wind_err = err.normal(0.0, p.wind_error_bias_sd) + _ar1(err, n, _phi(p.wind_error_tau_h), p.wind_error_sd)
+    wind = np.clip(wind_f + wind_err, 0.02, 0.75)
+
+    # Load: seasonal level, weather anomaly and weekday/weekend (all known the day before), daily shape.
+    mean_mw = (
+        p.load_mean_mw
+        + p.load_annual_amp_mw * np.cos(2 * np.pi * (doy - 215) / 365.0)
+        + p.load_semiannual_amp_mw * np.cos(4 * np.pi * (doy - 15) / 365.0)
+    )
+    anomaly = 1.0 + (p.load_anomaly_sd + p.load_anomaly_extreme_sd * max(winter, summer)) * rng.standard_normal()
+    weekend = p.weekend_load_factor if d.weekday() >= 5 else 1.0
+    load_f = mean_mw * anomaly * weekend * _load_shape(hours, summer, winter)
+    load_err = err.normal(0.0, p.load_error_bias_sd) + _ar1(err, n, _phi(p.load_error_tau_h), p.load_error_sd)
+    load = load_f * (1.0 + load_err)
+    return pd.DataFrame(
+        {
+            "load_forecast_mw": load_f,
+            "load_mw": load,
+            "solar_forecast_frac": solar_f,
+            "solar_frac": solar,
+            "wind_forecast_frac": wind_f,
+            "wind_frac": wind,
+        },
+        index=starts,
+    )
+
+
+def synthetic_renewables(day: dt.date | str, seed: int) -> pd.DataFrame:
+    """System solar and wind output of the synthetic day, as fractions of installed capacity.
+
+    Indexed by ``interval_start_utc`` (the day's 5-minute grid); columns
+    ``solar_frac`` and ``wind_frac`` (0..1, MW output / MW capacity): the
+    *realised* output that drives the synthetic real-time prices of the same
+    ``(day, seed)``. The day-ahead forecasts behind the DAM are in
+    :func:`synthetic_fundamentals`.
+    """
+    return synthetic_fundamentals(day, seed)[["solar_frac", "wind_frac"]]
+
+
+def price_formation(
+    net_load_mw: np.ndarray, capacity_mw: np.ndarray | float, fuel_usd_per_mwh: float, params: MarketParams | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """System energy price and scarcity adder ($/MWh) at a net load and available dispatchable capacity.
+
+    Energy: ``fuel * exp(slope * (N/C - mid))`` less a curtailment term
+    ``curtail * sigmoid((curtail_u - N/C) / width)`` (renewables bid below
+    zero when net load is very low). Adder: ``(VOLL - energy) * P(reserve <
+    minimum)`` with reserve ``C - N`` seen with a normal error (ERCOT's ORDC
+    in spirit). The same function prices the DAM (forecasts) and RT
+    (realisations).
+    """
+    p = params or DEFAULT_PARAMS
+    net = np.asarray(net_load_mw, dtype=float)
+    cap = np.asarray(capacity_mw, dtype=float)
+    u = net / cap
+    energy = fuel_usd_per_mwh * np.exp(p.stack_slope * (u - p.stack_mid))
+    energy = energy - p.curtail_usd_per_mwh * expit((p.curtail_utilisation - u) / p.curtail_width)
+    energy = np.minimum(energy, PRICE_CAP_USD_PER_MWH)
+    shortfall = ndtr((p.ordc_min_reserve_mw - (cap - net)) / p.ordc_sd_mw)
+    adder = np.clip((p.ordc_voll_usd_per_mwh - energy) * shortfall, 0.0, None)
+    return energy, adder
 
 
 @dataclass(frozen=True)
@@ -131,6 +320,8 @@ class SyntheticDay:
     intervals x n points), ``lzew`` the energy-weighted load-zone SPP (n 15-min
     x n load zones), ``dam`` (n hours x n points), ``as_dam`` (n hours x 5)
     and ``as_rt`` (n 15-min x 5) $/MW per hour in :data:`AS_TYPES` order.
+    ``scarcity_usd_per_mwh`` is the real-time scarcity (ORDC-like adder plus
+    bursts) of each 5-minute interval.
     """
 
     day: dt.date
@@ -161,91 +352,161 @@ def _name_offset(name: str, scale: float) -> float:
     return scale * (2 * u - 1)
 
 
-def synthetic_prices(day: dt.date | str, catalogue: Sequence[SettlementPoint], seed: int) -> SyntheticDay:
-    """Generate the prices of one operating day (deterministic in ``day``, ``catalogue``, ``seed``)."""
+def _capacity_mw(d: dt.date, rng: np.random.Generator, p: MarketParams) -> float:
+    """Dispatchable capacity available on the day (MW): fleet less planned (spring, autumn) and forced outages."""
+    doy, _, winter = _seasons(d)
+    planned = (
+        p.planned_outage_summer_mw
+        + (p.planned_outage_spring_mw - p.planned_outage_summer_mw) * np.exp(-(((doy - 105) / 32.0) ** 2))
+        + (p.planned_outage_autumn_mw - p.planned_outage_summer_mw) * np.exp(-(((doy - 300) / 35.0) ** 2))
+        + (p.planned_outage_winter_mw - p.planned_outage_summer_mw) * winter
+    )
+    return float(p.thermal_capacity_mw - planned - abs(rng.normal(0.0, p.forced_outage_sd_mw)))
+
+
+def _net_load_sd_mw(fund: pd.DataFrame, p: MarketParams) -> np.ndarray:
+    """Standard deviation (MW) of the day-ahead net-load forecast error of each interval (the error model's)."""
+    load_sd = fund["load_forecast_mw"].to_numpy() * np.hypot(p.load_error_bias_sd, p.load_error_sd)
+    wind_sd = p.wind_capacity_mw * np.hypot(p.wind_error_bias_sd, p.wind_error_sd)
+    solar_sd = p.solar_capacity_mw * fund["solar_forecast_frac"].to_numpy() * np.hypot(p.solar_error_bias_sd, p.solar_error_sd)
+    return np.sqrt(load_sd**2 + wind_sd**2 + solar_sd**2)
+
+
+def _zone_basis(wind: np.ndarray, solar: np.ndarray, u: np.ndarray, congestion: float, rt_noise: dict | None) -> dict:
+    """Zone congestion terms ($/MWh at zone-average renewable shares); ``rt_noise`` adds RT-only noise."""
+    noise = rt_noise or {}
+    return {
+        "WEST": -congestion * (70.0 * np.clip(wind - 0.30, 0.0, None) ** 1.2 + 15.0 * solar**2) - 4.0 * solar,
+        "NORTH": 0.0 + noise.get("NORTH", 0.0),
+        "SOUTH": 1.0 - 3.0 * solar + noise.get("SOUTH", 0.0),
+        "HOUSTON": 2.0 + 40.0 * congestion * np.clip(u - 0.72, 0.0, None),
+    }
+
+
+def _node_prices(
+    points: tuple[SettlementPoint, ...], system: np.ndarray, basis: dict, solar: np.ndarray, node_noise: np.ndarray | None
+) -> np.ndarray:
+    """Prices at every point: system + zone basis (scaled by wind share in the West) + solar dip + offset (+ noise)."""
+    n = len(system)
+    out = np.empty((n, len(points)))
+    main_hubs: list[int] = []  # the four zonal trading hubs, averaged into HB_HUBAVG/HB_BUSAVG
+    for j, pt in enumerate(points):
+        zw, zs = locations.ZONE_RENEWABLE_SHARES[pt.zone]
+        wind_factor = pt.wind_share / zw if zw > 0 else 1.0
+        b = basis[pt.zone] * (wind_factor if pt.zone == "WEST" else 1.0)
+        solar_dip = -12.0 * max(0.0, pt.solar_share - zs) * solar**2
+        offset = _name_offset(pt.name, 1.5 if pt.location_type == locations.RESOURCE_NODE else 0.4)
+        out[:, j] = system + b + solar_dip + offset + (node_noise[:, j] if node_noise is not None else 0.0)
+        if pt.location_type == locations.TRADING_HUB and pt.name != "HB_PAN":
+            main_hubs.append(j)
+    for j, pt in enumerate(points):
+        if pt.location_type == locations.HUB_AVERAGE and main_hubs:
+            jitter = 0.15 * node_noise[:, j] if (pt.name == "HB_BUSAVG" and node_noise is not None) else 0.0
+            out[:, j] = out[:, main_hubs].mean(axis=1) + jitter
+    return out
+
+
+def _hourly(x: np.ndarray, per_hour: int) -> np.ndarray:
+    return x.reshape(len(x) // per_hour, per_hour, *x.shape[1:]).mean(axis=1)
+
+
+def synthetic_prices(
+    day: dt.date | str, catalogue: Sequence[SettlementPoint], seed: int, params: MarketParams | None = None
+) -> SyntheticDay:
+    """Generate the prices of one operating day (deterministic in ``day``, ``catalogue``, ``seed``).
+
+    ``params`` defaults to the calibrated :data:`DEFAULT_PARAMS`.
+    """
+    p = params or DEFAULT_PARAMS
     d = as_date(day)
     points = tuple(catalogue)
-    ren = synthetic_renewables(d, seed)
-    starts = ren.index
+    fund = synthetic_fundamentals(d, seed, p)
+    starts = fund.index
     n = len(starts)
+    n_h = n // 12
     hours, _ = _local_hours(starts, 5)
-    solar = ren["solar_frac"].to_numpy()
-    wind = ren["wind_frac"].to_numpy()
-    rng = _rng(seed, d, 2)
+    rng = _rng(seed, d, 2)  # known the day before: fuel level, capacity, congestion propensity, DAM clearing
+    rt = _rng(seed, d, 4)  # real-time-only shocks, never seen by the DAM
 
-    weekend = d.weekday() >= 5
-    load = 0.60 + 0.08 * np.exp(-(((hours - 8.0) / 2.0) ** 2)) + 0.30 * np.exp(-(((hours - 17.5) / 4.0) ** 2))
-    load = load * (0.93 if weekend else 1.0)
-    net = load - 0.30 * solar - 0.30 * wind
+    # The day as known the day before: fuel level, capacity, congestion propensity, forecasts.
     ordinal = d.toordinal()
     level = (
-        0.22 * np.sin(2 * np.pi * ordinal / 11.0 + (seed % 31))
-        + 0.12 * np.sin(2 * np.pi * ordinal / 29.0 + (seed % 17))
-        + 0.12 * rng.standard_normal()
+        0.15 * np.sin(2 * np.pi * ordinal / 11.0 + (seed % 31))
+        + 0.10 * np.sin(2 * np.pi * ordinal / 29.0 + (seed % 17))
+        + 0.10 * rng.standard_normal()
     )
-    base_day = _BASE_PRICE * np.exp(level) * (_WEEKEND_FACTOR if weekend else 1.0)
-    expected = base_day * np.exp(_NET_LOAD_SENSITIVITY * (net - 0.5))
-    system = expected * np.exp(_ar1(rng, n, 0.9, 0.10))
-
-    # Scarcity event: a triangular burst near the evening peak.
-    scarcity = np.zeros(n)
-    if rng.uniform() < TARGET_SPIKE_DAY_PROBABILITY:
-        centre = rng.uniform(17.0, 21.0)
-        half_width_h = rng.uniform(0.125, 0.5)
-        peak = min(PRICE_CAP_USD_PER_MWH, float(np.exp(rng.normal(np.log(900.0), 0.8))))
-        scarcity = peak * np.clip(1 - np.abs(hours - centre) / half_width_h, 0.0, None)
-    system = system + scarcity
-
-    # Zone congestion terms, $/MWh at zone-average renewable shares.
+    fuel = p.fuel_usd_per_mwh * float(np.exp(level))
+    capacity = _capacity_mw(d, rng, p)
     day_congestion = rng.uniform(0.5, 1.6)
-    zone_basis = {
-        "WEST": -70.0 * day_congestion * np.clip(wind - 0.33, 0.0, None) ** 1.2 - 4.0 * solar,
-        "NORTH": 0.5 * _ar1(rng, n, 0.95, 1.0),
-        "SOUTH": 1.0 - 3.0 * solar + 0.8 * _ar1(rng, n, 0.95, 1.0),
-        "HOUSTON": 2.0 + 25.0 * day_congestion * np.clip(net - 0.62, 0.0, None),
-    }
-    node_noise = rng.normal(0.0, 0.6, (n, len(points)))
-    lmp = np.empty((n, len(points)))
-    main_hubs: list[int] = []  # the four zonal trading hubs, averaged into HB_HUBAVG/HB_BUSAVG
-    for j, p in enumerate(points):
-        zw, zs = locations.ZONE_RENEWABLE_SHARES[p.zone]
-        wind_factor = p.wind_share / zw if zw > 0 else 1.0
-        basis = zone_basis[p.zone] * (wind_factor if p.zone == "WEST" else 1.0)
-        solar_dip = -12.0 * max(0.0, p.solar_share - zs) * solar**2
-        offset = _name_offset(p.name, 1.5 if p.location_type == locations.RESOURCE_NODE else 0.4)
-        lmp[:, j] = system + basis + solar_dip + offset + node_noise[:, j]
-        if p.location_type == locations.TRADING_HUB and p.name != "HB_PAN":
-            main_hubs.append(j)
-    for j, p in enumerate(points):
-        if p.location_type == locations.HUB_AVERAGE and main_hubs:
-            jitter = 0.15 * node_noise[:, j] if p.name == "HB_BUSAVG" else 0.0
-            lmp[:, j] = lmp[:, main_hubs].mean(axis=1) + jitter
+    solar_f, wind_f = fund["solar_forecast_frac"].to_numpy(), fund["wind_forecast_frac"].to_numpy()
+    solar_a, wind_a = fund["solar_frac"].to_numpy(), fund["wind_frac"].to_numpy()
+    net_f = fund["load_forecast_mw"].to_numpy() - p.solar_capacity_mw * solar_f - p.wind_capacity_mw * wind_f
+    net_a = fund["load_mw"].to_numpy() - p.solar_capacity_mw * solar_a - p.wind_capacity_mw * wind_a
+
+    # Real time: realised net load, capacity less RT-only unit trips, SCED noise, ramp spikes, scarcity bursts.
+    cap_rt = np.full(n, capacity)
+    for _ in range(rt.poisson(p.trip_rate_per_day)):
+        at = rt.integers(0, n)
+        length = int(rt.uniform(*p.trip_hours) * 12)
+        cap_rt[at : at + length] -= rt.exponential(p.trip_size_mw)
+    energy_rt, adder_rt = price_formation(net_a, cap_rt, fuel, p)
+    sced = np.exp(_ar1(rt, n, p.sced_noise_phi, p.sced_noise_sd))
+    system = energy_rt * sced + rt.normal(0.0, p.sced_noise_usd, n) + adder_rt
+    spikes = np.zeros(n)
+    for _ in range(rt.poisson(p.ramp_spike_rate_per_day)):
+        centre = rt.normal(7.0, 1.2) if rt.uniform() < 0.35 else rt.normal(19.0, 1.8)
+        width = rt.integers(1, 5) / 12.0  # 5-20 minutes
+        size = float(np.exp(rt.normal(np.log(p.ramp_spike_median_usd), p.ramp_spike_sigma)))
+        spikes += size * ((hours >= centre) & (hours < centre + width))
+    burst = np.zeros(n)
+    if rt.uniform() < p.scarcity_day_prob:
+        centre = rt.uniform(17.0, 21.0)
+        half_width_h = rt.uniform(0.125, 0.5)
+        peak = min(PRICE_CAP_USD_PER_MWH, float(np.exp(rt.normal(np.log(p.scarcity_peak_median_usd), p.scarcity_peak_sigma))))
+        burst = peak * np.clip(1 - np.abs(hours - centre) / half_width_h, 0.0, None)
+    system = system + spikes + burst
+    scarcity = adder_rt + burst
+
+    congestion_rt = day_congestion * float(np.exp(rt.normal(0.0, p.rt_congestion_sd)))
+    u_a = net_a / cap_rt
+    rt_noise = {"NORTH": 0.5 * _ar1(rt, n, 0.95, 1.0), "SOUTH": 0.8 * _ar1(rt, n, 0.95, 1.0)}
+    node_noise = rt.normal(0.0, 0.6, (n, len(points)))
+    basis_rt = _zone_basis(wind_a, solar_a, u_a, congestion_rt, rt_noise)
+    lmp = _node_prices(points, system, basis_rt, solar_a, node_noise)
     lmp = np.clip(np.round(lmp, 2), PRICE_FLOOR_USD_PER_MWH, PRICE_CAP_USD_PER_MWH)
 
     # 15-minute SPPs: time average of the three 5-minute LMPs.
     spp = np.round(lmp.reshape(n // 3, 3, len(points)).mean(axis=1), 2)
-    lz_idx = [j for j, p in enumerate(points) if p.location_type == locations.LOAD_ZONE]
-    lzew = np.round(spp[:, lz_idx] + rng.normal(0.0, 0.03, (n // 3, len(lz_idx))), 2)
+    lz_idx = [j for j, pt in enumerate(points) if pt.location_type == locations.LOAD_ZONE]
+    lzew = np.round(spp[:, lz_idx] + rt.normal(0.0, 0.03, (n // 3, len(lz_idx))), 2)
 
-    # DAM: hourly smoothed expectation (no noise, no spike) times (1 + spread), plus a risk premium.
-    n_h = n // 12
-    exp_node = lmp - (system - expected)[:, None]  # remove the RT noise and scarcity
-    hourly = exp_node.reshape(n_h, 12, len(points)).mean(axis=1)
-    spread = rng.normal(0.03, 0.05) + rng.normal(0.0, 0.04, (n_h, 1))
-    hour_mid = hours.reshape(n_h, 12).mean(axis=1)
-    premium = 1.0 + 0.15 * np.exp(-(((hour_mid - 19.0) / 1.5) ** 2))[:, None]
-    dam = np.clip(np.round(hourly * (1 + spread) * premium, 2), PRICE_FLOOR_USD_PER_MWH, PRICE_CAP_USD_PER_MWH)
+    # Day ahead: the expected stack price of each hour over the forecast-error distribution (no realised error,
+    # trip, spike or RT congestion), at the forecast's zone basis; a risk premium and clearing noise.
+    net_fh = _hourly(net_f, 12)
+    sd_h = _hourly(_net_load_sd_mw(fund, p), 12)
+    z, w = np.polynomial.hermite_e.hermegauss(p.dam_quadrature_nodes)
+    w = w / w.sum()
+    p_da = replace(p, ordc_sd_mw=float(np.hypot(p.ordc_sd_mw, p.dam_reserve_extra_sd_mw)))  # + trip uncertainty
+    energy_q, adder_q = price_formation(net_fh[:, None] + sd_h[:, None] * z[None, :], capacity, fuel, p_da)
+    system_da = (energy_q + adder_q) @ w
+    clearing = 1.0 + p.dam_premium + rng.normal(0.0, p.dam_noise_sd, n_h)
+    basis_da = _zone_basis(
+        _hourly(wind_f, 12), _hourly(solar_f, 12), net_fh / capacity, p.dam_congestion_share * day_congestion, None
+    )
+    dam_nodes = _node_prices(points, system_da, basis_da, _hourly(solar_f, 12), None)
+    dam = dam_nodes + (system_da * (clearing - 1.0))[:, None]
+    dam = np.clip(np.round(dam, 2), PRICE_FLOOR_USD_PER_MWH, PRICE_CAP_USD_PER_MWH)
 
-    # Ancillary services.
-    net_h = net.reshape(n_h, 12).mean(axis=1)
-    net_q = net.reshape(n // 3, 3).mean(axis=1)
-    scar_h = scarcity.reshape(n_h, 12).mean(axis=1)
+    # Ancillary services: DAM MCPCs from the forecast tightness, RT MCPCs from the realised one.
+    u_fh = net_fh / capacity
+    u_q = u_a.reshape(n // 3, 3).mean(axis=1)
+    scar_h = adder_q @ w
     scar_q = scarcity.reshape(n // 3, 3).mean(axis=1)
     as_dam = np.empty((n_h, len(AS_TYPES)))
     as_rt = np.empty((n // 3, len(AS_TYPES)))
     for k, a in enumerate(AS_TYPES):
-        tight_h = np.exp(2.5 * (net_h - 0.5)) * np.exp(rng.normal(0.0, 0.15, n_h))
-        tight_q = np.exp(3.0 * (net_q - 0.5)) * np.exp(rng.normal(0.0, 0.25, n // 3))
+        tight_h = np.exp(2.5 * (u_fh - 0.6)) * np.exp(rng.normal(0.0, 0.15, n_h))
+        tight_q = np.exp(3.0 * (u_q - 0.6)) * np.exp(rt.normal(0.0, 0.25, n // 3))
         as_dam[:, k] = _AS_BASE_DAM[a] * tight_h * np.exp(level) + 0.05 * _AS_SCARCITY_SHARE[a] * scar_h
         as_rt[:, k] = _AS_BASE_RT[a] * tight_q * np.exp(level) + _AS_SCARCITY_SHARE[a] * scar_q
     as_dam = np.round(np.clip(as_dam, 0.0, PRICE_CAP_USD_PER_MWH), 2)
