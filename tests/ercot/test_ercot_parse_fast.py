@@ -101,7 +101,7 @@ def _rewrite_prices(path: Path, width_of) -> None:
         head, price = line.rsplit(",", 1)
         value = price.strip()
         if i % 7 == 0:
-            value = "-" + value if i % 14 else "-0.00"
+            value = (value[1:] if value.startswith("-") else "-" + value) if i % 14 else "-0.00"
         edited.append(f"{head},{value.rjust(width_of(head.rsplit(',', 1)[1]))}")
     path.write_text("\n".join([header, *edited]) + "\n")
 
