@@ -71,7 +71,9 @@ TRACEBACK_PATTERNS = (
     re.compile(r"^\s*[A-Za-z_][\w.]*(Error|Exception)\s+Traceback", re.MULTILINE),
 )
 PAPERMILL_MARKERS = ("papermill-error-cell", "An Exception was encountered at")
-VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"})
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
 MEDIA_TAGS = frozenset({"img", "svg", "table", "video", "canvas", "iframe", "object", "embed"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 PROBE_SCRIPT = """
@@ -329,8 +331,10 @@ def check_html_structure(html_text: str, base_dir: Path | None = None) -> tuple[
     if not scan.sections:
         warnings.append("no <h2> sections found")
     if scan.external_scripts:
-        warnings.append(f"{len(scan.external_scripts)} script(s) loaded from the network (e.g. {scan.external_scripts[0][:60]}):"
-                        " offline readers lose what they render")
+        warnings.append(
+            f"{len(scan.external_scripts)} script(s) loaded from the network (e.g. {scan.external_scripts[0][:60]}):"
+            " offline readers lose what they render"
+        )
     if not scan.viewport_meta:
         warnings.append('no <meta name="viewport"> tag: phones will lay the page out at desktop width and shrink it')
     return problems, warnings, scan
@@ -363,23 +367,41 @@ def _render(html: Path, screenshot: Path, timeout_s: float) -> _Scan:
     screenshot.unlink(missing_ok=True)
     try:
         dom = _run_chromium(
-            [f"--window-size={PHONE_WIDTH_PX},{SCREENSHOT_HEIGHT_PX}", f"--screenshot={screenshot.resolve()}",
-             "--dump-dom", probe.resolve().as_uri()],
-            html, timeout_s,
+            [
+                f"--window-size={PHONE_WIDTH_PX},{SCREENSHOT_HEIGHT_PX}",
+                f"--screenshot={screenshot.resolve()}",
+                "--dump-dom",
+                probe.resolve().as_uri(),
+            ],
+            html,
+            timeout_s,
         )
     finally:
         probe.unlink(missing_ok=True)
     return _scan(dom)
 
 
-def take_screenshot(html: Path, screenshot: Path, *, width_px: int = PHONE_WIDTH_PX,
-                    height_px: int = SCREENSHOT_HEIGHT_PX, timeout_s: float = BROWSER_TIMEOUT_S) -> Path:
+def take_screenshot(
+    html: Path,
+    screenshot: Path,
+    *,
+    width_px: int = PHONE_WIDTH_PX,
+    height_px: int = SCREENSHOT_HEIGHT_PX,
+    timeout_s: float = BROWSER_TIMEOUT_S,
+) -> Path:
     """PNG screenshot of the top ``height_px`` of ``html`` at ``width_px`` CSS pixels."""
     screenshot = Path(screenshot)
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     screenshot.unlink(missing_ok=True)
-    _run_chromium([f"--window-size={width_px},{height_px}", f"--screenshot={screenshot.resolve()}",
-                   Path(html).resolve().as_uri()], Path(html), timeout_s)
+    _run_chromium(
+        [
+            f"--window-size={width_px},{height_px}",
+            f"--screenshot={screenshot.resolve()}",
+            Path(html).resolve().as_uri(),
+        ],
+        Path(html),
+        timeout_s,
+    )
     return screenshot
 
 
@@ -410,8 +432,14 @@ def check_html_report(html: str | Path, screenshot: str | Path, *, timeout_s: fl
     try:
         dom = _render(html, screenshot, timeout_s)
     except BrowserRunError as exc:
-        return ReportCheck(html, None, (*problems, f"browser run failed: {exc}"), tuple(warnings), len(scan.images),
-                           tuple(s.title for s in scan.sections))
+        return ReportCheck(
+            html,
+            None,
+            (*problems, f"browser run failed: {exc}"),
+            tuple(warnings),
+            len(scan.images),
+            tuple(s.title for s in scan.sections),
+        )
     page_width = None
     if dom.root_attrs.get("data-hk-probe") != "done":
         problems.append("the page did not finish loading in the browser (load event not reached)")

@@ -35,10 +35,9 @@ def test_atomic_directory_failure_keeps_old_folder(tmp_path: Path) -> None:
     dest = tmp_path / "day=2025-10-01"
     with atomic_directory(dest) as tmp:
         (tmp / "prices.parquet").write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_directory(dest) as tmp:
-            (tmp / "prices.parquet").write_text("half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic_directory(dest) as tmp:
+        (tmp / "prices.parquet").write_text("half")
+        raise RuntimeError("disk full")
     assert (dest / "prices.parquet").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["day=2025-10-01"]
 
@@ -61,8 +60,15 @@ def test_json_is_strict_non_finite_floats_become_null(tmp_path) -> None:
     from hayeknet.io import atomic_write_json
 
     dest = tmp_path / "out.json"
-    atomic_write_json(dest, {"a": math.nan, "b": [1.5, math.inf, np.float64("-inf"), np.float32(2.5)],
-                             "c": {"d": np.nan, "e": np.int64(3)}, "f": "NaN"})
+    atomic_write_json(
+        dest,
+        {
+            "a": math.nan,
+            "b": [1.5, math.inf, np.float64("-inf"), np.float32(2.5)],
+            "c": {"d": np.nan, "e": np.int64(3)},
+            "f": "NaN",
+        },
+    )
     text = dest.read_text()
     assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text
     assert json.loads(text) == {"a": None, "b": [1.5, None, None, 2.5], "c": {"d": None, "e": 3}, "f": "NaN"}

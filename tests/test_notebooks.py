@@ -16,8 +16,17 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_every_stage_has_a_notebook() -> None:
     names = {p.stem for p in NOTEBOOKS}
-    assert {"ingest", "assimilate", "beliefs", "train", "simulate", "research", "report", "study_report",
-            "thesis_figures"} == names
+    assert {
+        "ingest",
+        "assimilate",
+        "beliefs",
+        "train",
+        "simulate",
+        "research",
+        "report",
+        "study_report",
+        "thesis_figures",
+    } == names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -36,8 +45,12 @@ def test_notebook_is_thin_and_parameterized(path: Path) -> None:
         defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
         assert not defs, f"{path.name}: logic belongs in src/hayeknet, not in a notebook"
         assert len(cell.source.splitlines()) <= 12
-    stage_imports = {n.names[0].name for c in code for n in ast.walk(ast.parse(c.source))
-                     if isinstance(n, ast.ImportFrom) and n.module == "hayeknet.pipeline.stages"}
+    stage_imports = {
+        n.names[0].name
+        for c in code
+        for n in ast.walk(ast.parse(c.source))
+        if isinstance(n, ast.ImportFrom) and n.module == "hayeknet.pipeline.stages"
+    }
     assert stage_imports == {path.stem}, f"{path.name} should call its own stage module only"
 
 

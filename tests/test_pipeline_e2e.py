@@ -17,8 +17,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COPY_IGNORE = shutil.ignore_patterns(
-    ".venv", ".git", "data", "artifacts", "reports", "cache", "tmp", "__pycache__",
-    ".pytest_cache", ".hypothesis", "*.egg-info", ".ipynb_checkpoints",
+    ".venv",
+    ".git",
+    "data",
+    "artifacts",
+    "reports",
+    "cache",
+    "tmp",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+    ".ipynb_checkpoints",
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
@@ -39,7 +49,9 @@ def _env() -> dict[str, str]:
 def _run(args: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(args, cwd=cwd, env=_env() | (extra_env or {}), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        )
     return proc
 
 
@@ -53,9 +65,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("e2e") / "hayeknet"
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     shutil.copy(ROOT / "tests" / "params.tiny.yaml", dest / "params.yaml")
-    (dest / ".dvc" / "config.local").write_text(
-        f"['remote \"local\"']\n    url = {dest.parent / 'remote'}\n"
-    )
+    (dest / ".dvc" / "config.local").write_text(f"['remote \"local\"']\n    url = {dest.parent / 'remote'}\n")
     _run(["git", "init", "-q", "-b", "main"], dest)
     _run(["git", "add", "-A"], dest)
     _run(["git", "commit", "-q", "-m", "copy"], dest)
@@ -152,7 +162,9 @@ def test_new_day_runs_only_its_stages(project: Path, first_run: str) -> None:
     _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic", "--start", "2025-10-03"], project)
     out = _run([str(BIN / "dvc"), "repro"], project).stdout
     ran = _stages_run(out)
-    expected = {f"{s}@2025-10-03" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")}
+    expected = {
+        f"{s}@2025-10-03" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")
+    }
     assert ran == expected | {"study_report", "thesis_figures"}, out
 
 

@@ -14,8 +14,8 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from hayeknet.benchmarking import BenchResult
 from hayeknet.io import atomic_write_text
@@ -33,8 +33,10 @@ def run_benchmarks(areas: Sequence[str] = AREAS, quick: bool = False) -> list[Be
         area_results = module.benchmarks(quick=quick)
         print(f"[bench] {area}: {len(area_results)} figure(s) in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         for r in area_results:
-            print(f"  {r.name}: {r.value:.4g} {r.unit} (baseline {r.baseline_value:.4g}, ratio {r.ratio:.2f})",
-                  file=sys.stderr)
+            print(
+                f"  {r.name}: {r.value:.4g} {r.unit} (baseline {r.baseline_value:.4g}, ratio {r.ratio:.2f})",
+                file=sys.stderr,
+            )
         results.extend(area_results)
     return results
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,41 @@ def median_seconds(fn: Callable[[], Any], repeat: int = 7, warmup: int = 1) -> f
     return statistics.median(times)
 
 
-def time_result(name: str, seconds: float, baseline_seconds: float, *, unit: str = "ms",
-                baseline: str = "", target: str = "", note: str = "") -> BenchResult:
+def time_result(
+    name: str,
+    seconds: float,
+    baseline_seconds: float,
+    *,
+    unit: str = "ms",
+    baseline: str = "",
+    target: str = "",
+    note: str = "",
+) -> BenchResult:
     """A timing result (lower is better): ratio = baseline time / our time."""
     scale = {"s": 1.0, "ms": 1e3, "us": 1e6}[unit]
-    return BenchResult(name, seconds * scale, unit, baseline_seconds * scale,
-                       baseline_seconds / seconds if seconds > 0 else float("inf"), baseline, target, note)
+    return BenchResult(
+        name,
+        seconds * scale,
+        unit,
+        baseline_seconds * scale,
+        baseline_seconds / seconds if seconds > 0 else float("inf"),
+        baseline,
+        target,
+        note,
+    )
 
 
-def rate_result(name: str, rate: float, baseline_rate: float, *, unit: str,
-                baseline: str = "", target: str = "", note: str = "") -> BenchResult:
+def rate_result(
+    name: str, rate: float, baseline_rate: float, *, unit: str, baseline: str = "", target: str = "", note: str = ""
+) -> BenchResult:
     """A throughput result (higher is better): ratio = our rate / baseline rate."""
-    return BenchResult(name, rate, unit, baseline_rate,
-                       rate / baseline_rate if baseline_rate > 0 else float("inf"), baseline, target, note)
+    return BenchResult(
+        name,
+        rate,
+        unit,
+        baseline_rate,
+        rate / baseline_rate if baseline_rate > 0 else float("inf"),
+        baseline,
+        target,
+        note,
+    )

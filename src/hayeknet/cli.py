@@ -8,8 +8,8 @@ import datetime as dt
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from hayeknet.config import ProjectPaths, project_paths
 from hayeknet.params import ParamsError, load_params
@@ -34,8 +34,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
     start = args.start or params.study.start
     end = args.end or (args.start if args.start and not args.end else params.study.end)
     source = args.source or params.study.source
-    summary = collect(paths, params, start, end, source=source, update_dvc=not args.no_dvc,
-                      drop_folder=args.drop_folder)
+    summary = collect(
+        paths, params, start, end, source=source, update_dvc=not args.no_dvc, drop_folder=args.drop_folder
+    )
     print(
         f"collect --source {source} {start}..{end}: {len(summary.collected)} collected, "
         f"{len(summary.skipped)} already present"

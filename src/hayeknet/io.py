@@ -11,9 +11,10 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 @contextmanager
@@ -76,7 +77,9 @@ def json_default(value: Any) -> Any:
 
 def json_text(payload: Any) -> str:
     """Strict, sorted, indented JSON of ``payload`` (non-finite floats as ``null``, see :func:`strict_json_value`)."""
-    return json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=json_default, allow_nan=False) + "\n"
+    return (
+        json.dumps(strict_json_value(payload), indent=2, sort_keys=True, default=json_default, allow_nan=False) + "\n"
+    )
 
 
 def atomic_write_json(dest: Path, payload: Any) -> None:

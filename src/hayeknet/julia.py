@@ -118,7 +118,7 @@ def load_julia_module(name: str, module: str) -> Any:
     source = julia_source(name)
     os.environ.setdefault("PYTHON_JULIAPKG_OFFLINE", "yes")
     os.environ["PYTHON_JULIACALL_EXE"] = exe
-    from juliacall import Main as jl  # noqa: PLC0415 - deliberately lazy (see module docstring)
+    from juliacall import Main as jl
 
     jl.include(str(source))
     return getattr(jl, module)

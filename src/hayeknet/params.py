@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, get_type_hints
+from typing import Any, get_type_hints
 
 import yaml
 

@@ -35,6 +35,8 @@ def make_qse_day(rng: np.random.Generator, label: str, n: int = 48, with_as_pric
     wind = np.clip(0.4 + 0.2 * np.cos(2 * np.pi * t / n) + rng.normal(0, 0.05, n), 0.0, 1.0)
     extra = {}
     if with_as_prices:
-        extra = {"as_prices_usd_per_mw_h": {k: np.repeat(rng.gamma(2.0, 4.0, n // 3), 3) for k in AS_DURATION_HOURS},
-                 "as_price_source": "test MCPC"}
+        extra = {
+            "as_prices_usd_per_mw_h": {k: np.repeat(rng.gamma(2.0, 4.0, n // 3), 3) for k in AS_DURATION_HOURS},
+            "as_price_source": "test MCPC",
+        }
     return QSEDay(label, rt, dam, solar, np.clip(solar * 1.1, 0.0, 1.0), wind, np.clip(wind * 0.9, 0.0, 1.0), **extra)

@@ -87,9 +87,7 @@ def test_increments_write_checkpoint_and_registry_and_accumulate_steps(trained: 
     assert not [p for p in trained["root"].iterdir() if p.name.startswith(".")]
 
 
-def test_same_inputs_reproduce_the_same_weights(
-    trained: dict, days: list[np.ndarray], tmp_path: Path
-) -> None:
+def test_same_inputs_reproduce_the_same_weights(trained: dict, days: list[np.ndarray], tmp_path: Path) -> None:
     again = train_increment(trained["first"].checkpoint, days, LABELS, SPEC, PARAMS, tmp_path / "again")
     assert again.parameters_sha256 == trained["second"].parameters_sha256
     a, b = _state_dict(again.checkpoint), _state_dict(trained["second"].checkpoint)

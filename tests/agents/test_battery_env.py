@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from agent_strategies import battery_specs
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
@@ -21,8 +22,6 @@ from hayeknet.agents.battery_env import (
 )
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.battery.spec import BatterySpec
-
-from agent_strategies import battery_specs
 
 DT = 1.0 / 12.0
 SPEC = BatterySpec()
@@ -104,17 +103,13 @@ def _run(env: BatteryTradingEnv, actions: list[int], day: int) -> list[dict]:
     return infos
 
 
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     spec=battery_specs,
     actions=st.lists(st.integers(0, len(ACTION_LEVELS) - 1), min_size=48, max_size=48),
     terminal=st.booleans(),
 )
-def test_projection_keeps_every_trajectory_feasible(
-    spec: BatterySpec, actions: list[int], terminal: bool
-) -> None:
+def test_projection_keeps_every_trajectory_feasible(spec: BatterySpec, actions: list[int], terminal: bool) -> None:
     prices = np.linspace(-20.0, 80.0, 48)
     env = BatteryTradingEnv([prices], spec, enforce_terminal_soc=terminal)
     infos = _run(env, actions, 0)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from agent_strategies import make_qse_day
 
 from hayeknet.agents.errors import CheckpointError, PriceDataError
 from hayeknet.agents.evaluation import evaluate_qse_day, walk_forward
@@ -26,12 +27,11 @@ from hayeknet.agents.multi_training import (
 from hayeknet.agents.qse import AGENTS, ParallelQSEEnv, QSEDay, QSEEnvConfig
 from hayeknet.params import TrainParams
 
-from agent_strategies import make_qse_day
-
 
 def make_day(rng: np.random.Generator, label: str, n: int = 48) -> QSEDay:
     """A short day: sinusoidal prices with noise and dips, a solar bump, a wind profile."""
     return make_qse_day(rng, label, n)
+
 
 PARAMS = TrainParams(timesteps_per_day=128, n_envs=2, n_steps=32, batch_size=32, n_epochs=2, seed=11)
 LABELS = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04"]

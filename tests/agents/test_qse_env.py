@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from agent_strategies import battery_specs
 from gymnasium import spaces
 from gymnasium.utils.env_checker import check_env
 from hypothesis import given, settings
@@ -29,8 +30,6 @@ from hayeknet.agents.qse import (
     synthetic_qse_day,
 )
 from hayeknet.battery.spec import BatterySpec
-
-from agent_strategies import battery_specs
 
 DT = 1.0 / 12.0
 N = 48
@@ -180,8 +179,6 @@ def test_price_impact_makes_rewards_depend_on_the_others(days: list[QSEDay]) -> 
     assert keep0["rewards"]["battery"] == cut0["rewards"]["battery"]
 
 
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     spec=battery_specs,
@@ -328,8 +325,10 @@ def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -
 
     names = list(observation_names("battery", QSEEnvConfig()))
     cols = [names.index(f) for f in PRICE_FEATURE_NAMES]
-    for design, expected_ref in (("dam", lambda i: days[i].dam_price_usd_per_mwh),
-                                 ("previous_day", lambda i: None if i == 0 else days[i - 1].rt_price_usd_per_mwh)):
+    for design, expected_ref in (
+        ("dam", lambda i: days[i].dam_price_usd_per_mwh),
+        ("previous_day", lambda i: None if i == 0 else days[i - 1].rt_price_usd_per_mwh),
+    ):
         cfg = QSEEnvConfig(price_reference=design)
         env = ParallelQSEEnv(days, cfg)
         for i, day in enumerate(days):

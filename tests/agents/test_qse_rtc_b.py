@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from agent_strategies import battery_specs, make_qse_day
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,13 +36,10 @@ from hayeknet.agents.qse import (
 )
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS
 from hayeknet.battery.spec import BatterySpec
-
 from hayeknet.constraints.errors import ProjectionError
 from hayeknet.constraints.projection import project_action
 from hayeknet.constraints.rules import BatteryAction, check_action
 from hayeknet.params import TrainParams
-
-from agent_strategies import battery_specs, make_qse_day
 
 DT = 1.0 / 12.0
 N = 48
@@ -83,7 +81,7 @@ def test_rtc_b_action_and_observation_spaces(days: list[QSEDay]) -> None:
     space = env.action_space("battery")
     assert list(space.nvec) == [len(RTC_B.battery_levels)] + [len(RTC_B.as_levels)] * len(PRODUCTS)
     names = observation_names("battery", RTC_B)
-    assert names[-len(PRODUCTS):] == tuple(f"as_price_{k.lower()}_asinh" for k in PRODUCTS)
+    assert names[-len(PRODUCTS) :] == tuple(f"as_price_{k.lower()}_asinh" for k in PRODUCTS)
     assert observation_names("battery") == names[: -len(PRODUCTS)]  # SCED: no AS features
     obs, _ = env.reset(options={"day_index": 1})
     assert obs["battery"].shape == (len(names),)
@@ -200,8 +198,13 @@ fractions = st.floats(0.0, 1.0)
     bounds=st.one_of(st.none(), st.tuples(st.floats(-1.2, 0.0), st.floats(0.0, 1.2))),
 )
 def test_fast_projector_equals_the_validators_projection(
-    spec: BatterySpec, soc_frac: float, floor_frac: float, net: float, offers: list[float],
-    products: set[str], bounds: tuple[float, float] | None,
+    spec: BatterySpec,
+    soc_frac: float,
+    floor_frac: float,
+    net: float,
+    offers: list[float],
+    products: set[str],
+    bounds: tuple[float, float] | None,
 ) -> None:
     p = spec.power_mw
     soc = spec.soc_min_mwh + soc_frac * (spec.soc_max_mwh - spec.soc_min_mwh)
@@ -211,8 +214,12 @@ def test_fast_projector_equals_the_validators_projection(
     fast = ActionProjector(spec, DT, tuple(products), mw_bounds).project(net * p, request, soc, floor)
     try:
         ref = project_action(
-            BatteryAction(net * p, request), soc, spec, DT,
-            net_power_bounds_mw=mw_bounds or (-math.inf, math.inf), min_soc_after_mwh=floor,
+            BatteryAction(net * p, request),
+            soc,
+            spec,
+            DT,
+            net_power_bounds_mw=mw_bounds or (-math.inf, math.inf),
+            min_soc_after_mwh=floor,
         )
     except ProjectionError:
         assert fast is None
@@ -243,9 +250,7 @@ def test_every_rtc_b_action_is_feasible(
         c, d = b["charge_mw"], b["discharge_mw"]
         awards = awards_of(b)
         action = BatteryAction(d - c, awards)
-        violations = check_action(
-            action, b["soc_start_mwh"], spec, DT, net_power_bounds_mw=mw_bounds, tol=tol
-        )
+        violations = check_action(action, b["soc_start_mwh"], spec, DT, net_power_bounds_mw=mw_bounds, tol=tol)
         assert not violations, [str(v) for v in violations]
         assert c == 0.0 or d == 0.0
         up = sum(v for k, v in awards.items() if k in UP_PRODUCTS)
@@ -284,8 +289,12 @@ def test_a_tight_corridor_limit_binds(days: list[QSEDay], design: str) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(spec=battery_specs, soc_frac=fractions, net=st.floats(-1.0, 1.0),
-       prices=st.lists(st.floats(-5.0, 50.0), min_size=4, max_size=4))
+@given(
+    spec=battery_specs,
+    soc_frac=fractions,
+    net=st.floats(-1.0, 1.0),
+    prices=st.lists(st.floats(-5.0, 50.0), min_size=4, max_size=4),
+)
 def test_greedy_as_offers_pass_the_projection_unchanged(
     spec: BatterySpec, soc_frac: float, net: float, prices: list[float]
 ) -> None:
@@ -309,8 +318,13 @@ def test_greedy_as_offers_pass_the_projection_unchanged(
 def hourly_table(start: str, n_hours: int, rng: np.random.Generator) -> pd.DataFrame:
     hours = pd.date_range(start, periods=n_hours, freq="h", tz="UTC", name="hour_start_utc")
     return pd.DataFrame(
-        {"local_hour": np.arange(n_hours), "high_price": rng.random(n_hours), "imbalance": rng.random(n_hours),
-         "congestion": rng.random(n_hours), "high_price&imbalance": np.zeros(n_hours)},
+        {
+            "local_hour": np.arange(n_hours),
+            "high_price": rng.random(n_hours),
+            "imbalance": rng.random(n_hours),
+            "congestion": rng.random(n_hours),
+            "high_price&imbalance": np.zeros(n_hours),
+        },
         index=hours,
     )
 
@@ -340,7 +354,7 @@ def test_hourly_beliefs_reach_each_interval(days: list[QSEDay]) -> None:
         obs, *_ = env.step({a: env.action_space(a).sample() for a in AGENTS})
     without = state_features(np.full(N, 30.0), np.full(N, 4.0))
     assert np.all(without[:, STATE_FEATURE_NAMES.index("has_beliefs")] == 0.0)
-    assert np.all(without[:, STATE_FEATURE_NAMES.index("p_high_price"):] == 0.0)
+    assert np.all(without[:, STATE_FEATURE_NAMES.index("p_high_price") :] == 0.0)
     with pytest.raises(PriceDataError, match="shape"):
         state_features(np.zeros(N), np.zeros(N), {"p_imbalance": np.zeros(N - 1)})
     with pytest.raises(PriceDataError, match="unknown belief"):
@@ -393,8 +407,14 @@ def test_rtc_b_learners_train_and_evaluate(days: list[QSEDay], tmp_path: Path) -
     assert result["market_design"] == "rtc_b" and result["as_price_source"] == "test MCPC"
     assert result["net_power_bounds_mw"] == [-80.0, 90.0]
     battery = result["battery"]
-    runs = ["agent", "percentile_threshold", "time_of_day", "percentile_threshold_greedy_as",
-            "time_of_day_greedy_as", "greedy_as_only"]
+    runs = [
+        "agent",
+        "percentile_threshold",
+        "time_of_day",
+        "percentile_threshold_greedy_as",
+        "time_of_day_greedy_as",
+        "greedy_as_only",
+    ]
     for name in runs:
         run = battery[name]
         assert run["profit_usd"] == pytest.approx(run["energy_cash_usd"] + run["as_cash_usd"] - run["degradation_usd"])

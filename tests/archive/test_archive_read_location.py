@@ -26,8 +26,17 @@ def _day_table(day: dt.date, rng: np.random.Generator) -> pd.DataFrame:
     for market, minutes, count in (("DAM", 60, 24), ("RTM_15MIN", 15, 96), ("RTM_SCED", 5, 288)):
         chosen = names[rng.random(len(names)) < 0.8]
         for name in chosen:
-            types = [LOAD_ZONE, LOAD_ZONE_EW] if name.startswith("LZ_") and market == "RTM_15MIN" else (
-                [LOAD_ZONE] if name.startswith("LZ_") else [TRADING_HUB] if name.startswith("HB_") else [RESOURCE_NODE])
+            types = (
+                [LOAD_ZONE, LOAD_ZONE_EW]
+                if name.startswith("LZ_") and market == "RTM_15MIN"
+                else (
+                    [LOAD_ZONE]
+                    if name.startswith("LZ_")
+                    else [TRADING_HUB]
+                    if name.startswith("HB_")
+                    else [RESOURCE_NODE]
+                )
+            )
             for location_type in types:
                 starts = start + pd.to_timedelta(np.arange(count) * minutes, unit="min")
                 parts.append(pd.DataFrame({

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -21,7 +20,7 @@ from hayeknet.archive.store import (
     write_day,
 )
 from hayeknet.ercot.locations import default_catalogue
-from hayeknet.ercot.parse import COLUMNS, parse_file, parse_files
+from hayeknet.ercot.parse import COLUMNS, parse_files
 from hayeknet.ercot.synthetic import write_synthetic_day
 
 DAY = dt.date(2025, 10, 1)

@@ -17,9 +17,7 @@ def make_wide_prices(n_locations: int, seed: int = 0, n_intervals: int = 288) ->
     tests assume).
     """
     rng = np.random.default_rng(seed)
-    index = pd.date_range(
-        "2025-10-01 05:00", periods=n_intervals, freq="5min", tz="UTC", name="interval_start_utc"
-    )
+    index = pd.date_range("2025-10-01 05:00", periods=n_intervals, freq="5min", tz="UTC", name="interval_start_utc")
     t = np.arange(n_intervals)
     system = 25.0 + 20.0 * np.sin(2 * np.pi * (t - 100) / 288) + np.cumsum(rng.normal(0.0, 0.8, n_intervals))
     basis = rng.normal(0.0, 4.0, n_locations)

@@ -118,16 +118,30 @@ class _JuliaStandIn:
     def analysis_etkf(self, ensemble, obs, op, std, *, inflation, distance, localization_radius, taper):
         self.calls.append(("etkf", op))
         return enkf.analysis_etkf(
-            ensemble, obs, self._zero_based(op), std, inflation=inflation, distance=distance,
-            localization_radius=localization_radius, taper=taper,
+            ensemble,
+            obs,
+            self._zero_based(op),
+            std,
+            inflation=inflation,
+            distance=distance,
+            localization_radius=localization_radius,
+            taper=taper,
         )
 
-    def analysis_stochastic(self, ensemble, obs, op, std, perturbations, *, inflation, distance,
-                            localization_radius, taper):
+    def analysis_stochastic(
+        self, ensemble, obs, op, std, perturbations, *, inflation, distance, localization_radius, taper
+    ):
         self.calls.append(("stochastic", op))
         return enkf.stochastic_update(
-            ensemble, obs, self._zero_based(op), std, perturbations, inflation=inflation, distance=distance,
-            localization_radius=localization_radius, taper=taper,
+            ensemble,
+            obs,
+            self._zero_based(op),
+            std,
+            perturbations,
+            inflation=inflation,
+            distance=distance,
+            localization_radius=localization_radius,
+            taper=taper,
         )
 
     def gaspari_cohn(self, r: float) -> float:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hayeknet.assimilation.benchmarks import naive_enkf_analysis, synthetic_day
-from hayeknet.assimilation.benchmarks import benchmarks
+from hayeknet.assimilation.benchmarks import benchmarks, naive_enkf_analysis, synthetic_day
 from hayeknet.assimilation.enkf import stochastic_update
 
 

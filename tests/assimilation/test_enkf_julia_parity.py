@@ -119,8 +119,11 @@ def test_assimilate_day_parity_network_model(jl) -> None:
     frame.iloc[10:30, 3] = np.nan
     names = list(frame.columns)
     grid = build_grid()
-    kwargs = {"zones": grid_zone_loadings(names, grid), "distance": grid.distance_matrix(names),
-              "localization_radius": 2.0}
+    kwargs = {
+        "zones": grid_zone_loadings(names, grid),
+        "distance": grid.distance_matrix(names),
+        "localization_radius": 2.0,
+    }
     params = AssimilationParams(ensemble_size=12, seed=5)
     numpy_result = assimilate_day(frame, params, backend="numpy", **kwargs)
     julia_result = assimilate_day(frame, params, backend="julia", **kwargs)

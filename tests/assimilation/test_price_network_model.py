@@ -150,10 +150,14 @@ def _gap_errors(
     return rows["mean"].to_numpy() - truth, rows["spread"].to_numpy()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ADR 0012's synthetic generator adds real-time-only congestion: on 2025-10-02 the withheld nodes' RMSE is "
-    "7.5 $/MWh with a spread/RMSE of 0.35 (the EnKF's basis and zone noise were sized for the old generator). "
-    "Re-sized with the forecast-skill work of issue 13 on tuning days; until then this records the regression."))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "ADR 0012's synthetic generator adds real-time-only congestion: on 2025-10-02 the withheld nodes' RMSE is "
+        "7.5 $/MWh with a spread/RMSE of 0.35 (the EnKF's basis and zone noise were sized for the old generator). "
+        "Re-sized with the forecast-skill work of issue 13 on tuning days; until then this records the regression."
+    ),
+)
 def test_unobserved_node_stays_bounded_with_the_correlated_model(synthetic_day, grid) -> None:
     """Withhold one node's prices for 6 hours (recommended set-up: grid zones, 2-hop localization): it
     follows its zone and the system with an error of a few $/MWh and a spread of the same size, not a

@@ -39,7 +39,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "archive"
 
 
-@pytest.mark.parametrize("strategy", ["perfect_foresight", "percentile_threshold", "time_of_day", "mpc_naive", "mpc_dam"])
+@pytest.mark.parametrize(
+    "strategy", ["perfect_foresight", "percentile_threshold", "time_of_day", "mpc_naive", "mpc_dam"]
+)
 def test_backtest_reports_every_day_against_perfect_foresight(archive: Path, strategy: str) -> None:
     result = run_backtest(archive, strategy, "2025-09-30", "2025-10-03", "HB_WEST", SPEC)
     days = result.days

@@ -30,9 +30,7 @@ def test_hand_case_rrs_and_nonspin_share_soc() -> None:
     # One idle hour at SOC 200 MWh: 160 MWh above the floor, 152 MWh deliverable.
     # max 12 n + 10 r  s.t.  n + r <= 100 MW,  (4 n + 0.5 r) <= 152 MWh at the meter.
     # Both bind: n = 102/3.5, r = 100 - n; revenue = 12 n + 10 r.
-    res = optimize_energy_and_as(
-        np.array([0.0]), {"NSPIN": np.array([12.0]), "RRS": np.array([10.0])}, SPEC, 1.0
-    )
+    res = optimize_energy_and_as(np.array([0.0]), {"NSPIN": np.array([12.0]), "RRS": np.array([10.0])}, SPEC, 1.0)
     n = 102 / 3.5
     assert res.awards_mw["NSPIN"][0] == pytest.approx(n)
     assert res.awards_mw["RRS"][0] == pytest.approx(100 - n)

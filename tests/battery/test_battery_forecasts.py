@@ -59,6 +59,7 @@ def test_never_uses_analyses_from_the_future(step: int, bump: float) -> None:
 
 # --- beliefs_forecast: the beliefs' predictive price path, anchored like the EnKF forecast ---------------
 
+
 def _spread(seed: int = 0) -> pd.Series:
     return pd.Series(np.random.default_rng(seed).normal(-2.0, 6.0, 288), index=INDEX)
 
@@ -74,7 +75,9 @@ def test_dam_plus_spread_holds_the_hourly_dam_over_each_interval() -> None:
 def test_zero_spread_reduces_to_the_dam_and_enkf_forecasts(step: int, half_life: float) -> None:
     mean = pd.Series(np.random.default_rng(step).normal(30, 8, 288), index=INDEX)
     path = dam_plus_spread(_dam(), pd.Series(0.0, index=INDEX))
-    anchored = beliefs_forecast(path, mean, anchor="enkf", half_life_hours=half_life)(step, INDEX, pd.Series(dtype=float))
+    anchored = beliefs_forecast(path, mean, anchor="enkf", half_life_hours=half_life)(
+        step, INDEX, pd.Series(dtype=float)
+    )
     enkf = enkf_dam_forecast(mean, _dam(), half_life_hours=half_life)(step, INDEX, pd.Series(dtype=float))
     np.testing.assert_allclose(anchored, enkf, rtol=0, atol=1e-9)
     plain = beliefs_forecast(path, anchor="none")(step, INDEX, pd.Series(dtype=float))
@@ -103,13 +106,14 @@ def test_observed_anchor_gap_decays_with_the_half_life() -> None:
 
 
 def test_anchored_curve_without_anchor_is_the_curve() -> None:
-    curve = lambda times: np.arange(len(times), dtype=float)  # noqa: E731
+    curve = lambda times: np.arange(len(times), dtype=float)
     assert np.array_equal(anchored_curve(curve, INDEX, None, 2.0), np.arange(288.0))
 
 
 @settings(max_examples=20, deadline=None)
-@given(step=st.integers(1, 287), bump=st.floats(-500, 500, allow_nan=False),
-       anchor=st.sampled_from(["enkf", "observed"]))
+@given(
+    step=st.integers(1, 287), bump=st.floats(-500, 500, allow_nan=False), anchor=st.sampled_from(["enkf", "observed"])
+)
 def test_beliefs_forecast_never_uses_prices_at_or_after_the_replan(step: int, bump: float, anchor: str) -> None:
     rng = np.random.default_rng(step)
     prices = pd.Series(rng.normal(30, 5, 288), index=INDEX)

@@ -119,8 +119,13 @@ def test_design_identities_and_backing(hours: int, data: st.DataObject) -> None:
     rt = _series(np.array(data.draw(st.lists(energy, min_size=n, max_size=n))), "5min")
     rt_products = data.draw(st.sets(st.sampled_from(AS_PRODUCTS), min_size=1))
     dam_products = data.draw(st.sets(st.sampled_from(AS_PRODUCTS), min_size=1))
-    rt_as = _as({k: np.array(data.draw(st.lists(capacity, min_size=4 * hours, max_size=4 * hours))) for k in rt_products}, "15min")
-    dam_as = _as({k: np.array(data.draw(st.lists(capacity, min_size=hours, max_size=hours))) for k in dam_products}, "h")
+    rt_as = _as(
+        {k: np.array(data.draw(st.lists(capacity, min_size=4 * hours, max_size=4 * hours))) for k in rt_products},
+        "15min",
+    )
+    dam_as = _as(
+        {k: np.array(data.draw(st.lists(capacity, min_size=hours, max_size=hours))) for k in dam_products}, "h"
+    )
     dam_energy = _series(np.array(data.draw(st.lists(energy, min_size=hours, max_size=hours))), "h")
     result = compare_market_designs(rt, rt_as, dam_as, SPEC, dam_energy_prices_hourly=dam_energy)
     for outcome, as_prices, freq in ((result.sced_today, dam_as, "h"), (result.rtc_b, rt_as, "15min")):

@@ -39,7 +39,11 @@ def _hourly_mean(day: pd.Series) -> pd.Series:
 
 def test_mpc_strategies_satisfy_protocols() -> None:
     dam = _hourly_mean(_day(np.arange(8.0)))
-    strategies = [mpc_strategy("naive"), mpc_strategy("dam", dam_prices_hourly=dam), mpc_strategy("array", forecast=dam)]
+    strategies = [
+        mpc_strategy("naive"),
+        mpc_strategy("dam", dam_prices_hourly=dam),
+        mpc_strategy("array", forecast=dam),
+    ]
     assert all(isinstance(s, Strategy) for s in strategies)
     assert [s.name for s in strategies] == ["mpc_naive", "mpc_dam", "mpc_forecast"]
     assert all(isinstance(s.forecaster, Forecaster) for s in strategies)
@@ -102,7 +106,9 @@ prices_strategy = st.lists(st.floats(-150.0, 400.0, allow_nan=False), min_size=8
 
 
 @settings(max_examples=25, deadline=None)
-@given(today=prices_strategy, cut=st.integers(0, 47), bump=st.floats(-300.0, 300.0), kind=st.sampled_from(["naive", "dam"]))
+@given(
+    today=prices_strategy, cut=st.integers(0, 47), bump=st.floats(-300.0, 300.0), kind=st.sampled_from(["naive", "dam"])
+)
 def test_mpc_never_peeks_at_future_prices(today: list[float], cut: int, bump: float, kind: str) -> None:
     prices = _day(np.asarray(today))
     n = len(prices)
@@ -128,11 +134,15 @@ def test_mpc_never_peeks_at_future_prices(today: list[float], cut: int, bump: fl
     kind=st.sampled_from(["naive", "dam"]),
     replan=st.sampled_from([0.25, 1.0, 2.0]),
 )
-def test_mpc_is_feasible_and_below_perfect_foresight(today: list[float], noise: float, kind: str, replan: float) -> None:
+def test_mpc_is_feasible_and_below_perfect_foresight(
+    today: list[float], noise: float, kind: str, replan: float
+) -> None:
     prices = _day(np.asarray(today))
     rng = np.random.default_rng(len(today))
     dam = _hourly_mean(prices) + rng.normal(0.0, noise + 1e-9, int(np.ceil(len(today) / 4)))
-    yesterday = _day(np.asarray(today) + rng.normal(0.0, noise + 1e-9, len(today)), start=DAY_START - pd.Timedelta(days=1))
+    yesterday = _day(
+        np.asarray(today) + rng.normal(0.0, noise + 1e-9, len(today)), start=DAY_START - pd.Timedelta(days=1)
+    )
     strategy = mpc_strategy(kind, dam_prices_hourly=dam, replan_hours=replan)  # type: ignore[arg-type]
     ledger = run_strategy(strategy, prices, SPEC, StrategyContext(DT, history=yesterday))  # validates physics
     c, d = ledger["charge_mw"].to_numpy(), ledger["discharge_mw"].to_numpy()

@@ -156,9 +156,9 @@ def test_separation_keeps_soc_and_never_lowers_profit_above_burn_threshold(c: fl
     c2, d2 = separate_simultaneous(np.array([c]), np.array([d]), SPEC)
     assert c2[0] == 0 or d2[0] == 0
     assert c2[0] >= 0 and d2[0] >= 0
-    soc_change = lambda cc, dd: SPEC.charge_efficiency * cc - dd / SPEC.discharge_efficiency  # noqa: E731
+    soc_change = lambda cc, dd: SPEC.charge_efficiency * cc - dd / SPEC.discharge_efficiency
     assert soc_change(c2[0], d2[0]) == pytest.approx(soc_change(c, d), abs=1e-9)
-    profit = lambda cc, dd: price * (dd - cc) - SPEC.degradation_usd_per_mwh * (cc + dd)  # noqa: E731
+    profit = lambda cc, dd: price * (dd - cc) - SPEC.degradation_usd_per_mwh * (cc + dd)
     assert profit(c2[0], d2[0]) >= profit(c, d) - 1e-6 * max(1.0, abs(price))
 
 

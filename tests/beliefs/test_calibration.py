@@ -20,8 +20,9 @@ from hayeknet.beliefs.calibration import (
 
 def _events(a: list[int], b: list[int], c: list[int]) -> pd.DataFrame:
     idx = pd.date_range("2025-10-01 05:00", periods=len(a), freq="5min", tz="UTC", name="interval_start_utc")
-    return pd.DataFrame({"high_price": np.array(a, bool), "imbalance": np.array(b, bool),
-                         "congestion": np.array(c, bool)}, index=idx)
+    return pd.DataFrame(
+        {"high_price": np.array(a, bool), "imbalance": np.array(b, bool), "congestion": np.array(c, bool)}, index=idx
+    )
 
 
 def test_brier_hand_cases() -> None:
@@ -92,5 +93,6 @@ def test_pooling_daily_scores_matches_walk_forward() -> None:
     for key in ("A", "B", "C"):
         assert pooled[key]["brier"] == pytest.approx(direct[key]["brier"])
         assert pooled[key]["n"] == direct[key]["n"] == 10
-        pd.testing.assert_frame_equal(pd.DataFrame(pooled[key]["reliability"]),
-                                      pd.DataFrame(direct[key]["reliability"]), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(pooled[key]["reliability"]), pd.DataFrame(direct[key]["reliability"]), check_dtype=False
+        )

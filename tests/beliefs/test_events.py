@@ -24,8 +24,19 @@ def _table(node: list[float], hub: list[float], dam: float) -> pd.DataFrame:
             rows.append((s, s + pd.Timedelta(minutes=5), "RTM_SCED", loc, ltype, None, p, "NP6-788-CD"))
     h = pd.Timestamp("2025-10-01 05:00", tz="UTC")
     rows.append((h, h + pd.Timedelta(hours=1), "DAM", "HB_WEST", "Trading Hub", None, dam, "NP4-190-CD"))
-    frame = pd.DataFrame(rows, columns=["interval_start_utc", "interval_end_utc", "market", "location",
-                                        "location_type", "as_type", "price", "report"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "interval_start_utc",
+            "interval_end_utc",
+            "market",
+            "location",
+            "location_type",
+            "as_type",
+            "price",
+            "report",
+        ],
+    )
     for col in ("market", "location", "location_type", "as_type", "report"):
         frame[col] = frame[col].astype("str").where(frame[col].notna(), pd.NA).astype("str")
     frame["as_type"] = pd.Series([pd.NA] * len(frame), dtype="str")

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hayeknet.params import BeliefsParams
 from hayeknet.beliefs.model import (
     BeliefModel,
     BeliefModelError,
@@ -23,6 +22,7 @@ from hayeknet.beliefs.model import (
     training_data,
 )
 from hayeknet.ercot.calendar import interval_starts_utc
+from hayeknet.params import BeliefsParams
 
 DAYS = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04"]
 SLOPE = -0.25
@@ -47,8 +47,10 @@ def _simulated(seed: int = 5) -> pd.DataFrame:
     dam = dam_h[group]
     spread = SLOPE * (dam - 40.0) + a[group] + v
     basis = -2.0 + 0.5 * a[group] + rng.normal(0.0, 0.4, len(starts))
-    return pd.DataFrame({"spread_usd_per_mwh": spread, "basis_usd_per_mwh": basis, "dam_usd_per_mwh": dam},
-                        index=starts.rename("interval_start_utc"))
+    return pd.DataFrame(
+        {"spread_usd_per_mwh": spread, "basis_usd_per_mwh": basis, "dam_usd_per_mwh": dam},
+        index=starts.rename("interval_start_utc"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def test_posterior_recovers_the_dam_level_coefficient(fitted) -> None:  # type: 
 
 def test_predictive_spread_matches_the_data(fitted) -> None:  # type: ignore[no-untyped-def]
     q, data, post = fitted
-    day = q.iloc[3 * 288:]
+    day = q.iloc[3 * 288 :]
     starts = pd.DatetimeIndex(day.index)
     paths = simulate_paths(post, starts, 2, seed=9, dam_usd_per_mwh=day["dam_usd_per_mwh"].to_numpy())
     assert paths.shape == (2 * post.n_draws, 288, 2)
@@ -89,8 +91,9 @@ def test_predictive_spread_matches_the_data(fitted) -> None:  # type: ignore[no-
     median = np.median(spread, axis=0)
     slope = np.polyfit(day["dam_usd_per_mwh"].to_numpy(), median, 1)[0]
     assert slope < 0.0 and slope == pytest.approx(SLOPE, abs=0.08)
-    inside = (day["spread_usd_per_mwh"].to_numpy() >= np.quantile(spread, 0.1, axis=0)) & \
-             (day["spread_usd_per_mwh"].to_numpy() <= np.quantile(spread, 0.9, axis=0))
+    inside = (day["spread_usd_per_mwh"].to_numpy() >= np.quantile(spread, 0.1, axis=0)) & (
+        day["spread_usd_per_mwh"].to_numpy() <= np.quantile(spread, 0.9, axis=0)
+    )
     assert 0.6 < inside.mean() <= 1.0  # the 80% band holds roughly 80% of the realized day
 
 
@@ -124,7 +127,7 @@ def test_dam_ramp_is_centred_and_follows_the_dam_trend() -> None:
 def test_dam_level_effect_is_not_extrapolated(fitted) -> None:  # type: ignore[no-untyped-def]
     """A DAM far outside the history's range predicts like the history's extreme hourly DAM (clipped regressor)."""
     q, data, post = fitted
-    starts = pd.DatetimeIndex(q.index[3 * 288:])
+    starts = pd.DatetimeIndex(q.index[3 * 288 :])
     tr = data.transform
     lowest = tr.dam_center_usd_per_mwh + data.dh_range[0] * tr.dam_sd_usd_per_mwh
     far = simulate_paths(post, starts, 1, seed=2, dam_usd_per_mwh=np.full(len(starts), lowest - 500.0))

@@ -36,8 +36,9 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, pd.DataF
     root = Path(tmp_path_factory.mktemp("raw"))
     out = []
     for day in DAYS:
-        files = write_synthetic_day(day, root, default_catalogue(0), seed=20251001,
-                                    reports=["NP6-788-CD", "NP4-190-CD"])
+        files = write_synthetic_day(
+            day, root, default_catalogue(0), seed=20251001, reports=["NP6-788-CD", "NP4-190-CD"]
+        )
         out.append((day, parse_files(files)))
     return out
 
@@ -79,9 +80,15 @@ def test_diagnostics_recorded(result) -> None:  # type: ignore[no-untyped-def]
     assert (d.warning() in result.warnings) if not d.converged else result.warnings == []
     payload = json.loads(json.dumps(result.to_dict()))
     assert payload["diagnostics"]["rule"].startswith("R-hat max")
-    assert set(payload["next_day"]) == {"high_price", "imbalance", "congestion", "high_price&imbalance",
-                                        "high_price&congestion", "imbalance&congestion",
-                                        "high_price&imbalance&congestion"}
+    assert set(payload["next_day"]) == {
+        "high_price",
+        "imbalance",
+        "congestion",
+        "high_price&imbalance",
+        "high_price&congestion",
+        "imbalance&congestion",
+        "high_price&imbalance&congestion",
+    }
 
 
 def test_refit_reuses_compiled_model_and_reproduces(tables, model, result) -> None:  # type: ignore[no-untyped-def]
@@ -89,8 +96,14 @@ def test_refit_reuses_compiled_model_and_reproduces(tables, model, result) -> No
     assert again.diagnostics.reused_compiled_model
     assert again.next_day == pytest.approx(result.next_day, abs=1e-12)
     # Other data, same compiled model: fits without recompiling, different beliefs.
-    other = run_beliefs_day(tables[:2], DAYS[2], "HB_WEST", THRESHOLDS,
-                            dataclasses.replace(TINY, history_days=2, paths_per_draw=1), model=model)
+    other = run_beliefs_day(
+        tables[:2],
+        DAYS[2],
+        "HB_WEST",
+        THRESHOLDS,
+        dataclasses.replace(TINY, history_days=2, paths_per_draw=1),
+        model=model,
+    )
     assert other.n_history_intervals < result.n_history_intervals
     assert other.dam_source.startswith("last history day")
 
@@ -123,20 +136,36 @@ def test_settings_come_from_the_params_file() -> None:
 
 
 def test_stage_files_and_walk_forward_scoring(tables, model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from hayeknet.pipeline.stages.beliefs import (BELIEFS_FILE, CALIBRATION_FILE, HOURLY_FILE, PRICE_FORECAST_FILE,
-                                                  read_price_forecast, state_and_write)
+    from hayeknet.pipeline.stages.beliefs import (
+        BELIEFS_FILE,
+        CALIBRATION_FILE,
+        HOURLY_FILE,
+        PRICE_FORECAST_FILE,
+        read_price_forecast,
+        state_and_write,
+    )
 
     settings = dataclasses.replace(TINY, history_days=2, paths_per_draw=1)
     first = state_and_write(tables[:2], DAYS[1], tmp_path / "b1", "HB_WEST", THRESHOLDS, settings, model=model)
     assert first.day == dt.date.fromisoformat(DAYS[2])
     assert first.history_days == tuple(dt.date.fromisoformat(d) for d in DAYS[:2])
-    assert sorted(p.name for p in (tmp_path / "b1").iterdir()) == sorted([BELIEFS_FILE, HOURLY_FILE,
-                                                                         PRICE_FORECAST_FILE])
+    assert sorted(p.name for p in (tmp_path / "b1").iterdir()) == sorted(
+        [BELIEFS_FILE, HOURLY_FILE, PRICE_FORECAST_FILE]
+    )
     pd.testing.assert_frame_equal(read_price_forecast(tmp_path / "b1"), first.price_forecast, check_freq=False)
     assert json.loads((tmp_path / "b1" / BELIEFS_FILE).read_text())["price_forecast"]["file"] == PRICE_FORECAST_FILE
     previous = json.loads((tmp_path / "b1" / BELIEFS_FILE).read_text())
-    second = state_and_write(tables[1:3], DAYS[2], tmp_path / "b2", "HB_WEST", THRESHOLDS, settings,
-                             previous_beliefs=previous, dam_table=tables[3][1], model=model)
+    second = state_and_write(
+        tables[1:3],
+        DAYS[2],
+        tmp_path / "b2",
+        "HB_WEST",
+        THRESHOLDS,
+        settings,
+        previous_beliefs=previous,
+        dam_table=tables[3][1],
+        model=model,
+    )
     assert second.dam_source.startswith("published")
     calibration = json.loads((tmp_path / "b2" / CALIBRATION_FILE).read_text())
     assert calibration["forecast_day"] == DAYS[2] and calibration["n_intervals"] == 288
@@ -150,8 +179,9 @@ def test_stage_files_and_walk_forward_scoring(tables, model, tmp_path: Path) -> 
 
 
 def test_dst_fall_back_day_has_25_hours(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    files = write_synthetic_day("2025-11-01", tmp_path, default_catalogue(0), seed=7,
-                                reports=["NP6-788-CD", "NP4-190-CD"])
+    files = write_synthetic_day(
+        "2025-11-01", tmp_path, default_catalogue(0), seed=7, reports=["NP6-788-CD", "NP4-190-CD"]
+    )
     history = [("2025-11-01", parse_files(files))]
     settings = dataclasses.replace(TINY, history_days=1, paths_per_draw=1)
     result = run_beliefs_day(history, "2025-11-02", "HB_WEST", THRESHOLDS, settings, model=model)
@@ -173,8 +203,9 @@ def test_price_forecast_is_dam_plus_predicted_spread(tables, result) -> None:  #
     labels = [f"q{round(100 * q):02d}" for q in FORECAST_QUANTILES]
     assert labels == ["q10", "q50", "q90"]
     for stat in ["mean", *labels]:
-        np.testing.assert_allclose(pf[f"price_{stat}_usd_per_mwh"],
-                                   pf["dam_usd_per_mwh"] + pf[f"spread_{stat}_usd_per_mwh"], atol=1e-9)
+        np.testing.assert_allclose(
+            pf[f"price_{stat}_usd_per_mwh"], pf["dam_usd_per_mwh"] + pf[f"spread_{stat}_usd_per_mwh"], atol=1e-9
+        )
     assert (pf["spread_q10_usd_per_mwh"] <= pf["spread_q50_usd_per_mwh"]).all()
     assert (pf["spread_q50_usd_per_mwh"] <= pf["spread_q90_usd_per_mwh"]).all()
     assert (pf["spread_q10_usd_per_mwh"] < pf["spread_q90_usd_per_mwh"]).mean() > 0.99  # a real spread of paths
@@ -207,11 +238,11 @@ def test_the_predicted_days_dam_is_read_without_its_real_time_prices(tables, mod
     settings = dataclasses.replace(TINY, history_days=1, paths_per_draw=1)
     wild = tables[3][1].copy()
     wild.loc[wild["market"] != "DAM", "price"] = 5000.0  # the predicted day's real-time prices: must not leak
-    stated = state_and_write(tables[2:3], DAYS[2], tmp_path / "b", "HB_WEST", THRESHOLDS, settings,
-                             dam_table=wild, model=model)
+    stated = state_and_write(
+        tables[2:3], DAYS[2], tmp_path / "b", "HB_WEST", THRESHOLDS, settings, dam_table=wild, model=model
+    )
     assert stated.dam_source.startswith("published")
-    direct = run_beliefs_day(tables[2:3], DAYS[3], "HB_WEST", THRESHOLDS, settings, model=model,
-                             dam_table=tables[3][1])
+    direct = run_beliefs_day(tables[2:3], DAYS[3], "HB_WEST", THRESHOLDS, settings, model=model, dam_table=tables[3][1])
     pd.testing.assert_frame_equal(stated.price_forecast, direct.price_forecast)
     assert stated.next_day == pytest.approx(direct.next_day, abs=1e-12)
     persistence = state_and_write(tables[2:3], DAYS[2], tmp_path / "p", "HB_WEST", THRESHOLDS, settings, model=model)

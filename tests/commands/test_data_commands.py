@@ -90,8 +90,14 @@ def test_validate_clean_day_passes(clean_raw: Path, tmp_path: Path, capsys) -> N
     assert run(["validate", DAY.isoformat(), "--archive", str(archive), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["checks_passed"] is True
-    assert {c["name"] for c in report["checks"]} >= {"report_present", "interval_count", "complete_series",
-                                                      "price_bounds", "as_types", "files_parsed"}
+    assert {c["name"] for c in report["checks"]} >= {
+        "report_present",
+        "interval_count",
+        "complete_series",
+        "price_bounds",
+        "as_types",
+        "files_parsed",
+    }
 
 
 def test_validate_day_with_a_removed_interval_fails(clean_raw: Path, capsys) -> None:

@@ -55,7 +55,9 @@ def test_optimize_json_on_the_real_fixture(fixtures_dir: Path, capsys: pytest.Ca
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_optimize_hand_computed_day_to_the_cent(tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_optimize_hand_computed_day_to_the_cent(
+    tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Four 15-minute intervals at $10, $10, $50, $50 (CDT morning of 2025-10-01). The battery
     # charges 100 MW (25 MWh metered, 23.75 MWh stored) in each cheap interval and must end
     # where it began, so it discharges 47.5 * 0.95 = 45.125 MWh at $50:
@@ -101,8 +103,8 @@ def test_optimize_splits_operating_days_with_cyclic_soc(tmp_path: Path, capsys: 
 
 def test_optimize_on_a_generated_archive_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from hayeknet.archive.ingest import ingest_day
-    from hayeknet.archive.store import read_day
     from hayeknet.archive.queries import realtime_prices
+    from hayeknet.archive.store import read_day
     from hayeknet.ercot.locations import default_catalogue
     from hayeknet.ercot.synthetic import write_synthetic_day
 
@@ -145,8 +147,17 @@ def test_backtest_command_over_an_archive(
         ingest_day(tmp_path / "raw", day, tmp_path / "archive")
     monkeypatch.delenv("HAYEKNET_ROOT", raising=False)
     monkeypatch.chdir(tmp_path)  # outside any project: DESIGN section 5 battery, HB_WEST
-    argv = ["backtest", "--strategy", "time_of_day", "--start", "2025-10-01", "--end", "2025-10-02",
-            "--archive", str(tmp_path / "archive")]
+    argv = [
+        "backtest",
+        "--strategy",
+        "time_of_day",
+        "--start",
+        "2025-10-01",
+        "--end",
+        "2025-10-02",
+        "--archive",
+        str(tmp_path / "archive"),
+    ]
     assert run([*argv, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["strategy"] == "time_of_day" and out["location"] == "HB_WEST"

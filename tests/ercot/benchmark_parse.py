@@ -40,7 +40,7 @@ def naive_parse(paths: list[Path]) -> list[tuple]:
         next(reader)
         for stamp, flag, point, lmp in reader:
             local = dt.datetime.strptime(stamp, "%m/%d/%Y %H:%M:%S").replace(tzinfo=tz, fold=int(flag == "Y"))
-            utc = local.astimezone(dt.timezone.utc)
+            utc = local.astimezone(dt.UTC)
             start = utc.replace(minute=utc.minute - utc.minute % 5, second=0)
             rows.append((start, point, float(lmp)))
     return rows

@@ -19,21 +19,35 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape
 
 import numpy as np
 
 from hayeknet.ercot.calendar import interval_starts_utc, utc_to_hour_ending
 
-NP6_785_HEADER = ("Delivery Date", "Delivery Hour", "Delivery Interval", "Repeated Hour Flag",
-                  "Settlement Point Name", "Settlement Point Type", "Settlement Point Price")
+NP6_785_HEADER = (
+    "Delivery Date",
+    "Delivery Hour",
+    "Delivery Interval",
+    "Repeated Hour Flag",
+    "Settlement Point Name",
+    "Settlement Point Type",
+    "Settlement Point Price",
+)
 NP4_180_HEADER = ("Delivery Date", "Hour Ending", "Repeated Hour Flag", "Settlement Point", "Settlement Point Price")
 NP4_181_HEADER = ("Delivery Date", "Hour Ending", "Repeated Hour Flag", "REGDN", "REGUP ", "RRS", "NSPIN")
 """ERCOT's header of NP4-181-ER, trailing space in ``REGUP `` included."""
 
-RTM_POINTS = (("HB_BUSAVG", "SH"), ("HB_HOUSTON", "HU"), ("HB_HUBAVG", "AH"), ("HB_NORTH", "HU"),
-              ("LZ_HOUSTON", "LZ"), ("LZ_HOUSTON", "LZEW"), ("LZ_NORTH", "LZ"))
+RTM_POINTS = (
+    ("HB_BUSAVG", "SH"),
+    ("HB_HOUSTON", "HU"),
+    ("HB_HUBAVG", "AH"),
+    ("HB_NORTH", "HU"),
+    ("LZ_HOUSTON", "LZ"),
+    ("LZ_HOUSTON", "LZEW"),
+    ("LZ_NORTH", "LZ"),
+)
 """Settlement points of NP6-785-ER with their types (a load zone appears as LZ and LZEW, as in ERCOT's files)."""
 DAM_POINTS = ("HB_BUSAVG", "HB_HOUSTON", "HB_HUBAVG", "HB_NORTH", "LZ_HOUSTON", "LZ_NORTH")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -99,29 +113,41 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
         parts[f"xl/worksheets/Sheet{n}.xml"] = "".join(out)
     names = [s[0] for s in sheets]
     sheet_list = "".join(f'<sheet name="{escape(nm)}" sheetId="{i}" r:id="rId{i}"/>' for i, nm in enumerate(names, 1))
-    parts["xl/workbook.xml"] = f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheet_list}</sheets></workbook>'
-    rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/Sheet{i}.xml"/>'
-                   for i in range(1, len(names) + 1))
+    parts["xl/workbook.xml"] = (
+        f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheet_list}</sheets></workbook>'
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/Sheet{i}.xml"/>'
+        for i in range(1, len(names) + 1)
+    )
     k = len(names)
-    rels += (f'<Relationship Id="rId{k + 1}" Type="{_REL}/styles" Target="styles.xml" />'
-             f'<Relationship Id="rId{k + 2}" Type="{_REL}/sharedStrings" Target="sharedStrings.xml" />')
+    rels += (
+        f'<Relationship Id="rId{k + 1}" Type="{_REL}/styles" Target="styles.xml" />'
+        f'<Relationship Id="rId{k + 2}" Type="{_REL}/sharedStrings" Target="sharedStrings.xml" />'
+    )
     parts["xl/_rels/workbook.xml.rels"] = f'{_XML}<Relationships xmlns="{_PKG_REL}">{rels}</Relationships>'
     parts["xl/styles.xml"] = _STYLES
     sst_xml = "".join(f"<si><t>{escape(s)}</t></si>" for s in strings)
-    parts["xl/sharedStrings.xml"] = (f'{_XML}<sst xmlns="{_MAIN}" count="{len(strings)}" '
-                                     f'uniqueCount="{len(strings)}" xml:space="preserve">{sst_xml}</sst>')
+    parts["xl/sharedStrings.xml"] = (
+        f'{_XML}<sst xmlns="{_MAIN}" count="{len(strings)}" '
+        f'uniqueCount="{len(strings)}" xml:space="preserve">{sst_xml}</sst>'
+    )
     ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    overrides = "".join(f'<Override PartName="/xl/worksheets/Sheet{i}.xml" ContentType="{ct}.worksheet+xml" />'
-                        for i in range(1, k + 1))
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/Sheet{i}.xml" ContentType="{ct}.worksheet+xml" />' for i in range(1, k + 1)
+    )
     parts["[Content_Types].xml"] = (
         f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml" />'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
         '<Default Extension="xml" ContentType="application/xml" />'
         f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml" />'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml" />{overrides}</Types>')
-    parts["_rels/.rels"] = (f'{_XML}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
-                            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml" />{overrides}</Types>'
+    )
+    parts["_rels/.rels"] = (
+        f'{_XML}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+        f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
     return zip_bytes(parts)
 
 
@@ -141,8 +167,14 @@ def _labels(days: Sequence[dt.date], minutes: int) -> list[tuple[dt.date, int, i
     out = []
     for day in days:
         lab = utc_to_hour_ending(interval_starts_utc(day, minutes), minutes)
-        out.extend(zip(lab["date"], lab["hour_ending"].astype(int), lab["interval"].astype(int),
-                       np.where(lab["repeated"], "Y", "N")))
+        out.extend(
+            zip(
+                lab["date"],
+                lab["hour_ending"].astype(int),
+                lab["interval"].astype(int),
+                np.where(lab["repeated"], "Y", "N"),
+            )
+        )
     return out
 
 
@@ -161,8 +193,11 @@ def np6_785_rows(days: Sequence[dt.date], seed: int = 1, excel_dates: bool = Fal
     """NP6-785-ER rows of ``days``: hours and intervals as numbers, dates as text (or Excel dates)."""
     labels = _labels(days, 15)
     prices = iter(_prices(len(labels) * len(RTM_POINTS), seed))
-    return [(d if excel_dates else mmddyyyy(d), he, iv, flag, name, kind, next(prices))
-            for d, he, iv, flag in labels for name, kind in RTM_POINTS]
+    return [
+        (d if excel_dates else mmddyyyy(d), he, iv, flag, name, kind, next(prices))
+        for d, he, iv, flag in labels
+        for name, kind in RTM_POINTS
+    ]
 
 
 def np4_180_rows(days: Sequence[dt.date], seed: int = 2) -> list[tuple[Cell, ...]]:
@@ -176,8 +211,10 @@ def np4_181_rows(days: Sequence[dt.date], seed: int = 3) -> list[tuple[Cell, ...
     """NP4-181-ER rows of ``days``: REGDN, REGUP, RRS, NSPIN prices ($/MW per hour, non-negative)."""
     labels = _labels(days, 60)
     prices = iter(abs(v) for v in _prices(len(labels) * 4, seed))
-    return [(mmddyyyy(d), f"{he:02d}:00", flag, next(prices), next(prices), next(prices), next(prices))
-            for d, he, _, flag in labels]
+    return [
+        (mmddyyyy(d), f"{he:02d}:00", flag, next(prices), next(prices), next(prices), next(prices))
+        for d, he, _, flag in labels
+    ]
 
 
 def by_month(rows: Sequence[tuple[Cell, ...]]) -> list[tuple[str, list[tuple[Cell, ...]]]]:
@@ -192,6 +229,7 @@ def by_month(rows: Sequence[tuple[Cell, ...]]) -> list[tuple[str, list[tuple[Cel
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
     """The rows as ERCOT's CSV (or a sheet saved as CSV): dates ``MM/DD/YYYY``, numbers as written."""
+
     def text(v: Cell) -> str:
         if v is None:
             return ""

@@ -164,8 +164,11 @@ def test_np4_181_header_variants_and_unknown_products() -> None:
     assert detect_report(["DELIVERY_DATE", "hourending", "Repeated Hour Flag", "NSPIN"]) is NP4_181
     assert detect_report([c.upper() for c in NP4_180_HEADER]) is NP4_180
     assert detect_report([f"  {c} " for c in NP6_785_HEADER]) is NP6_785
-    with pytest.raises(ReportFormatError, match=r"field header: NP4-181-ER header with unknown AS product "
-                                                r"column\(s\) 'REGUPX'"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"field header: NP4-181-ER header with unknown AS product "
+        r"column\(s\) 'REGUPX'",
+    ):
         detect_report([*NP4_181_HEADER[:3], "REGDN", "REGUPX"], "as.csv")
 
 
@@ -193,8 +196,14 @@ def test_np4_181_synthetic_csv_zip_and_errors(tmp_path: Path) -> None:
 
 # --- NP6-785-ER, a workbook in ERCOT's layout ----------------------------------------------------
 
-RTM_DAYS = [dt.date(2024, 1, 31), dt.date(2024, 2, 1), dt.date(2024, 3, 10), dt.date(2024, 3, 11),
-            dt.date(2024, 11, 3), dt.date(2024, 11, 4)]
+RTM_DAYS = [
+    dt.date(2024, 1, 31),
+    dt.date(2024, 2, 1),
+    dt.date(2024, 3, 10),
+    dt.date(2024, 3, 11),
+    dt.date(2024, 11, 3),
+    dt.date(2024, 11, 4),
+]
 
 
 def _rtm_workbook(rows_by_sheet: list[tuple[str, list]], path: Path) -> Path:
@@ -255,29 +264,42 @@ def test_np6_785_errors_name_file_sheet_row_and_field(tmp_path: Path) -> None:
     bad[2] = (*bad[2][:6], "abc")
     sheets[1] = (sheets[1][0], bad)
     path = _rtm_workbook(sheets, tmp_path / "rtm.zip")
-    with pytest.raises(ReportFormatError, match=r"^rtm.zip, sheet Feb_2, row 3, field Settlement Point Price: "
-                                                r"price is not a number \(value 'abc'\)"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"^rtm.zip, sheet Feb_2, row 3, field Settlement Point Price: "
+        r"price is not a number \(value 'abc'\)",
+    ):
         parse_file(path)
     sheets = by_month(rows)
     bad = list(sheets[0][1])
     bad[0] = (bad[0][0], 25, *bad[0][2:])
     sheets[0] = (sheets[0][0], bad)
     path = _rtm_workbook(sheets, tmp_path / "rtm2.zip")
-    with pytest.raises(ReportFormatError, match=r"rtm2.zip, sheet Jan_1, row 1, field Delivery Hour: must be an "
-                                                r"integer within 1..24"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"rtm2.zip, sheet Jan_1, row 1, field Delivery Hour: must be an "
+        r"integer within 1..24",
+    ):
         parse_file(path)
     sheets = by_month(rows)
     short = list(sheets[0][1])
     short[4] = (*short[4][:4], None, None, None)
     sheets[0] = (sheets[0][0], short)
     path = _rtm_workbook(sheets, tmp_path / "rtm3.zip")
-    with pytest.raises(ReportFormatError, match=r"rtm3.zip, sheet Jan_1, row 5, field Settlement Point Name: "
-                                                r"missing value"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"rtm3.zip, sheet Jan_1, row 5, field Settlement Point Name: "
+        r"missing value",
+    ):
         parse_file(path)
     with pytest.raises(ReportFormatError) as info:
         parse_file(path)
     assert (info.value.file, info.value.sheet, info.value.row, info.value.field) == (
-        "rtm3.zip", "Jan_1", 5, "Settlement Point Name")
+        "rtm3.zip",
+        "Jan_1",
+        5,
+        "Settlement Point Name",
+    )
     again = pickle.loads(pickle.dumps(info.value))  # crosses process boundaries (Dask) intact
     assert (again.sheet, again.row, str(again)) == ("Jan_1", 5, str(info.value))
 
@@ -287,8 +309,11 @@ def test_repeated_hour_flag_outside_the_fall_back_hour_is_refused(tmp_path: Path
     rows[0] = (rows[0][0], rows[0][1], "Y", *rows[0][3:])
     path = tmp_path / "dam.csv"
     path.write_text(csv_text(NP4_180_HEADER, rows))
-    with pytest.raises(ReportFormatError, match=r"dam.csv, row 1, field Repeated Hour Flag: repeated-hour flag Y "
-                                                r"outside"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"dam.csv, row 1, field Repeated Hour Flag: repeated-hour flag Y "
+        r"outside",
+    ):
         parse_file(path)
 
 
@@ -297,8 +322,11 @@ def test_spring_forward_gap_hour_is_refused(tmp_path: Path) -> None:
     rows[len(rows) // 2] = (rows[0][0], "03:00", "N", rows[0][3], 1.0)
     path = tmp_path / "dam.xlsx"
     path.write_bytes(workbook_bytes([("Mar_3", NP4_180_HEADER, rows)]))
-    with pytest.raises(ReportFormatError, match=r"dam.xlsx, sheet Mar_3, row \d+, field Hour Ending: hour does not "
-                                                r"exist on this operating day"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"dam.xlsx, sheet Mar_3, row \d+, field Hour Ending: hour does not "
+        r"exist on this operating day",
+    ):
         parse_file(path)
 
 

@@ -363,7 +363,9 @@ def test_hour_in_the_spring_forward_gap_names_row_and_field(tmp_path: Path) -> N
     assert "spring-forward" in err.value.message
 
 
-@pytest.mark.parametrize("name", ["np6-788-cd.csv", "np6-905-cd.csv", "np4-190-cd.csv", "np4-188-cd.csv", "np6-331-cd.csv"])
+@pytest.mark.parametrize(
+    "name", ["np6-788-cd.csv", "np6-905-cd.csv", "np4-190-cd.csv", "np4-188-cd.csv", "np6-331-cd.csv"]
+)
 def test_year_beyond_the_timestamp_range_names_row_and_field(fixtures_dir: Path, tmp_path: Path, name: str) -> None:
     """A typo'd year (3026) is a format error of that row, not a nanosecond-overflow crash."""
     lines = (fixtures_dir / name).read_text().splitlines()

@@ -67,8 +67,13 @@ def _split_equals_whole(path: Path, out: Path, daily_id: str) -> int:
 
 @pytest.mark.parametrize(
     ("kind", "as_workbook"),
-    [("NP6-785-ER", True), ("NP6-785-ER", False), ("NP4-180-ER", True), ("NP4-180-ER", False),
-     ("NP4-181-ER", False)],  # ERCOT publishes NP4-181-ER as CSV only
+    [
+        ("NP6-785-ER", True),
+        ("NP6-785-ER", False),
+        ("NP4-180-ER", True),
+        ("NP4-180-ER", False),
+        ("NP4-181-ER", False),
+    ],  # ERCOT publishes NP4-181-ER as CSV only
 )
 def test_split_per_day_files_parse_to_the_whole_files_rows(kind: str, as_workbook: bool, tmp_path: Path) -> None:
     days = [dt.date(2023, 3, 11) + dt.timedelta(days=i) for i in range(3)]  # spring-forward day in the middle
@@ -85,8 +90,9 @@ def test_split_per_day_files_parse_to_the_whole_files_rows(kind: str, as_workboo
     near_dst=st.booleans(),
     seed=st.integers(min_value=0, max_value=2**16),
 )
-def test_splitting_then_parsing_equals_parsing_the_whole(kind: str, start: dt.date, n_days: int, near_dst: bool,
-                                                         seed: int) -> None:
+def test_splitting_then_parsing_equals_parsing_the_whole(
+    kind: str, start: dt.date, n_days: int, near_dst: bool, seed: int
+) -> None:
     if near_dst:  # a range around a DST change of the drawn year (second Sunday of March or first of November)
         month = 3 if seed % 2 else 11
         first = dt.date(start.year, month, 1)
@@ -116,7 +122,8 @@ def test_day_file_names() -> None:
     day = dt.date(2016, 3, 13)
     assert day_file_name("NP4-180-ER_DAMLZHBSPP_2016.zip", day) == "NP4-180-ER_DAMLZHBSPP_2016.20160313.csv"
     assert day_file_name("rpt.00013091.0000000000000000.20170101080004.DAMASMCPC_2016.zip", day) == (
-        "rpt.00013091.0000000000000000.20170101080004.DAMASMCPC_2016.20160313.csv")
+        "rpt.00013091.0000000000000000.20170101080004.DAMASMCPC_2016.20160313.csv"
+    )
     assert day_file_name("a.xlsx", day) == "a.20160313.csv" and day_file_name("b.CSV.zip", day) == "b.20160313.csv"
 
 
@@ -126,6 +133,9 @@ def test_a_bad_row_stops_the_split_naming_file_sheet_row_and_field(tmp_path: Pat
     rows[-3] = (*rows[-3][:4], "")
     path = tmp_path / "dam.xlsx"
     path.write_bytes(workbook_bytes([(name, NP4_180_HEADER, part) for name, part in by_month(rows)]))
-    with pytest.raises(ReportFormatError, match=r"dam.xlsx, sheet Feb_2, row 142, field Settlement Point Price: "
-                                                r"missing value"):
+    with pytest.raises(
+        ReportFormatError,
+        match=r"dam.xlsx, sheet Feb_2, row 142, field Settlement Point Price: "
+        r"missing value",
+    ):
         split_into_days(path, tmp_path / "out")

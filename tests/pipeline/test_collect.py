@@ -106,7 +106,9 @@ def test_collect_from_a_drop_folder_places_files_by_content(project: ProjectPath
     assert collect(project, params, D1, D1, source="files", update_dvc=False, drop_folder=drop).skipped == [D1]
 
 
-def test_api_source_without_credentials_names_the_variable(project: ProjectPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_source_without_credentials_names_the_variable(
+    project: ProjectPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("ERCOT_API_USERNAME", "ERCOT_API_PASSWORD", "ERCOT_API_SUBSCRIPTION_KEY"):
         monkeypatch.delenv(var, raising=False)
     params = load_params(project.params_file)

@@ -30,8 +30,17 @@ from hayeknet.pipeline.contracts import (
 
 ROOT = Path(__file__).resolve().parents[2]
 PARAMS = load_params(ROOT / "params.yaml")
-STAGE_MODULES = ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report", "study_report",
-                 "thesis_figures")
+STAGE_MODULES = (
+    "ingest",
+    "assimilate",
+    "beliefs",
+    "train",
+    "simulate",
+    "research",
+    "report",
+    "study_report",
+    "thesis_figures",
+)
 
 
 def _stages() -> dict[str, dict]:
@@ -50,7 +59,9 @@ def test_every_stage_has_its_module_and_notebook() -> None:
 
 
 def test_declarations_name_real_params() -> None:
-    sections = {f.name: {x.name for x in dataclasses.fields(getattr(PARAMS, f.name))} for f in dataclasses.fields(Params)}
+    sections = {
+        f.name: {x.name for x in dataclasses.fields(getattr(PARAMS, f.name))} for f in dataclasses.fields(Params)
+    }
     for name in _stages():
         for key in declared_params(ROOT / "dvc.yaml", name):
             section, _, field = key.partition(".")
@@ -98,7 +109,9 @@ def test_reads_are_recorded_to_the_folder(tmp_path: Path, monkeypatch: pytest.Mo
     view = guarded_params(PARAMS, ["research"], reads_for("research"))
     _ = view.research.high_price_usd_per_mwh, view.research.high_price_usd_per_mwh, view.research.anomaly_threshold
     assert (tmp_path / "research.reads").read_text().splitlines() == [
-        "research.high_price_usd_per_mwh", "research.anomaly_threshold"]
+        "research.high_price_usd_per_mwh",
+        "research.anomaly_threshold",
+    ]
 
 
 def test_unknown_stage_and_unknown_declaration_are_errors(tmp_path: Path) -> None:
@@ -113,7 +126,8 @@ def test_unknown_stage_and_unknown_declaration_are_errors(tmp_path: Path) -> Non
 def test_the_context_hands_each_stage_its_own_view(tmp_path: Path) -> None:
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
     (tmp_path / "dvc.yaml").write_text(
-        "stages:\n  a:\n    cmd: x\n    params: [battery.location]\n  b:\n    cmd: y\n    params: [battery]\n")
+        "stages:\n  a:\n    cmd: x\n    params: [battery.location]\n  b:\n    cmd: y\n    params: [battery]\n"
+    )
     ctx = StageContext.load(tmp_path)
     assert ctx.params_for("a").battery.location == PARAMS.battery.location
     with pytest.raises(UndeclaredParamError, match="battery.power_mw"):

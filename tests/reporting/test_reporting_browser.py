@@ -43,12 +43,30 @@ def nbconvert_html(cells_spec: list[tuple[str, object]]) -> str:
         if kind == "md":
             cells.append(new_markdown_cell(value))
         elif kind == "png":
-            cells.append(new_code_cell("show()", outputs=[new_output("display_data", data={"image/png": value, "text/plain": "<Figure>"})]))
+            cells.append(
+                new_code_cell(
+                    "show()", outputs=[new_output("display_data", data={"image/png": value, "text/plain": "<Figure>"})]
+                )
+            )
         elif kind == "error":
-            cells.append(new_code_cell("boom()", outputs=[new_output("error", ename="ValueError", evalue="bad input", traceback=[
-                "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-                "\x1b[0;31mValueError\x1b[0m                                Traceback (most recent call last)",
-                "Cell \x1b[0;32mIn[3], line 1\x1b[0m", "\x1b[0;31mValueError\x1b[0m: bad input"])]))
+            cells.append(
+                new_code_cell(
+                    "boom()",
+                    outputs=[
+                        new_output(
+                            "error",
+                            ename="ValueError",
+                            evalue="bad input",
+                            traceback=[
+                                "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+                                "\x1b[0;31mValueError\x1b[0m                                Traceback (most recent call last)",
+                                "Cell \x1b[0;32mIn[3], line 1\x1b[0m",
+                                "\x1b[0;31mValueError\x1b[0m: bad input",
+                            ],
+                        )
+                    ],
+                )
+            )
         elif kind == "stderr":
             cells.append(new_code_cell("warn()", outputs=[new_output("stream", name="stderr", text=value)]))
     html, _ = _exporter().from_notebook_node(new_notebook(cells=cells))
@@ -62,8 +80,13 @@ def _exporter():
     return html_exporter()
 
 
-GOOD = [("md", "# Daily report\n\nOperating day 2025-10-02."), ("md", "## Prices"), ("png", PNG),
-        ("md", "## Strategies"), ("md", "Perfect foresight earned $12,000.")]
+GOOD = [
+    ("md", "# Daily report\n\nOperating day 2025-10-02."),
+    ("md", "## Prices"),
+    ("png", PNG),
+    ("md", "## Strategies"),
+    ("md", "Perfect foresight earned $12,000."),
+]
 
 
 def html_page(body: str) -> str:
@@ -90,9 +113,15 @@ def test_structure_of_a_good_report_passes():
         ('<h2>A</h2><img alt="fig" src="figures/missing.png">', "missing"),
         ('<h2>A</h2><img alt="fig" src="https://example.org/a.png">', "loaded from the network"),
         ("<h2>A</h2><p>text</p><h2>B</h2><h2>C</h2><p>more</p>", "empty section 'B'"),
-        ('<h2>A</h2><div data-mime-type="application/vnd.jupyter.stderr"><pre>Traceback (most recent call last):\n'
-         '  File "x.py", line 1\nKeyError: 3</pre></div>', "Python traceback in output block 1: KeyError: 3"),
-        ('<h2>A</h2><p id="papermill-error-cell">An Exception was encountered at cell 3</p>', "papermill marked a cell"),
+        (
+            '<h2>A</h2><div data-mime-type="application/vnd.jupyter.stderr"><pre>Traceback (most recent call last):\n'
+            '  File "x.py", line 1\nKeyError: 3</pre></div>',
+            "Python traceback in output block 1: KeyError: 3",
+        ),
+        (
+            '<h2>A</h2><p id="papermill-error-cell">An Exception was encountered at cell 3</p>',
+            "papermill marked a cell",
+        ),
     ],
 )
 def test_structure_problems(tmp_path, body, expected):
@@ -101,8 +130,10 @@ def test_structure_problems(tmp_path, body, expected):
 
 
 def test_stderr_warnings_and_heading_text_do_not_fail():
-    body = ('<h2>A<a class="anchor-link" href="#A">\u00b6</a></h2><div data-mime-type="application/vnd.jupyter.stderr">'
-            "<pre>FutureWarning: the default will change</pre></div>")
+    body = (
+        '<h2>A<a class="anchor-link" href="#A">\u00b6</a></h2><div data-mime-type="application/vnd.jupyter.stderr">'
+        "<pre>FutureWarning: the default will change</pre></div>"
+    )
     problems, warnings, scan = check_html_structure(html_page(body))
     assert problems == []
     assert scan.sections[0].title == "A"
@@ -129,7 +160,9 @@ def _have_chromium() -> bool:
     return True
 
 
-needs_chromium = pytest.mark.skipif(not _have_chromium(), reason="headless Chromium (Debian package 'chromium') not installed")
+needs_chromium = pytest.mark.skipif(
+    not _have_chromium(), reason="headless Chromium (Debian package 'chromium') not installed"
+)
 
 
 @needs_chromium

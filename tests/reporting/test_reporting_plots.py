@@ -31,7 +31,10 @@ INDEX = pd.date_range("2025-10-02T05:00:00Z", periods=288, freq="5min", tz="UTC"
 def prices() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     base = 30 + 10 * np.sin(np.linspace(0, 2 * np.pi, INDEX.size))
-    frame = pd.DataFrame({loc: base + rng.normal(0, 1, INDEX.size) for loc in ("HB_WEST", "HB_NORTH", "HB_HUBAVG", "LZ_WEST")}, index=INDEX)
+    frame = pd.DataFrame(
+        {loc: base + rng.normal(0, 1, INDEX.size) for loc in ("HB_WEST", "HB_NORTH", "HB_HUBAVG", "LZ_WEST")},
+        index=INDEX,
+    )
     frame.iloc[200:206, 0] = 2500.0
     frame.iloc[30:40, 0] = -20.0
     return frame
@@ -45,9 +48,17 @@ def _ledger(price: np.ndarray, charge: np.ndarray, discharge: np.ndarray) -> pd.
     deg = 5 * (charge + discharge) * dt_h
     return pd.DataFrame(
         {
-            "interval_start_utc": INDEX, "dt_hours": dt_h, "price_usd_per_mwh": price, "charge_mw": charge,
-            "discharge_mw": discharge, "soc_start_mwh": start, "soc_end_mwh": soc, "energy_cash_usd": cash,
-            "as_cash_usd": 0.0, "degradation_usd": deg, "profit_usd": cash - deg,
+            "interval_start_utc": INDEX,
+            "dt_hours": dt_h,
+            "price_usd_per_mwh": price,
+            "charge_mw": charge,
+            "discharge_mw": discharge,
+            "soc_start_mwh": start,
+            "soc_end_mwh": soc,
+            "energy_cash_usd": cash,
+            "as_cash_usd": 0.0,
+            "degradation_usd": deg,
+            "profit_usd": cash - deg,
         }
     )
 
@@ -58,7 +69,11 @@ def ledgers(prices) -> dict[str, pd.DataFrame]:
     idle = np.zeros(p.size)
     night = np.where(np.arange(p.size) < 24, 100.0, 0.0)
     evening = np.where((np.arange(p.size) >= 200) & (np.arange(p.size) < 224), 100.0, 0.0)
-    return {"perfect_foresight": _ledger(p, night, evening), "ppo_agent": _ledger(p, night / 2, evening / 2), "percentile_threshold": _ledger(p, idle, idle)}
+    return {
+        "perfect_foresight": _ledger(p, night, evening),
+        "ppo_agent": _ledger(p, night / 2, evening / 2),
+        "percentile_threshold": _ledger(p, idle, idle),
+    }
 
 
 def _labels(fig: Figure) -> list[tuple[str, str]]:
@@ -104,8 +119,15 @@ def test_enkf_band(prices):
     obs = prices["HB_WEST"].to_numpy()
     mean = np.r_[obs[0], obs[:-1]]
     filtered = pd.DataFrame(
-        {"interval_start_utc": INDEX, "location": "HB_WEST", "observed": obs, "mean": mean, "spread": 3.0,
-         "innovation": obs - mean, "normalized_innovation": (obs - mean) / 3.6}
+        {
+            "interval_start_utc": INDEX,
+            "location": "HB_WEST",
+            "observed": obs,
+            "mean": mean,
+            "spread": 3.0,
+            "innovation": obs - mean,
+            "normalized_innovation": (obs - mean) / 3.6,
+        }
     )
     fig = plot_enkf_band(filtered, "HB_WEST")
     _time_axes_ok(fig)
@@ -140,7 +162,11 @@ def test_cumulative_profit(ledgers):
 
 def test_strategy_revenue_bars(ledgers):
     summary = {
-        name: {"revenue_usd": float(l["energy_cash_usd"].sum()), "degradation_cost_usd": float(l["degradation_usd"].sum()), "profit_usd": float(l["profit_usd"].sum())}
+        name: {
+            "revenue_usd": float(l["energy_cash_usd"].sum()),
+            "degradation_cost_usd": float(l["degradation_usd"].sum()),
+            "profit_usd": float(l["profit_usd"].sum()),
+        }
         for name, l in ledgers.items()
     }
     fig = plot_strategy_revenue(summary)

@@ -44,7 +44,9 @@ def day_prices(day: dt.date, seed: int, spike: float | None) -> pd.DataFrame:
     base = 30.0 + (8.0 + 4 * seed) * np.sin(2 * np.pi * (hours - 10.0) / 24.0) + rng.normal(0, 1.5, index.size)
     if spike is not None:
         base[(hours >= 18) & (hours < 19)] = spike
-    return pd.DataFrame({"HB_WEST": base, "HB_NORTH": base + 3.0, "HB_HUBAVG": base + 1.0}, index=index.rename("interval_start_utc"))
+    return pd.DataFrame(
+        {"HB_WEST": base, "HB_NORTH": base + 3.0, "HB_HUBAVG": base + 1.0}, index=index.rename("interval_start_utc")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,13 @@ def study():
     """Four study days simulated with the real strategies and research stage (no files read)."""
     from hayeknet.battery.ledger import summarize
     from hayeknet.battery.spec import BatterySpec
-    from hayeknet.battery.strategies import PercentileThreshold, PerfectForesight, StrategyContext, TimeOfDaySchedule, run_strategy
+    from hayeknet.battery.strategies import (
+        PercentileThreshold,
+        PerfectForesight,
+        StrategyContext,
+        TimeOfDaySchedule,
+        run_strategy,
+    )
 
     spec = BatterySpec()
     history, ledgers, prices = [], {}, {}
@@ -61,17 +69,33 @@ def study():
         wide = day_prices(day, i, 2500.0 if i == 2 else None)
         series = wide["HB_WEST"]
         context = StrategyContext(dt_hours=5.0 / 60.0)
-        strategies = {"perfect_foresight": PerfectForesight(), "percentile_threshold": PercentileThreshold(),
-                      "time_of_day": TimeOfDaySchedule()}
+        strategies = {
+            "perfect_foresight": PerfectForesight(),
+            "percentile_threshold": PercentileThreshold(),
+            "time_of_day": TimeOfDaySchedule(),
+        }
         day_ledgers = {n: run_strategy(s, series, spec, context) for n, s in strategies.items()}
         summary = {n: summarize(ledger, spec).to_dict() for n, ledger in day_ledgers.items()}
-        history.append(build_results(day=day, day_index=i, n_days=4, prices=wide,
-                                     simulation_summary=summary, ledgers=day_ledgers, previous_results=history,
-                                     battery=spec, n_resamples=100, seed=1))
+        history.append(
+            build_results(
+                day=day,
+                day_index=i,
+                n_days=4,
+                prices=wide,
+                simulation_summary=summary,
+                ledgers=day_ledgers,
+                previous_results=history,
+                battery=spec,
+                n_resamples=100,
+                seed=1,
+            )
+        )
         ledgers[day.isoformat()] = day_ledgers
         prices[day.isoformat()] = series.to_numpy()
-    curve = [{"increment": k // 10 + 1, "timestep": 288 * (k + 1), "day": "", "reward": 0.0, "profit_usd": -300.0 + 12 * k}
-             for k in range(40)]
+    curve = [
+        {"increment": k // 10 + 1, "timestep": 288 * (k + 1), "day": "", "reward": 0.0, "profit_usd": -300.0 + 12 * k}
+        for k in range(40)
+    ]
     return history, ledgers, prices, curve
 
 
@@ -98,7 +122,10 @@ def test_revenue_by_strategy_totals_match_the_history(study):
     fig = figure_revenue_by_strategy(history)
     bars_ax = fig.axes[0]
     profit_bars = [p for p in bars_ax.patches if p.get_hatch() == ".."]
-    expected = [sum(r["strategies"][n]["profit_usd"] for r in history) for n in ("perfect_foresight", "percentile_threshold", "time_of_day")]
+    expected = [
+        sum(r["strategies"][n]["profit_usd"] for r in history)
+        for n in ("perfect_foresight", "percentile_threshold", "time_of_day")
+    ]
     assert [b.get_height() for b in profit_bars] == pytest.approx(expected)
     assert "($)" in bars_ax.get_ylabel() and "$ per day" in fig.axes[1].get_ylabel()
     for patch in bars_ax.patches:
@@ -109,7 +136,9 @@ def test_soc_trajectories_one_panel_per_strategy(study):
     _, ledgers, _, _ = study
     fig = figure_soc_trajectories(ledgers, 20.0, 380.0)
     visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert sorted(ax.get_title() for ax in visible) == sorted(["perfect_foresight", "percentile_threshold", "time_of_day"])
+    assert sorted(ax.get_title() for ax in visible) == sorted(
+        ["perfect_foresight", "percentile_threshold", "time_of_day"]
+    )
     for ax in visible:
         assert len([line for line in ax.get_lines() if line.get_linestyle() != ":"]) == 4  # one line per day
         assert all(0.0 <= x <= 24.0 + 1e-9 for line in ax.get_lines() for x in np.atleast_1d(line.get_xdata()))
@@ -126,8 +155,11 @@ def test_market_designs_from_the_simulate_summary_format(study):
     with_designs = []
     for i, r in enumerate(history):
         r = dict(r)
-        r["market_designs"] = {"available": True, "sced_today": {"revenue_by_stream_usd": {"profit": 1000.0 + i}},
-                               "rtc_b": {"revenue_by_stream_usd": {"profit": 1200.0 + 3 * i}}}
+        r["market_designs"] = {
+            "available": True,
+            "sced_today": {"revenue_by_stream_usd": {"profit": 1000.0 + i}},
+            "rtc_b": {"revenue_by_stream_usd": {"profit": 1200.0 + 3 * i}},
+        }
         with_designs.append(r)
     with_designs[1]["market_designs"] = {"available": False, "reason": "no NP6-331-CD"}
     profits = market_design_profits(with_designs)
@@ -160,8 +192,15 @@ def test_write_thesis_figures_pdf_vector_and_png_300_dpi(study, tmp_path):
     from PIL import Image
 
     history, ledgers, prices, curve = study
-    paths = write_thesis_figures(history, tmp_path / "thesis", ledgers_by_day=ledgers, prices_by_day=prices,
-                                 learning_curve=curve, soc_min_mwh=20.0, soc_max_mwh=380.0)
+    paths = write_thesis_figures(
+        history,
+        tmp_path / "thesis",
+        ledgers_by_day=ledgers,
+        prices_by_day=prices,
+        learning_curve=curve,
+        soc_min_mwh=20.0,
+        soc_max_mwh=380.0,
+    )
     assert sorted(p.name for p in paths) == sorted(f"{n}.{ext}" for n in FIGURE_NAMES for ext in ("pdf", "png"))
     for p in paths:
         data = p.read_bytes()

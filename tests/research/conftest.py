@@ -137,7 +137,9 @@ def summarize(ledgers: dict[str, pd.DataFrame], spec: BatterySpec) -> dict[str, 
     return out
 
 
-def make_filtered(prices: pd.DataFrame, locations: tuple[str, ...] = ("HB_WEST", "HB_NORTH"), spread: float = 3.0) -> pd.DataFrame:
+def make_filtered(
+    prices: pd.DataFrame, locations: tuple[str, ...] = ("HB_WEST", "HB_NORTH"), spread: float = 3.0
+) -> pd.DataFrame:
     """EnKF-like long table from a persistence forecast (mean = previous observation)."""
     parts = []
     for loc in locations:

@@ -17,6 +17,8 @@ from hayeknet.research.hypotheses import (
     spearman_permutation_test,
     spearman_rho,
     study_days,
+)
+from hayeknet.research.hypotheses import (
     test_hypotheses as run_hypotheses,
 )
 from hayeknet.research.journal import build_results, validate_results
@@ -95,8 +97,10 @@ def test_h1_with_two_days_has_no_numbers():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=3, max_size=12, unique=True),
-       st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=12, max_size=12, unique=True))
+@given(
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=3, max_size=12, unique=True),
+    st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=12, max_size=12, unique=True),
+)
 def test_spearman_is_invariant_under_monotone_maps_and_bounded(x, y):
     x = np.array(x)
     y = np.array(y[: x.size])
@@ -114,7 +118,9 @@ def utilization_history(rows: list[tuple[int, str, float, float]]) -> list[dict]
     docs: dict[int, dict] = {}
     for i, name, util, eff in rows:
         doc = docs.setdefault(i, results_doc(i, {}, {}))
-        doc["metrics"].append({"name": f"strategy.{name}.soc_utilization", "value": util, "unit": "1", "description": ""})
+        doc["metrics"].append(
+            {"name": f"strategy.{name}.soc_utilization", "value": util, "unit": "1", "description": ""}
+        )
         doc["strategies"][name] = {"profit_usd": eff * 100.0, "discharge_mwh": 100.0}
     return list(docs.values())
 
@@ -157,7 +163,9 @@ def test_h2_without_target_bin_observations_is_insufficient():
 
 def spread_history(spreads: list[float], profits: list[float], strategy: str = "ppo_agent") -> list[dict]:
     return [
-        results_doc(i, {"spread.top4h_bottom4h": s}, {strategy: {"profit_usd": p}, "perfect_foresight": {"profit_usd": 10 * s}})
+        results_doc(
+            i, {"spread.top4h_bottom4h": s}, {strategy: {"profit_usd": p}, "perfect_foresight": {"profit_usd": 10 * s}}
+        )
         for i, (s, p) in enumerate(zip(spreads, profits))
     ]
 

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.insights import (
     classify_regime,
     find_episodes,
@@ -17,8 +19,6 @@ from hayeknet.research.insights import (
     negative_price_episodes,
     spike_episodes,
 )
-from hayeknet.research.errors import ResearchInputError
-from hayeknet.params import ResearchParams
 
 SETTINGS = ResearchParams(high_price_usd_per_mwh=100.0, negative_price_usd_per_mwh=0.0)
 
@@ -97,8 +97,10 @@ def test_regime_threshold_follows_settings(spiky_day):
 def test_settings_are_the_params_section():
     from hayeknet.params import ParamsError, params_from_mapping
 
-    raw = {"study": {"start": "2025-10-01", "end": "2025-10-02"},
-           "research": {"high_price_usd_per_mwh": 250, "negative_price_usd_per_mwh": -5}}
+    raw = {
+        "study": {"start": "2025-10-01", "end": "2025-10-02"},
+        "research": {"high_price_usd_per_mwh": 250, "negative_price_usd_per_mwh": -5},
+    }
     s = params_from_mapping(raw).research
     assert (s.high_price_usd_per_mwh, s.negative_price_usd_per_mwh) == (250.0, -5.0)
     with pytest.raises(ParamsError, match="negative_price_usd_per_mwh must be below"):

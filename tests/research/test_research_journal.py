@@ -9,7 +9,7 @@ import json
 import pytest
 
 from hayeknet.battery.spec import BatterySpec
-
+from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.journal import (
     SCHEMA_VERSION,
     ResultsSchemaError,
@@ -22,7 +22,6 @@ from hayeknet.research.journal import (
     validate_results,
     write_day_outputs,
 )
-from hayeknet.research.errors import ResearchInputError
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +71,7 @@ def test_the_battery_sizes_the_energy_metrics(spiky_day):
     large = build_results(**spiky_day.build_kwargs(battery=BatterySpec(energy_mwh=800.0, power_mw=100.0)))
     assert large["battery"]["energy_mwh"] == 800.0 and large["battery"]["location"] == "HB_WEST"
     key = "strategy.perfect_foresight.soc_utilization"
-    value = lambda r: {m["name"]: m["value"] for m in r["metrics"]}[key]  # noqa: E731
+    value = lambda r: {m["name"]: m["value"] for m in r["metrics"]}[key]
     assert value(large) == pytest.approx(value(small) / 2)
 
 

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.metrics import (
     assimilation_day_metrics,
     basis_metrics,
@@ -16,8 +18,6 @@ from hayeknet.research.metrics import (
     soc_utilization,
     strategy_metrics,
 )
-from hayeknet.research.errors import ResearchInputError
-from hayeknet.params import ResearchParams
 
 SETTINGS = ResearchParams()
 INDEX = pd.date_range("2025-10-02T05:00:00Z", periods=288, freq="5min", tz="UTC", name="interval_start_utc")
@@ -133,6 +133,13 @@ def test_day_metrics_unknown_location(spiky_day):
 
     with pytest.raises(PriceQueryError, match="HB_NOWHERE"):
         day_metrics(
-            spiky_day.prices, "HB_NOWHERE", SETTINGS, dam_prices=None, filtered=None,
-            assimilation_metrics=None, simulation_summary={}, ledgers={}, usable_mwh=320.0,
+            spiky_day.prices,
+            "HB_NOWHERE",
+            SETTINGS,
+            dam_prices=None,
+            filtered=None,
+            assimilation_metrics=None,
+            simulation_summary={},
+            ledgers={},
+            usable_mwh=320.0,
         )

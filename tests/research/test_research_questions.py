@@ -7,27 +7,43 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from hayeknet.params import ResearchParams
 from hayeknet.research.insights import classify_regime
 from hayeknet.research.journal import build_results
 from hayeknet.research.metrics import day_metrics, metrics_by_name
 from hayeknet.research.questions import REGISTRY, Confidence, DayContext, answer_questions
-from hayeknet.params import ResearchParams
 
 SETTINGS = ResearchParams()
 
 
 def context(d, *, previous_results=(), history_prices=None, n_resamples=300, seed=1) -> DayContext:
     metrics = day_metrics(
-        d.prices, "HB_WEST", SETTINGS, dam_prices=d.dam_prices, filtered=d.filtered, assimilation_metrics={},
-        simulation_summary=d.summary, ledgers=d.ledgers, usable_mwh=d.spec.usable_mwh,
+        d.prices,
+        "HB_WEST",
+        SETTINGS,
+        dam_prices=d.dam_prices,
+        filtered=d.filtered,
+        assimilation_metrics={},
+        simulation_summary=d.summary,
+        ledgers=d.ledgers,
+        usable_mwh=d.spec.usable_mwh,
     )
     series = d.prices["HB_WEST"]
     return DayContext(
-        day=d.day, location="HB_WEST", settings=SETTINGS, series=series, prices=d.prices,
+        day=d.day,
+        location="HB_WEST",
+        settings=SETTINGS,
+        series=series,
+        prices=d.prices,
         history_prices=history_prices if history_prices is not None else pd.DataFrame(),
-        filtered=d.filtered, simulation_summary=d.summary, ledgers=d.ledgers,
-        previous_results=list(previous_results), metrics=metrics_by_name(metrics),
-        regime=classify_regime(series, SETTINGS), n_resamples=n_resamples, seed=seed,
+        filtered=d.filtered,
+        simulation_summary=d.summary,
+        ledgers=d.ledgers,
+        previous_results=list(previous_results),
+        metrics=metrics_by_name(metrics),
+        regime=classify_regime(series, SETTINGS),
+        n_resamples=n_resamples,
+        seed=seed,
     )
 
 
@@ -100,7 +116,9 @@ def test_spread_capture_skipped_without_perfect_foresight(spiky_day):
 
 
 def _history(day_factory, levels):
-    days = [day_factory(dt.date(2025, 9, 20) + dt.timedelta(days=i), seed=10 + i, level=lv) for i, lv in enumerate(levels)]
+    days = [
+        day_factory(dt.date(2025, 9, 20) + dt.timedelta(days=i), seed=10 + i, level=lv) for i, lv in enumerate(levels)
+    ]
     return pd.concat([d.prices for d in days])
 
 
@@ -116,7 +134,9 @@ def test_study_comparison_is_honest_with_thin_history(day_factory, spiky_day):
 
 def test_study_comparison_p_value_shrinks_with_more_days(day_factory, spiky_day):
     few = by_id(answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0, 22.0, 24.0]))))
-    many = by_id(answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0 + i for i in range(9)]))))
+    many = by_id(
+        answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0 + i for i in range(9)])))
+    )
     a, b = few["study_comparison"], many["study_comparison"]
     assert a.evidence["mean_price_percentile"] == b.evidence["mean_price_percentile"] == 100.0
     assert a.confidence.value == pytest.approx(2 / 4)

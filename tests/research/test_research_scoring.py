@@ -25,12 +25,16 @@ START = dt.date(2025, 10, 1)
 
 
 def prediction(day: str, p: float, threshold: float = 100.0, pid: str = "spike_next_day") -> dict:
-    return Prediction(pid, day, "max price above threshold", p, "price.max", ">", threshold, "$/MWh", "test", 3).to_dict()
+    return Prediction(
+        pid, day, "max price above threshold", p, "price.max", ">", threshold, "$/MWh", "test", 3
+    ).to_dict()
 
 
 def doc(i: int, max_price: float | None, predictions: list[dict]) -> dict:
     day = (START + dt.timedelta(days=i)).isoformat()
-    metrics = [] if max_price is None else [{"name": "price.max", "value": max_price, "unit": "$/MWh", "description": ""}]
+    metrics = (
+        [] if max_price is None else [{"name": "price.max", "value": max_price, "unit": "$/MWh", "description": ""}]
+    )
     return {"day": day, "metrics": metrics, "predictions": predictions}
 
 

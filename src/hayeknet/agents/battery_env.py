@@ -132,9 +132,7 @@ def project_power(
     return max(-net, 0.0), max(net, 0.0)
 
 
-def next_soc_mwh(
-    soc_mwh: float, charge_mw: float, discharge_mw: float, spec: BatterySpec, dt_hours: float
-) -> float:
+def next_soc_mwh(soc_mwh: float, charge_mw: float, discharge_mw: float, spec: BatterySpec, dt_hours: float) -> float:
     """SOC after one interval, MWh (DESIGN section 5), clamped to the window against float round-off only."""
     charged = spec.charge_efficiency * charge_mw * dt_hours
     soc = soc_mwh + charged - discharge_mw * dt_hours / spec.discharge_efficiency
@@ -198,17 +196,13 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
             )
         levels = np.asarray(action_levels, dtype=np.float64)
         if levels.ndim != 1 or levels.size < 2 or np.any(np.abs(levels) > 1):
-            raise ValueError(
-                f"action_levels must be >= 2 fractions of power within [-1, 1], got {action_levels}"
-            )
+            raise ValueError(f"action_levels must be >= 2 fractions of power within [-1, 1], got {action_levels}")
 
         self.battery = spec
         self.dt_hours = float(dt_hours)
         self.action_levels = levels
         self.enforce_terminal_soc = enforce_terminal_soc
-        self.day_labels = (
-            list(day_labels) if day_labels is not None else [f"day {i}" for i in range(len(price_days))]
-        )
+        self.day_labels = list(day_labels) if day_labels is not None else [f"day {i}" for i in range(len(price_days))]
         self.reward_scale_usd = spec.power_mw * self.dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH
 
         self.energy_value_shaping = energy_value_shaping
@@ -225,9 +219,7 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
             self._energy_value.append(float(np.median(ref)) if ref is not None and energy_value_shaping else 0.0)
 
         self.action_space = spaces.Discrete(levels.size)
-        self.observation_space = spaces.Box(
-            low=-Z_CLIP, high=Z_CLIP, shape=(len(OBSERVATION_NAMES),), dtype=np.float32
-        )
+        self.observation_space = spaces.Box(low=-Z_CLIP, high=Z_CLIP, shape=(len(OBSERVATION_NAMES),), dtype=np.float32)
         self._seed = seed
         self._day = 0
         self._t = 0
@@ -260,9 +252,7 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
             left_h = (n - self._t) * self.dt_hours
             pressure = min(deficit_h / left_h, 1.0) if left_h > 0 else float(deficit_h > 0)
         angle = 2.0 * math.pi * (self._t * self.dt_hours / 24.0)
-        state = np.array(
-            [soc_frac, pressure, math.sin(angle), math.cos(angle), self._t / n], dtype=np.float32
-        )
+        state = np.array([soc_frac, pressure, math.sin(angle), math.cos(angle), self._t / n], dtype=np.float32)
         return np.concatenate([state, self._features[self._day][t]])
 
     def reset(

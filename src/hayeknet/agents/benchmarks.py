@@ -24,8 +24,8 @@ import time
 
 import numpy as np
 
-from hayeknet.benchmarking import BenchResult, rate_result
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.benchmarking import BenchResult, rate_result
 from hayeknet.params import TrainParams
 
 
@@ -109,8 +109,12 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
     single_rate = _steps_per_second(days, labels, single)
     return [
         rate_result(
-            f"ppo_train_throughput_{vectorized.n_envs}_envs", vec_rate, single_rate, unit="steps/s",
-            baseline="same PPO with one un-vectorized environment", target=">= 2,500 steps/s on 2 cores",
+            f"ppo_train_throughput_{vectorized.n_envs}_envs",
+            vec_rate,
+            single_rate,
+            unit="steps/s",
+            baseline="same PPO with one un-vectorized environment",
+            target=">= 2,500 steps/s on 2 cores",
             note=f"{steps} steps, n_steps={base.n_steps}, batch={base.batch_size}, epochs={base.n_epochs}",
         ),
         *qse_benchmarks(quick),

@@ -50,7 +50,6 @@ from hayeknet.agents.qse import AGENTS, RENEWABLE_AGENTS, STATE_FEATURE_NAMES, P
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS, optimize_energy_and_as
 from hayeknet.battery.optimize import optimize_dispatch
 from hayeknet.battery.spec import BatterySpec
-from hayeknet.constraints.rules import BatteryAction
 from hayeknet.battery.strategies import (
     PercentileThreshold,
     Strategy,
@@ -58,6 +57,7 @@ from hayeknet.battery.strategies import (
     TimeOfDaySchedule,
     capture_ratio,
 )
+from hayeknet.constraints.rules import BatteryAction
 
 EVALUATION_SCHEMA_VERSION = 2
 
@@ -192,8 +192,13 @@ def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig, day: QSEDay) -> 
     as_prices = _as_prices(day, config)
     if as_prices:
         bound = optimize_energy_and_as(
-            p_others, as_prices, s, dt_h, soc_start_mwh=s.soc_initial_mwh,
-            terminal_soc_mwh=terminal, terminal_rule="at_least",
+            p_others,
+            as_prices,
+            s,
+            dt_h,
+            soc_start_mwh=s.soc_initial_mwh,
+            terminal_soc_mwh=terminal,
+            terminal_rule="at_least",
         ).dispatch
     else:
         bound = optimize_dispatch(
@@ -203,8 +208,13 @@ def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig, day: QSEDay) -> 
     energy = float(frame["cash_usd"].sum())
     degradation = float(frame["degradation_usd"].sum())
     as_by_product = {k: float(frame[f"as_cash_{k}_usd"].sum()) for k in as_prices}
-    streams = {"energy": energy, **as_by_product, "as_total": float(frame["as_cash_usd"].sum()),
-               "degradation": degradation, "profit": profit}
+    streams = {
+        "energy": energy,
+        **as_by_product,
+        "as_total": float(frame["as_cash_usd"].sum()),
+        "degradation": degradation,
+        "profit": profit,
+    }
     return {
         "profit_usd": profit,
         "energy_cash_usd": energy,
@@ -251,9 +261,7 @@ def learning_curves(checkpoint_dir: Path) -> dict[str, list[dict[str, float]]]:
         grouped = curve.groupby("increment").agg(
             episodes=("reward", "size"), mean_reward=("reward", "mean"), mean_profit_usd=("profit_usd", "mean")
         )
-        out[agent] = [
-            {"increment": int(k), **{c: float(v) for c, v in row.items()}} for k, row in grouped.iterrows()
-        ]
+        out[agent] = [{"increment": int(k), **{c: float(v) for c, v in row.items()}} for k, row in grouped.iterrows()]
     return out
 
 
@@ -280,11 +288,7 @@ def evaluate_qse_day(
 
     config = config or QSEEnvConfig()
     policies = load_qse_policies(checkpoint_dir, config)
-    refs = (
-        None
-        if config.price_reference == "dam"
-        else [None if reference is None else reference.rt_price_usd_per_mwh]
-    )
+    refs = None if config.price_reference == "dam" else [None if reference is None else reference.rt_price_usd_per_mwh]
     env = ParallelQSEEnv([day], config, reference_prices=refs)
     agent_actors = {a: policy_actor(a, policies[a]) for a in AGENTS}
 
@@ -318,8 +322,9 @@ def evaluate_qse_day(
         frames = rollout(env, 0, {**agent_actors, "battery": greedy_as_actor(None)})
         battery["greedy_as_only"] = _battery_summary(frames["battery"], config, day)
         heuristics.append("greedy_as_only")
-        pf = optimize_energy_and_as(day.rt_price_usd_per_mwh, _as_prices(day, config), config.battery,
-                                    config.dt_hours).dispatch
+        pf = optimize_energy_and_as(
+            day.rt_price_usd_per_mwh, _as_prices(day, config), config.battery, config.dt_hours
+        ).dispatch
     else:
         pf = optimize_dispatch(day.rt_price_usd_per_mwh, config.battery, config.dt_hours)
     battery["pf_exogenous_profit_usd"] = float(pf.profit_usd)

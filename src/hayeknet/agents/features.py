@@ -81,9 +81,7 @@ def _clamped_windows(m: int, starts: np.ndarray, stops: np.ndarray) -> tuple[np.
     return starts, stops
 
 
-def _window_percentiles(
-    values: np.ndarray, starts: np.ndarray, stops: np.ndarray, q: tuple[float, ...]
-) -> np.ndarray:
+def _window_percentiles(values: np.ndarray, starts: np.ndarray, stops: np.ndarray, q: tuple[float, ...]) -> np.ndarray:
     """Percentiles ``q`` of ``values[starts[i]:stops[i]]`` for each ``i``: shape ``(len(q), len(starts))``.
 
     Same values as ``np.percentile`` (default linear method), vectorized over windows.
@@ -141,14 +139,10 @@ def price_features(
     out[:, col] = 1.0
     out[:, col + 1] = np.searchsorted(ref_sorted, p, side="right") / m
     half = max(int(round(REFERENCE_HALF_WINDOW_HOURS / dt_hours)), 0)
-    ahead = [
-        (int(round(a / dt_hours)), int(round(b / dt_hours))) for a, b in REFERENCE_AHEAD_WINDOWS_HOURS
-    ]
+    ahead = [(int(round(a / dt_hours)), int(round(b / dt_hours))) for a, b in REFERENCE_AHEAD_WINDOWS_HOURS]
     j = np.minimum(np.rint(idx * m / n).astype(np.int64), m - 1)
     now = _window_percentiles(ref, *_clamped_windows(m, j - half, j + half + 1), (10.0, 50.0, 90.0))
-    ahead_medians = [
-        _window_percentiles(ref, *_clamped_windows(m, j + a, j + b), (50.0,))[0] for a, b in ahead
-    ]
+    ahead_medians = [_window_percentiles(ref, *_clamped_windows(m, j + a, j + b), (50.0,))[0] for a, b in ahead]
     row = np.column_stack([*now, *ahead_medians])
     out[:, col + 2 :] = np.clip((row - center[:, None]) / scale[:, None], -Z_CLIP, Z_CLIP)
     return out

@@ -59,9 +59,7 @@ class PriceImpact:
                 f"PriceImpact.slope_usd_per_mwh_per_mw must be finite and >= 0, got {self.slope_usd_per_mwh_per_mw}"
             )
         if not self.floor_usd_per_mwh < self.cap_usd_per_mwh:
-            raise ValueError(
-                f"PriceImpact needs floor < cap, got {self.floor_usd_per_mwh} >= {self.cap_usd_per_mwh}"
-            )
+            raise ValueError(f"PriceImpact needs floor < cap, got {self.floor_usd_per_mwh} >= {self.cap_usd_per_mwh}")
 
 
 def injection_deviation_mw(injection_mw: np.ndarray | float, expected_mw: np.ndarray | float) -> float:
@@ -75,9 +73,7 @@ def local_price(exogenous_usd_per_mwh: float, deviation_mw: float, impact: Price
     return float(min(max(p, impact.floor_usd_per_mwh), impact.cap_usd_per_mwh))
 
 
-def local_prices(
-    exogenous_usd_per_mwh: np.ndarray, deviation_mw: np.ndarray, impact: PriceImpact
-) -> np.ndarray:
+def local_prices(exogenous_usd_per_mwh: np.ndarray, deviation_mw: np.ndarray, impact: PriceImpact) -> np.ndarray:
     """Vectorized :func:`local_price` over intervals: arrays of $/MWh and MW, same shape."""
     p = np.asarray(exogenous_usd_per_mwh, dtype=float) - impact.slope_usd_per_mwh_per_mw * np.asarray(
         deviation_mw, dtype=float

@@ -93,8 +93,10 @@ class FrozenPolicy:
         for module in policy.mlp_extractor.policy_net:
             if isinstance(module, torch.nn.Linear):
                 layers.append(
-                    (module.weight.detach().cpu().numpy().astype(np.float64).T.copy(),
-                     module.bias.detach().cpu().numpy().astype(np.float64).copy())
+                    (
+                        module.weight.detach().cpu().numpy().astype(np.float64).T.copy(),
+                        module.bias.detach().cpu().numpy().astype(np.float64).copy(),
+                    )
                 )
                 activations.append(False)
             elif isinstance(module, torch.nn.Tanh):
@@ -103,8 +105,10 @@ class FrozenPolicy:
                 raise CheckpointError(f"FrozenPolicy supports Linear/Tanh actors only, found {type(module).__name__}")
         head = policy.action_net
         layers.append(
-            (head.weight.detach().cpu().numpy().astype(np.float64).T.copy(),
-             head.bias.detach().cpu().numpy().astype(np.float64).copy())
+            (
+                head.weight.detach().cpu().numpy().astype(np.float64).T.copy(),
+                head.bias.detach().cpu().numpy().astype(np.float64).copy(),
+            )
         )
         activations.append(False)
         self._layers = list(zip(layers, activations, strict=True))
@@ -203,9 +207,7 @@ def _placeholder_day(config: QSEEnvConfig) -> QSEDay:
 
 def _make_vec_env(proto: ParallelQSEEnv, agent: str, n_envs: int) -> tuple[DummyVecEnv, list[SingleAgentView]]:
     views = [SingleAgentView(proto.spawn(), agent, compact_info=True) for _ in range(n_envs)]
-    env = DummyVecEnv(
-        [lambda v=v: Monitor(v, info_keywords=("day_label", "episode_profit_usd")) for v in views]
-    )
+    env = DummyVecEnv([lambda v=v: Monitor(v, info_keywords=("day_label", "episode_profit_usd")) for v in views])
     return env, views
 
 
@@ -287,9 +289,7 @@ def _write(
         (tmp / REGISTRY_NAME).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 
-def init_qse_models(
-    train_params: TrainParams, out_dir: Path, config: QSEEnvConfig | None = None
-) -> QSETrainingRecord:
+def init_qse_models(train_params: TrainParams, out_dir: Path, config: QSEEnvConfig | None = None) -> QSETrainingRecord:
     """Write the untrained, seeded learners of the three agents (the first study day's agents)."""
     start = time.perf_counter()
     config = config or QSEEnvConfig()
@@ -317,8 +317,15 @@ def init_qse_models(
                 "learning_curve": [],
             }
             parts[agent] = AgentIncrement(
-                agent, out_dir / agent / CHECKPOINT_NAME, out_dir / agent / REGISTRY_NAME, 0, 0,
-                registries[agent]["increment_seed"], (), (), sha,
+                agent,
+                out_dir / agent / CHECKPOINT_NAME,
+                out_dir / agent / REGISTRY_NAME,
+                0,
+                0,
+                registries[agent]["increment_seed"],
+                (),
+                (),
+                sha,
             )
         summary = {
             "agents": list(AGENTS),

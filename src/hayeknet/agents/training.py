@@ -183,9 +183,7 @@ def _make_vec_env(
     )
 
     def make() -> Monitor:
-        env = BatteryTradingEnv(
-            price_days, spec, dt_hours=dt_hours, reference_prices=references, day_labels=day_labels
-        )
+        env = BatteryTradingEnv(price_days, spec, dt_hours=dt_hours, reference_prices=references, day_labels=day_labels)
         return Monitor(env, info_keywords=("day_label", "episode_profit_usd"))
 
     return DummyVecEnv([make for _ in range(n_envs)])
@@ -260,9 +258,7 @@ def _base_registry(spec: BatterySpec, train_params: TrainParams, dt_hours: float
     }
 
 
-def init_model(
-    spec: BatterySpec, train_params: TrainParams, out_dir: Path, dt_hours: float = DT_HOURS_5MIN
-) -> Path:
+def init_model(spec: BatterySpec, train_params: TrainParams, out_dir: Path, dt_hours: float = DT_HOURS_5MIN) -> Path:
     """Write the untrained, seeded checkpoint (``out_dir/model.zip`` + registry); return the zip's path.
 
     This is the agent of the first study day (``artifacts/models/init/``).
@@ -325,7 +321,7 @@ def _load_model(checkpoint: Path, env: DummyVecEnv, train_params: TrainParams) -
         raise CheckpointError(f"{checkpoint}: incompatible with the current environment: {exc}") from None
 
 
-def learn_seeded(model: PPO, seed: int, timesteps: int) -> "_EpisodeLog":
+def learn_seeded(model: PPO, seed: int, timesteps: int) -> _EpisodeLog:
     """Reseed ``model`` and train ``timesteps`` more steps (continuing its step counter); the episode log."""
     model.set_random_seed(seed)
     log = _EpisodeLog()
@@ -375,9 +371,7 @@ def train_increment(
         raise PriceDataError("train_increment: no history days given")
     for i in range(1, len(labels)):
         if not labels[i - 1] < labels[i]:
-            raise PriceDataError(
-                f"day_labels must be strictly increasing: {labels[i - 1]!r} then {labels[i]!r}"
-            )
+            raise PriceDataError(f"day_labels must be strictly increasing: {labels[i - 1]!r} then {labels[i]!r}")
     days = [validate_prices(d, f"price_days[{i}] ({labels[i]})") for i, d in enumerate(price_days)]
     data_sha, day_sha = prices_sha256(days, labels)
 

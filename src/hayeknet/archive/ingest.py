@@ -222,7 +222,7 @@ def ingest_day(raw_root: Path, day: dt.date | str, archive_root: Path) -> Ingest
         "files_ok": len(paths) - len(failures),
         "files_failed": len(failures),
         "row_counts": row_counts,
-        "rows_total": int(len(table)),
+        "rows_total": len(table),
         "checks": [c.to_dict() for c in checks],
         "checks_passed": all(c.passed for c in checks),
     }

@@ -17,8 +17,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,6 +161,7 @@ def _row_groups_of(meta: pq.FileMetaData, location: str, market: str) -> list[in
         last = meta.row_group(inner[-1])
         as_stats = last.column(as_i).statistics
         if as_stats is not None and as_stats.has_null_count and as_stats.null_count == last.num_rows:
+
             def loc(g: int) -> tuple[Any, Any] | None:
                 return _stats(meta, inner[g], loc_i)
 

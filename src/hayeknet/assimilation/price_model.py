@@ -68,8 +68,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -220,9 +220,9 @@ def grid_zone_loadings(locations: Sequence[str], grid: GridGraph | None = None) 
     Raises :class:`~hayeknet.constraints.errors.GridModelError` for a location
     that is not in the grid graph.
     """
-    from hayeknet.constraints.errors import GridModelError  # noqa: PLC0415 - keep the import light
-    from hayeknet.constraints.grid import build_grid  # noqa: PLC0415
-    from hayeknet.ercot.locations import HUB_AVERAGE  # noqa: PLC0415
+    from hayeknet.constraints.errors import GridModelError
+    from hayeknet.constraints.grid import build_grid
+    from hayeknet.ercot.locations import HUB_AVERAGE
 
     graph = grid or build_grid()
     bus_index = {bus: k for k, bus in enumerate(graph.buses)}

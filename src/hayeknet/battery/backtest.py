@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hayeknet.battery.errors import ScheduleInputError
-from hayeknet.battery.ledger import summarize
 from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
 from hayeknet.battery import lineup
+from hayeknet.battery.errors import ScheduleInputError
+from hayeknet.battery.ledger import summarize
 from hayeknet.battery.lineup import DayInformation, StrategyUnavailableError
-from hayeknet.battery.mpc import mpc_strategy
 from hayeknet.battery.optimize import optimize_dispatch
 from hayeknet.battery.risk import (
     DEFAULT_LEVEL,
@@ -44,7 +44,6 @@ from hayeknet.battery.risk import (
     risk_summary,
 )
 from hayeknet.battery.spec import BatterySpec
-from hayeknet.params import SimulateParams
 from hayeknet.battery.strategies import (
     Strategy,
     StrategyContext,
@@ -54,6 +53,7 @@ from hayeknet.battery.strategies import (
     previous_day_prices,
     run_strategy,
 )
+from hayeknet.params import SimulateParams
 
 #: Strategies :func:`make_strategy` knows by name: the lineup's and the trained agent.
 STRATEGY_NAMES: tuple[str, ...] = (*lineup.STRATEGY_NAMES, "ppo_agent")
@@ -110,8 +110,9 @@ class AgentStrategy:
         if reference is None and len(prices):
             previous = previous_day_prices(context.history, prices.index[0])
             reference = previous.to_numpy() if len(previous) else None
-        return agent_schedule(Path(self.checkpoint), prices.to_numpy(), spec, context.dt_hours,
-                              reference_prices=reference)
+        return agent_schedule(
+            Path(self.checkpoint), prices.to_numpy(), spec, context.dt_hours, reference_prices=reference
+        )
 
 
 def make_strategy(
@@ -144,8 +145,9 @@ def make_strategy(
     try:
         strategy, _ = lineup.make_strategy(name, info, SimulateParams(low_pct, high_pct), replan_hours=replan_hours)
     except StrategyUnavailableError as exc:
-        raise BacktestError(f"{exc} (the day's archive table and location give the DAM; "
-                            "a backtest has no EnKF state)") from None
+        raise BacktestError(
+            f"{exc} (the day's archive table and location give the DAM; a backtest has no EnKF state)"
+        ) from None
     return strategy
 
 
@@ -254,9 +256,7 @@ def run_backtest(
         prev = day - dt.timedelta(days=1)
         history = prices_of(prev).prices if prev in present else StrategyContext(rt.dt_hours).history
         context = StrategyContext(dt_hours=rt.dt_hours, history=history)
-        strat = make_strategy(
-            strategy, table, location, checkpoint=checkpoint, low_pct=low_pct, high_pct=high_pct
-        )
+        strat = make_strategy(strategy, table, location, checkpoint=checkpoint, low_pct=low_pct, high_pct=high_pct)
         ledger = run_strategy(strat, prices, spec, context)
         row, cyc = evaluate_day(day.isoformat(), ledger, spec)
         rows.append(row)

@@ -25,8 +25,8 @@ unchanged and the MILP fallback is the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -180,9 +180,7 @@ def _co_problem(
         add(r2, u_col, spec.power_mw)
         lo += [np.full(nb, -np.inf), np.full(nb, -np.inf)]
         hi += [np.zeros(nb), np.full(nb, spec.power_mw)]
-    a = sp.csc_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n_col)
-    )
+    a = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n_col))
     k_deg = spec.degradation_usd_per_mwh
     cost = np.concatenate(((p + k_deg) * dt, (k_deg - p) * dt, np.zeros(n), -(pi * dt).ravel(), np.zeros(nb)))
     lower = np.concatenate((np.zeros(2 * n), np.full(n, spec.soc_min_mwh), np.zeros(m * n + nb)))
@@ -305,9 +303,10 @@ def check_as_backing(
     soc = soc_path(c, d, spec, dt_hours, soc0)
     zero = np.zeros(n)
     up_mw = sum((np.asarray(awards_mw.get(k, zero), dtype=float) for k in UP_PRODUCTS), zero)
-    up_mwh = sum(
-        (np.asarray(awards_mw.get(k, zero), dtype=float) * AS_DURATION_HOURS[k] for k in UP_PRODUCTS), zero
-    ) / spec.discharge_efficiency
+    up_mwh = (
+        sum((np.asarray(awards_mw.get(k, zero), dtype=float) * AS_DURATION_HOURS[k] for k in UP_PRODUCTS), zero)
+        / spec.discharge_efficiency
+    )
     dn_mw = np.asarray(awards_mw.get("REGDN", zero), dtype=float)
     dn_mwh = dn_mw * AS_DURATION_HOURS["REGDN"] * spec.charge_efficiency
     soc_low = np.minimum(soc[:-1], soc[1:])

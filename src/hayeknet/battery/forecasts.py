@@ -24,7 +24,8 @@ or :func:`enkf_dam_forecast` (EnKF anchor), exactly.
 
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,9 @@ def _interval_values(path: pd.Series, times: pd.DatetimeIndex, what: str) -> np.
     return pd.Series(values).ffill().bfill().to_numpy()
 
 
-def last_analysis(filtered_mean: pd.Series, index: pd.DatetimeIndex, step_start: int) -> tuple[pd.Timestamp, float] | None:
+def last_analysis(
+    filtered_mean: pd.Series, index: pd.DatetimeIndex, step_start: int
+) -> tuple[pd.Timestamp, float] | None:
     """(time, value) of the last finite filtered mean strictly before ``index[step_start]``; None if none.
 
     ``filtered_mean`` must be UTC-indexed and sorted (see :func:`_utc`).

@@ -93,9 +93,7 @@ def soc_path(
 
 def next_soc_mwh(soc_mwh: float, charge_mw: float, discharge_mw: float, spec: BatterySpec, dt_hours: float) -> float:
     """SOC (MWh) after one interval of ``dt_hours`` at the given metered charge/discharge (MW)."""
-    return float(
-        soc_mwh + (spec.charge_efficiency * charge_mw - discharge_mw / spec.discharge_efficiency) * dt_hours
-    )
+    return float(soc_mwh + (spec.charge_efficiency * charge_mw - discharge_mw / spec.discharge_efficiency) * dt_hours)
 
 
 def equivalent_full_cycles(discharge_mwh: float, spec: BatterySpec) -> float:

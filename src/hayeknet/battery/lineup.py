@@ -59,8 +59,15 @@ STRATEGY_NAMES: tuple[str, ...] = (
 """Every strategy :func:`make_strategy` knows, in the order tables list them."""
 
 STRATEGY_NUMBERS: tuple[str, ...] = (
-    "profit_usd", "revenue_usd", "degradation_cost_usd", "charge_mwh", "discharge_mwh", "cycles",
-    "fair_bound_profit_usd", "capture_ratio", "capture_ratio_vs_pf",
+    "profit_usd",
+    "revenue_usd",
+    "degradation_cost_usd",
+    "charge_mwh",
+    "discharge_mwh",
+    "cycles",
+    "fair_bound_profit_usd",
+    "capture_ratio",
+    "capture_ratio_vs_pf",
 )
 """Numeric fields of each strategy's result (:func:`strategy_results`); JSON ``null`` there means NaN."""
 

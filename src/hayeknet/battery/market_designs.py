@@ -33,8 +33,9 @@ with degradation and profit, and the difference RTC+B minus SCED today.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,9 +94,7 @@ def _as_mapping(name: str, prices: AsPrices | None) -> dict[str, pd.Series]:
     return out
 
 
-def align_to_intervals(
-    name: str, series: pd.Series, index: pd.DatetimeIndex, period: str
-) -> np.ndarray:
+def align_to_intervals(name: str, series: pd.Series, index: pd.DatetimeIndex, period: str) -> np.ndarray:
     """Values of a coarser price series (period ``"15min"`` or ``"h"``) held over the finer ``index``.
 
     Each interval of ``index`` gets the price of the period containing its
@@ -302,20 +301,36 @@ def compare_market_designs(
         awards_hourly = {}
     sced_awards = {k: v[hour_pos] for k, v in awards_hourly.items()}
     sced_as_prices = {k: v[hour_pos] for k, v in dam_as_hourly.items()}
-    rt_solve = optimize_energy_and_as(
-        prices, sced_as_prices, spec, dt, soc_start_mwh=soc0, fixed_awards_mw=sced_awards
-    )
+    rt_solve = optimize_energy_and_as(prices, sced_as_prices, spec, dt, soc_start_mwh=soc0, fixed_awards_mw=sced_awards)
     sced = _outcome(
-        SCED_TODAY, index, prices, rt_solve.dispatch.charge_mw, rt_solve.dispatch.discharge_mw,
-        sced_awards, sced_as_prices, spec, dt, soc0, rt_solve.dispatch.method,
+        SCED_TODAY,
+        index,
+        prices,
+        rt_solve.dispatch.charge_mw,
+        rt_solve.dispatch.discharge_mw,
+        sced_awards,
+        sced_as_prices,
+        spec,
+        dt,
+        soc0,
+        rt_solve.dispatch.method,
     )
 
     # --- RTC+B: energy and AS co-optimized at real-time MCPCs.
     rtcb_as_prices = {k: align_to_intervals(f"rt_as_prices_15min[{k}]", s, index, "15min") for k, s in rt_as.items()}
     co = optimize_energy_and_as(prices, rtcb_as_prices, spec, dt, soc_start_mwh=soc0)
     rtcb = _outcome(
-        RTC_B, index, prices, co.dispatch.charge_mw, co.dispatch.discharge_mw,
-        co.awards_mw, rtcb_as_prices, spec, dt, soc0, co.dispatch.method,
+        RTC_B,
+        index,
+        prices,
+        co.dispatch.charge_mw,
+        co.dispatch.discharge_mw,
+        co.awards_mw,
+        rtcb_as_prices,
+        spec,
+        dt,
+        soc0,
+        co.dispatch.method,
     )
     return MarketDesignResult(sced_today=sced, rtc_b=rtcb, dam_energy_source=source)
 

@@ -37,8 +37,9 @@ Forecasters (all implement :class:`Forecaster`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -161,9 +162,7 @@ def _check_forecast(name: str, values: np.ndarray, n_left: int, step_start: int)
         )
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise ScheduleInputError(
-            f"forecaster {name!r}: forecast for interval {step_start + int(bad[0])} is not finite"
-        )
+        raise ScheduleInputError(f"forecaster {name!r}: forecast for interval {step_start + int(bad[0])} is not finite")
     return values
 
 

@@ -124,9 +124,7 @@ def separate_simultaneous(
     return c, d
 
 
-def _check_inputs(
-    prices: np.ndarray, spec: BatterySpec, dt_hours: float, soc_start: float
-) -> np.ndarray:
+def _check_inputs(prices: np.ndarray, spec: BatterySpec, dt_hours: float, soc_start: float) -> np.ndarray:
     p = np.asarray(prices, dtype=float)
     if p.ndim != 1:
         raise ScheduleInputError(f"prices must be 1-D, got shape {p.shape}")
@@ -137,9 +135,7 @@ def _check_inputs(
         raise ScheduleInputError(f"dt_hours must be a positive number of hours, got {dt_hours}")
     tol = FEASIBILITY_TOL
     if not spec.soc_min_mwh - tol <= soc_start <= spec.soc_max_mwh + tol:
-        raise ScheduleInputError(
-            f"soc_start_mwh = {soc_start} outside [{spec.soc_min_mwh}, {spec.soc_max_mwh}] MWh"
-        )
+        raise ScheduleInputError(f"soc_start_mwh = {soc_start} outside [{spec.soc_min_mwh}, {spec.soc_max_mwh}] MWh")
     return p
 
 

@@ -87,9 +87,7 @@ def value_at_risk(pnl_usd: object, level: float = DEFAULT_LEVEL, method: VarMeth
     raise ScheduleInputError(f"VaR method must be 'historical' or 'parametric', got {method!r}")
 
 
-def conditional_value_at_risk(
-    pnl_usd: object, level: float = DEFAULT_LEVEL, method: VarMethod = "historical"
-) -> float:
+def conditional_value_at_risk(pnl_usd: object, level: float = DEFAULT_LEVEL, method: VarMethod = "historical") -> float:
     """CVaR / expected shortfall ($, positive = loss) of daily PnL at ``level`` (see module doc)."""
     pnl = _finite_1d("pnl_usd", pnl_usd)
     level = _check_level(level)
@@ -282,9 +280,7 @@ def ledger_soc_path(ledger: pd.DataFrame) -> np.ndarray:
     """SOC (MWh) at every interval boundary of a ledger: first start, then every end."""
     if len(ledger) == 0:
         return np.zeros(0)
-    return np.concatenate(
-        (ledger["soc_start_mwh"].to_numpy(float)[:1], ledger["soc_end_mwh"].to_numpy(float))
-    )
+    return np.concatenate((ledger["soc_start_mwh"].to_numpy(float)[:1], ledger["soc_end_mwh"].to_numpy(float)))
 
 
 # --------------------------------------------------------------------------- summary

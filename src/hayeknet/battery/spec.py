@@ -34,9 +34,19 @@ class BatterySpec:
     location: str = "HB_WEST"
 
     def __post_init__(self) -> None:
-        numbers = {name: getattr(self, name) for name in (
-            "power_mw", "energy_mwh", "soc_min_frac", "soc_max_frac", "soc_initial_frac",
-            "charge_efficiency", "discharge_efficiency", "degradation_usd_per_mwh")}
+        numbers = {
+            name: getattr(self, name)
+            for name in (
+                "power_mw",
+                "energy_mwh",
+                "soc_min_frac",
+                "soc_max_frac",
+                "soc_initial_frac",
+                "charge_efficiency",
+                "discharge_efficiency",
+                "degradation_usd_per_mwh",
+            )
+        }
         for name, value in numbers.items():
             if not math.isfinite(value):
                 raise BatterySpecError(f"battery.{name} must be a finite number, got {value!r}")

@@ -267,7 +267,7 @@ def fair_bound(ledger: pd.DataFrame, spec: BatterySpec) -> DispatchResult:
         raise ScheduleInputError("fair_bound needs a ledger with one interval length")
     soc_start = float(ledger["soc_start_mwh"].iloc[0])
     soc_end = float(ledger["soc_end_mwh"].iloc[-1])
-    clamp = lambda x: min(max(x, spec.soc_min_mwh), spec.soc_max_mwh)  # noqa: E731
+    clamp = lambda x: min(max(x, spec.soc_min_mwh), spec.soc_max_mwh)
     return optimize_dispatch(
         ledger["price_usd_per_mwh"].to_numpy(float),
         spec,

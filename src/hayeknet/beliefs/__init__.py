@@ -22,5 +22,4 @@ from hayeknet.beliefs.coherence import CoherenceResult, DutchBook, check_coheren
 from hayeknet.beliefs.events import EventThresholds
 from hayeknet.beliefs.next_day import BeliefsResult, run_beliefs_day
 
-__all__ = ["BeliefsResult", "CoherenceResult", "DutchBook", "EventThresholds",
-           "check_coherence", "run_beliefs_day"]
+__all__ = ["BeliefsResult", "CoherenceResult", "DutchBook", "EventThresholds", "check_coherence", "run_beliefs_day"]

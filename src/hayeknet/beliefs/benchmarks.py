@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from hayeknet.benchmarking import BenchResult, time_result
 from hayeknet.beliefs.events import EventThresholds
 from hayeknet.beliefs.model import BeliefModel
 from hayeknet.beliefs.next_day import run_beliefs_day
+from hayeknet.benchmarking import BenchResult, time_result
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import parse_files
 from hayeknet.ercot.synthetic import write_synthetic_day
@@ -31,8 +31,9 @@ def _synthetic_tables(days: list[str], seed: int = 20251001) -> list[tuple[str, 
     with tempfile.TemporaryDirectory() as tmp:
         out = []
         for day in days:
-            files = write_synthetic_day(day, Path(tmp), default_catalogue(0), seed=seed,
-                                        reports=["NP6-788-CD", "NP4-190-CD"])
+            files = write_synthetic_day(
+                day, Path(tmp), default_catalogue(0), seed=seed, reports=["NP6-788-CD", "NP4-190-CD"]
+            )
             out.append((day, parse_files(files)))
     return out
 
@@ -59,20 +60,30 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
         model = BeliefModel(settings)
         run_beliefs_day(tables[:-1], days[-2], "HB_WEST", thresholds, settings, model=model)
         start = time.perf_counter()
-        reused = run_beliefs_day(tables[:-1], days[-1], "HB_WEST", thresholds, settings, model=model,
-                                 dam_table=tables[-1][1])
+        reused = run_beliefs_day(
+            tables[:-1], days[-1], "HB_WEST", thresholds, settings, model=model, dam_table=tables[-1][1]
+        )
         reused_s = time.perf_counter() - start
         # ... and the baseline: a fresh model built and compiled for the same day.
         start = time.perf_counter()
-        run_beliefs_day(tables[:-1], days[-1], "HB_WEST", thresholds, settings,
-                        model=BeliefModel(settings), dam_table=tables[-1][1])
+        run_beliefs_day(
+            tables[:-1], days[-1], "HB_WEST", thresholds, settings, model=BeliefModel(settings), dam_table=tables[-1][1]
+        )
         fresh_s = time.perf_counter() - start
     d = reused.diagnostics
-    note = (f"{len(reused.history_days)} history days, {d.chains} chains x {d.draws} draws "
-            f"(+{d.tune} tune), {reused.n_paths} predictive paths; converged={d.converged}, "
-            f"R-hat max {d.rhat_max:.3f}, ESS bulk min {d.ess_bulk_min:.0f}")
+    note = (
+        f"{len(reused.history_days)} history days, {d.chains} chains x {d.draws} draws "
+        f"(+{d.tune} tune), {reused.n_paths} predictive paths; converged={d.converged}, "
+        f"R-hat max {d.rhat_max:.3f}, ESS bulk min {d.ess_bulk_min:.0f}"
+    )
     return [
-        time_result("beliefs_refit_reused", reused_s, fresh_s, unit="s",
-                    baseline="fresh model build + compile + fit, same day, same run",
-                    target="< 60 s per day on 2 cores", note=note),
+        time_result(
+            "beliefs_refit_reused",
+            reused_s,
+            fresh_s,
+            unit="s",
+            baseline="fresh model build + compile + fit, same day, same run",
+            target="< 60 s per day on 2 cores",
+            note=note,
+        ),
     ]

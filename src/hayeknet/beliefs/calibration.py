@@ -65,13 +65,15 @@ def reliability_table(forecasts: Iterable[float], outcomes: Iterable[float], n_b
     for b in range(n_bins):
         mask = which == b
         n = int(mask.sum())
-        rows.append({
-            "bin_lower": float(edges[b]),
-            "bin_upper": float(edges[b + 1]),
-            "n": n,
-            "mean_forecast": float(p[mask].mean()) if n else float("nan"),
-            "observed_frequency": float(o[mask].mean()) if n else float("nan"),
-        })
+        rows.append(
+            {
+                "bin_lower": float(edges[b]),
+                "bin_upper": float(edges[b + 1]),
+                "n": n,
+                "mean_forecast": float(p[mask].mean()) if n else float("nan"),
+                "observed_frequency": float(o[mask].mean()) if n else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -108,23 +110,31 @@ def score_day(
     hourly Brier scores when given.
     """
     ind = event_indicators(events)
-    out: dict[str, Any] = {"n_intervals": int(len(events)), "day": {}}
+    out: dict[str, Any] = {"n_intervals": len(events), "day": {}}
     for key, p in day_probabilities.items():
         o = ind[key].to_numpy()
-        out["day"][key] = {"forecast": float(p), "realized_frequency": float(o.mean()) if o.size else float("nan"),
-                           "brier": brier_score(np.full(o.size, float(p)), o)}
+        out["day"][key] = {
+            "forecast": float(p),
+            "realized_frequency": float(o.mean()) if o.size else float("nan"),
+            "brier": brier_score(np.full(o.size, float(p)), o),
+        }
     if hourly_probabilities is not None:
         realized = hourly_indicators(events)
         common = realized.index.intersection(hourly_probabilities.index)
         out["hourly"] = {
-            key: {"brier": brier_score(hourly_probabilities.loc[common, key], realized.loc[common, key]),
-                  "n_hours": int(len(common))}
-            for key in hourly_probabilities.columns if key in realized.columns
+            key: {
+                "brier": brier_score(hourly_probabilities.loc[common, key], realized.loc[common, key]),
+                "n_hours": len(common),
+            }
+            for key in hourly_probabilities.columns
+            if key in realized.columns
         }
     return out
 
 
-def walk_forward_summary(records: Iterable[tuple[Mapping[str, float], pd.DataFrame]], n_bins: int = 10) -> dict[str, Any]:
+def walk_forward_summary(
+    records: Iterable[tuple[Mapping[str, float], pd.DataFrame]], n_bins: int = 10
+) -> dict[str, Any]:
     """Calibration over many days: ``records`` are (stated day probabilities, realized events) pairs.
 
     Returns per event key the pooled interval-level Brier score, the number of
@@ -144,8 +154,11 @@ def walk_forward_summary(records: Iterable[tuple[Mapping[str, float], pd.DataFra
             continue
         p = np.concatenate(forecasts[key])
         o = np.concatenate(outcomes[key])
-        summary[key] = {"brier": brier_score(p, o), "n": int(p.size),
-                        "reliability": reliability_table(p, o, n_bins).to_dict(orient="records")}
+        summary[key] = {
+            "brier": brier_score(p, o),
+            "n": int(p.size),
+            "reliability": reliability_table(p, o, n_bins).to_dict(orient="records"),
+        }
     return summary
 
 
@@ -177,9 +190,15 @@ def walk_forward_from_scores(scores: Iterable[Mapping[str, Any]], n_bins: int = 
         rows = []
         for b in range(n_bins):
             n, fsum, hits = a["bins"][b]
-            rows.append({"bin_lower": float(edges[b]), "bin_upper": float(edges[b + 1]), "n": int(n),
-                         "mean_forecast": float(fsum / n) if n else float("nan"),
-                         "observed_frequency": float(hits / n) if n else float("nan")})
+            rows.append(
+                {
+                    "bin_lower": float(edges[b]),
+                    "bin_upper": float(edges[b + 1]),
+                    "n": int(n),
+                    "mean_forecast": float(fsum / n) if n else float("nan"),
+                    "observed_frequency": float(hits / n) if n else float("nan"),
+                }
+            )
         summary[key] = {"brier": a["sq"] / a["n"], "n": a["n"], "reliability": rows}
     return summary
 
@@ -211,5 +230,8 @@ def score_previous_beliefs(previous: Mapping[str, Any], realized_table: pd.DataF
             item["climatology_forecast"] = reference["day"][key]["forecast"]
             item["climatology_brier"] = ref
             item["brier_skill"] = 1.0 - item["brier"] / ref if ref > 0 else float("nan")
-    return {"forecast_day": previous["day"], "location": previous["location"],
-            "converged": bool(previous["diagnostics"]["converged"])} | scored
+    return {
+        "forecast_day": previous["day"],
+        "location": previous["location"],
+        "converged": bool(previous["diagnostics"]["converged"]),
+    } | scored

@@ -39,8 +39,12 @@ EVENT_KEYS: tuple[str, ...] = ("A", "B", "C", "AB", "AC", "BC", "ABC")
 """The seven events: three singles, three pairwise joints and the triple joint."""
 
 EVENT_LABELS: dict[str, str] = {
-    "A": "high_price", "B": "imbalance", "C": "congestion",
-    "AB": "high_price&imbalance", "AC": "high_price&congestion", "BC": "imbalance&congestion",
+    "A": "high_price",
+    "B": "imbalance",
+    "C": "congestion",
+    "AB": "high_price&imbalance",
+    "AC": "high_price&congestion",
+    "BC": "imbalance&congestion",
     "ABC": "high_price&imbalance&congestion",
 }
 """Event key -> readable label used in the JSON outputs."""
@@ -108,8 +112,11 @@ class DutchBook:
     guaranteed_loss: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"stakes": dict(self.stakes), "payoff_by_atom": dict(self.payoff_by_atom),
-                "guaranteed_loss": self.guaranteed_loss}
+        return {
+            "stakes": dict(self.stakes),
+            "payoff_by_atom": dict(self.payoff_by_atom),
+            "guaranteed_loss": self.guaranteed_loss,
+        }
 
 
 @dataclass(frozen=True)
@@ -193,13 +200,16 @@ def nearest_coherent(stated: Mapping[str, float]) -> tuple[dict[str, float], flo
     n = len(events)
     k = len(ATOMS)
     m = incidence(events)
-    a_eq = np.vstack([
-        np.hstack([m, -np.eye(n), np.eye(n)]),
-        np.r_[np.ones(k), np.zeros(2 * n)][None, :],
-    ])
+    a_eq = np.vstack(
+        [
+            np.hstack([m, -np.eye(n), np.eye(n)]),
+            np.r_[np.ones(k), np.zeros(2 * n)][None, :],
+        ]
+    )
     b_eq = np.r_[p, 1.0]
-    res = linprog(c=np.r_[np.zeros(k), np.ones(2 * n)], A_eq=a_eq, b_eq=b_eq,
-                  bounds=[(0.0, None)] * (k + 2 * n), method="highs")
+    res = linprog(
+        c=np.r_[np.zeros(k), np.ones(2 * n)], A_eq=a_eq, b_eq=b_eq, bounds=[(0.0, None)] * (k + 2 * n), method="highs"
+    )
     if res.status != 0:
         raise RuntimeError(f"nearest-coherent LP failed: {res.message}")
     q = np.clip(res.x[:k], 0.0, None)

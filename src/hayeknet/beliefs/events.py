@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hayeknet.archive.queries import PriceQueryError, RTM_SCED, dam_prices, hold_over, realtime_prices
+from hayeknet.archive.queries import RTM_SCED, PriceQueryError, dam_prices, hold_over, realtime_prices
 from hayeknet.ercot import locations
 
 EVENT_NAMES: tuple[str, ...] = ("high_price", "imbalance", "congestion")
@@ -58,7 +58,9 @@ def default_hub(location: str) -> str:
     return HUB_AVERAGE
 
 
-def _five_minute(table: pd.DataFrame, location: str, what: str, markets: tuple[str, ...] | None = None) -> tuple[str, pd.Series]:
+def _five_minute(
+    table: pd.DataFrame, location: str, what: str, markets: tuple[str, ...] | None = None
+) -> tuple[str, pd.Series]:
     """(market, real-time price of ``location`` on the 5-minute grid), $/MWh; a 15-minute price is held."""
     try:
         rt = realtime_prices(table, location, **({"markets": markets} if markets else {}))
@@ -66,8 +68,9 @@ def _five_minute(table: pd.DataFrame, location: str, what: str, markets: tuple[s
         raise EventDataError(f"beliefs: no real-time price for the {what} {location!r} (field location)") from None
     if rt.market == RTM_SCED:
         return rt.market, rt.prices
-    grid = pd.date_range(rt.prices.index[0], rt.prices.index[-1] + pd.Timedelta(minutes=10), freq="5min",
-                         name="interval_start_utc")
+    grid = pd.date_range(
+        rt.prices.index[0], rt.prices.index[-1] + pd.Timedelta(minutes=10), freq="5min", name="interval_start_utc"
+    )
     return rt.market, pd.Series(hold_over(rt.prices, grid, "15min"), index=grid, name=location)
 
 

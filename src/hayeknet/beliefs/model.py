@@ -224,12 +224,21 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     same_hour = hour_start[1:] == hour_start[:-1]
     pairs = np.flatnonzero((gaps == pd.Timedelta(minutes=5).value) & same_hour) + 1
     if len(pairs) < 24 or len(h_pairs) < 4:
-        raise BeliefModelError(f"beliefs: only {len(pairs)} consecutive interval pairs within hours and "
-                               f"{len(h_pairs)} consecutive hour pairs in the history (need >= 24 and >= 4)")
+        raise BeliefModelError(
+            f"beliefs: only {len(pairs)} consecutive interval pairs within hours and "
+            f"{len(h_pairs)} consecutive hour pairs in the history (need >= 24 and >= 4)"
+        )
     return TrainingData(
-        yh_cur=yh_values[h_pairs], yh_prev=yh_values[h_pairs - 1], hh_cur=hh[h_pairs], hh_prev=hh[h_pairs - 1],
-        dh_cur=dh[h_pairs], dh_prev=dh[h_pairs - 1],
-        w_cur=w[pairs], w_prev=w[pairs - 1], r_cur=ramp[pairs], r_prev=ramp[pairs - 1],
+        yh_cur=yh_values[h_pairs],
+        yh_prev=yh_values[h_pairs - 1],
+        hh_cur=hh[h_pairs],
+        hh_prev=hh[h_pairs - 1],
+        dh_cur=dh[h_pairs],
+        dh_prev=dh[h_pairs - 1],
+        w_cur=w[pairs],
+        w_prev=w[pairs - 1],
+        r_cur=ramp[pairs],
+        r_prev=ramp[pairs - 1],
         transform=transform,
         last_interval_start_utc=index[-1],
         last_y=y[-1],
@@ -272,10 +281,12 @@ class Diagnostics:
         """A one-line warning for the report when the fit did not converge, else None."""
         if self.converged:
             return None
-        return (f"Beliefs model did not meet the convergence rule ({self.rule}): "
-                f"R-hat max {self.rhat_max:.3f}, ESS bulk min {self.ess_bulk_min:.0f}, "
-                f"ESS tail min {self.ess_tail_min:.0f}, {self.divergences} divergences; "
-                "treat the probabilities with caution.")
+        return (
+            f"Beliefs model did not meet the convergence rule ({self.rule}): "
+            f"R-hat max {self.rhat_max:.3f}, ESS bulk min {self.ess_bulk_min:.0f}, "
+            f"ESS tail min {self.ess_tail_min:.0f}, {self.divergences} divergences; "
+            "treat the probabilities with caution."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__} | {"warning": self.warning()}
@@ -312,8 +323,20 @@ class Posterior:
         return int(self.nu.shape[0])
 
 
-PARAMETERS: tuple[str, ...] = ("level", "hour_coef", "dam_level", "rho", "chol_h_stds", "chol_h_corr", "nu_h",
-                               "dam_ramp", "phi", "chol_stds", "chol_corr", "nu")
+PARAMETERS: tuple[str, ...] = (
+    "level",
+    "hour_coef",
+    "dam_level",
+    "rho",
+    "chol_h_stds",
+    "chol_h_corr",
+    "nu_h",
+    "dam_ramp",
+    "phi",
+    "chol_stds",
+    "chol_corr",
+    "nu",
+)
 """Free parameters (and the LKJ correlations) whose R-hat and ESS make the convergence rule."""
 
 N_HARMONICS = 2
@@ -445,10 +468,20 @@ class BeliefModel:
         seed = s.seed if seed is None else int(seed)
         rng = np.random.default_rng(seed)
         with self.model:
-            pm.set_data({"yh_cur": data.yh_cur, "yh_prev": data.yh_prev,
-                         "hh_cur": data.hh_cur.astype(np.int64), "hh_prev": data.hh_prev.astype(np.int64),
-                         "dh_cur": data.dh_cur, "dh_prev": data.dh_prev, "w_cur": data.w_cur,
-                         "w_prev": data.w_prev, "r_cur": data.r_cur, "r_prev": data.r_prev})
+            pm.set_data(
+                {
+                    "yh_cur": data.yh_cur,
+                    "yh_prev": data.yh_prev,
+                    "hh_cur": data.hh_cur.astype(np.int64),
+                    "hh_prev": data.hh_prev.astype(np.int64),
+                    "dh_cur": data.dh_cur,
+                    "dh_prev": data.dh_prev,
+                    "w_cur": data.w_cur,
+                    "w_prev": data.w_prev,
+                    "r_cur": data.r_cur,
+                    "r_prev": data.r_prev,
+                }
+            )
         self._step.sampling_state = self._initial_state
         start = time.perf_counter()
         pymc_logger = logging.getLogger("pymc")
@@ -458,9 +491,16 @@ class BeliefModel:
             warnings.simplefilter("ignore")
             try:
                 idata = pm.sample(
-                    draws=s.draws, tune=s.tune, chains=s.chains, cores=1, step=self._step,
-                    initvals=self._initvals(rng), random_seed=seed, progressbar=False,
-                    compute_convergence_checks=False, return_inferencedata=True,
+                    draws=s.draws,
+                    tune=s.tune,
+                    chains=s.chains,
+                    cores=1,
+                    step=self._step,
+                    initvals=self._initvals(rng),
+                    random_seed=seed,
+                    progressbar=False,
+                    compute_convergence_checks=False,
+                    return_inferencedata=True,
                     var_names=[*PARAMETERS, "c", "gamma", "delta", "L_h", "L"],
                 )
             except Exception as exc:  # pragma: no cover - sampler internals
@@ -489,14 +529,21 @@ class BeliefModel:
         div = int(idata.sample_stats["diverging"].values.sum())
         converged = bool(rhat_max <= s.rhat_max and bulk_min >= s.ess_min and tail_min >= s.ess_min)
         diag = Diagnostics(
-            rhat_max=rhat_max, ess_bulk_min=bulk_min, ess_tail_min=tail_min, divergences=div,
+            rhat_max=rhat_max,
+            ess_bulk_min=bulk_min,
+            ess_tail_min=tail_min,
+            divergences=div,
             converged=converged,
             rule=f"R-hat max <= {s.rhat_max} and ESS (bulk, tail) min >= {s.ess_min:g}",
-            chains=s.chains, draws=s.draws, tune=s.tune, sample_seconds=seconds,
-            compile_seconds=0.0 if reused else self.compile_seconds, reused_compiled_model=reused,
+            chains=s.chains,
+            draws=s.draws,
+            tune=s.tune,
+            sample_seconds=seconds,
+            compile_seconds=0.0 if reused else self.compile_seconds,
+            reused_compiled_model=reused,
         )
-        flat = lambda name: post[name].values.reshape((-1,) + post[name].shape[2:])  # noqa: E731
-        med = lambda name: dict(zip(QUANTITIES, np.median(flat(name), axis=0).round(4).tolist()))  # noqa: E731
+        flat = lambda name: post[name].values.reshape((-1,) + post[name].shape[2:])
+        med = lambda name: dict(zip(QUANTITIES, np.median(flat(name), axis=0).round(4).tolist()))
         corr = flat("chol_corr")
         summary = {
             "nu_median": float(np.median(flat("nu"))),
@@ -510,9 +557,20 @@ class BeliefModel:
             "sd_hourly_median": med("chol_h_stds"),
             "sd_within_median": med("chol_stds"),
         }
-        return Posterior(c=flat("c"), gamma=flat("gamma"), rho=flat("rho"), chol_h=flat("L_h"), nu_h=flat("nu_h"),
-                         delta=flat("delta"), phi=flat("phi"), chol=flat("L"), nu=flat("nu"),
-                         data=data, diagnostics=diag, summary=summary)
+        return Posterior(
+            c=flat("c"),
+            gamma=flat("gamma"),
+            rho=flat("rho"),
+            chol_h=flat("L_h"),
+            nu_h=flat("nu_h"),
+            delta=flat("delta"),
+            phi=flat("phi"),
+            chol=flat("L"),
+            nu=flat("nu"),
+            data=data,
+            diagnostics=diag,
+            summary=summary,
+        )
 
 
 def _student_t_draws(rng: np.random.Generator, chol: np.ndarray, nu: np.ndarray) -> np.ndarray:
@@ -553,8 +611,11 @@ def simulate_paths(
     data = p.data
     tr = data.transform
     starts = pd.DatetimeIndex(starts_utc)
-    dam = (np.full(len(starts), data.last_dam_usd_per_mwh) if dam_usd_per_mwh is None
-           else np.asarray(dam_usd_per_mwh, dtype=float))
+    dam = (
+        np.full(len(starts), data.last_dam_usd_per_mwh)
+        if dam_usd_per_mwh is None
+        else np.asarray(dam_usd_per_mwh, dtype=float)
+    )
     hour_start = starts.floor("h")
     hours = pd.DatetimeIndex(hour_start.unique())
     group = hours.get_indexer(hour_start)

@@ -82,6 +82,7 @@ from hayeknet.beliefs.model import BeliefModel, Diagnostics, local_hour, simulat
 from hayeknet.ercot.calendar import as_date, interval_starts_utc
 from hayeknet.params import BeliefsParams
 
+
 def event_thresholds(beliefs: BeliefsParams, high_price_usd_per_mwh: float) -> EventThresholds:
     """The three events' thresholds: the high price is the research stage's (one definition of a
     "high price" for the study), imbalance and congestion are the beliefs section's."""
@@ -134,7 +135,7 @@ class BeliefsResult:
         if pf.empty:
             return None
         return {
-            "n_intervals": int(len(pf)),
+            "n_intervals": len(pf),
             "quantiles": list(FORECAST_QUANTILES),
             "day_mean_price_usd_per_mwh": float(pf["price_mean_usd_per_mwh"].mean()),
             "day_mean_spread_usd_per_mwh": float(pf["spread_mean_usd_per_mwh"].mean()),
@@ -143,7 +144,7 @@ class BeliefsResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (``beliefs.json``)."""
-        label = lambda probs: {EVENT_LABELS[k]: v for k, v in probs.items()}  # noqa: E731
+        label = lambda probs: {EVENT_LABELS[k]: v for k, v in probs.items()}
         return {
             "schema_version": 1,
             "day": self.day.isoformat(),
@@ -157,7 +158,7 @@ class BeliefsResult:
             "definitions": {
                 "next_day": "P(event in a uniformly random 5-minute interval of the day); joints in the same interval",
                 "next_hour": "P(event in at least one 5-minute interval of the day's first hour); joints: each member "
-                             "event somewhere in the hour",
+                "event somewhere in the hour",
             },
             "next_day": label(self.next_day),
             "next_hour": label(self.next_hour),
@@ -181,9 +182,15 @@ class BeliefsResult:
 
 
 def _event_probabilities(a: np.ndarray, b: np.ndarray, c: np.ndarray, axis: tuple[int, ...]) -> dict[str, np.ndarray]:
-    return {"A": a.mean(axis=axis), "B": b.mean(axis=axis), "C": c.mean(axis=axis),
-            "AB": (a & b).mean(axis=axis), "AC": (a & c).mean(axis=axis), "BC": (b & c).mean(axis=axis),
-            "ABC": (a & b & c).mean(axis=axis)}
+    return {
+        "A": a.mean(axis=axis),
+        "B": b.mean(axis=axis),
+        "C": c.mean(axis=axis),
+        "AB": (a & b).mean(axis=axis),
+        "AC": (a & c).mean(axis=axis),
+        "BC": (b & c).mean(axis=axis),
+        "ABC": (a & b & c).mean(axis=axis),
+    }
 
 
 FORECAST_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -200,8 +207,9 @@ def forecast_columns() -> list[str]:
     return columns + [f"{k}_{_quantile_label(q)}_usd_per_mwh" for k in ("spread", "price") for q in FORECAST_QUANTILES]
 
 
-def price_forecast_frame(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray,
-                         spread_paths_usd_per_mwh: np.ndarray) -> pd.DataFrame:
+def price_forecast_frame(
+    starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray, spread_paths_usd_per_mwh: np.ndarray
+) -> pd.DataFrame:
     """Predictive mean and :data:`FORECAST_QUANTILES` of the spread and of ``price = DAM + spread`` ($/MWh).
 
     ``spread_paths_usd_per_mwh`` is (n_paths x n_intervals), ``dam_usd_per_mwh``
@@ -211,8 +219,10 @@ def price_forecast_frame(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarr
     spread = np.asarray(spread_paths_usd_per_mwh, dtype=float)
     dam = np.asarray(dam_usd_per_mwh, dtype=float)
     if spread.ndim != 2 or spread.shape[1] != len(starts_utc) or dam.shape != (len(starts_utc),):
-        raise EventDataError(f"beliefs: price forecast needs paths x {len(starts_utc)} spreads and one DAM "
-                             f"price per interval; got {spread.shape} and {dam.shape} (field spread)")
+        raise EventDataError(
+            f"beliefs: price forecast needs paths x {len(starts_utc)} spreads and one DAM "
+            f"price per interval; got {spread.shape} and {dam.shape} (field spread)"
+        )
     columns: dict[str, np.ndarray] = {"dam_usd_per_mwh": dam, "spread_mean_usd_per_mwh": spread.mean(axis=0)}
     quantiles = np.quantile(spread, FORECAST_QUANTILES, axis=0)
     for q, values in zip(FORECAST_QUANTILES, quantiles):
@@ -225,8 +235,9 @@ def price_forecast_frame(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarr
     return frame
 
 
-def _dam_for_day(starts: pd.DatetimeIndex, location: str, dam_table: pd.DataFrame | None,
-                 last_table: pd.DataFrame) -> tuple[np.ndarray, str]:
+def _dam_for_day(
+    starts: pd.DatetimeIndex, location: str, dam_table: pd.DataFrame | None, last_table: pd.DataFrame
+) -> tuple[np.ndarray, str]:
     """Day-ahead price per 5-minute interval of the predicted day ($/MWh) and where it came from."""
     if dam_table is not None:
         dam = dam_hourly(dam_table, location)
@@ -236,7 +247,9 @@ def _dam_for_day(starts: pd.DatetimeIndex, location: str, dam_table: pd.DataFram
     last = dam_hourly(last_table, location)
     if not len(last):
         raise EventDataError(f"beliefs: no DAM price for {location!r} in the last history day (field market)")
-    by_hour = pd.Series(last.to_numpy(dtype=float), index=local_hour(pd.DatetimeIndex(last.index))).groupby(level=0).mean()
+    by_hour = (
+        pd.Series(last.to_numpy(dtype=float), index=local_hour(pd.DatetimeIndex(last.index))).groupby(level=0).mean()
+    )
     values = by_hour.reindex(local_hour(starts)).to_numpy(dtype=float)
     values = np.where(np.isfinite(values), values, float(last.mean()))
     return values, "last history day's DAM by local hour (persistence)"
@@ -266,7 +279,7 @@ def run_beliefs_day(
     day = as_date(day_to_predict)
     hub = default_hub(location) if settings.hub == "auto" else settings.hub
     usable = sorted(((as_date(d), t) for d, t in history_tables if as_date(d) < day), key=lambda x: x[0])
-    usable = usable[-settings.history_days:]
+    usable = usable[-settings.history_days :]
     if not usable:
         raise EventDataError(f"beliefs: no history day before {day} for {location!r}")
     quantities = pd.concat([interval_quantities(t, location, hub) for _, t in usable]).sort_index()
@@ -303,13 +316,33 @@ def run_beliefs_day(
     coherence = {"next_day": check_coherence(next_day), "next_hour": check_coherence(next_hour)}
     price_forecast = price_forecast_frame(starts, dam, usd[..., 0])
     return BeliefsResult(
-        day=day, location=location, hub=hub if hub != location else "HB_HUBAVG", thresholds=thresholds,
-        next_day=next_day, next_hour=next_hour, hourly=hourly, diagnostics=posterior.diagnostics,
-        coherence=coherence, history_days=tuple(d for d, _ in usable), n_history_intervals=data.n_intervals,
-        n_paths=n_paths, dam_source=dam_source, posterior_summary=posterior.summary,
-        seconds=time.perf_counter() - start, climatology=climatology, price_forecast=price_forecast,
+        day=day,
+        location=location,
+        hub=hub if hub != location else "HB_HUBAVG",
+        thresholds=thresholds,
+        next_day=next_day,
+        next_hour=next_hour,
+        hourly=hourly,
+        diagnostics=posterior.diagnostics,
+        coherence=coherence,
+        history_days=tuple(d for d, _ in usable),
+        n_history_intervals=data.n_intervals,
+        n_paths=n_paths,
+        dam_source=dam_source,
+        posterior_summary=posterior.summary,
+        seconds=time.perf_counter() - start,
+        climatology=climatology,
+        price_forecast=price_forecast,
     )
 
 
-__all__ = ["EVENT_LABELS", "EVENT_NAMES", "BeliefsResult", "FORECAST_QUANTILES", "event_thresholds",
-           "forecast_columns", "price_forecast_frame", "run_beliefs_day"]
+__all__ = [
+    "EVENT_LABELS",
+    "EVENT_NAMES",
+    "FORECAST_QUANTILES",
+    "BeliefsResult",
+    "event_thresholds",
+    "forecast_columns",
+    "price_forecast_frame",
+    "run_beliefs_day",
+]

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "cmd_normalize", "cmd_validate", "normalize_to", "day_checks"]
+__all__ = ["cmd_normalize", "cmd_validate", "day_checks", "normalize_to", "register"]
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
 
@@ -75,8 +75,7 @@ def normalize_to(input_path: Path, output_path: Path) -> int:
                 out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
             out.to_csv(tmp, index=False)
         else:
-            pq.write_table(pa.Table.from_pandas(table, schema=SCHEMA, preserve_index=False), tmp,
-                           compression="zstd")
+            pq.write_table(pa.Table.from_pandas(table, schema=SCHEMA, preserve_index=False), tmp, compression="zstd")
     return len(table)
 
 
@@ -87,8 +86,11 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     try:
         n = normalize_to(input_path, output_path)
     except ReportFormatError as exc:
-        where = f"file {exc.file}" + (f", row {exc.row}" if exc.row is not None else "") + (
-            f", field {exc.field}" if exc.field is not None else "")
+        where = (
+            f"file {exc.file}"
+            + (f", row {exc.row}" if exc.row is not None else "")
+            + (f", field {exc.field}" if exc.field is not None else "")
+        )
         return _error("normalize", f"{where}: {exc.message}")
     except DataCommandError as exc:
         return _error("normalize", str(exc))
@@ -105,7 +107,7 @@ def day_checks(day: dt.date, archive: Path | None = None, raw: Path | None = Non
     Raises :class:`DataCommandError` when the day has no partition / no raw file.
     """
     from hayeknet.archive.ingest import Check, raw_files_of_day, validate
-    from hayeknet.archive.store import ArchiveError, PROVENANCE_FILE, partition_dir, read_day
+    from hayeknet.archive.store import PROVENANCE_FILE, ArchiveError, partition_dir, read_day
     from hayeknet.ercot.parse import parse_files_collecting
 
     if archive is not None:
@@ -127,9 +129,14 @@ def day_checks(day: dt.date, archive: Path | None = None, raw: Path | None = Non
     present = {r.spec.report_id for r in outcome.raw_files.values()}
     checks = validate(outcome.table, day, present)
     failed = "; ".join(str(e) for e in outcome.failures.values())
-    checks.append(Check("files_parsed", "*", not outcome.failures,
-                        f"{len(paths) - len(outcome.failures)} of {len(paths)} files parsed"
-                        + (f" ({failed})" if failed else "")))
+    checks.append(
+        Check(
+            "files_parsed",
+            "*",
+            not outcome.failures,
+            f"{len(paths) - len(outcome.failures)} of {len(paths)} files parsed" + (f" ({failed})" if failed else ""),
+        )
+    )
     return f"raw files under {raw} ({len(paths)} files)", checks
 
 
@@ -155,8 +162,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return _error("validate", str(exc))
     ok = all(c.passed for c in checks)
     if args.json:
-        print(json.dumps({"day": day.isoformat(), "source": source, "checks_passed": ok,
-                          "checks": [c.to_dict() for c in checks]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "day": day.isoformat(),
+                    "source": source,
+                    "checks_passed": ok,
+                    "checks": [c.to_dict() for c in checks],
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"{day.isoformat()}: {source}")
         for c in checks:
@@ -168,8 +184,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``normalize`` and ``validate`` to the ``hayeknet`` command line."""
-    p = subparsers.add_parser("normalize", help="parse one raw ERCOT file into the normalized table (CSV/Parquet)",
-                              description=cmd_normalize.__doc__ or __doc__)
+    p = subparsers.add_parser(
+        "normalize",
+        help="parse one raw ERCOT file into the normalized table (CSV/Parquet)",
+        description=cmd_normalize.__doc__ or __doc__,
+    )
     p.add_argument("input", metavar="INPUT", help="raw ERCOT file: MIS CSV, zip of one CSV, API JSON / JSON Lines")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, .csv or .parquet")
     p.set_defaults(func=cmd_normalize)

@@ -29,8 +29,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,9 @@ def read_input_table(path: Path) -> pd.DataFrame:
 
 def _normalized(frame: pd.DataFrame, path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     frame = frame.rename(columns=lambda c: str(c).strip())
-    missing = [c for c in columns if c not in frame.columns and c not in ("interval_end_utc", "report", "location_type")]
+    missing = [
+        c for c in columns if c not in frame.columns and c not in ("interval_end_utc", "report", "location_type")
+    ]
     if missing:
         raise EconomicsInputError(f"{path}: normalized table lacks column {missing[0]!r} (ADR 0001)")
     out = frame.copy()
@@ -171,7 +174,7 @@ def _project_location() -> str | None:
         from hayeknet.params import load_params
 
         return load_params(project_paths().params_file).battery.location
-    except Exception:  # noqa: BLE001 - outside a project, or unreadable params: no project default
+    except Exception:
         return None
 
 
@@ -184,9 +187,7 @@ def _pick_location(table: pd.DataFrame, requested: str | None, source: str) -> s
     for candidate in (_project_location(), DEFAULT_LOCATION):
         if candidate and candidate in energy:
             return candidate
-    raise EconomicsInputError(
-        f"{source}: several locations ({', '.join(energy[:15])}...); choose one with --location"
-    )
+    raise EconomicsInputError(f"{source}: several locations ({', '.join(energy[:15])}...); choose one with --location")
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
@@ -200,19 +201,25 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"days": days}, indent=2))
         return 0
-    total = {k: sum(d[k] for d in days) for k in ("revenue", "degradation_cost", "profit", "charge_mwh",
-                                                  "discharge_mwh", "cycles")}
+    total = {
+        k: sum(d[k] for d in days)
+        for k in ("revenue", "degradation_cost", "profit", "charge_mwh", "discharge_mwh", "cycles")
+    }
     print(
         f"perfect foresight at {location} ({market}, {len(prices)} intervals of {dt_hours * 60:g} min, "
         f"{len(days)} day(s); battery {spec.power_mw:g} MW / {spec.energy_mwh:g} MWh, cyclic daily SOC)"
     )
-    header = f"{'day':12s} {'revenue $':>12s} {'degradation $':>14s} {'profit $':>12s} {'charge MWh':>11s} " \
-             f"{'discharge MWh':>14s} {'cycles':>7s}"
+    header = (
+        f"{'day':12s} {'revenue $':>12s} {'degradation $':>14s} {'profit $':>12s} {'charge MWh':>11s} "
+        f"{'discharge MWh':>14s} {'cycles':>7s}"
+    )
     print(header)
     rows = days if args.by_day else []
     for d in [*rows, {"day": "total", **total}]:
-        print(f"{d['day']:12s} {d['revenue']:12.2f} {d['degradation_cost']:14.2f} {d['profit']:12.2f} "
-              f"{d['charge_mwh']:11.3f} {d['discharge_mwh']:14.3f} {d['cycles']:7.3f}")
+        print(
+            f"{d['day']:12s} {d['revenue']:12.2f} {d['degradation_cost']:14.2f} {d['profit']:12.2f} "
+            f"{d['charge_mwh']:11.3f} {d['discharge_mwh']:14.3f} {d['cycles']:7.3f}"
+        )
     return 0
 
 
@@ -258,15 +265,24 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     location = args.location or location
     _warm_highs()
     result = run_backtest(
-        archive, args.strategy, args.start, args.end, location, spec,
-        level=args.level, checkpoint=Path(args.checkpoint) if args.checkpoint else None,
-        low_pct=low, high_pct=high,
+        archive,
+        args.strategy,
+        args.start,
+        args.end,
+        location,
+        spec,
+        level=args.level,
+        checkpoint=Path(args.checkpoint) if args.checkpoint else None,
+        low_pct=low,
+        high_pct=high,
     )
     if args.json:
         print(json.dumps(_json_safe(result.to_dict()), indent=2))
         return 0
-    print(f"backtest {args.strategy} at {location}: {len(result.days)} day(s) from {archive}"
-          + (f"; not archived: {', '.join(result.missing_days)}" if result.missing_days else ""))
+    print(
+        f"backtest {args.strategy} at {location}: {len(result.days)} day(s) from {archive}"
+        + (f"; not archived: {', '.join(result.missing_days)}" if result.missing_days else "")
+    )
     cols = ["day", "profit_usd", "pf_profit_usd", "capture_ratio", "cycles", "rainflow_full_cycles"]
     print(result.days[cols].to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     r = result.risk

@@ -245,24 +245,54 @@ def _check(
     zero = np.zeros_like(c)
     for product, mw in awards.items():
         if product not in AS_DURATION_HOURS:
-            add("as_unknown_product", np.abs(mw) > tol, f"as_mw[{product}]", mw, 0.0,
-                f"unknown AS product (known: {', '.join(AS_DURATION_HOURS)})")
+            add(
+                "as_unknown_product",
+                np.abs(mw) > tol,
+                f"as_mw[{product}]",
+                mw,
+                0.0,
+                f"unknown AS product (known: {', '.join(AS_DURATION_HOURS)})",
+            )
         add("as_nonnegative", mw < -tol, f"as_mw[{product}]", mw, 0.0, "negative AS capacity")
     up_mw = sum((awards.get(k, zero) for k in UP_PRODUCTS), zero)
     up_mwh = sum((awards.get(k, zero) * AS_DURATION_HOURS[k] for k in UP_PRODUCTS), zero) / spec.discharge_efficiency
     dn_mw = sum((awards.get(k, zero) for k in DOWN_PRODUCTS), zero)
     dn_mwh = sum((awards.get(k, zero) * AS_DURATION_HOURS[k] for k in DOWN_PRODUCTS), zero) * spec.charge_efficiency
     if awards:
-        add("as_power_headroom", (up_mw > tol) & (d + up_mw > p_max + tol), "up_as_mw", d + up_mw, p_max,
-            "discharge plus up-AS above the power rating")
-        add("as_power_headroom", (dn_mw > tol) & (c + dn_mw > p_max + tol), "regdn_mw", c + dn_mw, p_max,
-            "charge plus Reg-Down above the power rating")
+        add(
+            "as_power_headroom",
+            (up_mw > tol) & (d + up_mw > p_max + tol),
+            "up_as_mw",
+            d + up_mw,
+            p_max,
+            "discharge plus up-AS above the power rating",
+        )
+        add(
+            "as_power_headroom",
+            (dn_mw > tol) & (c + dn_mw > p_max + tol),
+            "regdn_mw",
+            c + dn_mw,
+            p_max,
+            "charge plus Reg-Down above the power rating",
+        )
         low = np.minimum(s_start, s_end) - up_mwh
         high = np.maximum(s_start, s_end) + dn_mwh
-        add("as_duration_backing", (up_mwh > tol) & (low < spec.soc_min_mwh - tol), "up_as_mw", low, spec.soc_min_mwh,
-            "up-AS not backed by energy above the SOC floor (NPRR1282 durations)")
-        add("as_duration_backing", (dn_mwh > tol) & (high > spec.soc_max_mwh + tol), "regdn_mw", high, spec.soc_max_mwh,
-            "Reg-Down not backed by headroom below the SOC ceiling (NPRR1282 duration)")
+        add(
+            "as_duration_backing",
+            (up_mwh > tol) & (low < spec.soc_min_mwh - tol),
+            "up_as_mw",
+            low,
+            spec.soc_min_mwh,
+            "up-AS not backed by energy above the SOC floor (NPRR1282 durations)",
+        )
+        add(
+            "as_duration_backing",
+            (dn_mwh > tol) & (high > spec.soc_max_mwh + tol),
+            "regdn_mw",
+            high,
+            spec.soc_max_mwh,
+            "Reg-Down not backed by headroom below the SOC ceiling (NPRR1282 duration)",
+        )
     if bounds is not None:
         lo, hi = bounds
         net = d - c

@@ -37,8 +37,8 @@ import datetime as dt
 import io
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -103,21 +103,28 @@ def pandas_baseline_files(files: list[Path]) -> pd.DataFrame:
 def _archive_day_table(day: dt.date, names: np.ndarray, types: np.ndarray) -> pd.DataFrame:
     """A realistic-size normalized day: RTM_SCED (5 min), RTM_15MIN (15 min) and DAM (hourly) energy rows."""
     parts = []
-    for market, minutes, report in (("RTM_SCED", 5, "NP6-788-CD"), ("RTM_15MIN", 15, "NP6-905-CD"),
-                                    ("DAM", 60, "NP4-190-CD")):
+    for market, minutes, report in (
+        ("RTM_SCED", 5, "NP6-788-CD"),
+        ("RTM_15MIN", 15, "NP6-905-CD"),
+        ("DAM", 60, "NP4-190-CD"),
+    ):
         starts = interval_starts_utc(day, minutes).tz_convert("UTC").tz_localize(None).to_numpy()
         n_t, n_p = len(starts), len(names)
         step = np.timedelta64(minutes, "m")
-        parts.append(pd.DataFrame({
-            "interval_start_utc": pd.DatetimeIndex(np.tile(starts, n_p)).tz_localize("UTC"),
-            "interval_end_utc": pd.DatetimeIndex(np.tile(starts + step, n_p)).tz_localize("UTC"),
-            "market": market,
-            "location": np.repeat(names, n_t),
-            "location_type": np.repeat(types, n_t),
-            "as_type": pd.Series([None] * (n_t * n_p), dtype="str"),
-            "price": np.zeros(n_t * n_p),
-            "report": report,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "interval_start_utc": pd.DatetimeIndex(np.tile(starts, n_p)).tz_localize("UTC"),
+                    "interval_end_utc": pd.DatetimeIndex(np.tile(starts + step, n_p)).tz_localize("UTC"),
+                    "market": market,
+                    "location": np.repeat(names, n_t),
+                    "location_type": np.repeat(types, n_t),
+                    "as_type": pd.Series([None] * (n_t * n_p), dtype="str"),
+                    "price": np.zeros(n_t * n_p),
+                    "report": report,
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -188,10 +195,16 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
 
         ours = median_seconds(lambda: parse_files(files), repeat=repeat)
         base = median_seconds(lambda: pandas_baseline_files(files), repeat=repeat)
-        results.append(time_result(
-            "ercot_parse_np6_788_day_288_files", ours, base, unit="s",
-            baseline="the same pandas steps file by file, then concat",
-            note=f"{len(files)} zip files as ERCOT publishes them, {n_rows:,} rows"))
+        results.append(
+            time_result(
+                "ercot_parse_np6_788_day_288_files",
+                ours,
+                base,
+                unit="s",
+                baseline="the same pandas steps file by file, then concat",
+                note=f"{len(files)} zip files as ERCOT publishes them, {n_rows:,} rows",
+            )
+        )
 
         root = folder / "archive"
         days = write_archive(root, size["n_resource_nodes"], size["n_days"])
@@ -201,11 +214,17 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
             raise RuntimeError(f"read_location returned {len(got)} rows, baseline {len(expected)}")
         ours = median_seconds(lambda: read_location(root, BENCH_LOCATION, "RTM_SCED", days=days), repeat=repeat)
         base = median_seconds(lambda: pandas_read_location(root, days, BENCH_LOCATION, "RTM_SCED"), repeat=repeat)
-        results.append(time_result(
-            f"archive_read_location_{len(days)}_days", ours, base, unit="ms",
-            baseline="pandas.read_parquet of each whole partition, then filter",
-            target="< 200 ms for 65 days (issue 3)",
-            note=f"{len(days)} partitions x ~{size['n_resource_nodes'] + 15} points (RTM_SCED, RTM_15MIN, DAM)"))
+        results.append(
+            time_result(
+                f"archive_read_location_{len(days)}_days",
+                ours,
+                base,
+                unit="ms",
+                baseline="pandas.read_parquet of each whole partition, then filter",
+                target="< 200 ms for 65 days (issue 3)",
+                note=f"{len(days)} partitions x ~{size['n_resource_nodes'] + 15} points (RTM_SCED, RTM_15MIN, DAM)",
+            )
+        )
     return results
 
 

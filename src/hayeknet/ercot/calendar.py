@@ -16,6 +16,7 @@ and the conversions work on the distinct labels only and map them back.
 from __future__ import annotations
 
 import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -154,9 +155,8 @@ def hour_interval_to_utc(
     )
 
     def compute(u: pd.DataFrame) -> np.ndarray:
-        naive = (
-            pd.to_datetime(u["d"].to_numpy(), unit="ns")
-            + pd.to_timedelta((u["h"].to_numpy() - 1) * 60 + (u["i"].to_numpy() - 1) * minutes, unit="min")
+        naive = pd.to_datetime(u["d"].to_numpy(), unit="ns") + pd.to_timedelta(
+            (u["h"].to_numpy() - 1) * 60 + (u["i"].to_numpy() - 1) * minutes, unit="min"
         )
         return _localize(pd.DatetimeIndex(naive), u["y"].to_numpy()).as_unit("ns").asi8
 

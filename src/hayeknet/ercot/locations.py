@@ -9,8 +9,8 @@ trading hubs, ``HB_HUBAVG``/``HB_BUSAVG`` hub averages, ``LZ_*`` load zones,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

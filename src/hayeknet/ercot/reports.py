@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Layout = Literal["sced", "interval15", "hourly"]
 
@@ -40,8 +41,7 @@ class ReportFormatError(ValueError):
     counts the sheet's data rows (spreadsheet row ``row + 1``).
     """
 
-    def __init__(self, file: str, row: int | None, field: str | None, message: str,
-                 sheet: str | None = None) -> None:
+    def __init__(self, file: str, row: int | None, field: str | None, message: str, sheet: str | None = None) -> None:
         self.file = str(file)
         self.row = row
         self.field = field
@@ -281,6 +281,7 @@ ALL_REPORTS_BY_ID: dict[str, ReportSpec] = {**REPORTS_BY_ID, **HISTORICAL_BY_ID}
 def daily_spec(spec: ReportSpec) -> ReportSpec:
     """The daily report whose columns ``spec``'s rows are read in: ``spec`` itself for a daily report."""
     return REPORTS_BY_ID[spec.daily_report] if spec.daily_report is not None else spec
+
 
 # Public-API spellings that do not reduce to the MIS name by case folding.
 _API_ALIASES: dict[str, str] = {

@@ -66,9 +66,9 @@ import os
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -206,7 +206,7 @@ def _seasons(d: dt.date) -> tuple[int, float, float]:
 
 def _load_shape(hours: np.ndarray, summer: float, winter: float) -> np.ndarray:
     """Daily load shape (about 1 on average): night trough, morning shoulder, evening peak; seasonal."""
-    g = lambda centre, width: np.exp(-(((hours - centre) / width) ** 2))  # noqa: E731
+    g = lambda centre, width: np.exp(-(((hours - centre) / width) ** 2))
     shape = 1.0 - 0.12 * g(4.0, 2.5) + 0.04 * g(8.0, 1.5) + 0.12 * g(18.5, 3.0)
     shape += summer * (0.14 * g(17.0, 3.5) - 0.04 * g(5.0, 3.0))
     shape += winter * (0.07 * g(7.5, 1.5) + 0.03 * g(19.5, 2.0))
@@ -289,7 +289,10 @@ def synthetic_renewables(day: dt.date | str, seed: int) -> pd.DataFrame:
 
 
 def price_formation(
-    net_load_mw: np.ndarray, capacity_mw: np.ndarray | float, fuel_usd_per_mwh: float, params: MarketParams | None = None
+    net_load_mw: np.ndarray,
+    capacity_mw: np.ndarray | float,
+    fuel_usd_per_mwh: float,
+    params: MarketParams | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """System energy price and scarcity adder ($/MWh) at a net load and available dispatchable capacity.
 
@@ -368,7 +371,9 @@ def _net_load_sd_mw(fund: pd.DataFrame, p: MarketParams) -> np.ndarray:
     """Standard deviation (MW) of the day-ahead net-load forecast error of each interval (the error model's)."""
     load_sd = fund["load_forecast_mw"].to_numpy() * np.hypot(p.load_error_bias_sd, p.load_error_sd)
     wind_sd = p.wind_capacity_mw * np.hypot(p.wind_error_bias_sd, p.wind_error_sd)
-    solar_sd = p.solar_capacity_mw * fund["solar_forecast_frac"].to_numpy() * np.hypot(p.solar_error_bias_sd, p.solar_error_sd)
+    solar_sd = (
+        p.solar_capacity_mw * fund["solar_forecast_frac"].to_numpy() * np.hypot(p.solar_error_bias_sd, p.solar_error_sd)
+    )
     return np.sqrt(load_sd**2 + wind_sd**2 + solar_sd**2)
 
 
@@ -384,7 +389,11 @@ def _zone_basis(wind: np.ndarray, solar: np.ndarray, u: np.ndarray, congestion: 
 
 
 def _node_prices(
-    points: tuple[SettlementPoint, ...], system: np.ndarray, basis: dict, solar: np.ndarray, node_noise: np.ndarray | None
+    points: tuple[SettlementPoint, ...],
+    system: np.ndarray,
+    basis: dict,
+    solar: np.ndarray,
+    node_noise: np.ndarray | None,
 ) -> np.ndarray:
     """Prices at every point: system + zone basis (scaled by wind share in the West) + solar dip + offset (+ noise)."""
     n = len(system)
@@ -462,7 +471,9 @@ def synthetic_prices(
     if rt.uniform() < p.scarcity_day_prob:
         centre = rt.uniform(17.0, 21.0)
         half_width_h = rt.uniform(0.125, 0.5)
-        peak = min(PRICE_CAP_USD_PER_MWH, float(np.exp(rt.normal(np.log(p.scarcity_peak_median_usd), p.scarcity_peak_sigma))))
+        peak = min(
+            PRICE_CAP_USD_PER_MWH, float(np.exp(rt.normal(np.log(p.scarcity_peak_median_usd), p.scarcity_peak_sigma)))
+        )
         burst = peak * np.clip(1 - np.abs(hours - centre) / half_width_h, 0.0, None)
     system = system + spikes + burst
     scarcity = adder_rt + burst
@@ -643,9 +654,7 @@ def render_files(sd: SyntheticDay, seed: int) -> dict[str, list[tuple[str, bytes
             if p.location_type == locations.LOAD_ZONE:
                 lines.append(f"{day_str},{he},{iv},{p.name},LZEW,{_fmt_short(sd.lzew[i, lz.index(j)])},{flag}\n")
         out[NP6_905.dir_name].append(_mis_file(NP6_905, published, rep, h905 + "".join(lines)))
-        body = "".join(
-            f"{day_str},{he},{iv},{flag},{a},{_fmt_short(sd.as_rt[i, k])}\n" for k, a in enumerate(AS_TYPES)
-        )
+        body = "".join(f"{day_str},{he},{iv},{flag},{a},{_fmt_short(sd.as_rt[i, k])}\n" for k, a in enumerate(AS_TYPES))
         out[NP6_331.dir_name].append(_mis_file(NP6_331, published, rep, h331 + body))
 
     # NP4-190-CD and NP4-188-CD: one file per day, published the day before.

@@ -27,9 +27,9 @@ mean of its three 5-minute LMPs, as ERCOT's SPP is a time-weighted average).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -84,11 +84,11 @@ class HubDays:
     def __len__(self) -> int:
         return len(self.days)
 
-    def window(self, start: dt.date | str, end: dt.date | str) -> "HubDays":
+    def window(self, start: dt.date | str, end: dt.date | str) -> HubDays:
         """The days from ``start`` to ``end`` inclusive."""
         lo, hi = as_date(start), as_date(end)
         keep = [i for i, d in enumerate(self.days) if lo <= d <= hi]
-        pick = lambda xs: tuple(xs[i] for i in keep)  # noqa: E731
+        pick = lambda xs: tuple(xs[i] for i in keep)
         return HubDays(self.source, pick(self.days), pick(self.rt), pick(self.dam), pick(self.rt_hour),
                        pick(self.dam_hour))  # fmt: skip
 
@@ -146,7 +146,9 @@ def hub_catalogue() -> list:
     """The smallest synthetic catalogue that prices HB_HUBAVG: the four zonal hubs and their average."""
     from hayeknet.ercot import locations
 
-    return [p for p in locations.default_catalogue(0) if p.name in {"HB_HOUSTON", "HB_NORTH", "HB_SOUTH", "HB_WEST", HUB}]
+    return [
+        p for p in locations.default_catalogue(0) if p.name in {"HB_HOUSTON", "HB_NORTH", "HB_SOUTH", "HB_WEST", HUB}
+    ]
 
 
 def synthetic_hub_days(
@@ -197,7 +199,9 @@ def _lp_matrices(n: int, dt_h: float, b: CalibrationBattery) -> tuple[sparse.csr
     return a_eq, b_eq, bounds
 
 
-def optimal_schedule(prices: np.ndarray, dt_h: float, battery: CalibrationBattery | None = None) -> tuple[np.ndarray, np.ndarray]:
+def optimal_schedule(
+    prices: np.ndarray, dt_h: float, battery: CalibrationBattery | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Charge and discharge MW per interval that maximise the day's profit at ``prices`` (LP, HiGHS).
 
     Profit = sum p*(d-c)*dt - k*(c+d)*dt; start and end SOC 50%. Simultaneous
@@ -225,7 +229,9 @@ def schedule_profit(prices: np.ndarray, charge: np.ndarray, discharge: np.ndarra
     """Profit ($) of a charge/discharge schedule settled at ``prices``, less degradation."""
     b = battery or CalibrationBattery()
     p = np.asarray(prices, dtype=float)
-    return float(np.sum(p * (discharge - charge)) * dt_h - b.degradation_usd_per_mwh * np.sum(charge + discharge) * dt_h)
+    return float(
+        np.sum(p * (discharge - charge)) * dt_h - b.degradation_usd_per_mwh * np.sum(charge + discharge) * dt_h
+    )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def julia_kernel() -> OptionsKernel:
             None if control is None else np.ascontiguousarray(control, dtype=float),
             None if control_mean is None else float(control_mean),
         )
-        return MCEstimate(float(value), float(std_error), int(len(payoffs)), method, float(beta))
+        return MCEstimate(float(value), float(std_error), len(payoffs), method, float(beta))
 
     def payoffs(
         prices: np.ndarray,

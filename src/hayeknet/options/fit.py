@@ -151,7 +151,7 @@ def fit_jump_ou(
         scale_usd_per_mwh=float(scale_usd_per_mwh) if transform == "asinh" else 1.0,
         hourly_shape=tuple(float(v) for v in shape),
         last_deviation=float(y[-1]),
-        n_hours=int(len(series)),
+        n_hours=len(series),
         n_pairs=n_pairs,
         n_jumps=n_jumps,
     )

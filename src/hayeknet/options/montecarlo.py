@@ -93,7 +93,7 @@ class JumpOUDraws:
     jump_times: FloatArray
     jump_normals: FloatArray
 
-    def negated(self) -> "JumpOUDraws":
+    def negated(self) -> JumpOUDraws:
         """The antithetic draws: normals negated, jump counts and times kept."""
         return JumpOUDraws(-self.normals, self.jump_counts, self.jump_times, -self.jump_normals)
 

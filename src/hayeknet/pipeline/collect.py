@@ -85,8 +85,12 @@ def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extr
             folder.mkdir(parents=True, exist_ok=True)
             atomic_write_json(
                 folder / NOT_PUBLISHED_MARKER,
-                {"report": report.upper(), "day": day.isoformat(), "source": source,
-                 "reason": "no file for this report and day from the source"},
+                {
+                    "report": report.upper(),
+                    "day": day.isoformat(),
+                    "source": source,
+                    "reason": "no file for this report and day from the source",
+                },
             )
     files = _day_files(paths, day)
     record = {
@@ -115,9 +119,14 @@ def collect_synthetic_day(paths: ProjectPaths, day: dt.date, params: Params) -> 
     catalogue = default_catalogue(params.synthetic.n_resource_nodes)
     write_synthetic_day(day, paths.raw, catalogue, params.study.seed)
     write_collection_record(
-        paths, day, "synthetic",
-        {"generator": "hayeknet.ercot.synthetic", "seed": params.study.seed,
-         "n_resource_nodes": params.synthetic.n_resource_nodes},
+        paths,
+        day,
+        "synthetic",
+        {
+            "generator": "hayeknet.ercot.synthetic",
+            "seed": params.study.seed,
+            "n_resource_nodes": params.synthetic.n_resource_nodes,
+        },
     )
 
 

@@ -64,8 +64,9 @@ def _declarations(dvc_file: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
             elif isinstance(entry, dict):  # {params_file: [keys]}: only params.yaml is ours
                 for file, listed in entry.items():
                     if str(file) != "params.yaml":
-                        raise StageContractError(f"{dvc_file}: stage {name} declares params of {file}, "
-                                                 "but every stage reads params.yaml")
+                        raise StageContractError(
+                            f"{dvc_file}: stage {name} declares params of {file}, but every stage reads params.yaml"
+                        )
                     keys += [str(k) for k in (listed or [])]
         out[str(name)] = tuple(keys)
     return out
@@ -113,7 +114,7 @@ def _guarded_class(cls: type) -> type:
     if cls not in _GUARDED:
         names = frozenset(f.name for f in dataclasses.fields(cls))
 
-        def __getattribute__(self: Any, name: str) -> Any:  # noqa: N807 - the data model's name
+        def __getattribute__(self: Any, name: str) -> Any:
             if name in names:
                 state = object.__getattribute__(self, "__dict__")
                 allowed = state.get("_hk_allowed")
@@ -132,8 +133,9 @@ def _guarded_class(cls: type) -> type:
             """Pickle and copy as the plain class (the guard belongs to one stage's process)."""
             return cls, tuple(getattr(self, f.name) for f in dataclasses.fields(cls))
 
-        _GUARDED[cls] = type(f"Declared{cls.__name__}", (cls,),
-                             {"__getattribute__": __getattribute__, "__reduce__": __reduce__})
+        _GUARDED[cls] = type(
+            f"Declared{cls.__name__}", (cls,), {"__getattribute__": __getattribute__, "__reduce__": __reduce__}
+        )
     return _GUARDED[cls]
 
 
@@ -152,7 +154,9 @@ def guarded_params(params: Params, declared: Iterable[str], reads: ParamsReads) 
     sections = {f.name for f in dataclasses.fields(params)}
     unknown = [d for d in declared if d.split(".", 1)[0] not in sections]
     if unknown:
-        raise StageContractError(f"stage {reads.stage} declares unknown params {unknown} (sections: {sorted(sections)})")
+        raise StageContractError(
+            f"stage {reads.stage} declares unknown params {unknown} (sections: {sorted(sections)})"
+        )
     values: dict[str, Any] = {}
     for f in dataclasses.fields(params):
         section = getattr(params, f.name)

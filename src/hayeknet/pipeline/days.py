@@ -36,10 +36,7 @@ def day_items(days: list[dt.date]) -> dict[str, dict[str, str]]:
     (``simulate@2025-10-02``) and a new day never renames an old stage.
     """
     ordered = sorted(set(days))
-    return {
-        day.isoformat(): {"prev": INIT if i == 0 else ordered[i - 1].isoformat()}
-        for i, day in enumerate(ordered)
-    }
+    return {day.isoformat(): {"prev": INIT if i == 0 else ordered[i - 1].isoformat()} for i, day in enumerate(ordered)}
 
 
 def render_days_file(days: list[dt.date]) -> str:

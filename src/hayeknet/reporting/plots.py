@@ -159,10 +159,21 @@ def plot_price_paths(
     for i, hub in enumerate(hubs):
         ax.plot(x, data[hub].to_numpy(dtype=float), lw=1.0, alpha=0.85, color=SERIES_COLOURS[i % 7], label=hub)
     if battery_location is not None:
-        ax.plot(x, data[battery_location].to_numpy(dtype=float), lw=2.0, color=OKABE_ITO["black"],
-                label=f"{battery_location} (battery)")
+        ax.plot(
+            x,
+            data[battery_location].to_numpy(dtype=float),
+            lw=2.0,
+            color=OKABE_ITO["black"],
+            label=f"{battery_location} (battery)",
+        )
     if high_price_usd_per_mwh is not None:
-        ax.axhline(high_price_usd_per_mwh, color=OKABE_ITO["vermillion"], lw=0.8, ls=":", label=f"high price {high_price_usd_per_mwh:g} $/MWh")
+        ax.axhline(
+            high_price_usd_per_mwh,
+            color=OKABE_ITO["vermillion"],
+            lw=0.8,
+            ls=":",
+            label=f"high price {high_price_usd_per_mwh:g} $/MWh",
+        )
     ax.axhline(0.0, color="0.4", lw=0.6)
     shown = [*hubs] if battery_location is None else [battery_location, *hubs]
     _price_axis(ax, data[shown].to_numpy(dtype=float))
@@ -192,13 +203,26 @@ def plot_enkf_band(filtered: pd.DataFrame, location: str, anomaly_threshold: flo
     observed = rows["observed"].to_numpy(dtype=float)
     fig = Figure()
     ax = fig.add_subplot()
-    ax.fill_between(x, mean - 2 * spread, mean + 2 * spread, color=OKABE_ITO["sky_blue"], alpha=0.25, lw=0, label="mean +- 2 spread")
-    ax.fill_between(x, mean - spread, mean + spread, color=OKABE_ITO["sky_blue"], alpha=0.5, lw=0, label="mean +- 1 spread")
+    ax.fill_between(
+        x, mean - 2 * spread, mean + 2 * spread, color=OKABE_ITO["sky_blue"], alpha=0.25, lw=0, label="mean +- 2 spread"
+    )
+    ax.fill_between(
+        x, mean - spread, mean + spread, color=OKABE_ITO["sky_blue"], alpha=0.5, lw=0, label="mean +- 1 spread"
+    )
     ax.plot(x, mean, color=OKABE_ITO["blue"], lw=1.2, label="EnKF forecast mean")
     ax.plot(x, observed, ls="none", marker=".", ms=3, color=OKABE_ITO["black"], label="observed")
     flags = np.abs(rows["normalized_innovation"].to_numpy(dtype=float)) > anomaly_threshold
     if flags.any():
-        ax.plot(x[flags], observed[flags], ls="none", marker="x", ms=7, mew=1.5, color=OKABE_ITO["vermillion"], label=f"|z| > {anomaly_threshold:g}")
+        ax.plot(
+            x[flags],
+            observed[flags],
+            ls="none",
+            marker="x",
+            ms=7,
+            mew=1.5,
+            color=OKABE_ITO["vermillion"],
+            label=f"|z| > {anomaly_threshold:g}",
+        )
     _price_axis(ax, np.concatenate([observed, mean]))
     _time_axes(ax, _span_hours(rows["interval_start_utc"]))
     ax.set_title(f"EnKF forecast vs observed at {location}, {_day_label(rows['interval_start_utc'])}")
@@ -216,7 +240,9 @@ def _ledger_times(ledger: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarr
     starts = pd.DatetimeIndex(ledger["interval_start_utc"])
     ends = starts + pd.to_timedelta(ledger["dt_hours"].to_numpy(dtype=float), unit="h")
     times = starts[:1].append(ends)
-    soc = np.concatenate([ledger["soc_start_mwh"].to_numpy(dtype=float)[:1], ledger["soc_end_mwh"].to_numpy(dtype=float)])
+    soc = np.concatenate(
+        [ledger["soc_start_mwh"].to_numpy(dtype=float)[:1], ledger["soc_end_mwh"].to_numpy(dtype=float)]
+    )
     return _time_numbers(times), soc
 
 
@@ -240,7 +266,14 @@ def plot_soc(
     for level, text in ((soc_min_mwh, "SOC floor"), (soc_max_mwh, "SOC ceiling")):
         if level is not None:
             ax.axhline(level, color=OKABE_ITO["vermillion"], lw=0.8, ls=":")
-            ax.annotate(f"{text} {level:g} MWh", (0.995, level), xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8)
+            ax.annotate(
+                f"{text} {level:g} MWh",
+                (0.995, level),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_ylabel("State of charge (MWh)")
     _time_axes(ax, _span_hours(all_times))
     ax.set_title(f"Battery state of charge by strategy, {_day_label(all_times)}")
@@ -293,7 +326,9 @@ def plot_strategy_revenue(summary: Mapping[str, Mapping[str, Any]]) -> Figure:
     x = np.arange(len(names))
     for j, (key, label, colour) in enumerate(fields):
         values = [float(summary[n].get(key) or 0.0) for n in names]
-        bars = ax.bar(x + (j - 1) * width, values, width, label=label, color=colour, hatch=("", "//", "..")[j], edgecolor="white")
+        bars = ax.bar(
+            x + (j - 1) * width, values, width, label=label, color=colour, hatch=("", "//", "..")[j], edgecolor="white"
+        )
         ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontsize=7, padding=2)
     ax.axhline(0.0, color="0.4", lw=0.6)
     ax.set_xticks(x, names)
@@ -316,15 +351,26 @@ def plot_learning_curve(curve: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(7.0, 4.0))
     ax = fig.add_subplot()
     if curve is None or curve.empty or not {"timestep", "profit_usd"} <= set(curve.columns):
-        ax.text(0.5, 0.5, "No training episodes yet (untrained starting checkpoint)",
-                ha="center", va="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "No training episodes yet (untrained starting checkpoint)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
     else:
         steps = curve["timestep"].to_numpy(dtype=float)
         profit = curve["profit_usd"].to_numpy(dtype=float)
         ax.scatter(steps, profit, s=6, alpha=0.35, color=OKABE_ITO["sky_blue"], label="episode")
         window = min(20, len(profit))
-        ax.plot(steps, pd.Series(profit).rolling(window, min_periods=1).mean(), color=OKABE_ITO["blue"],
-                lw=1.8, label=f"rolling mean ({window} episodes)")
+        ax.plot(
+            steps,
+            pd.Series(profit).rolling(window, min_periods=1).mean(),
+            color=OKABE_ITO["blue"],
+            lw=1.8,
+            label=f"rolling mean ({window} episodes)",
+        )
         ax.axhline(0.0, color="0.4", lw=0.6)
         ax.legend(loc="best")
     ax.set_xlabel("Environment steps (cumulative, all increments)")

@@ -102,7 +102,12 @@ def _sorted_history(history: Sequence[Mapping[str, Any]]) -> list[Mapping[str, A
 
 
 def _strategy_names(history: Sequence[Mapping[str, Any]]) -> list[str]:
-    names = {n for r in history for n, v in (r.get("strategies") or {}).items() if n not in NOT_STRATEGIES and isinstance(v, Mapping)}
+    names = {
+        n
+        for r in history
+        for n, v in (r.get("strategies") or {}).items()
+        if n not in NOT_STRATEGIES and isinstance(v, Mapping)
+    }
     return list(strategy_styles(sorted(names)))
 
 
@@ -139,11 +144,25 @@ def figure_price_distributions(
         data = [np.asarray(prices_by_day[d], dtype=float) for d in days]
         data = [d[np.isfinite(d)] for d in data]
         ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
-        ax.boxplot(data, whis=(5, 95), showfliers=False, widths=0.6, patch_artist=True,
-                   boxprops={"facecolor": OKABE_ITO["sky_blue"], "alpha": 0.6, "edgecolor": OKABE_ITO["blue"]},
-                   medianprops={"color": OKABE_ITO["black"]}, positions=np.arange(len(days)))
-        ax.plot(np.arange(len(days)), [d.max() if d.size else np.nan for d in data], ls="none", marker="^", ms=4,
-                color=OKABE_ITO["vermillion"], label="daily maximum")
+        ax.boxplot(
+            data,
+            whis=(5, 95),
+            showfliers=False,
+            widths=0.6,
+            patch_artist=True,
+            boxprops={"facecolor": OKABE_ITO["sky_blue"], "alpha": 0.6, "edgecolor": OKABE_ITO["blue"]},
+            medianprops={"color": OKABE_ITO["black"]},
+            positions=np.arange(len(days)),
+        )
+        ax.plot(
+            np.arange(len(days)),
+            [d.max() if d.size else np.nan for d in data],
+            ls="none",
+            marker="^",
+            ms=4,
+            color=OKABE_ITO["vermillion"],
+            label="daily maximum",
+        )
         pooled = np.sort(np.concatenate(data)) if data else np.zeros(0)
         if pooled.size:
             ccdf = 1.0 - np.arange(pooled.size) / pooled.size
@@ -210,8 +229,11 @@ def figure_revenue_by_strategy(history: Sequence[Mapping[str, Any]]) -> Figure:
         _unavailable(ax, "No strategy results in the study history")
         _unavailable(ax2, "")
         return fig
-    fields = (("revenue_usd", "revenue", OKABE_ITO["blue"], ""), ("degradation_cost_usd", "degradation cost", OKABE_ITO["orange"], "//"),
-              ("profit_usd", "net profit", OKABE_ITO["bluish_green"], ".."))
+    fields = (
+        ("revenue_usd", "revenue", OKABE_ITO["blue"], ""),
+        ("degradation_cost_usd", "degradation cost", OKABE_ITO["orange"], "//"),
+        ("profit_usd", "net profit", OKABE_ITO["bluish_green"], ".."),
+    )
     x = np.arange(len(names))
     width = 0.8 / len(fields)
     for j, (key, label, colour, hatch) in enumerate(fields):
@@ -225,8 +247,14 @@ def figure_revenue_by_strategy(history: Sequence[Mapping[str, Any]]) -> Figure:
     ax.legend(loc="best")
     styles = strategy_styles(names)
     for i, n in enumerate(names):
-        daily = np.array([float(r["strategies"][n]["profit_usd"]) for r in hist
-                          if r["strategies"].get(n, {}).get("profit_usd") is not None], dtype=float)
+        daily = np.array(
+            [
+                float(r["strategies"][n]["profit_usd"])
+                for r in hist
+                if r["strategies"].get(n, {}).get("profit_usd") is not None
+            ],
+            dtype=float,
+        )
         if daily.size == 0:
             continue
         jitter = np.linspace(-0.15, 0.15, daily.size) if daily.size > 1 else np.zeros(1)
@@ -289,10 +317,19 @@ def figure_soc_trajectories(
             ledger = ledger.sort_values("interval_start_utc")
             start = _hours_into_day(ledger["interval_start_utc"])
             x = np.concatenate([start[:1], start + ledger["dt_hours"].to_numpy(dtype=float)])
-            soc = np.concatenate([ledger["soc_start_mwh"].to_numpy(dtype=float)[:1], ledger["soc_end_mwh"].to_numpy(dtype=float)])
+            soc = np.concatenate(
+                [ledger["soc_start_mwh"].to_numpy(dtype=float)[:1], ledger["soc_end_mwh"].to_numpy(dtype=float)]
+            )
             last = k == len(days) - 1
-            ax.plot(x, soc, color=styles[name]["color"], ls=styles[name]["linestyle"],
-                    lw=1.6 if last else 0.8, alpha=1.0 if last else 0.35, label=f"{day} (last day)" if last else None)
+            ax.plot(
+                x,
+                soc,
+                color=styles[name]["color"],
+                ls=styles[name]["linestyle"],
+                lw=1.6 if last else 0.8,
+                alpha=1.0 if last else 0.35,
+                label=f"{day} (last day)" if last else None,
+            )
         for level in (soc_min_mwh, soc_max_mwh):
             if level is not None:
                 ax.axhline(level, color=OKABE_ITO["vermillion"], lw=0.8, ls=":")
@@ -301,14 +338,16 @@ def figure_soc_trajectories(
         ax.set_xticks(range(0, 25, 6))
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best")
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     for ax in axes[::cols]:
         ax.set_ylabel("SOC (MWh)")
-    for ax in axes[max(0, len(names) - cols):len(names)]:
+    for ax in axes[max(0, len(names) - cols) : len(names)]:
         ax.set_xlabel("Hour of the operating day (America/Chicago)")
         ax.tick_params(labelbottom=True)
-    fig.suptitle(f"State of charge by strategy over {len(days)} day(s) (earlier days faint; dotted: SOC window)", fontsize=10)
+    fig.suptitle(
+        f"State of charge by strategy over {len(days)} day(s) (earlier days faint; dotted: SOC window)", fontsize=10
+    )
     fig.tight_layout()
     return fig
 
@@ -355,15 +394,26 @@ def figure_market_designs(history: Sequence[Mapping[str, Any]]) -> Figure:
     fig = Figure(figsize=(7.0, 3.8))
     ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     if profits.empty:
-        _unavailable(ax, "SCED today vs RTC+B not available:\nno day's results hold both market designs\n"
-                         "(RTC+B AS prices exist from 2025-12-05)")
+        _unavailable(
+            ax,
+            "SCED today vs RTC+B not available:\nno day's results hold both market designs\n"
+            "(RTC+B AS prices exist from 2025-12-05)",
+        )
         ax2.set_visible(False)
         return fig
     days = list(profits.index)
     x = np.arange(len(days))
     for design in ("sced_today", "rtc_b"):
-        ax.plot(x, profits[design].to_numpy(), marker="o", ms=4, lw=1.4, color=DESIGN_COLOURS[design],
-                ls="-" if design == "rtc_b" else "--", label=DESIGN_LABELS[design])
+        ax.plot(
+            x,
+            profits[design].to_numpy(),
+            marker="o",
+            ms=4,
+            lw=1.4,
+            color=DESIGN_COLOURS[design],
+            ls="-" if design == "rtc_b" else "--",
+            label=DESIGN_LABELS[design],
+        )
     ax.axhline(0.0, color="0.4", lw=0.6)
     _day_ticks(ax, days)
     ax.set_ylabel("Net profit ($ per day, perfect foresight)")
@@ -435,9 +485,17 @@ def figure_hypothesis_results(hypotheses: Sequence[Any]) -> Figure:
         p = h.get("p_value")
         ptext = "n/a" if p is None else f"{p:.3f}"
         ax.set_title(f"{h['name']}: {h['statement']}", loc="left", fontsize=9)
-        ax.text(0.99, 0.92, f"{h['verdict']}  |  p = {ptext}  |  n = {h['n']} ({h['n_days']} days)",
-                transform=ax.transAxes, ha="right", va="top", fontsize=8, color="black",
-                bbox={"facecolor": colour, "alpha": 0.25, "edgecolor": "none"})
+        ax.text(
+            0.99,
+            0.92,
+            f"{h['verdict']}  |  p = {ptext}  |  n = {h['n']} ({h['n_days']} days)",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="black",
+            bbox={"facecolor": colour, "alpha": 0.25, "edgecolor": "none"},
+        )
         ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
@@ -447,7 +505,9 @@ def figure_hypothesis_results(hypotheses: Sequence[Any]) -> Figure:
 
 
 @thesis_styled
-def figure_learning_curve(learning_curve: Sequence[Mapping[str, Any]] | pd.DataFrame | None, window: int = 20) -> Figure:
+def figure_learning_curve(
+    learning_curve: Sequence[Mapping[str, Any]] | pd.DataFrame | None, window: int = 20
+) -> Figure:
     """PPO episode profit ($ per simulated day) against cumulative environment steps, over all increments.
 
     ``learning_curve`` is a models registry's ``learning_curve`` list (fields
@@ -463,10 +523,17 @@ def figure_learning_curve(learning_curve: Sequence[Mapping[str, Any]] | pd.DataF
     curve = curve.sort_values("timestep")
     steps = curve["timestep"].to_numpy(dtype=float)
     profit = curve["profit_usd"].to_numpy(dtype=float)
-    ax.scatter(steps, profit, s=5, alpha=0.35, color=OKABE_ITO["sky_blue"], label="episode", rasterized=steps.size > 2000)
+    ax.scatter(
+        steps, profit, s=5, alpha=0.35, color=OKABE_ITO["sky_blue"], label="episode", rasterized=steps.size > 2000
+    )
     w = min(window, len(profit))
-    ax.plot(steps, pd.Series(profit).rolling(w, min_periods=1).mean(), color=OKABE_ITO["blue"], lw=1.6,
-            label=f"rolling mean ({w} episodes)")
+    ax.plot(
+        steps,
+        pd.Series(profit).rolling(w, min_periods=1).mean(),
+        color=OKABE_ITO["blue"],
+        lw=1.6,
+        label=f"rolling mean ({w} episodes)",
+    )
     if "increment" in curve.columns:
         starts = curve.groupby("increment")["timestep"].min().sort_index().to_numpy(dtype=float)[1:]
         for s in starts:
@@ -499,19 +566,42 @@ def figure_belief_calibration(scores: Any) -> Figure:
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], color="0.4", lw=0.8, ls="--", label="perfect calibration")
     if table.empty:
-        ax.text(0.5, 0.55, "No predictive claim settled yet", ha="center", va="center", transform=ax.transAxes, color="0.25")
+        ax.text(
+            0.5, 0.55, "No predictive claim settled yet", ha="center", va="center", transform=ax.transAxes, color="0.25"
+        )
     else:
-        yerr = np.vstack([
-            (table["observed_frequency"] - table["ci_low"].astype(float)).clip(lower=0).to_numpy(),
-            (table["ci_high"].astype(float) - table["observed_frequency"]).clip(lower=0).to_numpy(),
-        ])
-        ax.errorbar(table["mean_probability"], table["observed_frequency"], yerr=yerr, ls="none", color=OKABE_ITO["blue"],
-                    elinewidth=1, capsize=2)
-        ax.scatter(table["mean_probability"], table["observed_frequency"], s=20 + 15 * table["n"].to_numpy(dtype=float),
-                   color=OKABE_ITO["blue"], edgecolor="black", zorder=3, label="forecast bin (size: count)")
+        yerr = np.vstack(
+            [
+                (table["observed_frequency"] - table["ci_low"].astype(float)).clip(lower=0).to_numpy(),
+                (table["ci_high"].astype(float) - table["observed_frequency"]).clip(lower=0).to_numpy(),
+            ]
+        )
+        ax.errorbar(
+            table["mean_probability"],
+            table["observed_frequency"],
+            yerr=yerr,
+            ls="none",
+            color=OKABE_ITO["blue"],
+            elinewidth=1,
+            capsize=2,
+        )
+        ax.scatter(
+            table["mean_probability"],
+            table["observed_frequency"],
+            s=20 + 15 * table["n"].to_numpy(dtype=float),
+            color=OKABE_ITO["blue"],
+            edgecolor="black",
+            zorder=3,
+            label="forecast bin (size: count)",
+        )
         for _, row in table.iterrows():
-            ax.annotate(f"n={int(row['n'])}", (row["mean_probability"], row["observed_frequency"]), textcoords="offset points",
-                        xytext=(6, -10), fontsize=7)
+            ax.annotate(
+                f"n={int(row['n'])}",
+                (row["mean_probability"], row["observed_frequency"]),
+                textcoords="offset points",
+                xytext=(6, -10),
+                fontsize=7,
+            )
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")
@@ -521,7 +611,11 @@ def figure_belief_calibration(scores: Any) -> Figure:
     ref = data.get("base_rate_brier")
     title = "Calibration of predictive claims"
     if brier is not None:
-        title += f"\nBrier {brier:.3f} over {data.get('n_scored', 0)} claims (base rate {ref:.3f})" if ref is not None else f"\nBrier {brier:.3f}"
+        title += (
+            f"\nBrier {brier:.3f} over {data.get('n_scored', 0)} claims (base rate {ref:.3f})"
+            if ref is not None
+            else f"\nBrier {brier:.3f}"
+        )
     ax.set_title(title)
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -531,14 +625,22 @@ def figure_belief_calibration(scores: Any) -> Figure:
 # --------------------------------------------------------------------------- writing
 
 
-def save_thesis_figure(fig: Figure, out_dir: str | Path, name: str, formats: Sequence[str] = ("pdf", "png"), dpi: int = PNG_DPI) -> list[Path]:
+def save_thesis_figure(
+    fig: Figure, out_dir: str | Path, name: str, formats: Sequence[str] = ("pdf", "png"), dpi: int = PNG_DPI
+) -> list[Path]:
     """Write ``fig`` as ``<out_dir>/<name>.<fmt>`` for each format (PDF vector; PNG at ``dpi``); no timestamps."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = out_dir / f"{name}.{fmt}"
-        metadata = {"CreationDate": None, "Creator": "HayekNet"} if fmt == "pdf" else {"Software": None} if fmt == "png" else None
+        metadata = (
+            {"CreationDate": None, "Creator": "HayekNet"}
+            if fmt == "pdf"
+            else {"Software": None}
+            if fmt == "png"
+            else None
+        )
         with matplotlib.rc_context(THESIS_STYLE):
             fig.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
         paths.append(path)

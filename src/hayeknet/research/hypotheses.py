@@ -168,7 +168,11 @@ def study_days(history: Sequence[Mapping[str, Any]]) -> list[StudyDay]:
             if key not in results:
                 raise HypothesisInputError(f"study history entry {i}: missing field {key!r}")
         day = str(results["day"])
-        strategies = {k: v for k, v in (results.get("strategies") or {}).items() if k not in NOT_STRATEGIES and isinstance(v, Mapping)}
+        strategies = {
+            k: v
+            for k, v in (results.get("strategies") or {}).items()
+            if k not in NOT_STRATEGIES and isinstance(v, Mapping)
+        }
         by_day[day] = StudyDay(day, metrics_by_name(results["metrics"]), strategies)
     return [by_day[d] for d in sorted(by_day)]
 
@@ -214,7 +218,9 @@ def _permutations(n: int, n_resamples: int, seed: int) -> tuple[np.ndarray, bool
     return np.argsort(rng.random((n_resamples, n)), axis=1), False
 
 
-def spearman_permutation_test(x: np.ndarray, y: np.ndarray, *, n_resamples: int = 2000, seed: int = 0) -> tuple[float, float, bool]:
+def spearman_permutation_test(
+    x: np.ndarray, y: np.ndarray, *, n_resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, bool]:
     """``(rho, two-sided p, exact)``: p = share of permutations of ``y`` with ``|rho| >= |observed|``.
 
     Exact enumeration (the observed order included) when ``n <= 7``; otherwise
@@ -234,7 +240,9 @@ def spearman_permutation_test(x: np.ndarray, y: np.ndarray, *, n_resamples: int 
     return rho, float(min(1.0, p)), exact
 
 
-def _verdict_from(n_days: int, min_days: int, effect: float | None, p_for: float | None, p_against: float | None, alpha: float) -> str:
+def _verdict_from(
+    n_days: int, min_days: int, effect: float | None, p_for: float | None, p_against: float | None, alpha: float
+) -> str:
     if n_days < min_days or effect is None or p_for is None:
         return "insufficient data"
     if p_for < alpha:
@@ -257,31 +265,50 @@ def _small_sample_note(verdict: str, n_days: int, min_days: int) -> str:
 # --------------------------------------------------------------------------- H1
 
 
-def _correlation(days: Sequence[StudyDay], vol_metric: str, strategy: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def _correlation(
+    days: Sequence[StudyDay], vol_metric: str, strategy: str, n_resamples: int, seed: int
+) -> dict[str, Any]:
     pairs = [(d.metric(vol_metric), _profit(d, strategy)) for d in days]
     pairs = [(v, p) for v, p in pairs if v is not None and p is not None]
-    out: dict[str, Any] = {"volatility_metric": vol_metric, "strategy": strategy, "n": len(pairs),
-                           "rho": None, "p_value": None, "ci_low": None, "ci_high": None, "exact": None}
+    out: dict[str, Any] = {
+        "volatility_metric": vol_metric,
+        "strategy": strategy,
+        "n": len(pairs),
+        "rho": None,
+        "p_value": None,
+        "ci_low": None,
+        "ci_high": None,
+        "exact": None,
+    }
     if len(pairs) < 3:
         return out
     data = np.array(pairs, dtype=float)
     rho, p, exact = spearman_permutation_test(data[:, 0], data[:, 1], n_resamples=n_resamples, seed=seed)
     out |= {"rho": _finite(rho), "p_value": _finite(p), "exact": exact}
     if math.isfinite(rho):
-        boot = block_bootstrap(data, lambda a: spearman_rho(a[:, 0], a[:, 1]), n_resamples=n_resamples, block_length=1, seed=seed)
+        boot = block_bootstrap(
+            data, lambda a: spearman_rho(a[:, 0], a[:, 1]), n_resamples=n_resamples, block_length=1, seed=seed
+        )
         out |= {"ci_low": _finite(boot.low), "ci_high": _finite(boot.high)}
     return out
 
 
 def test_volatility_profit(
-    days: Sequence[StudyDay], *, n_resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
-    min_days: int = MIN_DAYS, level: float = 0.95,
+    days: Sequence[StudyDay],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    min_days: int = MIN_DAYS,
+    level: float = 0.95,
 ) -> HypothesisResult:
     """H1: Spearman correlation of daily volatility with perfect-foresight profit (agent profit alongside)."""
     primary = _correlation(days, VOLATILITY_METRIC, "perfect_foresight", n_resamples, seed)
     agent = _primary_strategy(days)
     also = {
-        "perfect_foresight_asinh_volatility": _correlation(days, "volatility.asinh_return_std", "perfect_foresight", n_resamples, seed),
+        "perfect_foresight_asinh_volatility": _correlation(
+            days, "volatility.asinh_return_std", "perfect_foresight", n_resamples, seed
+        ),
     }
     if agent and agent != "perfect_foresight":
         also[f"{agent}_price_change_volatility"] = _correlation(days, VOLATILITY_METRIC, agent, n_resamples, seed)
@@ -291,7 +318,9 @@ def test_volatility_profit(
     p_neg = None if p is None else (p if rho is not None and rho < 0 else 1.0)
     verdict = _verdict_from(len(days), min_days, rho, p_pos, p_neg, alpha)
     if rho is None:
-        summary = f"Spearman correlation not computable from {primary['n']} day(s) with both numbers (needs 3 non-constant)."
+        summary = (
+            f"Spearman correlation not computable from {primary['n']} day(s) with both numbers (needs 3 non-constant)."
+        )
     else:
         summary = (
             f"Across {primary['n']} days, rho = {rho:+.2f} between the std of 5-minute price changes and the"
@@ -336,8 +365,14 @@ def utilization_observations(days: Sequence[StudyDay]) -> list[dict[str, Any]]:
             discharged = d.strategy_value(name, "discharge_mwh")
             if util is None or profit is None or discharged is None or discharged <= 1e-9:
                 continue
-            rows.append({"day": d.day, "strategy": name, "soc_utilization": util,
-                         "profit_per_mwh_discharged": profit / discharged})
+            rows.append(
+                {
+                    "day": d.day,
+                    "strategy": name,
+                    "soc_utilization": util,
+                    "profit_per_mwh_discharged": profit / discharged,
+                }
+            )
     return rows
 
 
@@ -349,7 +384,9 @@ def _in_target(util: np.ndarray) -> np.ndarray:
     return (util >= TARGET_BIN[0]) & (util < TARGET_BIN[1])
 
 
-def _stratified_permutation_p(values: np.ndarray, member: np.ndarray, strata: np.ndarray, n_resamples: int, seed: int) -> tuple[float, float]:
+def _stratified_permutation_p(
+    values: np.ndarray, member: np.ndarray, strata: np.ndarray, n_resamples: int, seed: int
+) -> tuple[float, float]:
     """One-sided p-values (greater, less) of mean(member) - mean(rest) with labels shuffled within strata."""
     observed = values[member].mean() - values[~member].mean()
     rng = np.random.default_rng(seed)
@@ -366,8 +403,13 @@ def _stratified_permutation_p(values: np.ndarray, member: np.ndarray, strata: np
 
 
 def test_soc_utilization(
-    days: Sequence[StudyDay], *, n_resamples: int = 2000, seed: int = 0, alpha: float = 0.05,
-    min_days: int = MIN_DAYS, level: float = 0.95,
+    days: Sequence[StudyDay],
+    *,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    min_days: int = MIN_DAYS,
+    level: float = 0.95,
 ) -> HypothesisResult:
     """H2: profit per MWh discharged in the 60-80 % SOC-utilization bin against all other bins."""
     rows = utilization_observations(days)
@@ -377,8 +419,15 @@ def test_soc_utilization(
     bins = []
     for low, high in zip(UTILIZATION_BINS[:-1], UTILIZATION_BINS[1:]):
         mask = (util >= low) & (util < high)
-        bins.append({"bin": _bin_label(low, high), "low": low, "high": min(1.0, high), "n": int(mask.sum()),
-                     "mean_profit_per_mwh_discharged": _finite(eff[mask].mean()) if mask.any() else None})
+        bins.append(
+            {
+                "bin": _bin_label(low, high),
+                "low": low,
+                "high": min(1.0, high),
+                "n": int(mask.sum()),
+                "mean_profit_per_mwh_discharged": _finite(eff[mask].mean()) if mask.any() else None,
+            }
+        )
     member = _in_target(util) if rows else np.zeros(0, dtype=bool)
     n_in, n_out = int(member.sum()), int((~member).sum())
     effect = p_greater = p_less = low_ci = high_ci = None
@@ -388,7 +437,12 @@ def test_soc_utilization(
     if n_in >= 2 and n_out >= 2:
         rng = np.random.default_rng(seed + 1)
         inside, outside = eff[member], eff[~member]
-        reps = np.array([rng.choice(inside, inside.size).mean() - rng.choice(outside, outside.size).mean() for _ in range(n_resamples)])
+        reps = np.array(
+            [
+                rng.choice(inside, inside.size).mean() - rng.choice(outside, outside.size).mean()
+                for _ in range(n_resamples)
+            ]
+        )
         alpha_ci = (1 - level) / 2
         low_ci, high_ci = (float(q) for q in np.quantile(reps, [alpha_ci, 1 - alpha_ci]))
     filled = [b for b in bins if b["mean_profit_per_mwh_discharged"] is not None]
@@ -426,8 +480,16 @@ def test_soc_utilization(
         n_days=len(days),
         verdict=verdict,
         summary=summary,
-        details={"bins": bins, "best_bin": best, "n_in_target": n_in, "n_outside": n_out,
-                 "p_value_less": p_less, "observations": rows, "alpha": alpha, "n_resamples": n_resamples},
+        details={
+            "bins": bins,
+            "best_bin": best,
+            "n_in_target": n_in,
+            "n_outside": n_out,
+            "p_value_less": p_less,
+            "observations": rows,
+            "alpha": alpha,
+            "n_resamples": n_resamples,
+        },
     )
 
 
@@ -470,8 +532,15 @@ def separating_threshold(spread: np.ndarray, profitable: np.ndarray) -> dict[str
 
 
 def test_break_even_spread(
-    days: Sequence[StudyDay], *, strategy: str | None = None, threshold_usd_per_mwh: float = SPREAD_THRESHOLD_USD_PER_MWH,
-    n_resamples: int = 2000, seed: int = 0, alpha: float = 0.05, min_days: int = MIN_DAYS, level: float = 0.95,
+    days: Sequence[StudyDay],
+    *,
+    strategy: str | None = None,
+    threshold_usd_per_mwh: float = SPREAD_THRESHOLD_USD_PER_MWH,
+    n_resamples: int = 2000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    min_days: int = MIN_DAYS,
+    level: float = 0.95,
 ) -> HypothesisResult:
     """H3: break-even daily spread of ``strategy`` (default: the PPO agent) and whether it exceeds 15 $/MWh."""
     strategy = strategy or _primary_strategy(days) or "ppo_agent"
@@ -485,8 +554,14 @@ def test_break_even_spread(
     n_valid = 0
     if n >= 3 and math.isfinite(estimate):
         try:
-            boot = block_bootstrap(np.column_stack([spread, profit]), lambda a: break_even_spread(a[:, 0], a[:, 1]),
-                                   n_resamples=n_resamples, block_length=1, level=level, seed=seed)
+            boot = block_bootstrap(
+                np.column_stack([spread, profit]),
+                lambda a: break_even_spread(a[:, 0], a[:, 1]),
+                n_resamples=n_resamples,
+                block_length=1,
+                level=level,
+                seed=seed,
+            )
         except InsufficientDataError:
             boot = None
         if boot is not None and boot.replicates.size:
@@ -508,8 +583,10 @@ def test_break_even_spread(
             f" exceeding {threshold_usd_per_mwh:g} $/MWh); {n_profitable} of {n} days profitable."
         )
         if spread.min() > estimate or estimate > spread.max():
-            summary += (f" The estimate extrapolates beyond the observed spreads ({spread.min():,.2f} to"
-                        f" {spread.max():,.2f} $/MWh): only its side of that range is supported by data.")
+            summary += (
+                f" The estimate extrapolates beyond the observed spreads ({spread.min():,.2f} to"
+                f" {spread.max():,.2f} $/MWh): only its side of that range is supported by data."
+            )
         if n_valid and n_valid < n_resamples:
             summary += f" {n_resamples - n_valid} resample(s) had no positive slope and were dropped."
     else:
@@ -518,8 +595,10 @@ def test_break_even_spread(
             f" ({n_profitable} profitable)."
         )
     if separation["threshold"] is not None:
-        summary += (f" The best threshold rule separates days at {separation['threshold']:,.2f} $/MWh"
-                    f" with {separation['errors']} misclassified day(s).")
+        summary += (
+            f" The best threshold rule separates days at {separation['threshold']:,.2f} $/MWh"
+            f" with {separation['errors']} misclassified day(s)."
+        )
     elif separation["bound"]:
         summary += f" Threshold rule: break-even {separation['bound']}."
     summary = f"{verdict.capitalize()}. " + summary + _small_sample_note(verdict, len(days), min_days)
@@ -559,7 +638,7 @@ def test_break_even_spread(
     )
 
 
-def hypotheses_table(hypotheses: Sequence[HypothesisResult | Mapping[str, Any]]) -> "pd.DataFrame":
+def hypotheses_table(hypotheses: Sequence[HypothesisResult | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per hypothesis (index ``name``): statement, test, effect with CI, p-value, n, verdict.
 
     Accepts :class:`HypothesisResult` objects or their dicts (``results["hypotheses"]``).
@@ -569,20 +648,34 @@ def hypotheses_table(hypotheses: Sequence[HypothesisResult | Mapping[str, Any]])
     rows = []
     for h in hypotheses:
         d = h.to_dict() if isinstance(h, HypothesisResult) else dict(h)
-        rows.append({
-            "name": d["name"],
-            "statement": d["statement"],
-            "effect": d["effect_name"],
-            "unit": d["effect_unit"],
-            "effect_size": d["effect_size"],
-            "ci_low": d["ci_low"],
-            "ci_high": d["ci_high"],
-            "p_value": d["p_value"],
-            "n": d["n"],
-            "n_days": d["n_days"],
-            "verdict": d["verdict"],
-        })
-    columns = ["name", "statement", "effect", "unit", "effect_size", "ci_low", "ci_high", "p_value", "n", "n_days", "verdict"]
+        rows.append(
+            {
+                "name": d["name"],
+                "statement": d["statement"],
+                "effect": d["effect_name"],
+                "unit": d["effect_unit"],
+                "effect_size": d["effect_size"],
+                "ci_low": d["ci_low"],
+                "ci_high": d["ci_high"],
+                "p_value": d["p_value"],
+                "n": d["n"],
+                "n_days": d["n_days"],
+                "verdict": d["verdict"],
+            }
+        )
+    columns = [
+        "name",
+        "statement",
+        "effect",
+        "unit",
+        "effect_size",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "n",
+        "n_days",
+        "verdict",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("name")
 
 

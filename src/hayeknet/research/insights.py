@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.assimilation.price_model import FILTERED_COLUMNS
-from hayeknet.research.prices import asinh_returns, interval_hours
-from hayeknet.research.errors import ResearchInputError
 from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.research.prices import asinh_returns, interval_hours
 
 REGIMES = ("calm", "volatile", "scarcity")
 
@@ -241,9 +241,7 @@ def classify_regime(series: pd.Series, settings: ResearchParams) -> Regime:
     }
     scarcity = []
     if max_price >= settings.scarcity_price_usd_per_mwh:
-        scarcity.append(
-            f"maximum price {max_price:,.2f} $/MWh >= {settings.scarcity_price_usd_per_mwh:,.0f} $/MWh"
-        )
+        scarcity.append(f"maximum price {max_price:,.2f} $/MWh >= {settings.scarcity_price_usd_per_mwh:,.0f} $/MWh")
     if high_hours >= settings.scarcity_high_hours:
         scarcity.append(
             f"{high_hours:.2f} h above {settings.high_price_usd_per_mwh:,.0f} $/MWh"

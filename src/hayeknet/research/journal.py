@@ -28,23 +28,23 @@ import jsonschema
 import numpy as np
 import pandas as pd
 
+from hayeknet.archive.queries import location_column
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
+from hayeknet.research.hypotheses import test_hypotheses
 from hayeknet.research.insights import (
     classify_regime,
     congestion_events,
-    iso_utc,
     innovation_outliers,
+    iso_utc,
     negative_price_episodes,
     spike_episodes,
 )
-from hayeknet.research.hypotheses import test_hypotheses
 from hayeknet.research.metrics import day_metrics, metrics_by_name
-from hayeknet.archive.queries import location_column
 from hayeknet.research.prices import CENTRAL
 from hayeknet.research.questions import DayContext, answer_questions
 from hayeknet.research.scoring import score_predictions
-from hayeknet.research.errors import ResearchInputError
-from hayeknet.params import ResearchParams
 
 SCHEMA_VERSION = "1.3.0"
 """1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid)."""
@@ -184,7 +184,9 @@ def build_results(
         "metrics": [m.to_dict() for m in metrics],
         "insights": {
             "spikes": [e.to_dict() for e in spike_episodes(series, settings, battery_location)],
-            "negative_price_episodes": [e.to_dict() for e in negative_price_episodes(series, settings, battery_location)],
+            "negative_price_episodes": [
+                e.to_dict() for e in negative_price_episodes(series, settings, battery_location)
+            ],
             "congestion_events": [e.to_dict() for e in congestion_events(prices, congestion_usd_per_mwh)],
             "innovation_outliers": {
                 "threshold": settings.anomaly_threshold,
@@ -196,7 +198,9 @@ def build_results(
         "qa": [a.to_dict() for a in answers],
         "strategies": {name: dict(values) for name, values in simulation_summary.items()},
         "assimilation": dict(assimilation_metrics or {}),
-        "predictions": next((a.evidence.get("predictions", []) for a in answers if a.asked and a.id == "next_day_outlook"), []),
+        "predictions": next(
+            (a.evidence.get("predictions", []) for a in answers if a.asked and a.id == "next_day_outlook"), []
+        ),
     }
     results = to_jsonable(results)
     # hypotheses and prediction scores over the study so far, this day included
@@ -246,7 +250,11 @@ def _headline(results: Mapping[str, Any]) -> tuple[str, str]:
     )
     fields = ["regime.label", "metrics[price.mean]", "metrics[price.min]", "metrics[price.max]"]
     strategies = results["strategies"]
-    primary = "ppo_agent" if "ppo_agent" in strategies else next((s for s in sorted(strategies) if s != "perfect_foresight"), None)
+    primary = (
+        "ppo_agent"
+        if "ppo_agent" in strategies
+        else next((s for s in sorted(strategies) if s != "perfect_foresight"), None)
+    )
     if primary is not None and strategies[primary].get("profit_usd") is not None:
         profit = float(strategies[primary]["profit_usd"])
         text += f"; {primary} earned {'-' if profit < 0 else ''}${_fmt(abs(profit), '$')}"
@@ -279,15 +287,21 @@ def render_journal(results: Mapping[str, Any]) -> str:
         "|---|---:|---|---|",
     ]
     for m in results["metrics"]:
-        lines.append(f"| `{m['name']}` | {_fmt(m['value'], m['unit'])} | {_cell(m['unit'])} | {_cell(m['description'])} |")
+        lines.append(
+            f"| `{m['name']}` | {_fmt(m['value'], m['unit'])} | {_cell(m['unit'])} | {_cell(m['description'])} |"
+        )
     ins = results["insights"]
     lines += ["", "## Insights", "", f"### Price spikes ({len(ins['spikes'])})", ""]
     lines += _episode_lines(ins["spikes"], "max") or ["None today."]
     lines += ["", f"### Negative-price episodes ({len(ins['negative_price_episodes'])})", ""]
     lines += _episode_lines(ins["negative_price_episodes"], "min") or ["None today."]
     congestion = ins.get("congestion_events", [])
-    lines += ["", f"### Congestion events ({len(congestion)}: |node - hub basis| above "
-              f"{results['thresholds'].get('congestion_usd_per_mwh', 10.0):g} $/MWh)", ""]
+    lines += [
+        "",
+        f"### Congestion events ({len(congestion)}: |node - hub basis| above "
+        f"{results['thresholds'].get('congestion_usd_per_mwh', 10.0):g} $/MWh)",
+        "",
+    ]
     for e in congestion[:10]:
         start = pd.Timestamp(e["start_utc"])
         lines.append(
@@ -387,7 +401,9 @@ def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[st
     for h in hypotheses:
         unit = "" if h["effect_unit"] == "1" else f" {h['effect_unit']}"
         effect = f"{_fmt(h['effect_size'])}{unit} ({_fmt(h['ci_low'])} to {_fmt(h['ci_high'])})"
-        lines.append(f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']} | {_cell(h['verdict'])} |")
+        lines.append(
+            f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']} | {_cell(h['verdict'])} |"
+        )
     lines.append("")
     for h in hypotheses:
         lines += [f"- **{h['name']}** ({h['test']}; effect: {h['effect_name']}). {h['summary']}"]
@@ -425,11 +441,17 @@ def _episode_lines(episodes: Sequence[Mapping[str, Any]], extreme: str) -> list[
 def _confidence_text(c: Mapping[str, Any]) -> str:
     if c["measure"] == "none":
         return f"none computable: {c['statement']}."
-    what = {"bootstrap_probability": "bootstrap probability", "p_value": "p-value", "posterior_probability": "posterior probability"}
+    what = {
+        "bootstrap_probability": "bootstrap probability",
+        "p_value": "p-value",
+        "posterior_probability": "posterior probability",
+    }
     text = f"{what[c['measure']]} {c['value']:.3f} = {c['statement']} ({c['method']}; n = {c['n']})."
     iv = c.get("interval")
     if iv:
-        text += f" {100 * iv['level']:.0f}% interval for {iv['of']}: {_fmt(iv['low'])} to {_fmt(iv['high'])} {iv['unit']}."
+        text += (
+            f" {100 * iv['level']:.0f}% interval for {iv['of']}: {_fmt(iv['low'])} to {_fmt(iv['high'])} {iv['unit']}."
+        )
     return text
 
 

@@ -17,22 +17,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.archive.queries import location_column
+from hayeknet.battery.ledger import LEDGER_COLUMNS
+from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.insights import (
     check_filtered,
     negative_price_episodes,
     spike_episodes,
 )
-from hayeknet.archive.queries import location_column
 from hayeknet.research.prices import (
     asinh_returns,
     hub_reference,
     interval_hours,
     top_bottom_spread,
 )
-from hayeknet.battery.ledger import LEDGER_COLUMNS
-from hayeknet.research.errors import ResearchInputError
-from hayeknet.params import ResearchParams
-
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,9 @@ def price_metrics(series: pd.Series, settings: ResearchParams) -> list[Metric]:
     high = settings.high_price_usd_per_mwh
     neg = settings.negative_price_usd_per_mwh
     return [
-        Metric("price.n_intervals", float(values.size), "intervals", "priced 5-minute intervals at the battery location"),
+        Metric(
+            "price.n_intervals", float(values.size), "intervals", "priced 5-minute intervals at the battery location"
+        ),
         Metric("price.mean", _num(values.mean()), "$/MWh", "time-weighted mean real-time price"),
         Metric("price.median", _num(np.median(values)), "$/MWh", "median real-time price"),
         Metric("price.min", _num(values.min()), "$/MWh", "lowest 5-minute price"),
@@ -104,7 +105,9 @@ def price_metrics(series: pd.Series, settings: ResearchParams) -> list[Metric]:
         Metric("high_price.hours", n_high * dt_h, "h", f"time priced above {high:g} $/MWh"),
         Metric("negative_price.intervals", float(n_neg), "intervals", f"intervals priced below {neg:g} $/MWh"),
         Metric("negative_price.hours", n_neg * dt_h, "h", f"time priced below {neg:g} $/MWh"),
-        Metric("spikes.episodes", float(len(spikes)), "episodes", f"runs of consecutive intervals above {high:g} $/MWh"),
+        Metric(
+            "spikes.episodes", float(len(spikes)), "episodes", f"runs of consecutive intervals above {high:g} $/MWh"
+        ),
         Metric(
             "negative_price.episodes",
             float(len(negatives)),
@@ -174,7 +177,10 @@ def dam_rt_metrics(prices: pd.DataFrame, dam_prices: pd.DataFrame | None, locati
     return [
         Metric(names[0], _num(diff.mean()) if diff.size else None, "$/MWh", "mean hourly DAM minus RT price"),
         Metric(
-            names[1], _num(np.abs(diff).mean()) if diff.size else None, "$/MWh", "mean absolute hourly DAM minus RT price"
+            names[1],
+            _num(np.abs(diff).mean()) if diff.size else None,
+            "$/MWh",
+            "mean absolute hourly DAM minus RT price",
         ),
         Metric(names[2], float(diff.size), "h", "hours with both DAM and RT prices"),
     ]
@@ -200,7 +206,9 @@ def assimilation_day_metrics(
             Metric("enkf.rmse_all", _num(rmse), "$/MWh", "RMSE of EnKF forecast mean over all locations"),
             Metric("enkf.mean_spread_battery", None, "$/MWh", "mean ensemble spread at the battery location"),
             Metric("enkf.spread_to_rmse_battery", None, "1", "mean spread / RMSE at the battery location"),
-            Metric("enkf.anomalies", _num(given.get("n_anomalies")), "observations", f"|normalized innovation| > {thr:g}"),
+            Metric(
+                "enkf.anomalies", _num(given.get("n_anomalies")), "observations", f"|normalized innovation| > {thr:g}"
+            ),
             Metric("enkf.anomalies_battery", None, "observations", f"|normalized innovation| > {thr:g} at the battery"),
         ]
     table = check_filtered(filtered)
@@ -214,11 +222,31 @@ def assimilation_day_metrics(
     ratio = spread_bat / rmse_bat if rmse_bat > 0 else float("nan")
     return [
         Metric("enkf.rmse_battery", _num(rmse_bat), "$/MWh", "RMSE of EnKF forecast mean at the battery location"),
-        Metric("enkf.rmse_all", _num(np.sqrt(np.nanmean(err_all**2))), "$/MWh", "RMSE of EnKF forecast mean over all locations"),
+        Metric(
+            "enkf.rmse_all",
+            _num(np.sqrt(np.nanmean(err_all**2))),
+            "$/MWh",
+            "RMSE of EnKF forecast mean over all locations",
+        ),
         Metric("enkf.mean_spread_battery", _num(spread_bat), "$/MWh", "mean ensemble spread at the battery location"),
-        Metric("enkf.spread_to_rmse_battery", _num(ratio), "1", "mean spread / RMSE at the battery location (1 = calibrated)"),
-        Metric("enkf.anomalies", float(np.sum(ni > thr)), "observations", f"|normalized innovation| > {thr:g}, all locations"),
-        Metric("enkf.anomalies_battery", float(np.sum(ni_bat > thr)), "observations", f"|normalized innovation| > {thr:g} at the battery"),
+        Metric(
+            "enkf.spread_to_rmse_battery",
+            _num(ratio),
+            "1",
+            "mean spread / RMSE at the battery location (1 = calibrated)",
+        ),
+        Metric(
+            "enkf.anomalies",
+            float(np.sum(ni > thr)),
+            "observations",
+            f"|normalized innovation| > {thr:g}, all locations",
+        ),
+        Metric(
+            "enkf.anomalies_battery",
+            float(np.sum(ni_bat > thr)),
+            "observations",
+            f"|normalized innovation| > {thr:g} at the battery",
+        ),
     ]
 
 
@@ -257,9 +285,16 @@ def strategy_metrics(
             util = soc_utilization(ledger, usable_mwh)
         prefix = f"strategy.{name}"
         out += [
-            Metric(f"{prefix}.profit", _num(s.get("profit_usd")), "$", f"{name}: net profit (energy + AS - degradation)"),
+            Metric(
+                f"{prefix}.profit", _num(s.get("profit_usd")), "$", f"{name}: net profit (energy + AS - degradation)"
+            ),
             Metric(f"{prefix}.revenue", _num(s.get("revenue_usd")), "$", f"{name}: revenue before degradation"),
-            Metric(f"{prefix}.capture_ratio", _num(capture), "1", f"{name}: profit / perfect-foresight profit (same start SOC, final SOC floor = the strategy's)"),
+            Metric(
+                f"{prefix}.capture_ratio",
+                _num(capture),
+                "1",
+                f"{name}: profit / perfect-foresight profit (same start SOC, final SOC floor = the strategy's)",
+            ),
             Metric(f"{prefix}.cycles", _num(s.get("cycles")), "cycles", f"{name}: equivalent full cycles"),
             Metric(f"{prefix}.soc_utilization", _num(util), "1", f"{name}: SOC range used / usable SOC window"),
         ]
@@ -284,7 +319,9 @@ def day_metrics(
         price_metrics(series, settings)
         + basis_metrics(prices, location)
         + dam_rt_metrics(prices, dam_prices, location)
-        + assimilation_day_metrics(filtered if filtered is not None else pd.DataFrame(), location, assimilation_metrics, settings)
+        + assimilation_day_metrics(
+            filtered if filtered is not None else pd.DataFrame(), location, assimilation_metrics, settings
+        )
         + strategy_metrics(simulation_summary, ledgers, usable_mwh)
     )
 

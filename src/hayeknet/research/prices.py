@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from hayeknet.research.errors import ResearchInputError
-
 CENTRAL = ZoneInfo("America/Chicago")
 DEFAULT_INTERVAL_HOURS = 5.0 / 60.0
 

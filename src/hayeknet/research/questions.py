@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.archive.queries import location_column
+from hayeknet.params import ResearchParams
 from hayeknet.research.insights import Regime, check_filtered
 from hayeknet.research.metrics import metrics_by_name
-from hayeknet.archive.queries import location_column
 from hayeknet.research.prices import (
     CENTRAL,
     asinh_returns,
@@ -42,7 +43,6 @@ from hayeknet.research.prices import (
 )
 from hayeknet.research.resampling import block_bootstrap, rank_test
 from hayeknet.research.scoring import Prediction, beta_binomial_probability
-from hayeknet.params import ResearchParams
 
 THIN_DAYS = 3  # fewer previous days than this: comparisons are reported as thin evidence
 MEASURES = ("bootstrap_probability", "p_value", "posterior_probability", "none")
@@ -200,7 +200,9 @@ def _volatility_evidence(ctx: DayContext) -> dict[str, Any]:
     dev = (values - values.mean()) ** 2
     total = float(dev.sum())
     local_hours = ctx.series.index.tz_convert(CENTRAL).hour.to_numpy()
-    hour_share = {int(h): float(dev[local_hours == h].sum() / total) if total > 0 else 0.0 for h in np.unique(local_hours)}
+    hour_share = {
+        int(h): float(dev[local_hours == h].sum() / total) if total > 0 else 0.0 for h in np.unique(local_hours)
+    }
     if spike.any() or negative.any():
         member = spike | negative
         group = "extreme intervals (spikes and negative prices)"
@@ -212,7 +214,7 @@ def _volatility_evidence(ctx: DayContext) -> dict[str, Any]:
     boot = block_bootstrap(rows, _excess_variance_share, n_resamples=ctx.n_resamples, block_length=12, seed=ctx.seed)
     # same seed: the same resamples, so the share interval matches the excess one
     share_boot = block_bootstrap(rows, _variance_share, n_resamples=ctx.n_resamples, block_length=12, seed=ctx.seed)
-    share = lambda mask: float(dev[mask].sum() / total) if total > 0 else 0.0  # noqa: E731
+    share = lambda mask: float(dev[mask].sum() / total) if total > 0 else 0.0
     runs = int(np.sum(np.diff(np.r_[0, member.astype(int)]) == 1))
     return {
         "group_runs": runs,
@@ -268,7 +270,7 @@ def _volatility_assess(ctx: DayContext, ev: dict[str, Any]) -> tuple[Confidence,
 def _volatility_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> str:
     if conf.measure == "none":
         return "Prices did not move today, so there is no volatility to explain."
-    pct = lambda x: f"{100 * x:.1f}%"  # noqa: E731
+    pct = lambda x: f"{100 * x:.1f}%"
     text = (
         f"The {ev['group']} ({ev['group_intervals']} of {ev['n_intervals']} intervals, {pct(ev['group_time_share'])}"
         f" of the time) carried {pct(ev['group_variance_share'])} of the day's price variance at {ctx.location}"
@@ -286,9 +288,7 @@ def _volatility_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) ->
             f" The interval is wide because the result rests on {ev['group_runs']} run(s) of intervals:"
             " resamples that miss them see little of it."
         )
-    text += (
-        f" Probability (bootstrap) that this group really carries more than its time share: {conf.value:.2f}."
-    )
+    text += f" Probability (bootstrap) that this group really carries more than its time share: {conf.value:.2f}."
     return text
 
 
@@ -396,10 +396,14 @@ def _capture_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
         + (f"{spread:,.2f} $/MWh." if spread is not None else "(spread not computable).")
     ]
     for name, e in ev["strategies"].items():
-        ratio = f"{100 * e['capture_ratio']:.0f}% of the bound" if e["capture_ratio"] is not None else "capture undefined"
+        ratio = (
+            f"{100 * e['capture_ratio']:.0f}% of the bound" if e["capture_ratio"] is not None else "capture undefined"
+        )
         if e.get("capture_ratio_fair") is not None:
-            ratio += (f"; {100 * e['capture_ratio_fair']:.0f}% of the bound that may also end the day at its final"
-                      f" SOC of {e['final_soc_mwh']:,.0f} MWh")
+            ratio += (
+                f"; {100 * e['capture_ratio_fair']:.0f}% of the bound that may also end the day at its final"
+                f" SOC of {e['final_soc_mwh']:,.0f} MWh"
+            )
         line = f"{name} earned {usd(e['profit_usd'])} ({ratio}), missing {usd(e['shortfall_usd'])}"
         if "hourly_shortfall_mean_usd" in e:
             line += (
@@ -545,7 +549,7 @@ def _enkf_evidence(ctx: DayContext) -> dict[str, Any]:
     assert prev is not None  # guaranteed by the trigger
     prev_metrics = metrics_by_name(prev.get("metrics", []))
     rmse_prev = float(prev_metrics["enkf.rmse_battery"])
-    rmse = lambda e: float(np.sqrt(np.mean(e**2)))  # noqa: E731
+    rmse = lambda e: float(np.sqrt(np.mean(e**2)))
     ni = np.abs(bat["normalized_innovation"].to_numpy(dtype=float))
     ev: dict[str, Any] = {
         "previous_day": str(prev.get("day")),
@@ -691,9 +695,17 @@ def _outlook_evidence(ctx: DayContext) -> dict[str, Any]:
             n=n,
         )
         predictions.append(prediction.to_dict())
-        claims.append({"id": event["id"], "days_with_event": hits, "n_days": n, "probability": probability,
-                       "frequency_low_90": float(low), "frequency_high_90": float(high),
-                       "today": ctx.metrics.get(event["metric"])})
+        claims.append(
+            {
+                "id": event["id"],
+                "days_with_event": hits,
+                "n_days": n,
+                "probability": probability,
+                "frequency_low_90": float(low),
+                "frequency_high_90": float(high),
+                "today": ctx.metrics.get(event["metric"]),
+            }
+        )
     return {"predictions": predictions, "claims": claims}
 
 
@@ -724,8 +736,10 @@ def _outlook_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
             f" {claim['n_days']} study day(s) so far; 90% interval of the long-run frequency"
             f" {claim['frequency_low_90']:.2f} to {claim['frequency_high_90']:.2f})."
         )
-    parts.append("These are frequencies, not forecasts from weather or load; they are scored (Brier score) on the next"
-                 " study day so that their calibration can be checked.")
+    parts.append(
+        "These are frequencies, not forecasts from weather or load; they are scored (Brier score) on the next"
+        " study day so that their calibration can be checked."
+    )
     return " ".join(parts)
 
 
@@ -783,5 +797,7 @@ def answer_questions(ctx: DayContext, registry: Sequence[Question] = REGISTRY) -
             continue
         evidence = q.evidence(ctx)
         confidence, strength = q.assess(ctx, evidence)
-        out.append(Answer(q.id, q.text, True, reason, q.answer(ctx, evidence, confidence), evidence, confidence, strength))
+        out.append(
+            Answer(q.id, q.text, True, reason, q.answer(ctx, evidence, confidence), evidence, confidence, strength)
+        )
     return out

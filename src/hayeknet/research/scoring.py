@@ -27,7 +27,12 @@ import pandas as pd
 
 from hayeknet.research.metrics import metrics_by_name
 
-OPERATORS: dict[str, Callable[[float, float], bool]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 RELIABILITY_COLUMNS = ("bin_low", "bin_high", "n", "mean_probability", "observed_frequency", "ci_low", "ci_high")
 
 
@@ -56,7 +61,9 @@ class Prediction:
 
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
-            raise PredictionError(f"prediction {self.id!r} of {self.day}: operator must be one of {sorted(OPERATORS)}, got {self.operator!r}")
+            raise PredictionError(
+                f"prediction {self.id!r} of {self.day}: operator must be one of {sorted(OPERATORS)}, got {self.operator!r}"
+            )
         if not (0.0 <= self.probability <= 1.0):
             raise PredictionError(f"prediction {self.id!r} of {self.day}: probability {self.probability} not in [0, 1]")
 
@@ -66,14 +73,19 @@ class Prediction:
             "day": self.day,
             "claim": self.claim,
             "probability": float(self.probability),
-            "event": {"metric": self.metric, "operator": self.operator, "threshold": float(self.threshold), "unit": self.unit},
+            "event": {
+                "metric": self.metric,
+                "operator": self.operator,
+                "threshold": float(self.threshold),
+                "unit": self.unit,
+            },
             "target": "next study day",
             "method": self.method,
             "n": int(self.n),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], day: str | None = None) -> "Prediction":
+    def from_dict(cls, data: Mapping[str, Any], day: str | None = None) -> Prediction:
         """Read a stored prediction; :class:`PredictionError` names the missing field."""
         where = f"prediction {data.get('id', '?')!r} of {day or data.get('day', '?')}"
         try:
@@ -125,8 +137,13 @@ class ScoredPrediction:
     outcome: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "issued_day": self.issued_day, "target_day": self.target_day,
-                "probability": self.probability, "outcome": self.outcome}
+        return {
+            "id": self.id,
+            "issued_day": self.issued_day,
+            "target_day": self.target_day,
+            "probability": self.probability,
+            "outcome": self.outcome,
+        }
 
 
 def brier_score(probabilities: Sequence[float], outcomes: Sequence[bool]) -> float:
@@ -167,8 +184,17 @@ def reliability_table(probabilities: Sequence[float], outcomes: Sequence[bool], 
             continue
         k, n = int(o[mask].sum()), int(mask.sum())
         low, high = wilson_interval(k, n)
-        rows.append({"bin_low": edges[b], "bin_high": edges[b + 1], "n": n, "mean_probability": float(p[mask].mean()),
-                     "observed_frequency": k / n, "ci_low": low, "ci_high": high})
+        rows.append(
+            {
+                "bin_low": edges[b],
+                "bin_high": edges[b + 1],
+                "n": n,
+                "mean_probability": float(p[mask].mean()),
+                "observed_frequency": k / n,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 
 
@@ -205,9 +231,13 @@ class PredictionScores:
         out = {}
         for claim in sorted({s.id for s in self.scored}):
             rows = [s for s in self.scored if s.id == claim]
-            out[claim] = {"n": len(rows), "brier": _finite(self.brier(claim)), "base_rate_brier": _finite(self.base_rate_brier(claim)),
-                          "mean_probability": float(np.mean([s.probability for s in rows])),
-                          "observed_frequency": float(np.mean([s.outcome for s in rows]))}
+            out[claim] = {
+                "n": len(rows),
+                "brier": _finite(self.brier(claim)),
+                "base_rate_brier": _finite(self.base_rate_brier(claim)),
+                "mean_probability": float(np.mean([s.probability for s in rows])),
+                "observed_frequency": float(np.mean([s.outcome for s in rows])),
+            }
         return out
 
     def summary(self) -> str:
@@ -215,8 +245,10 @@ class PredictionScores:
         if not self.scored:
             waiting = f" ({len(self.pending)} awaiting the next study day)" if self.pending else ""
             return f"No prediction has been settled yet{waiting}."
-        text = (f"{self.n} prediction(s) settled: Brier score {self.brier():.3f} (0 is perfect; forecasting the"
-                f" observed frequency in hindsight would score {self.base_rate_brier():.3f}).")
+        text = (
+            f"{self.n} prediction(s) settled: Brier score {self.brier():.3f} (0 is perfect; forecasting the"
+            f" observed frequency in hindsight would score {self.base_rate_brier():.3f})."
+        )
         if self.n < 20:
             text += " With fewer than 20 settled claims the reliability table is descriptive only."
         return text
@@ -228,7 +260,9 @@ class PredictionScores:
             "brier": _finite(self.brier()),
             "base_rate_brier": _finite(self.base_rate_brier()),
             "by_claim": self.by_claim(),
-            "reliability": [{k: _finite(v) if k != "n" else int(v) for k, v in row.items()} for row in table.to_dict("records")],
+            "reliability": [
+                {k: _finite(v) if k != "n" else int(v) for k, v in row.items()} for row in table.to_dict("records")
+            ],
             "pending": list(self.pending),
             "unscorable": list(self.unscorable),
             "scored": [s.to_dict() for s in self.scored],

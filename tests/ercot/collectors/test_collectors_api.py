@@ -27,8 +27,8 @@ from hayeknet.ercot.parse import parse_file
 
 DAY = dt.date(2026, 9, 29)
 ENV = {ENV_USERNAME: "analyst@example.org", ENV_PASSWORD: "s3cret-pass", ENV_SUBSCRIPTION_KEY: "sub-key-123"}
-LIVE_NOW = dt.datetime(2026, 9, 30, 15, 0, tzinfo=dt.timezone.utc)
-OLD_NOW = dt.datetime(2027, 1, 15, 15, 0, tzinfo=dt.timezone.utc)  # 108 days after DAY
+LIVE_NOW = dt.datetime(2026, 9, 30, 15, 0, tzinfo=dt.UTC)
+OLD_NOW = dt.datetime(2027, 1, 15, 15, 0, tzinfo=dt.UTC)  # 108 days after DAY
 
 
 def _options(transport, sleep, now, **kw) -> CollectOptions:
@@ -66,9 +66,13 @@ def test_live_query_token_pagination_and_429(recorded: Path, samples: Path, fake
     assert not any("/archive/" in r.url for r in data_requests)
 
     by_report = {f.report: f for f in files}
-    for report, sample in [("NP6-905-CD", "np6-905-cd.csv"), ("NP6-788-CD", "np6-788-cd.csv"),
-                           ("NP4-190-CD", "np4-190-cd.csv"), ("NP4-188-CD", "np4-188-cd.csv"),
-                           ("NP6-331-CD", "np6-331-cd.csv")]:
+    for report, sample in [
+        ("NP6-905-CD", "np6-905-cd.csv"),
+        ("NP6-788-CD", "np6-788-cd.csv"),
+        ("NP4-190-CD", "np4-190-cd.csv"),
+        ("NP4-188-CD", "np4-188-cd.csv"),
+        ("NP6-331-CD", "np6-331-cd.csv"),
+    ]:
         f = by_report[report]
         assert f.path.parent == tmp_path / report.lower() / "2026-09-29" and f.path.suffix == ".jsonl"
         assert f.sha256 == sha256_path(f.path) and f.document_id.startswith(PUBLIC_BASE_URL)
@@ -89,8 +93,9 @@ def test_live_rerun_rewrites_nothing(recorded: Path, fake_sleep, tmp_path) -> No
 def test_archive_endpoint_for_days_older_than_90(recorded: Path, samples: Path, fake_sleep, tmp_path) -> None:
     """One GET per document (``archive_bulk=False``); the bulk POST path is in test_collectors_api_bulk.py."""
     transport = ReplayTransport.from_cassette(recorded / "api_archive" / "cassette.json")
-    collector = ApiCollector(HttpClient(transport, fake_sleep), ApiCredentials.from_env(ENV), now_utc=OLD_NOW,
-                             archive_bulk=False)
+    collector = ApiCollector(
+        HttpClient(transport, fake_sleep), ApiCredentials.from_env(ENV), now_utc=OLD_NOW, archive_bulk=False
+    )
     files = collect_day("api", DAY, tmp_path, _options(transport, fake_sleep, OLD_NOW), collector=collector)
     assert sorted(f.report for f in files) == ["NP4-188-CD", "NP4-190-CD", "NP6-331-CD", "NP6-788-CD", "NP6-905-CD"]
     gets = [r.url for r in transport.requests if r.method == "GET"]
@@ -104,7 +109,7 @@ def test_archive_endpoint_for_days_older_than_90(recorded: Path, samples: Path, 
     assert not (tmp_path / "np6-788-cd" / "2026-09-30").exists()
     sced = next(f for f in files if f.report == "NP6-788-CD")
     assert sced.document_id == "900000001"
-    assert sced.publish_time_utc == dt.datetime(2026, 9, 29, 16, 25, 41, tzinfo=dt.timezone.utc)
+    assert sced.publish_time_utc == dt.datetime(2026, 9, 29, 16, 25, 41, tzinfo=dt.UTC)
     pd.testing.assert_frame_equal(parse_file(sced.path), parse_file(samples / "np6-788-cd.csv"))
     assert not any(r.method == "POST" and "/download" in r.url for r in transport.requests)
     assert {t["method"] for t in collector.archive_transfers(DAY)} == {"get"}
@@ -113,7 +118,7 @@ def test_archive_endpoint_for_days_older_than_90(recorded: Path, samples: Path, 
 
 @pytest.mark.parametrize(("age_days", "archive"), [(90, False), (91, True)])
 def test_archive_threshold(age_days: int, archive: bool) -> None:
-    now = dt.datetime.combine(DAY + dt.timedelta(days=age_days), dt.time(18, 0), tzinfo=dt.timezone.utc)
+    now = dt.datetime.combine(DAY + dt.timedelta(days=age_days), dt.time(18, 0), tzinfo=dt.UTC)
     collector = ApiCollector(HttpClient(ReplayTransport([])), ApiCredentials.from_env(ENV), now_utc=now)
     assert collector.uses_archive(DAY) is archive
 
@@ -132,8 +137,13 @@ def test_token_is_renewed_before_expiry_and_after_401(fake_sleep) -> None:
     assert provider.n_fetched == 2
 
     url = PUBLIC_BASE_URL + "/np4-188-cd/dam_clear_price_for_cap"
-    transport = ReplayTransport([("POST", TOKEN_URL, token), ("GET", url, HttpResponse(401, {}, b"expired")),
-                                 ("GET", url, HttpResponse(200, {}, b"{}"))])
+    transport = ReplayTransport(
+        [
+            ("POST", TOKEN_URL, token),
+            ("GET", url, HttpResponse(401, {}, b"expired")),
+            ("GET", url, HttpResponse(200, {}, b"{}")),
+        ]
+    )
     collector = ApiCollector(HttpClient(transport, fake_sleep), ApiCredentials.from_env(ENV), now_utc=LIVE_NOW)
     assert collector._get(url) == b"{}"
     assert collector.tokens.n_fetched == 2
@@ -148,10 +158,16 @@ def test_rejected_credentials(fake_sleep, tmp_path) -> None:
 
 
 def test_empty_live_answer_is_an_error(fake_sleep, tmp_path) -> None:
-    url = (PUBLIC_BASE_URL + "/np4-188-cd/dam_clear_price_for_cap?deliveryDateFrom=2026-09-29"
-           "&deliveryDateTo=2026-09-29&size=14&page=1")
+    url = (
+        PUBLIC_BASE_URL + "/np4-188-cd/dam_clear_price_for_cap?deliveryDateFrom=2026-09-29"
+        "&deliveryDateTo=2026-09-29&size=14&page=1"
+    )
     empty = {"_meta": {"totalRecords": 0, "totalPages": 0, "currentPage": 1}, "fields": [], "data": []}
-    transport = ReplayTransport([("POST", TOKEN_URL, HttpResponse(200, {}, b'{"id_token": "t"}')),
-                                 ("GET", url, HttpResponse(200, {}, json.dumps(empty).encode()))])
+    transport = ReplayTransport(
+        [
+            ("POST", TOKEN_URL, HttpResponse(200, {}, b'{"id_token": "t"}')),
+            ("GET", url, HttpResponse(200, {}, json.dumps(empty).encode())),
+        ]
+    )
     with pytest.raises(CollectorError, match="no rows for operating day 2026-09-29"):
         collect_day("api", DAY, tmp_path, _options(transport, fake_sleep, LIVE_NOW, reports=("NP4-188-CD",)))

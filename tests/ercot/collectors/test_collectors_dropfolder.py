@@ -59,8 +59,7 @@ def test_files_are_routed_by_report_and_day(drop: Path, tmp_path: Path) -> None:
 
 def test_other_days_go_to_their_own_day(drop: Path, tmp_path: Path) -> None:
     other = dt.date(2026, 9, 30)
-    written = write_synthetic_day(other, tmp_path / "synthetic", default_catalogue(3), seed=1,
-                                  reports=["NP4-188-CD"])
+    written = write_synthetic_day(other, tmp_path / "synthetic", default_catalogue(3), seed=1, reports=["NP4-188-CD"])
     shutil.copy(written[0], drop / written[0].name)
     collector = make_collector("files", CollectOptions(drop_folder=drop))
     assert collector.days() == [DAY, other]
@@ -93,9 +92,14 @@ def test_multi_day_file_is_split_into_days(drop: Path, samples: Path, tmp_path: 
     ours = [f for f in first if f.derived_from is not None]
     assert [f.path.relative_to(raw).as_posix() for f in ours] == ["np4-188-cd/2026-09-29/two_days.20260929.csv"]
     assert ours[0].path.read_text() == text  # the day's rows, as they were
-    assert ours[0].derived_from == {"report": "NP4-188-CD", "file": "two_days.csv",
-                                    "sha256": sha256_path(drop / "two_days.csv"), "member": None, "sheets": [],
-                                    "source_rows": len(text.splitlines()) - 1}
+    assert ours[0].derived_from == {
+        "report": "NP4-188-CD",
+        "file": "two_days.csv",
+        "sha256": sha256_path(drop / "two_days.csv"),
+        "member": None,
+        "sheets": [],
+        "source_rows": len(text.splitlines()) - 1,
+    }
     second = collect_day("files", dt.date(2026, 9, 30), raw, collector=collector)
     assert [f.path.relative_to(raw).as_posix() for f in second] == ["np4-188-cd/2026-09-30/two_days.20260930.csv"]
     assert second[0].path.read_text().splitlines() == [text.splitlines()[0], extra]
@@ -127,9 +131,11 @@ def test_bad_file_names_file_row_and_field(drop: Path, samples: Path) -> None:
 
 
 def test_api_json_in_the_drop_folder(drop: Path, tmp_path: Path) -> None:
-    doc = {"_meta": {"totalRecords": 1}, "fields": [{"name": n} for n in
-                                                    ["deliveryDate", "hourEnding", "ancillaryType", "MCPC", "DSTFlag"]],
-           "data": [["2026-09-29", "01:00", "REGUP", 0.83, False]]}
+    doc = {
+        "_meta": {"totalRecords": 1},
+        "fields": [{"name": n} for n in ["deliveryDate", "hourEnding", "ancillaryType", "MCPC", "DSTFlag"]],
+        "data": [["2026-09-29", "01:00", "REGUP", 0.83, False]],
+    }
     for p in list(drop.rglob("*")):
         if p.is_file():
             p.unlink()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from hayeknet.ercot.collectors.base import CollectorError
 from hayeknet.ercot.collectors.http import (
     HttpClient,
     HttpError,
@@ -17,14 +18,13 @@ from hayeknet.ercot.collectors.http import (
     canonical_url,
     retry_after_seconds,
 )
-from hayeknet.ercot.collectors.base import CollectorError
 
 URL = "https://example.test/data"
 
 
 def test_retry_after_seconds_and_http_date() -> None:
     assert retry_after_seconds("7") == 7.0
-    now = dt.datetime(2026, 9, 29, 12, 0, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 9, 29, 12, 0, 0, tzinfo=dt.UTC)
     assert retry_after_seconds("Tue, 29 Sep 2026 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("Tue, 29 Sep 2026 11:00:00 GMT", now) == 0.0
     assert retry_after_seconds(None) is None
@@ -32,11 +32,13 @@ def test_retry_after_seconds_and_http_date() -> None:
 
 
 def test_429_honours_retry_after_then_succeeds(fake_sleep) -> None:
-    transport = ReplayTransport([
-        ("GET", URL, HttpResponse(429, {"retry-after": "3"})),
-        ("GET", URL, HttpResponse(429, {})),
-        ("GET", URL, HttpResponse(200, {}, b'{"ok": true}')),
-    ])
+    transport = ReplayTransport(
+        [
+            ("GET", URL, HttpResponse(429, {"retry-after": "3"})),
+            ("GET", URL, HttpResponse(429, {})),
+            ("GET", URL, HttpResponse(200, {}, b'{"ok": true}')),
+        ]
+    )
     client = HttpClient(transport, fake_sleep, max_retries=5, base_delay_s=2.0)
     assert client.get_json(URL) == {"ok": True}
     assert fake_sleep.waits == [3.0, 4.0]  # server's Retry-After, then 2 * 2**1 (second retry)

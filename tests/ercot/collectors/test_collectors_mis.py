@@ -28,7 +28,7 @@ def test_document_list_is_read(recorded: Path) -> None:
     assert len(docs) == 6  # 3 postings x (csv, xml)
     assert sum(d.is_csv for d in docs) == 3
     first = [d for d in docs if d.is_csv][-1]
-    assert first.publish_time_utc == dt.datetime(2026, 9, 29, 16, 25, 41, tzinfo=dt.timezone.utc)
+    assert first.publish_time_utc == dt.datetime(2026, 9, 29, 16, 25, 41, tzinfo=dt.UTC)
     assert first.file_name.startswith("cdr.00012300.") and first.file_name.endswith("_csv.zip")
     with pytest.raises(CollectorError, match="ListDocsByRptTypeRes"):
         parse_document_list({"unexpected": 1}, 12300)
@@ -56,8 +56,9 @@ def test_collect_day_places_each_report_under_its_day(recorded: Path, samples: P
 
 def test_rerun_is_idempotent_and_downloads_nothing(recorded: Path, fake_sleep, tmp_path) -> None:
     raw = tmp_path / "raw"
-    first = collect_day("mis", DAY, raw, _options(ReplayTransport.from_cassette(recorded / "mis" / "cassette.json"),
-                                                  fake_sleep))
+    first = collect_day(
+        "mis", DAY, raw, _options(ReplayTransport.from_cassette(recorded / "mis" / "cassette.json"), fake_sleep)
+    )
     mtimes = {f.path: f.path.stat().st_mtime_ns for f in first}
     transport = ReplayTransport.from_cassette(recorded / "mis" / "cassette.json")
     second = collect_day("mis", DAY, raw, _options(transport, fake_sleep))
@@ -119,13 +120,25 @@ def test_collected_day_ingests_and_lists_are_fetched_once(recorded: Path, fake_s
     assert sum(r.url.startswith(MIS_LIST_URL) for r in transport.requests) == 5  # one list per report
     result = ingest_day(raw, DAY, tmp_path / "archive")
     assert sorted(result.files_ok) == sorted(f.path.relative_to(raw).as_posix() for f in files)
-    assert result.provenance["row_counts"] == {"NP4-188-CD": 10, "NP4-190-CD": 40, "NP6-331-CD": 5,
-                                               "NP6-788-CD": 20, "NP6-905-CD": 28}
+    assert result.provenance["row_counts"] == {
+        "NP4-188-CD": 10,
+        "NP4-190-CD": 40,
+        "NP6-331-CD": 5,
+        "NP6-788-CD": 20,
+        "NP6-905-CD": 28,
+    }
 
 
 def _doc(doc_id: str, friendly: str, constructed: str, published: str) -> dict:
-    return {"Document": {"DocID": doc_id, "FriendlyName": friendly, "ConstructedName": constructed,
-                         "PublishDate": published, "ReportTypeID": 12301}}
+    return {
+        "Document": {
+            "DocID": doc_id,
+            "FriendlyName": friendly,
+            "ConstructedName": constructed,
+            "PublishDate": published,
+            "ReportTypeID": 12301,
+        }
+    }
 
 
 def test_dst_end_repeated_hour_documents() -> None:
@@ -146,7 +159,7 @@ def test_dst_end_repeated_hour_documents() -> None:
     docs = {d.doc_id: d for d in parse_document_list(payload, 12301)}
     assert [docs[k].is_csv for k in "1234"] == [True, True, False, True]
     assert [docs[k].repeated_hour for k in "1234"] == [False, True, True, False]
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert docs["1"].publish_time_utc == dt.datetime(2025, 11, 2, 6, 15, 1, tzinfo=utc)  # CDT
     assert docs["2"].publish_time_utc == dt.datetime(2025, 11, 2, 7, 15, 1, tzinfo=utc)  # CST, one hour later
     assert docs["4"].publish_time_utc == dt.datetime(2025, 11, 2, 4, 45, 1, tzinfo=utc)

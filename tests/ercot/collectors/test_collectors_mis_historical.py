@@ -64,7 +64,7 @@ def test_collect_days_from_the_yearly_reports(recorded: Path, fake_sleep, tmp_pa
     ]
     for f in files:
         assert f.source == "mis" and f.sha256 == sha256_path(f.path) and f.day == FALL
-        assert f.publish_time_utc == dt.datetime(2017, 1, 1, 14, 0, 4, tzinfo=dt.timezone.utc)
+        assert f.publish_time_utc == dt.datetime(2017, 1, 1, 14, 0, 4, tzinfo=dt.UTC)
         body = recorded / "mis_historical" / f.derived_from["file"]
         assert f.derived_from["sha256"] == sha256_path(body) and f.derived_from["document_id"] == f.document_id
     rtm = next(f for f in files if f.report == "NP6-905-CD")
@@ -75,8 +75,9 @@ def test_collect_days_from_the_yearly_reports(recorded: Path, fake_sleep, tmp_pa
     dam = parse_file(next(f for f in files if f.report == "NP4-190-CD").path)
     assert dam["interval_start_utc"].nunique() == 25
     # a second day comes from the same downloads: each list and document was fetched once
-    spring = collect_day("mis", SPRING, raw, _options(transport, fake_sleep, ("NP4-180-ER", "NP4-181-ER")),
-                         collector=collector)
+    spring = collect_day(
+        "mis", SPRING, raw, _options(transport, fake_sleep, ("NP4-180-ER", "NP4-181-ER")), collector=collector
+    )
     assert sorted(f.report for f in spring) == ["NP4-188-CD", "NP4-190-CD"]
     assert sum(r.url.startswith(MIS_LIST_URL) for r in transport.requests) == 3
     assert sum(r.url.startswith(MIS_DOWNLOAD_URL) for r in transport.requests) == 3  # never the older postings
@@ -101,27 +102,40 @@ def test_missing_year_and_day_are_errors(recorded: Path, fake_sleep, tmp_path: P
     transport = ReplayTransport.from_cassette(recorded / "mis_historical" / "cassette.json")
     options = _options(transport, fake_sleep, ("NP4-181-ER",))
     collector = make_collector("mis", options)
-    with pytest.raises(CollectorError, match=r"MIS lists no NP4-181-ER document for 2019 \(report type 13091; "
-                                             r"years listed: 2015..2016\)"):
+    with pytest.raises(
+        CollectorError,
+        match=r"MIS lists no NP4-181-ER document for 2019 \(report type 13091; "
+        r"years listed: 2015..2016\)",
+    ):
         collect_day("mis", dt.date(2019, 6, 1), tmp_path, options, collector=collector)
-    with pytest.raises(CollectorError, match=r"DAMASMCPC_2016.zip \(DocID \d+\) holds no rows for operating day "
-                                             r"2016-07-01"):
+    with pytest.raises(
+        CollectorError,
+        match=r"DAMASMCPC_2016.zip \(DocID \d+\) holds no rows for operating day "
+        r"2016-07-01",
+    ):
         collect_day("mis", dt.date(2016, 7, 1), tmp_path, options, collector=collector)
 
 
 def test_daily_report_missing_on_mis_points_to_the_yearly_report(recorded: Path, fake_sleep, tmp_path: Path) -> None:
     transport = ReplayTransport.from_cassette(recorded / "mis" / "cassette.json")
     options = CollectOptions(transport=transport, sleep=fake_sleep, reports=("NP4-190-CD",))
-    with pytest.raises(CollectorError, match=r"MIS has no NP4-190-CD file for operating day 2016-11-06 .*"
-                                             r"--source api for older days, or the yearly report NP4-180-ER"):
+    with pytest.raises(
+        CollectorError,
+        match=r"MIS has no NP4-190-CD file for operating day 2016-11-06 .*"
+        r"--source api for older days, or the yearly report NP4-180-ER",
+    ):
         collect_day("mis", FALL, tmp_path, options)
 
 
 def test_api_source_refuses_yearly_reports(tmp_path: Path) -> None:
     env = {"ERCOT_API_USERNAME": "u", "ERCOT_API_PASSWORD": "p", "ERCOT_API_SUBSCRIPTION_KEY": "k"}
     with pytest.raises(CollectorError, match="does not fetch the yearly report NP4-180-ER"):
-        collect_day("api", FALL, tmp_path, CollectOptions(env=env, reports=("NP4-180-ER",),
-                                                          now_utc=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+        collect_day(
+            "api",
+            FALL,
+            tmp_path,
+            CollectOptions(env=env, reports=("NP4-180-ER",), now_utc=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+        )
 
 
 # --- ERCOT's real 2016 files --------------------------------------------------------------------
@@ -140,8 +154,13 @@ def test_mis_serves_ercots_real_2016_zips(recorded: Path, fake_sleep, tmp_path: 
         listing = (recorded / "mis_historical" / f"doclist_{rtid}.json").read_bytes()
         recordings.append(("GET", f"{MIS_LIST_URL}?reportTypeId={rtid}", HttpResponse(200, {}, listing)))
         newest = parse_document_list(json.loads(listing), rtid)[0]
-        recordings.append(("GET", f"{MIS_DOWNLOAD_URL}?doclookupId={newest.doc_id}",
-                           HttpResponse(200, {}, (REAL / real).read_bytes())))
+        recordings.append(
+            (
+                "GET",
+                f"{MIS_DOWNLOAD_URL}?doclookupId={newest.doc_id}",
+                HttpResponse(200, {}, (REAL / real).read_bytes()),
+            )
+        )
     options = _options(ReplayTransport(recordings), fake_sleep, ("NP4-180-ER", "NP4-181-ER"))
     collector = make_collector("mis", options)
     raw = tmp_path / "raw"
@@ -175,9 +194,13 @@ def test_drop_folder_splits_ercots_real_2016_zips_and_the_day_ingests(tmp_path: 
     dam = by_report["NP4-190-CD"]
     assert dam.path.name == "NP4-180-ER_DAMLZHBSPP_2016.20161106.csv"
     assert dam.derived_from == {
-        "report": "NP4-180-ER", "file": "NP4-180-ER_DAMLZHBSPP_2016.zip",
+        "report": "NP4-180-ER",
+        "file": "NP4-180-ER_DAMLZHBSPP_2016.zip",
         "sha256": "ed15d8a9f10f6f1efe82119963975923278662913858359dbaa5061fa9a1137c",
-        "member": "rpt.00013060.0000000000000000.DAMLZHBSPP_2016.xlsx", "sheets": ["Nov_11"], "source_rows": 350}
+        "member": "rpt.00013060.0000000000000000.DAMLZHBSPP_2016.xlsx",
+        "sheets": ["Nov_11"],
+        "source_rows": 350,
+    }
     assert by_report["NP4-188-CD"].derived_from["source_rows"] == 25
     result = ingest_day(raw, FALL, tmp_path / "archive")
     assert result.provenance["row_counts"] == {"NP4-188-CD": 100, "NP4-190-CD": 350}

@@ -85,7 +85,7 @@ def as_price_feature_names(products: Sequence[str]) -> tuple[str, ...]:
     return tuple(f"as_price_{p.lower()}_asinh" for p in products)
 
 
-def observation_names(agent: str, config: "QSEEnvConfig | None" = None) -> tuple[str, ...]:
+def observation_names(agent: str, config: QSEEnvConfig | None = None) -> tuple[str, ...]:
     """Names of the entries of ``agent``'s observation vector, in order (``config`` default: SCED)."""
     names = COMMON_FEATURE_NAMES + OWN_FEATURE_NAMES[agent]
     if agent == "battery" and config is not None and config.market_design == RTC_B:

@@ -190,14 +190,10 @@ class ParallelQSEEnv:
         )
         self._action_spaces: dict[str, spaces.Space] = {
             "battery": battery_space,
-            **{
-                a: spaces.MultiDiscrete([len(cfg.hedge_levels), len(cfg.curtail_levels)])
-                for a in RENEWABLE_AGENTS
-            },
+            **{a: spaces.MultiDiscrete([len(cfg.hedge_levels), len(cfg.curtail_levels)]) for a in RENEWABLE_AGENTS},
         }
         self._observation_spaces: dict[str, spaces.Box] = {
-            a: spaces.Box(-Z_CLIP, Z_CLIP, shape=(len(observation_names(a, cfg)),), dtype=np.float32)
-            for a in AGENTS
+            a: spaces.Box(-Z_CLIP, Z_CLIP, shape=(len(observation_names(a, cfg)),), dtype=np.float32) for a in AGENTS
         }
         self._scales = {a: cfg.reward_scale_usd(a) for a in AGENTS}
         self._projector = (
@@ -214,7 +210,7 @@ class ParallelQSEEnv:
         self._last_impact = 0.0
         self._profit = {a: 0.0 for a in AGENTS}
 
-    def spawn(self, seed: int | None = None) -> "ParallelQSEEnv":
+    def spawn(self, seed: int | None = None) -> ParallelQSEEnv:
         """A fresh environment over the same days and config, sharing the precomputed (read-only) features."""
         other = object.__new__(ParallelQSEEnv)
         other.__dict__.update(self.__dict__)
@@ -262,7 +258,7 @@ class ParallelQSEEnv:
         dam = day.dam_price_usd_per_mwh
         q25, q50, q75 = np.percentile(dam, [25.0, 50.0, 75.0])
         center, scale = float(q50), max(float(q75 - q25), SCALE_FLOOR_USD_PER_MWH)
-        clip = lambda x: np.clip(x, -Z_CLIP, Z_CLIP)  # noqa: E731
+        clip = lambda x: np.clip(x, -Z_CLIP, Z_CLIP)
         has_state = np.full(n, 0.0 if day.state_features is None else 1.0)
         sf = np.zeros((n, len(STATE_FEATURE_NAMES))) if day.state_features is None else day.state_features
         common = np.column_stack(
@@ -379,9 +375,7 @@ class ParallelQSEEnv:
 
     def step(
         self, actions: Mapping[str, Any]
-    ) -> tuple[
-        dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]
-    ]:
+    ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
         """Apply one discrete action per agent (all three are required)."""
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")
@@ -461,9 +455,7 @@ class ParallelQSEEnv:
 
     def step_requests(
         self, requests: Mapping[str, Any]
-    ) -> tuple[
-        dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]
-    ]:
+    ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
         """Apply physical requests: ``battery`` net MW (+ discharges); renewables ``(hedge_frac, curtail_frac)``."""
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")

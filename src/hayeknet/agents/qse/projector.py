@@ -56,8 +56,10 @@ class ActionProjector:
 
         base, ds, df = halves(s0, f0), halves(s0 + 1.0, f0), halves(s0, f0 + 1.0)
         self._g = {side: base[side][0] for side in self.SIDES}
-        self._h0 = {side: base[side][1] - s0 * (ds[side][1] - base[side][1]) - f0 * (df[side][1] - base[side][1])
-                    for side in self.SIDES}
+        self._h0 = {
+            side: base[side][1] - s0 * (ds[side][1] - base[side][1]) - f0 * (df[side][1] - base[side][1])
+            for side in self.SIDES
+        }
         self._hs = {side: ds[side][1] - base[side][1] for side in self.SIDES}
         self._hf = {side: df[side][1] - base[side][1] for side in self.SIDES}
 

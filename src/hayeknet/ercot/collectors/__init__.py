@@ -56,9 +56,15 @@ def make_collector(source: str, options: CollectOptions | None = None):
         from hayeknet.ercot.collectors.api import ApiCollector, ApiCredentials
 
         credentials = ApiCredentials.from_env(options.env if options.env is not None else os.environ)
-        return ApiCollector(_client(options), credentials, now_utc=options.now(), page_size=options.page_size,
-                            archive_after_days=options.archive_after_days, archive_bulk=options.archive_bulk,
-                            archive_batch_size=options.archive_batch_size)
+        return ApiCollector(
+            _client(options),
+            credentials,
+            now_utc=options.now(),
+            page_size=options.page_size,
+            archive_after_days=options.archive_after_days,
+            archive_bulk=options.archive_bulk,
+            archive_batch_size=options.archive_batch_size,
+        )
     if source == "files":
         from hayeknet.ercot.collectors.dropfolder import DropFolderCollector
 

@@ -42,9 +42,10 @@ import logging
 import re
 import time
 import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -62,17 +63,17 @@ from hayeknet.ercot.reports import NP4_188, NP4_190, NP6_331, NP6_788, NP6_905, 
 
 __all__ = [
     "ARCHIVE_BULK_MAX_DOCS",
-    "ApiCollector",
-    "ApiCredentials",
-    "ArchiveDocument",
-    "ArchiveTransfer",
-    "BulkArchiveError",
     "ENDPOINTS",
     "ENV_PASSWORD",
     "ENV_SUBSCRIPTION_KEY",
     "ENV_USERNAME",
     "PUBLIC_BASE_URL",
     "TOKEN_URL",
+    "ApiCollector",
+    "ApiCredentials",
+    "ArchiveDocument",
+    "ArchiveTransfer",
+    "BulkArchiveError",
     "TokenProvider",
     "bulk_download_url",
     "index_bulk_archive",
@@ -113,8 +114,10 @@ class ApiEndpoint:
 
     def day_params(self, day: dt.date) -> dict[str, str]:
         if self.by_sced_timestamp:
-            return {"SCEDTimestampFrom": f"{day.isoformat()}T00:00:00",
-                    "SCEDTimestampTo": f"{day.isoformat()}T23:59:59"}
+            return {
+                "SCEDTimestampFrom": f"{day.isoformat()}T00:00:00",
+                "SCEDTimestampTo": f"{day.isoformat()}T23:59:59",
+            }
         return {"deliveryDateFrom": day.isoformat(), "deliveryDateTo": day.isoformat()}
 
 
@@ -140,13 +143,14 @@ class ApiCredentials:
         return f"ApiCredentials(username={self.username!r}, password=***, subscription_key=***)"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ApiCredentials":
+    def from_env(cls, env: Mapping[str, str]) -> ApiCredentials:
         """Read the three variables; :class:`CredentialsError` names every missing one."""
         names = (ENV_USERNAME, ENV_PASSWORD, ENV_SUBSCRIPTION_KEY)
         missing = [n for n in names if not (env.get(n) or "").strip()]
         if missing:
             raise CredentialsError(
-                "ERCOT public API credentials missing: set environment variable(s) " + ", ".join(missing)
+                "ERCOT public API credentials missing: set environment variable(s) "
+                + ", ".join(missing)
                 + " (register at https://apiexplorer.ercot.com/)"
             )
         return cls(env[ENV_USERNAME].strip(), env[ENV_PASSWORD], env[ENV_SUBSCRIPTION_KEY].strip())
@@ -155,8 +159,9 @@ class ApiCredentials:
 class TokenProvider:
     """ID token from ERCOT's B2C ROPC flow, cached until shortly before it expires."""
 
-    def __init__(self, client: HttpClient, credentials: ApiCredentials,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, client: HttpClient, credentials: ApiCredentials, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.client = client
         self.credentials = credentials
         self.clock = clock
@@ -187,8 +192,7 @@ class TokenProvider:
         except HttpError as exc:
             raise CredentialsError(
                 f"ERCOT B2C token request for user {self.credentials.username!r} failed: HTTP {exc.status}; "
-                f"check {ENV_USERNAME} and {ENV_PASSWORD}"
-                + (f" ({_b2c_error(exc)})" if _b2c_error(exc) else "")
+                f"check {ENV_USERNAME} and {ENV_PASSWORD}" + (f" ({_b2c_error(exc)})" if _b2c_error(exc) else "")
             ) from None
         payload = response.json(TOKEN_URL)
         token = payload.get("id_token") if isinstance(payload, dict) else None
@@ -250,8 +254,14 @@ class ArchiveTransfer:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"report": self.report, "day": self.day.isoformat(), "method": self.method, "url": self.url,
-                "doc_ids": list(self.doc_ids), "note": self.note}
+        return {
+            "report": self.report,
+            "day": self.day.isoformat(),
+            "method": self.method,
+            "url": self.url,
+            "doc_ids": list(self.doc_ids),
+            "note": self.note,
+        }
 
 
 def _name_tokens(name: str) -> list[str]:
@@ -320,8 +330,9 @@ def index_bulk_archive(zf: zipfile.ZipFile, url: str, doc_ids: Sequence[str]) ->
         if key not in wanted:
             continue
         if key in found:
-            raise BulkArchiveError(f"{url}: bulk zip holds two members for docId {key}: "
-                                   f"{found[key].filename} and {info.filename}")
+            raise BulkArchiveError(
+                f"{url}: bulk zip holds two members for docId {key}: {found[key].filename} and {info.filename}"
+            )
         found[key] = info
     if not found and len(doc_ids) == 1 and len(files) == 1:
         found[doc_ids[0]] = files[0]
@@ -330,7 +341,7 @@ def index_bulk_archive(zf: zipfile.ZipFile, url: str, doc_ids: Sequence[str]) ->
 
 def _batches(docs: Sequence[ArchiveDocument], size: int) -> Iterator[list[ArchiveDocument]]:
     for i in range(0, len(docs), size):
-        yield list(docs[i:i + size])
+        yield list(docs[i : i + size])
 
 
 class ApiCollector:
@@ -344,15 +355,25 @@ class ApiCollector:
     document was fetched (one collector may serve many days).
     """
 
-    def __init__(self, client: HttpClient, credentials: ApiCredentials, *, now_utc: dt.datetime,
-                 page_size: int = 100_000, archive_after_days: int = 90,
-                 clock: Callable[[], float] = time.monotonic, archive_bulk: bool = True,
-                 archive_batch_size: int = ARCHIVE_BULK_MAX_DOCS) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        credentials: ApiCredentials,
+        *,
+        now_utc: dt.datetime,
+        page_size: int = 100_000,
+        archive_after_days: int = 90,
+        clock: Callable[[], float] = time.monotonic,
+        archive_bulk: bool = True,
+        archive_batch_size: int = ARCHIVE_BULK_MAX_DOCS,
+    ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be >= 1")
         if not 1 <= archive_batch_size <= ARCHIVE_BULK_MAX_DOCS:
-            raise ValueError(f"archive_batch_size must be between 1 and {ARCHIVE_BULK_MAX_DOCS} "
-                             f"(ERCOT's limit of docIds per bulk request), got {archive_batch_size}")
+            raise ValueError(
+                f"archive_batch_size must be between 1 and {ARCHIVE_BULK_MAX_DOCS} "
+                f"(ERCOT's limit of docIds per bulk request), got {archive_batch_size}"
+            )
         self.client = client
         self.credentials = credentials
         self.tokens = TokenProvider(client, credentials, clock)
@@ -366,8 +387,10 @@ class ApiCollector:
     # --- requests -------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens.token()}",
-                "Ocp-Apim-Subscription-Key": self.credentials.subscription_key}
+        return {
+            "Authorization": f"Bearer {self.tokens.token()}",
+            "Ocp-Apim-Subscription-Key": self.credentials.subscription_key,
+        }
 
     def _get(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
         """GET with both credentials; one token renewal after HTTP 401."""
@@ -427,12 +450,14 @@ class ApiCollector:
             raise CollectorError(f"public API {endpoint.path}: no rows for operating day {day.isoformat()}")
         data = "".join(json.dumps(p, separators=(",", ":"), ensure_ascii=False) + "\n" for p in pages).encode()
         name = f"{spec.dir_name}.{endpoint.path.rsplit('/', 1)[-1]}.{day.isoformat()}.jsonl"
-        query = PUBLIC_BASE_URL + endpoint.path + "?" + "&".join(
-            f"{k}={v}" for k, v in endpoint.day_params(day).items())
+        query = (
+            PUBLIC_BASE_URL + endpoint.path + "?" + "&".join(f"{k}={v}" for k, v in endpoint.day_params(day).items())
+        )
         placed = place_bytes(data, name, raw_root, SOURCE, day=day, expected_report=spec, document_id=query)
         if placed is None:
-            raise CollectorError(f"public API {endpoint.path}: the rows returned for {day.isoformat()} "
-                                 "belong to another operating day")
+            raise CollectorError(
+                f"public API {endpoint.path}: the rows returned for {day.isoformat()} belong to another operating day"
+            )
         return [placed]
 
     # --- archive --------------------------------------------------------------------------
@@ -446,8 +471,12 @@ class ApiCollector:
         docs: dict[str, ArchiveDocument] = {}
         page, total = 1, 1
         while page <= total:
-            params = {"postDatetimeFrom": _local_naive(start), "postDatetimeTo": _local_naive(end),
-                      "size": ARCHIVE_PAGE_SIZE, "page": page}
+            params = {
+                "postDatetimeFrom": _local_naive(start),
+                "postDatetimeTo": _local_naive(end),
+                "size": ARCHIVE_PAGE_SIZE,
+                "page": page,
+            }
             payload, _ = self._get_json(url, params)
             if not isinstance(payload, dict) or "_meta" not in payload:
                 raise CollectorError(f"{url} page {page}: response lacks '_meta'")
@@ -458,28 +487,44 @@ class ApiCollector:
                 except (KeyError, TypeError):
                     raise CollectorError(f"{url} page {page}: archive entry without _links.endpoint.href") from None
                 name = str(item.get("friendlyName") or "")
-                doc = ArchiveDocument(str(item.get("docId") or href.rsplit("=", 1)[-1]), name,
-                                      _post_time(item.get("postDatetime"), _is_repeated_hour(name)), href)
+                doc = ArchiveDocument(
+                    str(item.get("docId") or href.rsplit("=", 1)[-1]),
+                    name,
+                    _post_time(item.get("postDatetime"), _is_repeated_hour(name)),
+                    href,
+                )
                 docs.setdefault(doc.doc_id, doc)
             page += 1
         csv_docs = [d for d in docs.values() if not d.is_xml]
-        return sorted(csv_docs, key=lambda d: (d.post_time_utc or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                                               d.doc_id))
+        return sorted(
+            csv_docs, key=lambda d: (d.post_time_utc or dt.datetime.min.replace(tzinfo=dt.UTC), d.doc_id)
+        )
 
-    def _place(self, spec: ReportSpec, day: dt.date, raw_root: Path, doc: ArchiveDocument,
-               data: bytes) -> CollectedFile | None:
-        return place_bytes(data, doc.file_name, raw_root, SOURCE, day=day, expected_report=spec,
-                           document_id=doc.doc_id, publish_time_utc=doc.post_time_utc)
+    def _place(
+        self, spec: ReportSpec, day: dt.date, raw_root: Path, doc: ArchiveDocument, data: bytes
+    ) -> CollectedFile | None:
+        return place_bytes(
+            data,
+            doc.file_name,
+            raw_root,
+            SOURCE,
+            day=day,
+            expected_report=spec,
+            document_id=doc.doc_id,
+            publish_time_utc=doc.post_time_utc,
+        )
 
-    def _get_each(self, spec: ReportSpec, day: dt.date, docs: Sequence[ArchiveDocument], method: str,
-                  note: str = "") -> Iterator[tuple[ArchiveDocument, bytes]]:
+    def _get_each(
+        self, spec: ReportSpec, day: dt.date, docs: Sequence[ArchiveDocument], method: str, note: str = ""
+    ) -> Iterator[tuple[ArchiveDocument, bytes]]:
         for doc in docs:
             data = self._get(doc.href)
             self.transfers.append(ArchiveTransfer(spec.report_id, day, method, doc.href, (doc.doc_id,), note))
             yield doc, data
 
-    def _fetch_bulk(self, spec: ReportSpec, day: dt.date,
-                    batch: Sequence[ArchiveDocument]) -> Iterator[tuple[ArchiveDocument, bytes]]:
+    def _fetch_bulk(
+        self, spec: ReportSpec, day: dt.date, batch: Sequence[ArchiveDocument]
+    ) -> Iterator[tuple[ArchiveDocument, bytes]]:
         """The documents of ``batch`` from one bulk POST (GETs after a 4xx other than 429)."""
         url = bulk_download_url(ENDPOINTS[spec.report_id].emil_id)
         ids = [d.doc_id for d in batch]
@@ -489,20 +534,21 @@ class ApiCollector:
             if not 400 <= exc.status < 500 or exc.status == 429:
                 raise
             note = f"bulk POST {url} failed with HTTP {exc.status}"
-            logger.warning("%s for docIds %s; fetching the %d document(s) one by one",
-                           note, ", ".join(ids), len(ids))
+            logger.warning("%s for docIds %s; fetching the %d document(s) one by one", note, ", ".join(ids), len(ids))
             yield from self._get_each(spec, day, batch, "get-fallback", note)
             return
         shown = ", ".join(ids[:5]) + (f" (+{len(ids) - 5} more)" if len(ids) > 5 else "")
         try:
             zf = zipfile.ZipFile(io.BytesIO(body))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-            raise BulkArchiveError(f"{url}: bulk download of docIds {shown} is not a readable zip ({exc}); "
-                                   f"response starts {body[:60]!r}") from None
+            raise BulkArchiveError(
+                f"{url}: bulk download of docIds {shown} is not a readable zip ({exc}); response starts {body[:60]!r}"
+            ) from None
         with zf:
             members = index_bulk_archive(zf, url, ids)
-            self.transfers.append(ArchiveTransfer(spec.report_id, day, "bulk", url,
-                                                  tuple(i for i in ids if i in members)))
+            self.transfers.append(
+                ArchiveTransfer(spec.report_id, day, "bulk", url, tuple(i for i in ids if i in members))
+            )
             missing = [d for d in batch if d.doc_id not in members]
             for doc in batch:
                 info = members.get(doc.doc_id)
@@ -511,8 +557,9 @@ class ApiCollector:
                 try:
                     data = zf.read(info)
                 except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
-                    raise BulkArchiveError(f"{url}: member {info.filename} (docId {doc.doc_id}) of the bulk zip "
-                                           f"is damaged ({exc})") from None
+                    raise BulkArchiveError(
+                        f"{url}: member {info.filename} (docId {doc.doc_id}) of the bulk zip is damaged ({exc})"
+                    ) from None
                 yield doc, data
         if missing:
             note = f"not in the bulk zip of {url}"
@@ -532,16 +579,20 @@ class ApiCollector:
                 pending.append(doc)
         if self.archive_bulk:
             fetched: Iterable[tuple[ArchiveDocument, bytes]] = (
-                item for batch in _batches(pending, self.archive_batch_size)
-                for item in self._fetch_bulk(spec, day, batch))
+                item
+                for batch in _batches(pending, self.archive_batch_size)
+                for item in self._fetch_bulk(spec, day, batch)
+            )
         else:
             fetched = self._get_each(spec, day, pending, "get")
         for doc, data in fetched:
             placed[doc.doc_id] = self._place(spec, day, raw_root, doc, data)
         out = [f for f in (placed.get(d.doc_id) for d in docs) if f is not None]
         if not out:
-            raise CollectorError(f"public API archive {ENDPOINTS[spec.report_id].emil_id}: no document for "
-                                 f"operating day {day.isoformat()}")
+            raise CollectorError(
+                f"public API archive {ENDPOINTS[spec.report_id].emil_id}: no document for "
+                f"operating day {day.isoformat()}"
+            )
         return out
 
     def archive_transfers(self, day: dt.date | None = None) -> list[dict[str, Any]]:
@@ -553,8 +604,10 @@ class ApiCollector:
         files: list[CollectedFile] = []
         for spec in specs:
             if spec.is_historical:
-                raise CollectorError(f"the public API collector does not fetch the yearly report {spec.report_id}; "
-                                     "use --source mis or put the file in a drop folder (--source files)")
+                raise CollectorError(
+                    f"the public API collector does not fetch the yearly report {spec.report_id}; "
+                    "use --source mis or put the file in a drop folder (--source files)"
+                )
             if not spec.published_on(day):
                 continue
             if archive:

@@ -14,9 +14,10 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -24,8 +25,8 @@ from hayeknet.ercot.calendar import ERCOT_TZ, as_date, operating_day_of
 from hayeknet.ercot.reports import ALL_REPORTS_BY_ID, REPORTS, ReportFormatError, ReportSpec
 
 __all__ = [
-    "CollectedFile",
     "CollectOptions",
+    "CollectedFile",
     "CollectorError",
     "CredentialsError",
     "FileContent",
@@ -130,7 +131,7 @@ class CollectOptions:
         return [ALL_REPORTS_BY_ID[r.upper()] for r in self.reports]
 
     def now(self) -> dt.datetime:
-        now = self.now_utc or dt.datetime.now(dt.timezone.utc)
+        now = self.now_utc or dt.datetime.now(dt.UTC)
         if now.tzinfo is None:
             raise CollectorError("CollectOptions.now_utc must be timezone-aware (UTC)")
         return now
@@ -159,7 +160,7 @@ def publish_window_utc(spec: ReportSpec, day: dt.date | str) -> tuple[dt.datetim
     read from its content.
     """
     d = as_date(day)
-    local = lambda x: pd.Timestamp(x).tz_localize(ERCOT_TZ)  # noqa: E731
+    local = lambda x: pd.Timestamp(x).tz_localize(ERCOT_TZ)
     if spec.layout == "hourly":
         start, end = local(d - dt.timedelta(days=2)), local(d)
     else:
@@ -249,29 +250,53 @@ def place_bytes(
         try:
             content = classify_file(tmp)
         except ReportFormatError as exc:
-            raise CollectorError(f"{source}: downloaded file {name} ({document_id or 'no id'}) is unreadable: "
-                                 f"{exc.message} (row {exc.row}, field {exc.field})") from None
+            raise CollectorError(
+                f"{source}: downloaded file {name} ({document_id or 'no id'}) is unreadable: "
+                f"{exc.message} (row {exc.row}, field {exc.field})"
+            ) from None
         if expected_report is not None and content.spec is not expected_report:
-            raise CollectorError(f"{source}: {name} holds {content.spec.report_id}, "
-                                 f"expected {expected_report.report_id}")
+            raise CollectorError(
+                f"{source}: {name} holds {content.spec.report_id}, expected {expected_report.report_id}"
+            )
         if not content.days:
             return None
         if len(content.days) > 1:
             listed = ", ".join(sorted(d.isoformat() for d in content.days))
-            raise CollectorError(f"{source}: {name} spans several operating days ({listed}); "
-                                 "the raw layout holds one day per file")
+            raise CollectorError(
+                f"{source}: {name} spans several operating days ({listed}); the raw layout holds one day per file"
+            )
         (file_day,) = content.days
         if day is not None and file_day != day:
             return None
         dest = _day_folder(raw_root, content.spec, file_day) / name
         digest = sha256_bytes(data)
         if dest.exists() and sha256_path(dest) == digest:
-            return CollectedFile(content.spec.report_id, file_day, dest, digest, source, document_id,
-                                 publish_time_utc, len(data), reused=True, derived_from=derived_from)
+            return CollectedFile(
+                content.spec.report_id,
+                file_day,
+                dest,
+                digest,
+                source,
+                document_id,
+                publish_time_utc,
+                len(data),
+                reused=True,
+                derived_from=derived_from,
+            )
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
-        return CollectedFile(content.spec.report_id, file_day, dest, digest, source, document_id,
-                             publish_time_utc, len(data), reused=False, derived_from=derived_from)
+        return CollectedFile(
+            content.spec.report_id,
+            file_day,
+            dest,
+            digest,
+            source,
+            document_id,
+            publish_time_utc,
+            len(data),
+            reused=False,
+            derived_from=derived_from,
+        )
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -282,9 +307,15 @@ def place_file(src: Path, raw_root: Path, source: str, *, day: dt.date | None = 
     return place_bytes(src.read_bytes(), src.name, raw_root, source, day=day)
 
 
-def existing_file(raw_root: Path, spec: ReportSpec, day: dt.date, name: str, source: str,
-                  document_id: str | None = None,
-                  publish_time_utc: dt.datetime | None = None) -> CollectedFile | None:
+def existing_file(
+    raw_root: Path,
+    spec: ReportSpec,
+    day: dt.date,
+    name: str,
+    source: str,
+    document_id: str | None = None,
+    publish_time_utc: dt.datetime | None = None,
+) -> CollectedFile | None:
     """The record of ``name`` when it is already in the day's folder, so it need not be downloaded again.
 
     The file must still read as ``spec`` with intervals of ``day`` only;
@@ -300,8 +331,17 @@ def existing_file(raw_root: Path, spec: ReportSpec, day: dt.date, name: str, sou
         return None
     if content.spec is not spec or content.days != frozenset({day}):
         return None
-    return CollectedFile(spec.report_id, day, path, sha256_path(path), source, document_id,
-                         publish_time_utc, path.stat().st_size, reused=True)
+    return CollectedFile(
+        spec.report_id,
+        day,
+        path,
+        sha256_path(path),
+        source,
+        document_id,
+        publish_time_utc,
+        path.stat().st_size,
+        reused=True,
+    )
 
 
 def collection_provenance(
@@ -335,11 +375,20 @@ def collection_provenance(
         documents.append(entry)
     present = {r.spec.report_id for r in outcome.raw_files.values()}
     checks = [c.to_dict() for c in validate(outcome.table, d, present)]
-    checks.append({"name": "files_parsed", "report": "*", "passed": not failures,
-                   "detail": f"{len(files) - len(failures)} of {len(files)} files parsed"})
+    checks.append(
+        {
+            "name": "files_parsed",
+            "report": "*",
+            "passed": not failures,
+            "detail": f"{len(files) - len(failures)} of {len(files)} files parsed",
+        }
+    )
     table = outcome.table
-    rows = {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()} \
-        if len(table) else {}
+    rows = (
+        {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+        if len(table)
+        else {}
+    )
     return {
         "source": source,
         "day": d.isoformat(),

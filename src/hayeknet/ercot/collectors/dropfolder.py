@@ -136,8 +136,10 @@ class DropFolderCollector:
             stored = split.file_name(day) if split is not None else path.name
             key = (content.spec.report_id, stored)
             if key in names:
-                raise CollectorError(f"drop folder files {names[key]} and {path} would both be stored as "
-                                     f"{content.spec.dir_name}/{day.isoformat()}/{stored}; rename one")
+                raise CollectorError(
+                    f"drop folder files {names[key]} and {path} would both be stored as "
+                    f"{content.spec.dir_name}/{day.isoformat()}/{stored}; rename one"
+                )
             names[key] = path
             if split is not None:
                 label = path.relative_to(self.folder).as_posix()

@@ -20,9 +20,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 from hayeknet.ercot.collectors.base import CollectorError
 
@@ -100,7 +101,7 @@ class UrllibTransport:
         headers = {"User-Agent": USER_AGENT, **dict(request.headers)}
         req = urllib.request.Request(request.url, data=request.body, headers=headers, method=request.method)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310 (https URLs only)
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
                 return HttpResponse(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
         except urllib.error.HTTPError as exc:
             body = exc.read() if exc.fp is not None else b""
@@ -120,8 +121,10 @@ def canonical_url(url: str) -> str:
 def _redact(url: str) -> str:
     """Drop secrets that might sit in a query string (``password``)."""
     parts = urllib.parse.urlsplit(url)
-    pairs = [(k, "***" if k.lower() in {"password", "username"} else v)
-             for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = [
+        (k, "***" if k.lower() in {"password", "username"} else v)
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, urllib.parse.urlencode(pairs), ""))
 
 
@@ -140,7 +143,7 @@ class ReplayTransport:
         self.requests: list[HttpRequest] = []
 
     @classmethod
-    def from_cassette(cls, path: Path) -> "ReplayTransport":
+    def from_cassette(cls, path: Path) -> ReplayTransport:
         """Load ``cassette.json``: ``{"interactions": [{"request": {method, url}, "response": {status, headers,
         body_file | body_text | body_json}}]}``; ``body_file`` is relative to the cassette's folder."""
         path = Path(path)
@@ -170,8 +173,11 @@ class ReplayTransport:
 
     def unused(self) -> list[str]:
         """Recorded responses never asked for (a test can assert none is left)."""
-        return [f"{m} {u}" for (m, u), q in self._queues.items() if q and not any(
-            r.method.upper() == m and canonical_url(r.url) == u for r in self.requests)]
+        return [
+            f"{m} {u}"
+            for (m, u), q in self._queues.items()
+            if q and not any(r.method.upper() == m and canonical_url(r.url) == u for r in self.requests)
+        ]
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -188,8 +194,8 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    now = now or dt.datetime.now(dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -232,8 +238,11 @@ class HttpClient:
     ) -> HttpResponse:
         """Send a request; return the response when its status is in ``ok_statuses``, else raise."""
         if params:
-            url = url + ("&" if "?" in url else "?") + urllib.parse.urlencode(
-                [(k, str(v)) for k, v in params.items() if v is not None])
+            url = (
+                url
+                + ("&" if "?" in url else "?")
+                + urllib.parse.urlencode([(k, str(v)) for k, v in params.items() if v is not None])
+            )
         hdrs = dict(headers or {})
         body = None
         if form is not None:

@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
+from hayeknet.ercot.calendar import ERCOT_TZ
 from hayeknet.ercot.collectors.base import (
     CollectedFile,
     CollectorError,
@@ -46,7 +48,6 @@ from hayeknet.ercot.collectors.base import (
     place_bytes,
     publish_window_utc,
 )
-from hayeknet.ercot.calendar import ERCOT_TZ
 from hayeknet.ercot.collectors.http import HttpClient
 from hayeknet.ercot.collectors.split import DaySplitter
 from hayeknet.ercot.parse.days import DaySplit
@@ -127,7 +128,7 @@ def _parse_time(text: str, where: str, repeated_hour: bool = False) -> dt.dateti
     try:
         local = wall.tz_localize(ERCOT_TZ, ambiguous=not repeated_hour, nonexistent="raise")
     except (ValueError, TypeError):  # a wall time skipped at DST start: keep the stated offset
-        return when.astimezone(dt.timezone.utc)
+        return when.astimezone(dt.UTC)
     return local.tz_convert("UTC").to_pydatetime()
 
 
@@ -199,9 +200,16 @@ class MisCollector:
             if have is not None:
                 out.append(have)
                 continue
-            placed = place_bytes(self.download(doc), doc.file_name, raw_root, SOURCE, day=day,
-                                 expected_report=spec, document_id=doc.doc_id,
-                                 publish_time_utc=doc.publish_time_utc)
+            placed = place_bytes(
+                self.download(doc),
+                doc.file_name,
+                raw_root,
+                SOURCE,
+                day=day,
+                expected_report=spec,
+                document_id=doc.doc_id,
+                publish_time_utc=doc.publish_time_utc,
+            )
             if placed is not None:
                 out.append(placed)
         if not out:
@@ -220,8 +228,10 @@ class MisCollector:
         if not docs:
             years = sorted({d.year for d in self.documents(spec) if d.year is not None})
             listed = f"{years[0]}..{years[-1]}" if years else "none"
-            raise CollectorError(f"MIS lists no {spec.report_id} document for {year} "
-                                 f"(report type {spec.mis_report_type_id}; years listed: {listed})")
+            raise CollectorError(
+                f"MIS lists no {spec.report_id} document for {year} "
+                f"(report type {spec.mis_report_type_id}; years listed: {listed})"
+            )
         return max(docs, key=lambda d: (d.publish_time_utc, d.doc_id))
 
     def yearly_split(self, spec: ReportSpec, doc: MisDocument) -> DaySplit:
@@ -239,11 +249,20 @@ class MisCollector:
         """Place ``day`` cut from the yearly report ``spec`` of its year (in the daily report's folder)."""
         doc = self.yearly_document(spec, day.year)
         split = self.yearly_split(spec, doc)
-        placed = self.splitter.place(split, day, Path(raw_root), SOURCE, label=doc.file_name,
-                                     document_id=doc.doc_id, publish_time_utc=doc.publish_time_utc)
+        placed = self.splitter.place(
+            split,
+            day,
+            Path(raw_root),
+            SOURCE,
+            label=doc.file_name,
+            document_id=doc.doc_id,
+            publish_time_utc=doc.publish_time_utc,
+        )
         if placed is None:
-            raise CollectorError(f"MIS {spec.report_id} document {doc.file_name} (DocID {doc.doc_id}) holds no "
-                                 f"rows for operating day {day.isoformat()}")
+            raise CollectorError(
+                f"MIS {spec.report_id} document {doc.file_name} (DocID {doc.doc_id}) holds no "
+                f"rows for operating day {day.isoformat()}"
+            )
         return [placed]
 
     def collect_day(self, day: dt.date, raw_root: Path, specs: Iterable[ReportSpec]) -> list[CollectedFile]:

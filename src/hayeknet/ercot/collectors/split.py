@@ -43,7 +43,7 @@ class DaySplitter:
         self._spool: tempfile.TemporaryDirectory[str] | None = None
         self._splits: dict[str, tuple[DaySplit, str]] = {}
 
-    def __enter__(self) -> "DaySplitter":
+    def __enter__(self) -> DaySplitter:
         return self
 
     def __exit__(self, *exc: object) -> None:

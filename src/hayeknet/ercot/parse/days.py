@@ -145,6 +145,7 @@ def split_into_days(path: Path, out_dir: Path) -> DaySplit:
     result = DaySplit(path, member, spec.report_id, daily_spec(spec).report_id, blank_rows=blank)
     for day in sorted(counts):
         rows, source_rows = counts[day]
-        result.days[day] = DayFile(day, out_dir / f"{day.isoformat()}.csv", rows, source_rows,
-                                   tuple(sheets.get(day, ())))
+        result.days[day] = DayFile(
+            day, out_dir / f"{day.isoformat()}.csv", rows, source_rows, tuple(sheets.get(day, ()))
+        )
     return result

@@ -15,9 +15,9 @@ the field.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ from hayeknet.ercot.parse.table import deduplicate, empty_table, normalize
 from hayeknet.ercot.reports import ReportFormatError, ReportSpec
 
 __all__ = ["ParseOutcome", "parse_file", "parse_files", "parse_files_collecting"]
+
 
 def parse_file(path: str | Path) -> pd.DataFrame:
     """Parse one raw ERCOT file into the normalized price table.

@@ -35,8 +35,8 @@ and counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -92,7 +92,7 @@ def _fail(file: str, sheet: str | None, row: int, field: str, message: str) -> R
 
 def _wide_products(spec: ReportSpec, header: Sequence[str]) -> list[tuple[str, str]]:
     """(source column as written, product) of each AS column of a wide header."""
-    return [(c, str(as_product(c))) for c in header[len(spec.columns):]]
+    return [(c, str(as_product(c))) for c in header[len(spec.columns) :]]
 
 
 def _check_product_cells(values: pd.Series, rows: np.ndarray, file: str, sheet: str | None, column: str) -> None:
@@ -175,8 +175,13 @@ def _sheet_chunk(sheet: Sheet, file: str) -> Chunk:
     if footer.any():
         frame = frame[~footer].reset_index(drop=True)
     _check_short_rows(spec, fields, frame, file, sheet.name)
-    return Chunk(spec, sheet.name, to_daily_frame(spec, fields, frame, file, sheet.name), len(frame),
-                 sheet.blank_rows + int(footer.sum()))
+    return Chunk(
+        spec,
+        sheet.name,
+        to_daily_frame(spec, fields, frame, file, sheet.name),
+        len(frame),
+        sheet.blank_rows + int(footer.sum()),
+    )
 
 
 def _non_data_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame) -> np.ndarray:
@@ -190,8 +195,9 @@ def _non_data_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame)
     return mask
 
 
-def _check_short_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame, file: str,
-                      sheet: str | None) -> None:
+def _check_short_rows(
+    spec: ReportSpec, fields: Sequence[str], frame: pd.DataFrame, file: str, sheet: str | None
+) -> None:
     """A historical row missing one of its key fields names that field (the daily names would mislead)."""
     if not spec.is_historical:
         return
@@ -200,20 +206,29 @@ def _check_short_rows(spec: ReportSpec, fields: Sequence[str], frame: pd.DataFra
         empty = np.asarray(frame[field].isna() | (text == ""))
         if empty.any():
             k = int(np.flatnonzero(empty)[0])
-            raise _fail(file, sheet, int(frame[_ROW].iloc[k]), spec.columns[i],
-                        "missing value (truncated or short row) (value '')")
+            raise _fail(
+                file,
+                sheet,
+                int(frame[_ROW].iloc[k]),
+                spec.columns[i],
+                "missing value (truncated or short row) (value '')",
+            )
 
 
 def _csv_chunks(data: bytes, file: str) -> Iterator[Chunk]:
     spec, start = _csv_start(data, file)
     nl = data.find(b"\n")
-    header_line = data[3 if data.startswith(b"\xef\xbb\xbf") else 0: nl if nl >= 0 else len(data)]
+    header_line = data[3 if data.startswith(b"\xef\xbb\xbf") else 0 : nl if nl >= 0 else len(data)]
     raw_header = header_line.decode("utf-8", errors="replace").rstrip("\r").split(",")
     header = list(clean_header(raw_header))
     if spec.is_historical and not spec.wide_as:
         if len(header) != len(spec.columns):
-            raise ReportFormatError(file, 0, "header", f"header has {len(header)} fields, expected "
-                                    f"{len(spec.columns)} ({', '.join(spec.columns)})")
+            raise ReportFormatError(
+                file,
+                0,
+                "header",
+                f"header has {len(header)} fields, expected {len(spec.columns)} ({', '.join(spec.columns)})",
+            )
     elif not spec.is_historical:
         header = list(spec.columns)
     fields = _header_fields(header)
@@ -254,8 +269,13 @@ def iter_chunks(data: bytes, file: str) -> Iterator[Chunk]:
         for sheet in iter_sheets(data, file):
             chunk = _sheet_chunk(sheet, file)
             if first is not None and chunk.spec is not first:
-                raise ReportFormatError(file, 0, "header", f"sheet holds {chunk.spec.report_id}, the workbook's "
-                                        f"earlier sheets {first.report_id}", sheet=sheet.name)
+                raise ReportFormatError(
+                    file,
+                    0,
+                    "header",
+                    f"sheet holds {chunk.spec.report_id}, the workbook's earlier sheets {first.report_id}",
+                    sheet=sheet.name,
+                )
             first = chunk.spec
             yield chunk
         if first is None:

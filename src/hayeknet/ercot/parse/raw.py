@@ -19,9 +19,9 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -162,9 +162,7 @@ def _read_bodies(
     return frame
 
 
-def _read_one_body(
-    spec: ReportSpec, name: str, body: bytes, columns: Sequence[str] | None = None
-) -> pd.DataFrame:
+def _read_one_body(spec: ReportSpec, name: str, body: bytes, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Data rows of one file; blank lines are dropped (rows are numbered without them)."""
     try:
         return _read_bodies(spec, [(name, body, _count_rows(body))], columns)

@@ -19,8 +19,8 @@ which :mod:`hayeknet.ercot.parse.sced_fast` shares.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

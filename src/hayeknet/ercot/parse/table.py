@@ -35,7 +35,7 @@ from hayeknet.ercot.calendar import (
 from hayeknet.ercot.parse.raw import _FILE, _PUBLISHED, _ROW, _SHEET
 from hayeknet.ercot.reports import AS_TYPES, ReportFormatError, ReportSpec, daily_spec
 
-__all__ = ["COLUMNS", "KEY_COLUMNS", "SORT_COLUMNS", "empty_table", "normalize", "deduplicate"]
+__all__ = ["COLUMNS", "KEY_COLUMNS", "SORT_COLUMNS", "deduplicate", "empty_table", "normalize"]
 
 COLUMNS: tuple[str, ...] = (
     "interval_start_utc",
@@ -83,7 +83,10 @@ def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str)
     value = frame[field].iloc[i] if field in frame else None
     sheet = str(frame[_SHEET].iloc[i]) if _SHEET in frame else ""
     raise ReportFormatError(
-        str(frame[_FILE].iloc[i]), int(frame[_ROW].iloc[i]), field, f"{message} (value {value!r})",
+        str(frame[_FILE].iloc[i]),
+        int(frame[_ROW].iloc[i]),
+        field,
+        f"{message} (value {value!r})",
         sheet=sheet or None,
     )
 

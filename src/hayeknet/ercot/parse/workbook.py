@@ -38,8 +38,9 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from hayeknet.ercot.reports import ReportFormatError
 
@@ -134,8 +135,9 @@ def _openpyxl_sheets(data: bytes, file: str, skip: Iterable[str] = ()) -> Iterat
                 continue
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # ERCOT's workbooks carry no dimension record
-            sheet = _sheet_from_rows(str(ws.title), (tuple(cell_text(v) for v in values)
-                                                     for values in ws.iter_rows(values_only=True)), file)
+            sheet = _sheet_from_rows(
+                str(ws.title), (tuple(cell_text(v) for v in values) for values in ws.iter_rows(values_only=True)), file
+            )
             if sheet is not None:
                 yield sheet
     finally:
@@ -214,7 +216,9 @@ _CELL_TAG = re.compile(rb"<c[\s/>]")
 _ATTR = re.compile(rb'\s(r|s|t)="([^"]*)"')
 _REF = re.compile(rb"([A-Z]{1,3})([0-9]+)$")
 _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
-_SIMPLE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([a-z]+)")?\s*(?:/>|><v>([^<]*)</v></c>)')
+_SIMPLE_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"(?: s="([0-9]+)")?(?: t="([a-z]+)")?\s*(?:/>|><v>([^<]*)</v></c>)'
+)
 """A cell as ERCOT's report server (and openpyxl) writes it: reference, style, type, plain value."""
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>", re.S)
 
@@ -236,8 +240,14 @@ def _number(text: str) -> int | float:
 class _FastWorkbook:
     """The parts of an xlsx the fast reader needs: sheets in order, shared strings, date styles."""
 
-    def __init__(self, zf: zipfile.ZipFile, sheet_parts: list[tuple[str, str]], strings: list[str],
-                 date_styles: set[int], epoch: dt.datetime) -> None:
+    def __init__(
+        self,
+        zf: zipfile.ZipFile,
+        sheet_parts: list[tuple[str, str]],
+        strings: list[str],
+        date_styles: set[int],
+        epoch: dt.datetime,
+    ) -> None:
         self.zf = zf
         self.sheet_parts = sheet_parts
         self.strings = strings
@@ -245,7 +255,7 @@ class _FastWorkbook:
         self.epoch = epoch
 
     @classmethod
-    def open(cls, data: bytes) -> "_FastWorkbook | None":
+    def open(cls, data: bytes) -> _FastWorkbook | None:
         """The workbook's layout, or ``None`` when it is not laid out as expected (openpyxl reads it then)."""
         try:
             from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
@@ -259,7 +269,9 @@ class _FastWorkbook:
             parts = []
             for sheet in book.iter(f"{_NS_MAIN}sheet"):
                 target = targets[sheet.get(f"{_NS_REL}id")]
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                path = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                )
                 if "worksheets/" not in path.lower():
                     continue  # a chart sheet
                 parts.append((str(sheet.get("name")), names[path.lower()]))
@@ -269,13 +281,11 @@ class _FastWorkbook:
             if "xl/sharedstrings.xml" in names:
                 sst = ET.fromstring(zf.read(names["xl/sharedstrings.xml"]))
                 for si in sst.iter(f"{_NS_MAIN}si"):
-                    strings.append("".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t")
-                                           if not _in_phonetic(si, t)))
+                    strings.append("".join(t.text or "" for t in si.iter(f"{_NS_MAIN}t") if not _in_phonetic(si, t)))
             date_styles: set[int] = set()
             if "xl/styles.xml" in names:
                 styles = ET.fromstring(zf.read(names["xl/styles.xml"]))
-                custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "")
-                          for f in styles.iter(f"{_NS_MAIN}numFmt")}
+                custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in styles.iter(f"{_NS_MAIN}numFmt")}
                 xfs = styles.find(f"{_NS_MAIN}cellXfs")
                 for i, xf in enumerate(xfs if xfs is not None else []):
                     fmt_id = int(xf.get("numFmtId", 0))

@@ -52,8 +52,14 @@ def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     wide = wide_prices(ingest.read_day(ctx, day))
     backend = resolve_backend(params.backend)
     distance, zones, localization = network_structure(params, list(wide.columns))
-    result = assimilate_day(wide, params, backend=backend, distance=distance, zones=zones,
-                            localization_radius=params.localization_radius_hops if distance is not None else None)
+    result = assimilate_day(
+        wide,
+        params,
+        backend=backend,
+        distance=distance,
+        zones=zones,
+        localization_radius=params.localization_radius_hops if distance is not None else None,
+    )
     metrics = {**result.metrics, "day": day, "backend_requested": params.backend, "localization": localization}
     with atomic_directory(ctx.paths.states / day) as tmp:
         result.filtered.to_parquet(tmp / FILTERED_FILE, index=False)
@@ -87,8 +93,11 @@ def network_structure(
         distance = grid.distance_matrix(locations) if radius > 0 else None
     except GridModelError as exc:
         return None, None, f"own price only, no zone components: {exc}"
-    how = (f"network distance, Gaspari-Cohn radius {radius:g} hops" if radius > 0
-           else "own price only (assimilation.localization_radius_hops = 0)")
+    how = (
+        f"network distance, Gaspari-Cohn radius {radius:g} hops"
+        if radius > 0
+        else "own price only (assimilation.localization_radius_hops = 0)"
+    )
     return distance, zones, f"{how}; {zones.shape[1]} grid zones"
 
 

@@ -52,8 +52,9 @@ class BeliefsOutcome:
 
     def probabilities_table(self) -> pd.DataFrame:
         """P(event) for the next day and the next hour (A high price, B imbalance, C congestion)."""
-        return pd.DataFrame({"next_day": self.beliefs.get("next_day", {}),
-                             "next_hour": self.beliefs.get("next_hour", {})})
+        return pd.DataFrame(
+            {"next_day": self.beliefs.get("next_day", {}), "next_hour": self.beliefs.get("next_hour", {})}
+        )
 
     def warnings(self) -> list[str]:
         return list(self.beliefs.get("warnings", []))
@@ -61,8 +62,9 @@ class BeliefsOutcome:
     def status_table(self) -> pd.DataFrame:
         """Warnings and the coherence check, one row each."""
         coherence = self.beliefs.get("coherence", {})
-        return pd.Series({"warnings": "; ".join(self.warnings()) or "none",
-                          "coherent": str(coherence)[:200]}, name="value").to_frame()
+        return pd.Series(
+            {"warnings": "; ".join(self.warnings()) or "none", "coherent": str(coherence)[:200]}, name="value"
+        ).to_frame()
 
 
 def run(ctx: StageContext, day: str) -> BeliefsOutcome:
@@ -81,7 +83,7 @@ def run(ctx: StageContext, day: str) -> BeliefsOutcome:
     warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
     params = ctx.params_for(STAGE)
     day = check_day(day)
-    history = [d for d in ctx.days_through(day) if ingest.archived(ctx, d)][-params.beliefs.history_days:]
+    history = [d for d in ctx.days_through(day) if ingest.archived(ctx, d)][-params.beliefs.history_days :]
     if day not in history:
         raise StageInputError(f"{ctx.paths.archive_day(day)}: no archive partition for {day} (run ingest@{day})")
     tables = [(d, ingest.read_day(ctx, d)) for d in history]
@@ -119,8 +121,9 @@ def state_and_write(
     tables = sorted(((as_date(x), t) for x, t in history_tables if as_date(x) <= d), key=lambda x: x[0])
     if not tables or tables[-1][0] != d:
         raise StageInputError(f"beliefs: no table of {d} among the history tables")
-    result = run_beliefs_day(tables, d + dt.timedelta(days=1), location, thresholds, params, model=model,
-                             dam_table=dam_table)
+    result = run_beliefs_day(
+        tables, d + dt.timedelta(days=1), location, thresholds, params, model=model, dam_table=dam_table
+    )
     calibration = None
     if previous_beliefs is not None and previous_beliefs.get("day") == d.isoformat():
         calibration = score_previous_beliefs(previous_beliefs, tables[-1][1])

@@ -53,8 +53,9 @@ _DAY_TABLE_CACHE_SIZE = 8
 
 def _partition_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """(name, size, mtime_ns) of every file of a partition: changes whenever a file is rewritten."""
-    return tuple(sorted((p.name, st.st_size, st.st_mtime_ns) for p in folder.iterdir() if p.is_file()
-                        for st in [p.stat()]))
+    return tuple(
+        sorted((p.name, st.st_size, st.st_mtime_ns) for p in folder.iterdir() if p.is_file() for st in [p.stat()])
+    )
 
 
 def read_day(ctx: StageContext, day: str) -> pd.DataFrame:

@@ -70,8 +70,15 @@ class DayBundle:
         return plot_price_paths(self.prices, self.location, high_price_usd_per_mwh=high)
 
     def assimilation_table(self) -> pd.DataFrame:
-        keys = ["backend", "ensemble_size", "rmse_analysis_usd_per_mwh", "rmse_forecast_usd_per_mwh",
-                "mean_spread_usd_per_mwh", "spread_rmse_ratio", "n_anomalies"]
+        keys = [
+            "backend",
+            "ensemble_size",
+            "rmse_analysis_usd_per_mwh",
+            "rmse_forecast_usd_per_mwh",
+            "mean_spread_usd_per_mwh",
+            "spread_rmse_ratio",
+            "n_anomalies",
+        ]
         return pd.Series({k: self.assimilation_metrics.get(k) for k in keys}, name="value").to_frame()
 
     def figure_assimilation(self) -> Any:
@@ -97,18 +104,21 @@ class DayBundle:
 
         b = self.results.get("beliefs") or {}
         diag = b.get("diagnostics") or {}
-        lines = [f"Beliefs about **{b.get('forecast_day', 'the next day')}** from the PyMC model fitted on the "
-                 f"study days up to {self.day}; R-hat max {number(diag.get('rhat_max')):.3f}, "
-                 f"bulk ESS min {number(diag.get('ess_bulk_min')):.0f}."]
+        lines = [
+            f"Beliefs about **{b.get('forecast_day', 'the next day')}** from the PyMC model fitted on the "
+            f"study days up to {self.day}; R-hat max {number(diag.get('rhat_max')):.3f}, "
+            f"bulk ESS min {number(diag.get('ess_bulk_min')):.0f}."
+        ]
         for w in b.get("warnings", []):
             lines.append(f"- **Warning:** {w}")
         cal = (b.get("calibration_of_previous_beliefs") or {}).get("day") or {}
         scored = {k: v["brier"] for k, v in cal.items() if isinstance(v, dict) and v.get("brier") is not None}
         if scored:
             lines.append("")
-            lines.append("Yesterday's beliefs about this day, scored (Brier per interval, 0 is perfect; "
-                         "A high price, B imbalance, C congestion): "
-                         + ", ".join(f"{k} {v:.4f}" for k, v in scored.items()))
+            lines.append(
+                "Yesterday's beliefs about this day, scored (Brier per interval, 0 is perfect; "
+                "A high price, B imbalance, C congestion): " + ", ".join(f"{k} {v:.4f}" for k, v in scored.items())
+            )
         return escape_dollars("\n".join(lines))
 
 

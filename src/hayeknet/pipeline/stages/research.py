@@ -71,16 +71,18 @@ def beliefs_summary(outcome: beliefs.BeliefsOutcome) -> dict[str, Any]:
     from hayeknet.research.journal import to_jsonable
 
     stated = outcome.beliefs
-    return to_jsonable({
-        "forecast_day": stated.get("day"),
-        "next_day": stated.get("next_day", {}),
-        "next_hour": stated.get("next_hour", {}),
-        "diagnostics": stated.get("diagnostics", {}),
-        "coherence": stated.get("coherence", {}),
-        "warnings": outcome.warnings(),
-        "price_forecast": stated.get("price_forecast"),
-        "calibration_of_previous_beliefs": outcome.calibration,
-    })
+    return to_jsonable(
+        {
+            "forecast_day": stated.get("day"),
+            "next_day": stated.get("next_day", {}),
+            "next_hour": stated.get("next_hour", {}),
+            "diagnostics": stated.get("diagnostics", {}),
+            "coherence": stated.get("coherence", {}),
+            "warnings": outcome.warnings(),
+            "price_forecast": stated.get("price_forecast"),
+            "calibration_of_previous_beliefs": outcome.calibration,
+        }
+    )
 
 
 def run(ctx: StageContext, day: str) -> ResearchOutcome:

@@ -58,10 +58,12 @@ class SimulateOutcome:
         designs = self.summary.get("market_designs", {})
         if not designs.get("available"):
             return pd.DataFrame({"note": [designs.get("reason", "market designs not simulated")]})
-        table = pd.DataFrame({
-            "sced_today": designs["sced_today"]["revenue_by_stream_usd"],
-            "rtc_b": designs["rtc_b"]["revenue_by_stream_usd"],
-        })
+        table = pd.DataFrame(
+            {
+                "sced_today": designs["sced_today"]["revenue_by_stream_usd"],
+                "rtc_b": designs["rtc_b"]["revenue_by_stream_usd"],
+            }
+        )
         table["rtc_b_minus_sced"] = pd.Series(designs["difference_usd"])
         return table.astype(float).round(2)
 
@@ -179,17 +181,26 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     for name, meta in lineup.metadata.items():
         strategies[name].update(meta)
     if "mpc_beliefs" in strategies:
-        strategies["mpc_beliefs"].update({"beliefs_day": None if ctx.prev_of(day) == INIT else ctx.prev_of(day),
-                                          "beliefs_column": BELIEFS_SPREAD_COLUMN})
+        strategies["mpc_beliefs"].update(
+            {
+                "beliefs_day": None if ctx.prev_of(day) == INIT else ctx.prev_of(day),
+                "beliefs_column": BELIEFS_SPREAD_COLUMN,
+            }
+        )
     designs, design_ledgers = simulate_day_designs(table, spec)
     registry = train.read_registry(ctx, ctx.prev_of(day))
     summary = {
         "day": day,
         "location": spec.location,
         "dt_hours": rt.dt_hours,
-        "realtime_prices": {"market": rt.market, "report": rt.report, "interval_minutes": rt.interval_minutes,
-                            "n_filled": rt.n_filled, "description": rt.describe()},
-        "n_intervals": int(len(prices)),
+        "realtime_prices": {
+            "market": rt.market,
+            "report": rt.report,
+            "interval_minutes": rt.interval_minutes,
+            "n_filled": rt.n_filled,
+            "description": rt.describe(),
+        },
+        "n_intervals": len(prices),
         "battery": dataclasses.asdict(spec),
         "strategies": strategies,
         "strategies_not_run": lineup.not_run,

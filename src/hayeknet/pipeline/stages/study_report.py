@@ -50,11 +50,13 @@ class StudyBundle:
         for r in self.history:
             metrics = {m["name"]: m["value"] for m in r.get("metrics", [])}
             regime = r.get("regime", {})
-            rows.append({
-                "day": r["day"],
-                "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
-                **{label: metrics.get(name) for label, name in STUDY_DAY_METRICS.items()},
-            })
+            rows.append(
+                {
+                    "day": r["day"],
+                    "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
+                    **{label: metrics.get(name) for label, name in STUDY_DAY_METRICS.items()},
+                }
+            )
         return pd.DataFrame(rows).set_index("day")
 
     def profit_by_day(self) -> pd.DataFrame:

@@ -34,7 +34,9 @@ def run(ctx: StageContext, last_day: str) -> list[Path]:
             history,
             tmp,
             ledgers_by_day={d: s.ledgers for d, s in simulations.items()},
-            prices_by_day={d: s.ledgers["perfect_foresight"]["price_usd_per_mwh"].to_numpy() for d, s in simulations.items()},
+            prices_by_day={
+                d: s.ledgers["perfect_foresight"]["price_usd_per_mwh"].to_numpy() for d, s in simulations.items()
+            },
             learning_curve=train.read_registry(ctx, last_day).get("learning_curve", []),
             soc_min_mwh=spec.soc_min_mwh,
             soc_max_mwh=spec.soc_max_mwh,

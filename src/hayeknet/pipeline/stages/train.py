@@ -112,8 +112,16 @@ def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
     interval = None if hourly is None else interval_beliefs(hourly, pd.DatetimeIndex(prices.index))
     state = state_features(own["mean"].ffill().bfill().to_numpy(), own["spread"].ffill().bfill().to_numpy(), interval)
     as_prices, period, source = qse_as_prices(table)
-    return qse_day_from_prices(day, prices, dam, params.study.seed, state=state,
-                               as_prices=as_prices, as_price_period=period, as_price_source=source)
+    return qse_day_from_prices(
+        day,
+        prices,
+        dam,
+        params.study.seed,
+        state=state,
+        as_prices=as_prices,
+        as_price_period=period,
+        as_price_source=source,
+    )
 
 
 def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
@@ -198,15 +206,24 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
             raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
         location = params.battery.location
         tables = [ingest.read_day(ctx, d) for d in labels]
-        series = [realtime_prices(t, location, what=str(ctx.paths.archive_day(d))).prices
-                  for d, t in zip(labels, tables)]
+        series = [
+            realtime_prices(t, location, what=str(ctx.paths.archive_day(d))).prices for d, t in zip(labels, tables)
+        ]
         references = [dam_on_grid(dam_prices(t, location), s.index) for t, s in zip(tables, series)]
         prev_dir = ctx.paths.models / ctx.prev_of(day)
         if not prev_dir.exists():
             raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
         out = ctx.paths.models / day
-        train_increment(prev_dir, [s.to_numpy() for s in series], labels, params.battery, params.train, out,
-                        reference_days=references, reference_kind="dam")
+        train_increment(
+            prev_dir,
+            [s.to_numpy() for s in series],
+            labels,
+            params.battery,
+            params.train,
+            out,
+            reference_days=references,
+            reference_kind="dam",
+        )
     if params.qse.enabled:
         _train_qse(ctx, day, params)
     registry = read_registry(out) or {}
