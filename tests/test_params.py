@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("name", ["params.yaml", "tests/params.tiny.yaml"])
 def test_shipped_params_load(name: str) -> None:
     params = load_params(ROOT / name)
-    assert params.study.start <= params.study.end
+    assert params.study.start <= params.study.end_day()
     assert params.battery.power_mw > 0
 
 

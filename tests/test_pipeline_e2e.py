@@ -4,6 +4,7 @@ then the incremental and experiment behaviour the README promises."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -158,14 +160,19 @@ def test_walk_forward_registry(project: Path, first_run: str) -> None:
     assert summary["agent_checkpoint_days_seen"] == ["2025-10-01"]
 
 
-def test_new_day_runs_only_its_stages(project: Path, first_run: str) -> None:
-    _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic", "--start", "2025-10-03"], project)
-    out = _run([str(BIN / "dvc"), "repro"], project).stdout
-    ran = _stages_run(out)
-    expected = {
-        f"{s}@2025-10-03" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")
-    }
-    assert ran == expected | {"study_report", "thesis_figures"}, out
+@pytest.mark.parametrize("night", ["2025-10-04", "2025-10-05"])
+def test_each_night_adds_one_day_and_runs_only_its_stages(project: Path, first_run: str, night: str) -> None:
+    """The nightly job with a faked clock: `collect --through yesterday` adds exactly the day before, and
+    `dvc repro` runs that day's stages (and the study-wide ones) only."""
+    new_day = (dt.date.fromisoformat(night) - dt.timedelta(days=1)).isoformat()
+    out = _run([str(BIN / "hayeknet"), "collect", "--through", "yesterday"], project,
+               extra_env={"HAYEKNET_TODAY": night}).stdout
+    assert "1 collected" in out and f"..{new_day}" in out, out
+    days = yaml.safe_load((project / "days.yaml").read_text())["days"]
+    assert list(days)[-1] == new_day
+    ran = _stages_run(_run([str(BIN / "dvc"), "repro"], project).stdout)
+    expected = {f"{s}@{new_day}" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")}
+    assert ran == expected | {"study_report", "thesis_figures"}
 
 
 def test_experiment_changes_profit(project: Path, first_run: str) -> None:

@@ -32,13 +32,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     paths = _paths(args)
     params = load_params(paths.params_file)
     start = args.start or params.study.start
-    end = args.end or (args.start if args.start and not args.end else params.study.end)
+    end = args.through or args.end or (args.start if args.start else params.study.end)
     source = args.source or params.study.source
     summary = collect(
         paths, params, start, end, source=source, update_dvc=not args.no_dvc, drop_folder=args.drop_folder
     )
     print(
-        f"collect --source {source} {start}..{end}: {len(summary.collected)} collected, "
+        f"collect --source {source} {summary.start}..{summary.end}: {len(summary.collected)} collected, "
         f"{len(summary.skipped)} already present"
         + ("; days.yaml updated" if summary.days_file_changed else "")
         + ("; data.dvc updated" if summary.dvc_updated else "")
@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", choices=["synthetic", "files", "mis", "api"], help="default: study.source")
     p.add_argument("--start", type=_date, help="first operating day (default: study.start)")
     p.add_argument("--end", type=_date, help="last operating day (default: study.end, or --start)")
+    p.add_argument(
+        "--through",
+        metavar="DAY|yesterday|latest",
+        help="last operating day, or a calendar word resolved now: yesterday (America/Chicago) or latest "
+        "(the last day the source has published); overrides --end",
+    )
     p.add_argument("--drop-folder", type=Path, help="folder of raw ERCOT files (with --source files)")
     p.add_argument("--no-dvc", action="store_true", help="do not refresh data.dvc")
     p.set_defaults(func=cmd_collect)

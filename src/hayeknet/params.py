@@ -25,25 +25,47 @@ class ParamsError(ValueError):
 
 @dataclass(frozen=True)
 class StudyParams:
+    """The study window and source. ``end`` is an operating day (YYYY-MM-DD) or a word that
+    ``hayeknet collect`` resolves against the calendar: ``yesterday`` or ``latest`` (the last day the
+    source has published; :mod:`hayeknet.pipeline.window`). ``seed`` seeds every random draw of the study."""
+
     start: dt.date
-    end: dt.date
+    end: str
     source: str = "synthetic"
     seed: int = 20251001
 
     def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ParamsError(f"study.end {self.end} is before study.start {self.start}")
+        end = self.end_day()
+        if end is None and self.end not in ("yesterday", "latest"):
+            raise ParamsError(f"study.end must be YYYY-MM-DD, 'yesterday' or 'latest', got {self.end!r}")
+        if end is not None and end < self.start:
+            raise ParamsError(f"study.end {end} is before study.start {self.start}")
         if self.source not in {"synthetic", "files", "mis", "api"}:
             raise ParamsError(f"study.source must be synthetic|files|mis|api, got {self.source!r}")
 
+    def end_day(self) -> dt.date | None:
+        """``end`` as a date, or None when it is a calendar word (``yesterday``, ``latest``)."""
+        try:
+            return dt.date.fromisoformat(str(self.end))
+        except ValueError:
+            return None
+
     def days(self) -> list[dt.date]:
-        n = (self.end - self.start).days + 1
-        return [self.start + dt.timedelta(days=i) for i in range(n)]
+        """Every operating day of a fixed window (``end`` a date)."""
+        end = self.end_day()
+        if end is None:
+            raise ParamsError(f"study.end is {self.end!r}: resolve it against the calendar first (hayeknet collect)")
+        return [self.start + dt.timedelta(days=i) for i in range((end - self.start).days + 1)]
 
 
 @dataclass(frozen=True)
 class SyntheticParams:
+    """The synthetic source: ``n_resource_nodes`` resource nodes beside the hubs and load zones, and
+    ``published_through``, the last operating day it has "published" (what ``study.end: latest`` means
+    for it: a fixed day, so the embedded default never grows on its own)."""
+
     n_resource_nodes: int = 15
+    published_through: dt.date = dt.date(2025, 10, 3)
 
     def __post_init__(self) -> None:
         if not 0 <= self.n_resource_nodes <= 2000:
@@ -238,6 +260,8 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
                 raise ValueError
             return value
         if typ is str:
+            if isinstance(value, dt.date):  # an unquoted YAML date where a day or a word is allowed
+                return value.isoformat()
             if not isinstance(value, str):
                 raise ValueError
             return value

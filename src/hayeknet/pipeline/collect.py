@@ -30,6 +30,8 @@ class CollectError(RuntimeError):
 
 @dataclass
 class CollectSummary:
+    start: dt.date | None = None
+    end: dt.date | None = None
     collected: list[dt.date] = field(default_factory=list)
     skipped: list[dt.date] = field(default_factory=list)
     days_file_changed: bool = False
@@ -157,22 +159,25 @@ def collect(
     paths: ProjectPaths,
     params: Params,
     start: dt.date,
-    end: dt.date,
+    end: dt.date | str,
     source: str = "synthetic",
     update_dvc: bool = True,
     drop_folder: Path | None = None,
     options: Any = None,
+    now: dt.datetime | None = None,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
+    ``end`` is a day or a calendar word (``yesterday``, ``latest``) resolved at
+    ``now`` (default: the clock or ``$HAYEKNET_TODAY``; :mod:`hayeknet.pipeline.window`).
     ``synthetic`` writes the generator's files; ``mis`` and ``api`` download
     from ERCOT (credentials of the API from ``ERCOT_API_*`` environment
     variables); ``files`` takes the files of a drop folder, placed by content.
     A day whose record matches the source and every file hash is skipped; a
     day that fails raises :class:`CollectError` and leaves earlier days as they are.
     """
-    if end < start:
-        raise CollectError(f"--end {end} is before --start {start}")
+    from hayeknet.pipeline.window import WindowError, resolve_end
+
     if source not in {"synthetic", "mis", "api", "files"}:
         raise CollectError(f"unknown source {source!r}: synthetic | mis | api | files")
     collector = None
@@ -184,7 +189,13 @@ def collect(
             collector = make_collector(source, options)
         except CollectorError as exc:
             raise CollectError(str(exc)) from None
-    summary = CollectSummary()
+    try:
+        end = resolve_end(end, source, params, now, getattr(collector, "days", None))
+    except WindowError as exc:
+        raise CollectError(str(exc)) from None
+    if end < start:
+        raise CollectError(f"the window ends ({end}) before it starts ({start})")
+    summary = CollectSummary(start=start, end=end)
     day = start
     while day <= end:
         if day_is_current(paths, day, source):
