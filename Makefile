@@ -10,7 +10,7 @@ export PYTHON_JULIAPKG_OFFLINE := yes
 export MPLBACKEND := Agg
 export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
 
-.PHONY: venv daily collect repro test test-fast bench lint-julia lock clean-artifacts status
+.PHONY: venv daily collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name hayeknet --display-name "HayekNet (Python 3.11)" >/dev/null
+	$(BIN)/python -m hayeknet.kernelspec >/dev/null
 	touch $(STAMP)
 
 ## The main job on the embedded default: collect the window from the synthetic
@@ -33,6 +33,18 @@ repro: venv
 
 status: venv
 	$(BIN)/hayeknet status
+
+## The experiments table: changed params and the study's metrics (total profit and capture
+## ratio per strategy, forecast skill, Brier scores), without the dependency-hash columns.
+EXP_DROP := ^(src/|notebooks/|julia/|data/|artifacts/(archive|states|beliefs|models|simulations|research)|days.yaml|daily)
+experiments:
+	dvc exp show --only-changed --no-pager --drop '$(EXP_DROP)'
+
+## JupyterLab on the notebooks (as root too), listening on localhost; prints the URL to open.
+LAB_PORT ?= 8888
+lab: venv
+	$(BIN)/jupyter lab notebooks/ --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) --ServerApp.root_dir=$(CURDIR)
 
 ## The whole test suite (unit, property, notebook, end-to-end dvc repro,
 ## the reports in headless Chromium: installed from Debian when missing).

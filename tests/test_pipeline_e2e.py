@@ -64,7 +64,25 @@ def _stages_run(repro_output: str) -> set[str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of the repository with the tiny params, as a git + DVC project."""
-    dest = tmp_path_factory.mktemp("e2e") / "hayeknet"
+    return _fresh_copy(tmp_path_factory.mktemp("e2e") / "hayeknet")
+
+
+def test_a_second_fresh_copy_reproduces_every_output_bit_for_bit(
+    project: Path, first_run: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Identical inputs give identical outputs: the same tiny pipeline in another fresh copy (another path,
+    another run) writes a dvc.lock whose every output hash equals the first one's."""
+    other = _fresh_copy(tmp_path_factory.mktemp("e2e_again") / "hayeknet")
+    _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic"], other)
+    _run([str(BIN / "dvc"), "repro"], other)
+    first, second = _output_hashes(project.parent / "dvc.lock.first_run"), _output_hashes(other / "dvc.lock")
+    assert first.keys() == second.keys()
+    differ = sorted(k for k in first if first[k] != second[k])
+    assert not differ, f"outputs that differ between two runs of the same inputs: {differ}"
+    assert _run(["git", "status", "--porcelain", "--", "dvc.yaml", "params.yaml"], other).stdout == ""
+
+
+def _fresh_copy(dest: Path) -> Path:
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     shutil.copy(ROOT / "tests" / "params.tiny.yaml", dest / "params.yaml")
     (dest / ".dvc" / "config.local").write_text(f"['remote \"local\"']\n    url = {dest.parent / 'remote'}\n")
@@ -78,7 +96,15 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def first_run(project: Path) -> str:
     _run([str(BIN / "hayeknet"), "collect", "--source", "synthetic"], project)
     reads = project.parent / "param_reads"
-    return _run([str(BIN / "dvc"), "repro"], project, extra_env={"HAYEKNET_RECORD_PARAM_READS": str(reads)}).stdout
+    out = _run([str(BIN / "dvc"), "repro"], project, extra_env={"HAYEKNET_RECORD_PARAM_READS": str(reads)}).stdout
+    shutil.copy(project / "dvc.lock", project.parent / "dvc.lock.first_run")
+    return out
+
+
+def _output_hashes(lock_file: Path) -> dict[str, str]:
+    """``{stage: {path: md5}}`` of every output in a dvc.lock, flattened to ``stage:path -> md5``."""
+    lock = yaml.safe_load(lock_file.read_text())
+    return {f"{name}:{out['path']}": out["md5"] for name, stage in lock["stages"].items() for out in stage.get("outs", [])}
 
 
 def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: str) -> None:
@@ -175,14 +201,26 @@ def test_each_night_adds_one_day_and_runs_only_its_stages(project: Path, first_r
     assert ran == expected | {"study_report", "thesis_figures"}
 
 
-def test_experiment_changes_profit(project: Path, first_run: str) -> None:
-    def profit() -> float:
-        summary = json.loads((project / "artifacts" / "simulations" / "2025-10-01" / "summary.json").read_text())
-        return summary["strategies"]["perfect_foresight"]["profit_usd"]
-
-    before = profit()
+def test_experiment_answers_without_touching_the_workspace(project: Path, first_run: str) -> None:
+    """The README's experiment recipe: `dvc exp run --temp -S ...` leaves params.yaml as it was, and the
+    experiments table shows the study's total profit per strategy for both runs."""
+    params_before = (project / "params.yaml").read_text()
     _run(["git", "add", "-A"], project)
     _run(["git", "commit", "-q", "-m", "state", "--allow-empty"], project)
-    _run([str(BIN / "dvc"), "exp", "run", "-S", "battery.power_mw=50"], project)
-    after = profit()
-    assert after < before
+    _run([str(BIN / "dvc"), "exp", "run", "--temp", "-S", "battery.power_mw=50", "-n", "half-power"], project)
+    assert (project / "params.yaml").read_text() == params_before
+    shown = json.loads(_run([str(BIN / "dvc"), "exp", "show", "--json"], project).stdout)
+    metrics = {}
+    for commit in shown:
+        for exp in [commit, *[e for ex in commit.get("experiments") or [] for e in ex.get("revs", [])]]:
+            data = (exp.get("data") or {})
+            name = exp.get("name") or data.get("name") or exp.get("rev")
+            m = ((data.get("metrics") or {}).get("artifacts/study/metrics.json") or {}).get("data")
+            if m:
+                metrics[name] = m
+    half = metrics.get("half-power")
+    assert half is not None, list(metrics)
+    full = metrics.get("workspace") or next(m for n, m in metrics.items() if n != "half-power")
+    assert half["profit_usd"]["perfect_foresight"] < full["profit_usd"]["perfect_foresight"]
+    table = _run(["make", "-s", "experiments"], project).stdout
+    assert "half-power" in table and "perfect_foresight" in table and "src/hayeknet" not in table

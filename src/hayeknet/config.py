@@ -100,6 +100,16 @@ class ProjectPaths:
         return self.artifacts / "research"
 
     @property
+    def study(self) -> Path:
+        """Study-wide metrics and plot data for DVC (``metrics.json``, ``daily_profit.csv``): ``artifacts/study/``."""
+        return self.artifacts / "study"
+
+    @property
+    def timings(self) -> Path:
+        """Wall-clock logs of the stage runs, ``artifacts/timings/<stage>@<day>.json`` (not DVC outputs)."""
+        return self.artifacts / "timings"
+
+    @property
     def executed_notebooks(self) -> Path:
         """The notebooks as papermill executed them: ``artifacts/notebooks/<stage>/<day>.ipynb``."""
         return self.artifacts / "notebooks"

@@ -18,6 +18,24 @@ from typing import Any
 
 
 @contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 for the block (C libraries such as HiGHS print banners there, which
+    would break ``--json`` output and read like noise in a nightly log)."""
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; on success rename it to ``dest``."""
     dest = Path(dest)

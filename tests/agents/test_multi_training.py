@@ -160,4 +160,4 @@ def test_walk_forward_trains_only_on_earlier_days(days: list[QSEDay], tmp_path: 
     for i, r in enumerate(results):
         reg = json.loads((tmp_path / LABELS[i] / "battery" / "registry.json").read_text())
         assert reg["days_seen"] == LABELS[: i + 1]  # the checkpoint evaluated on day i+1 never saw it
-        assert r["checkpoint"] == str(tmp_path / LABELS[i])
+        assert r["checkpoint"] == f"{tmp_path.name}/{LABELS[i]}"

@@ -295,7 +295,8 @@ def evaluate_qse_day(
     out: dict[str, Any] = {
         "schema_version": EVALUATION_SCHEMA_VERSION,
         "day": day.label,
-        "checkpoint": str(checkpoint_dir),
+        # the checkpoint folder and its parent (e.g. "2025-10-01/qse"): never a host path in a tracked output
+        "checkpoint": Path(checkpoint_dir).parent.name + "/" + Path(checkpoint_dir).name,
         "reference_day": None if reference is None else reference.label,
         "price_impact_usd_per_mwh_per_mw": config.impact.slope_usd_per_mwh_per_mw,
         "market_design": config.market_design,

@@ -438,7 +438,6 @@ def train_qse_increment(
             "data_sha256": data_sha,
             "parameters_sha256": {a: parts[a].parameters_sha256 for a in AGENTS},
             "total_timesteps": {a: parts[a].total_timesteps for a in AGENTS},
-            "wall_seconds": time.perf_counter() - start,
         }
         _write(out_dir, models, registries, summary)
     for env in envs.values():

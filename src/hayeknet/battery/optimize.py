@@ -42,7 +42,7 @@ too: the MILP is only paid for on days with very negative prices.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
@@ -91,6 +91,25 @@ class DispatchResult:
     cycles: float
     status: str
     method: str = "lp"
+
+
+_HIGHS_STARTED = False
+
+
+def new_highs() -> Any:
+    """A ``highspy.Highs`` with its log off. The first construction in a process prints HiGHS's banner
+    from C to file descriptor 1 whatever the options, so it runs with that descriptor silenced."""
+    global _HIGHS_STARTED
+    if not _HIGHS_STARTED:
+        from hayeknet.io import quiet_stdout
+
+        with quiet_stdout():
+            h = highspy.Highs()
+        _HIGHS_STARTED = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def burn_threshold_usd_per_mwh(spec: BatterySpec) -> float:
@@ -193,8 +212,7 @@ def solve_lp(
         for j in np.asarray(integer_cols, dtype=int):
             integrality[j] = highspy.HighsVarType.kInteger
         lp.integrality_ = integrality
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.setOptionValue("dual_feasibility_tolerance", 1e-9)
     is_mip = integer_cols is not None and len(integer_cols) > 0

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hayeknet.io import atomic_directory, atomic_write_json
+from hayeknet.io import atomic_directory
 from hayeknet.params import AssimilationParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
+from hayeknet.pipeline.timings import timed, tracked_json
 from hayeknet.pipeline.stages import ingest
 
 STAGE = "assimilate"
@@ -35,6 +36,7 @@ class AssimilateOutcome:
         return pd.Series(self.metrics, name="value").to_frame()
 
 
+@timed(STAGE)
 def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     """EnKF over the day's 5-minute LMPs -> ``artifacts/states/<day>/``.
 
@@ -52,19 +54,13 @@ def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     wide = wide_prices(ingest.read_day(ctx, day))
     backend = resolve_backend(params.backend)
     distance, zones, localization = network_structure(params, list(wide.columns))
-    result = assimilate_day(
-        wide,
-        params,
-        backend=backend,
-        distance=distance,
-        zones=zones,
-        localization_radius=params.localization_radius_hops if distance is not None else None,
-    )
+    radius = params.localization_radius_hops if distance is not None else None
+    result = assimilate_day(wide, params, backend=backend, distance=distance, zones=zones, localization_radius=radius)
     metrics = {**result.metrics, "day": day, "backend_requested": params.backend, "localization": localization}
     with atomic_directory(ctx.paths.states / day) as tmp:
         result.filtered.to_parquet(tmp / FILTERED_FILE, index=False)
         result.system.to_parquet(tmp / SYSTEM_FILE, index=False)
-        atomic_write_json(tmp / METRICS_FILE, metrics)
+        tracked_json(tmp / METRICS_FILE, metrics)
     return AssimilateOutcome(day, result.filtered, metrics)
 
 

@@ -33,6 +33,7 @@ from hayeknet.params import BeliefsParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
 from hayeknet.pipeline.days import INIT
 from hayeknet.pipeline.stages import ingest
+from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "beliefs"
 INIT_STAGE = "beliefs_init"
@@ -67,6 +68,7 @@ class BeliefsOutcome:
         ).to_frame()
 
 
+@timed(STAGE, INIT_STAGE)
 def run(ctx: StageContext, day: str) -> BeliefsOutcome:
     """``beliefs@<day>`` (module docstring); ``day == "init"``: ``beliefs_init``, an empty statement."""
     import warnings
@@ -133,19 +135,20 @@ def state_and_write(
 
 def write_beliefs(result: Any, out_dir: Path, calibration: Mapping[str, Any] | None = None) -> None:
     """Write ``beliefs.json``, ``hourly.parquet``, ``price_forecast.parquet`` (when the result has one)
-    and (when given) ``calibration.json`` into ``out_dir``, replaced whole (atomic)."""
+    and (when given) ``calibration.json`` into ``out_dir``, replaced whole (atomic); wall-clock fields
+    go to the stage's timing log, never into the files."""
     from hayeknet.beliefs.coherence import EVENT_LABELS
 
     payload = result.to_dict()
     if payload.get("price_forecast") is not None:
         payload["price_forecast"]["file"] = PRICE_FORECAST_FILE
     with atomic_directory(Path(out_dir)) as tmp:
-        atomic_write_json(tmp / BELIEFS_FILE, payload)
+        tracked_json(tmp / BELIEFS_FILE, payload)
         result.hourly.rename(columns=EVENT_LABELS).to_parquet(tmp / HOURLY_FILE)
         if not result.price_forecast.empty:
             result.price_forecast.to_parquet(tmp / PRICE_FORECAST_FILE)
         if calibration is not None:
-            atomic_write_json(tmp / CALIBRATION_FILE, dict(calibration))
+            tracked_json(tmp / CALIBRATION_FILE, dict(calibration))
 
 
 def _read_optional_json(path: Path) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
+from hayeknet.pipeline.timings import timed
 
 STAGE = "ingest"
 """The DVC stage (no params: it depends on raw files only)."""
@@ -38,6 +39,7 @@ class IngestOutcome:
         return pd.DataFrame(self.provenance["checks"])
 
 
+@timed(STAGE)
 def run(ctx: StageContext, day: str) -> IngestOutcome:
     """Parse, validate and archive the day's raw files -> ``artifacts/archive/day=<day>/``."""
     from hayeknet.archive.ingest import ingest_day

@@ -20,6 +20,7 @@ from hayeknet.io import atomic_directory, atomic_write_json
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
 from hayeknet.pipeline.days import INIT
 from hayeknet.pipeline.stages import assimilate, beliefs, ingest, simulate
+from hayeknet.pipeline.timings import split_wall_clock, timed, tracked_json
 
 STAGE = "research"
 INIT_STAGE = "research_init"
@@ -85,6 +86,7 @@ def beliefs_summary(outcome: beliefs.BeliefsOutcome) -> dict[str, Any]:
     )
 
 
+@timed(STAGE, INIT_STAGE)
 def run(ctx: StageContext, day: str) -> ResearchOutcome:
     """Answer the day's questions from its evidence (module docstring); ``init``: the empty history.
 
@@ -140,11 +142,12 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
     if simulation.summary.get("qse_agents"):
         results["qse_agents"] = to_jsonable(simulation.summary["qse_agents"])
     results["beliefs"] = beliefs_summary(beliefs.read_beliefs(ctx, day))
+    results, _ = split_wall_clock(results)  # upstream outputs hold none; a tracked output never does
     validate_results(results, f"results of {day}")
     journal = render_journal(results)
     extended = [*history, results]
     with atomic_directory(ctx.paths.research / day) as tmp:
         write_day_outputs(tmp, results, journal)
-        atomic_write_json(tmp / HISTORY_FILE, extended)
+        tracked_json(tmp / HISTORY_FILE, extended)
     ensure_observation_file(observation_path(ctx, day), day)
     return ResearchOutcome(day, results, journal, extended)

@@ -19,10 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from hayeknet.io import atomic_directory, atomic_write_json
+from hayeknet.io import atomic_directory
 from hayeknet.pipeline.context import StageContext, check_day, read_json
 from hayeknet.pipeline.days import INIT
 from hayeknet.pipeline.stages import assimilate, beliefs, ingest, train
+from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "simulate"
 SUMMARY_FILE = "summary.json"
@@ -137,6 +138,7 @@ def beliefs_price_path(ctx: StageContext, day: str, dam: pd.Series | None) -> tu
     return forecast[BELIEFS_PRICE_COLUMN], f"{note} price path (their DAM; no DAM of {day} at the location)"
 
 
+@timed(STAGE)
 def run(ctx: StageContext, day: str) -> SimulateOutcome:
     """The battery on ``day``: every strategy of :data:`hayeknet.battery.lineup.STRATEGY_NAMES` and the
     walk-forward agent, plus the SCED-today vs RTC+B comparison (energy + AS, perfect foresight of both
@@ -215,7 +217,7 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
             ledger.to_parquet(tmp / f"ledger_{name}.parquet", index=False)
         for name, ledger in design_ledgers.items():
             ledger.to_parquet(tmp / f"design_{name}.parquet", index=False)
-        atomic_write_json(tmp / SUMMARY_FILE, summary)
+        tracked_json(tmp / SUMMARY_FILE, summary)
     return SimulateOutcome(day, ledgers, summary, design_ledgers)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.stages import research
+from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "study_report"
 
@@ -99,6 +100,25 @@ class StudyBundle:
                     "rtc_b_minus_sced_usd": designs["difference_usd"]["profit"],
                 }
         return pd.DataFrame(rows).T.round(2) if rows else pd.DataFrame({"note": ["no market-design results"]})
+
+
+METRICS_FILE = "metrics.json"
+DAILY_PROFIT_FILE = "daily_profit.csv"
+
+
+@timed(STAGE)
+def run(ctx: StageContext, last_day: str) -> StudyBundle:
+    """The study bundle of ``last_day``, with the study's DVC metrics and plot data written to
+    ``artifacts/study/`` (:mod:`hayeknet.research.study_metrics`): ``metrics.json`` for
+    ``dvc metrics show`` / ``dvc exp show``, ``daily_profit.csv`` for ``dvc plots``."""
+    from hayeknet.io import atomic_directory
+    from hayeknet.research.study_metrics import daily_profit_table, study_metrics
+
+    bundle = load(ctx, last_day)
+    with atomic_directory(ctx.paths.study) as tmp:
+        tracked_json(tmp / METRICS_FILE, study_metrics(bundle.history))
+        daily_profit_table(bundle.history).round(2).to_csv(tmp / DAILY_PROFIT_FILE)
+    return bundle
 
 
 def load(ctx: StageContext, last_day: str) -> StudyBundle:

@@ -13,10 +13,12 @@ from pathlib import Path
 from hayeknet.io import atomic_directory
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.stages import research, simulate, train
+from hayeknet.pipeline.timings import timed
 
 STAGE = "thesis_figures"
 
 
+@timed(STAGE)
 def run(ctx: StageContext, last_day: str) -> list[Path]:
     """Thesis figures over the study up to ``last_day`` -> ``reports/thesis/``; returns the files written."""
     from hayeknet.reporting.thesis import write_thesis_figures

@@ -28,6 +28,7 @@ from hayeknet.params import Params, QSEParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.days import INIT
 from hayeknet.pipeline.stages import assimilate, beliefs, ingest
+from hayeknet.pipeline.timings import timed
 
 STAGE = "train"
 INIT_STAGE = "train_init"
@@ -182,6 +183,7 @@ class TrainOutcome:
         return plot_learning_curve(self.learning_curve())
 
 
+@timed(STAGE, INIT_STAGE)
 def run(ctx: StageContext, day: str) -> TrainOutcome:
     """``day == "init"``: ``train_init``, the seeded untrained checkpoints in ``models/init``.
 

@@ -1,0 +1,125 @@
+"""Wall-clock timings of the stages, kept out of every DVC-tracked output.
+
+Identical inputs must give identical outputs, or DVC's cache and ``dvc.lock``
+mean nothing; a ``seconds`` field in a tracked JSON breaks that on every run.
+The domain code still measures its phases (the EnKF day, the PyMC compile and
+sampling, a PPO increment) and the notebooks show them, but a stage writes a
+tracked JSON through :func:`tracked_json`, which moves every wall-clock field
+(:data:`WALL_CLOCK_KEYS`) into the stage's timing log
+``artifacts/timings/<stage>@<day>.json`` (:func:`write_timings`), a plain file
+no stage declares. Each stage run also prints one line to the terminal when it
+is done (:func:`progress`).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from hayeknet.io import atomic_write_json
+
+WALL_CLOCK_KEYS = frozenset({"seconds", "compile_seconds", "sample_seconds", "wall_seconds", "elapsed_seconds"})
+"""Keys of measured wall-clock durations: never written into a tracked output."""
+
+
+def split_wall_clock(payload: Any, path: str = "") -> tuple[Any, dict[str, float]]:
+    """``payload`` without its wall-clock fields (recursively) and those fields by dotted path."""
+    found: dict[str, float] = {}
+    if isinstance(payload, dict):
+        clean: dict[str, Any] = {}
+        for key, value in payload.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in WALL_CLOCK_KEYS and isinstance(value, (int, float)):
+                found[where] = float(value)
+                continue
+            clean[key], inner = split_wall_clock(value, where)
+            found.update(inner)
+        return clean, found
+    if isinstance(payload, list):
+        items = []
+        for i, value in enumerate(payload):
+            item, inner = split_wall_clock(value, f"{path}[{i}]")
+            items.append(item)
+            found.update(inner)
+        return items, found
+    return payload, found
+
+
+class StageClock:
+    """The wall-clock record of one stage run: total seconds and the phases its outputs measured."""
+
+    def __init__(self, stage: str, key: str) -> None:
+        self.stage, self.key = stage, key
+        self.started = time.perf_counter()
+        self.phases: dict[str, float] = {}
+
+    def note(self, prefix: str, timings: dict[str, float]) -> None:
+        self.phases.update({f"{prefix}:{k}": v for k, v in timings.items()})
+
+    def record(self) -> dict[str, Any]:
+        return {"stage": self.stage, "key": self.key, "seconds": time.perf_counter() - self.started,
+                "phases": dict(sorted(self.phases.items()))}
+
+
+_CURRENT: ContextVar[StageClock | None] = ContextVar("hayeknet_stage_clock", default=None)
+
+
+def tracked_json(path: Path, payload: Any) -> None:
+    """Write ``payload`` as strict JSON to ``path`` (a DVC-tracked output) without its wall-clock fields;
+    those go to the running stage's timing log (:func:`stage_clock`), if any."""
+    clean, timings = split_wall_clock(payload)
+    clock = _CURRENT.get()
+    if clock is not None and timings:
+        clock.note(Path(path).name, timings)
+    atomic_write_json(Path(path), clean)
+
+
+def write_timings(folder: Path, clock: StageClock) -> Path:
+    """Write ``<folder>/<stage>@<key>.json`` (``artifacts/timings``: a log, not a DVC output)."""
+    out = Path(folder) / f"{clock.stage}@{clock.key}.json"
+    atomic_write_json(out, clock.record())
+    return out
+
+
+def progress(line: str) -> None:
+    """One line to the terminal the pipeline runs in (the process's original stderr: inside a papermill
+    kernel, ``sys.stderr`` is a notebook output, ``sys.__stderr__`` is ``dvc repro``'s terminal)."""
+    stream = sys.__stderr__
+    if stream is not None:
+        print(f"[hayeknet] {line}", file=stream, flush=True)
+
+
+@contextmanager
+def stage_clock(folder: Path, stage: str, key: str) -> Iterator[StageClock]:
+    """Time a stage run (the clock that :func:`tracked_json` reports to) and write its log on success."""
+    clock = StageClock(stage, key)
+    token = _CURRENT.set(clock)
+    try:
+        yield clock
+    finally:
+        _CURRENT.reset(token)
+    write_timings(folder, clock)
+
+
+def timed(stage: str, init_stage: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a stage's ``run(ctx, day)``: its wall clock goes to ``artifacts/timings/<stage>@<day>.json``
+    (``init_stage`` names the run when ``day == "init"``)."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(ctx: Any, day: str, *args: Any, **kwargs: Any) -> Any:
+            name = init_stage if init_stage is not None and day == "init" else stage
+            with stage_clock(ctx.paths.timings, name, str(day)) as clock:
+                result = fn(ctx, day, *args, **kwargs)
+            progress(f"{name}@{day}: done in {time.perf_counter() - clock.started:.1f} s")
+            return result
+
+        return run
+
+    return wrap

@@ -1,0 +1,69 @@
+"""The study's headline numbers as DVC metrics and plots: what ``dvc exp show`` and ``dvc metrics diff`` compare.
+
+:func:`study_metrics` reduces the study history (every day's ``results.json``)
+to one flat-enough mapping of numbers:
+
+* ``profit_usd.<strategy>`` - total profit over the study days, $;
+* ``capture_ratio.<strategy>`` - total profit / total perfect-foresight profit
+  of the same days (the study's capture ratio; ADR 0005 per day);
+* ``forecast.*`` - the EnKF's mean one-step forecast RMSE and analysis RMSE
+  ($/MWh) and mean spread/RMSE over the days;
+* ``beliefs.brier.<event>`` and ``beliefs.brier_skill.<event>`` - the mean
+  Brier score (per 5-minute interval) of the beliefs about each day, and its
+  mean skill against climatology, over the days that were scored;
+* ``daily.<day>.<strategy>`` - profit per day and strategy, $.
+
+:func:`daily_profit_table` is the long table behind the plots.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+PERFECT_FORESIGHT = "perfect_foresight"
+EVENTS = {"A": "high_price", "B": "imbalance", "C": "congestion"}
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return sum(finite) / len(finite) if finite else None
+
+
+def daily_profit_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Profit ($) per study day (rows, ISO day) and strategy (columns)."""
+    rows = {str(r["day"]): {k: v.get("profit_usd") for k, v in (r.get("strategies") or {}).items()} for r in history}
+    frame = pd.DataFrame(rows).T.astype(float)
+    frame.index.name = "day"
+    return frame.sort_index()
+
+
+def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The study's headline metrics (module docstring); undefined values are ``None``."""
+    profit = daily_profit_table(history)
+    totals = profit.sum(min_count=1)
+    pf_total = float(totals[PERFECT_FORESIGHT]) if PERFECT_FORESIGHT in totals else float("nan")
+    capture = {
+        name: (float(total) / pf_total if math.isfinite(pf_total) and pf_total > 0 else None)
+        for name, total in totals.items()
+    }
+    assimilation = [r.get("assimilation") or {} for r in history]
+    forecast = {
+        "rmse_forecast_usd_per_mwh": _mean([a.get("rmse_forecast_usd_per_mwh") for a in assimilation]),
+        "rmse_analysis_usd_per_mwh": _mean([a.get("rmse_analysis_usd_per_mwh") for a in assimilation]),
+        "spread_rmse_ratio": _mean([a.get("spread_rmse_ratio") for a in assimilation]),
+    }
+    scored = [((r.get("beliefs") or {}).get("calibration_of_previous_beliefs") or {}).get("day") or {} for r in history]
+    brier = {name: _mean([(s.get(key) or {}).get("brier") for s in scored]) for key, name in EVENTS.items()}
+    skill = {name: _mean([(s.get(key) or {}).get("brier_skill") for s in scored]) for key, name in EVENTS.items()}
+    return {
+        "days": len(history),
+        "profit_usd": {k: float(v) for k, v in totals.items()},
+        "capture_ratio": capture,
+        "forecast": forecast,
+        "beliefs": {"days_scored": sum(1 for s in scored if s), "brier": brier, "brier_skill": skill},
+        "daily": {day: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for day, row in profit.iterrows()},
+    }

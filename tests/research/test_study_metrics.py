@@ -1,0 +1,35 @@
+"""The study's DVC metrics from the study history."""
+
+from __future__ import annotations
+
+import pytest
+
+from hayeknet.research.study_metrics import daily_profit_table, study_metrics
+
+
+def _day(day: str, pf: float, dam: float, brier: float | None) -> dict:
+    calibration = None if brier is None else {"day": {"A": {"brier": brier, "brier_skill": 0.5}}}
+    return {
+        "day": day,
+        "strategies": {"perfect_foresight": {"profit_usd": pf}, "mpc_dam": {"profit_usd": dam}},
+        "assimilation": {"rmse_forecast_usd_per_mwh": 2.0, "rmse_analysis_usd_per_mwh": 0.5, "spread_rmse_ratio": 1.0},
+        "beliefs": {"calibration_of_previous_beliefs": calibration},
+    }
+
+
+def test_totals_capture_and_scores() -> None:
+    history = [_day("2025-10-01", 1000.0, 800.0, None), _day("2025-10-02", 3000.0, 1200.0, 0.02)]
+    m = study_metrics(history)
+    assert m["days"] == 2
+    assert m["profit_usd"] == {"perfect_foresight": 4000.0, "mpc_dam": 2000.0}
+    assert m["capture_ratio"]["mpc_dam"] == pytest.approx(0.5)
+    assert m["forecast"]["rmse_forecast_usd_per_mwh"] == 2.0
+    assert m["beliefs"]["days_scored"] == 1 and m["beliefs"]["brier"]["high_price"] == 0.02
+    assert m["beliefs"]["brier"]["imbalance"] is None
+    assert m["daily"]["2025-10-02"]["mpc_dam"] == 1200.0
+    table = daily_profit_table(history)
+    assert list(table.index) == ["2025-10-01", "2025-10-02"] and table.index.name == "day"
+
+
+def test_no_positive_bound_gives_no_ratio() -> None:
+    assert study_metrics([_day("2025-10-01", 0.0, -5.0, None)])["capture_ratio"]["mpc_dam"] is None
