@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ AS_PRODUCTS: tuple[str, ...] = tuple(AS_DURATION_HOURS)
 #: noise can never make the real-time problem (with the awards fixed) infeasible.
 AWARD_RESOLUTION_MW = 1e-6
 
-AsPrices = Mapping[str, pd.Series] | pd.DataFrame
+AsPrices: TypeAlias = Mapping[str, pd.Series] | pd.DataFrame
 
 
 class MarketDataError(ValueError):

@@ -221,7 +221,7 @@ def mpc_schedule(
         plan = None
         for rule in dict.fromkeys((terminal_rule, "at_least", "free")):
             try:
-                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)  # type: ignore[arg-type]
+                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)
                 break
             except (OptimizationError, ScheduleInputError):
                 relaxed += 1

@@ -445,7 +445,7 @@ class BeliefModel:
         self.compile_seconds = time.perf_counter() - start
         self.n_fits = 0
 
-    def _initvals(self, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+    def _initvals(self, rng: np.random.Generator) -> list[dict[str, np.ndarray | float]]:
         """Dispersed chain starts (prior-like) so that R-hat can detect non-mixing."""
         return [
             {

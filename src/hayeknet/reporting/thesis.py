@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import matplotlib
 import matplotlib.ticker
@@ -29,7 +29,10 @@ from matplotlib.figure import Figure
 
 from hayeknet.reporting.plots import CENTRAL, OKABE_ITO, STYLE, strategy_styles
 
-THESIS_STYLE: dict[str, Any] = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+THESIS_STYLE: dict[RcKeyType, Any] = {
     **STYLE,
     "figure.figsize": (6.5, 4.0),
     "savefig.dpi": 300,
