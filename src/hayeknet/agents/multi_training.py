@@ -202,7 +202,7 @@ def agent_seed(base_seed: int, agent: str, timesteps_before: int) -> int:
 
 
 def _placeholder_day(config: QSEEnvConfig) -> QSEDay:
-    n = max(int(round(24.0 / config.dt_hours)), 1)
+    n = max(round(24.0 / config.dt_hours), 1)
     z = np.zeros(n)
     as_prices = {k: z for k in config.as_products} if config.offers_as else None
     return QSEDay("placeholder", z, z, z, z, z, z, as_prices_usd_per_mw_h=as_prices)

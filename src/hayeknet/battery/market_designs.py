@@ -271,7 +271,7 @@ def compare_market_designs(
     # Hours of the day, each fully covered by the real-time grid.
     hour_of = index.floor("h")
     hours = pd.DatetimeIndex(hour_of.unique())
-    per_hour = int(round(1.0 / dt))
+    per_hour = round(1.0 / dt)
     counts = pd.Series(1, index=hour_of).groupby(level=0).size()
     short = counts[counts != per_hour]
     if not np.isclose(per_hour * dt, 1.0) or len(short):

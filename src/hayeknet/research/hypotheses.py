@@ -36,6 +36,7 @@ still reported.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -324,7 +325,8 @@ def test_volatility_profit(
     else:
         summary = (
             f"Across {primary['n']} days, rho = {rho:+.2f} between the std of 5-minute price changes and the"
-            f" perfect-foresight profit (95% CI {_fmt(primary['ci_low'], '+.2f')} to {_fmt(primary['ci_high'], '+.2f')},"
+            f" perfect-foresight profit (95% CI {_fmt(primary['ci_low'], '+.2f')}"
+            f" to {_fmt(primary['ci_high'], '+.2f')},"
             f" permutation p = {_fmt(p, '.3f')}{', exact' if primary['exact'] else ''})."
         )
         agent_entry = also.get(f"{agent}_price_change_volatility")
@@ -417,7 +419,7 @@ def test_soc_utilization(
     eff = np.array([r["profit_per_mwh_discharged"] for r in rows], dtype=float)
     strata = np.array([r["strategy"] for r in rows], dtype=object)
     bins = []
-    for low, high in zip(UTILIZATION_BINS[:-1], UTILIZATION_BINS[1:]):
+    for low, high in itertools.pairwise(UTILIZATION_BINS):
         mask = (util >= low) & (util < high)
         bins.append(
             {

@@ -527,7 +527,10 @@ def _comparison_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) ->
             f" = {ev['min_attainable_p']:.2f}); treat the percentile as description, not as a finding."
         )
     elif ev["min_attainable_p"] > 0.05:
-        text += f" With {n} earlier days the smallest attainable p is {ev['min_attainable_p']:.2f}, so no 5% test is possible yet."
+        text += (
+            f" With {n} earlier days the smallest attainable p is {ev['min_attainable_p']:.2f},"
+            " so no 5% test is possible yet."
+        )
     return text
 
 
