@@ -47,13 +47,22 @@ lab: venv
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) --ServerApp.root_dir=$(CURDIR)
 
 ## The whole test suite (unit, property, notebook, end-to-end dvc repro,
-## the reports in headless Chromium: installed from Debian when missing).
-test: venv
+## the reports in headless Chromium: installed from Debian when missing),
+## after the lint.
+test: venv lint
 	bash tools/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 test-fast: venv
 	$(BIN)/python -m pytest -m "not e2e"
+
+## Lint and types: ruff (rules and format) over src and tests, mypy over src
+## (settings in pyproject.toml).
+.PHONY: lint
+lint: venv
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 
 bench: venv
 	$(BIN)/python -m hayeknet.bench --output reports/benchmarks.json

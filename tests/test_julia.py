@@ -199,7 +199,7 @@ def test_kernel_under_the_project_root_is_found(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_loading_without_julia_raises_before_importing_juliacall(no_julia: None) -> None:
-    with pytest.raises(BackendUnavailableError, match="cannot load the Julia kernel enkf.jl: no Julia executable"):
+    with pytest.raises(BackendUnavailableError, match=r"cannot load the Julia kernel enkf\.jl: no Julia executable"):
         load_julia_module("enkf.jl", "HayekEnKF")
     assert "PYTHON_JULIACALL_EXE" not in os.environ
 
@@ -208,7 +208,7 @@ def test_loading_a_missing_kernel_raises_before_importing_juliacall(
     no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe
 ) -> None:
     monkeypatch.setenv("PATH", str(make_exe().parent))
-    with pytest.raises(BackendUnavailableError, match="Julia kernel missing.jl not found"):
+    with pytest.raises(BackendUnavailableError, match=r"Julia kernel missing\.jl not found"):
         load_julia_module("missing.jl", "Missing")
     assert "PYTHON_JULIACALL_EXE" not in os.environ  # nothing was set up for juliacall
 

@@ -286,7 +286,7 @@ def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
     for name, f in fields.items():
         key = f"{prefix}.{name}"
         typ = hints[name]
-        if dataclasses.is_dataclass(typ):
+        if isinstance(typ, type) and dataclasses.is_dataclass(typ):
             kwargs[name] = _build(typ, raw.get(name), key, source)
             continue
         if name not in raw:

@@ -1,4 +1,7 @@
-"""Hypothesis strategies and test days shared by the agent tests (imported by name: pytest puts this folder on sys.path)."""
+"""Hypothesis strategies and test days shared by the agent tests.
+
+Imported by name: pytest puts this folder on sys.path.
+"""
 
 from __future__ import annotations
 

@@ -133,7 +133,7 @@ def test_agent_schedule_is_feasible_and_deterministic(trained: dict, days: list[
     np.testing.assert_array_equal(charge, again[0])
     np.testing.assert_array_equal(discharge, again[1])
     # the first study day runs the untrained agent, without a reference day
-    c0, d0 = agent_schedule(trained["init"], prices, SPEC, DT)
+    c0, _d0 = agent_schedule(trained["init"], prices, SPEC, DT)
     assert c0.shape == prices.shape
 
 

@@ -107,7 +107,7 @@ def test_settlement_identities(days: list[QSEDay]) -> None:
         env.action_space(agent).seed(4)
     totals = {a: 0.0 for a in AGENTS}
     shaping_total = 0.0
-    obs, _ = env.reset(seed=4)
+    _obs, _ = env.reset(seed=4)
     hedges: dict[str, float] = {}
     while env.agents:
         _, rewards, _, _, infos = env.step(random_actions(env))
@@ -243,8 +243,8 @@ def test_reset_and_step_are_deterministic(days: list[QSEDay]) -> None:
     rng = np.random.default_rng(0)
     picked = []
     for seed in range(5):
-        oa, ia = a.reset(seed=seed)
-        ob, ib = b.reset(seed=seed)
+        _oa, ia = a.reset(seed=seed)
+        _ob, ib = b.reset(seed=seed)
         picked.append(ia["battery"]["day_index"])
         assert ia["battery"]["day_index"] == ib["battery"]["day_index"]
         for _ in range(10):

@@ -154,7 +154,7 @@ def test_rtc_b_is_deterministic(days: list[QSEDay]) -> None:
 
 def test_rtc_b_needs_as_prices(days: list[QSEDay]) -> None:
     bare = dataclasses.replace(days[0], as_prices_usd_per_mw_h={"REGUP": days[0].as_prices_usd_per_mw_h["REGUP"]})
-    with pytest.raises(PriceDataError, match="2025-12-05: market_design 'rtc_b' needs AS prices.*REGDN"):
+    with pytest.raises(PriceDataError, match=r"2025-12-05: market_design 'rtc_b' needs AS prices.*REGDN"):
         ParallelQSEEnv([bare], RTC_B)
     ParallelQSEEnv([bare])  # SCED does not need them
     with pytest.raises(PriceDataError, match=r"as_prices_usd_per_mw_h\[RRS\]\[3\]"):
@@ -399,7 +399,7 @@ def test_rtc_b_learners_train_and_evaluate(days: list[QSEDay], tmp_path: Path) -
     assert reg["env_config"]["market_design"] == "rtc_b"
     policy = load_qse_policies(record.out_dir, cfg)["battery"]
     assert np.asarray(policy(np.zeros(len(observation_names("battery", cfg)), np.float32))).shape == (5,)
-    with pytest.raises(Exception, match="field observation|field env_config"):
+    with pytest.raises(Exception, match=r"field observation|field env_config"):
         load_qse_policies(record.out_dir, QSEEnvConfig())
 
     result = evaluate_qse_day(record.out_dir, days[2], days[1], cfg)

@@ -149,7 +149,7 @@ def test_all_files_bad_raises_missing_data(tmp_path: Path) -> None:
     folder = tmp_path / "raw" / "np6-788-cd" / DAY.isoformat()
     folder.mkdir(parents=True)
     (folder / "junk_csv.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(MissingDataError, match="junk_csv.zip"):
+    with pytest.raises(MissingDataError, match=r"junk_csv\.zip"):
         ingest_day(tmp_path / "raw", DAY, tmp_path / "archive")
     assert not (tmp_path / "archive" / "day=2025-10-01").exists()
 

@@ -83,7 +83,7 @@ def test_realtime_prices_fall_back_to_the_settlement_point_price(day_tables) -> 
         (no_sced["market"] == RTM_15MIN) & (no_sced["location"] == "HB_WEST") & no_sced["as_type"].isna()
     ]
     np.testing.assert_allclose(rt.prices.to_numpy(), expected.sort_values("interval_start_utc")["price"])
-    with pytest.raises(PriceQueryError, match="HB_NOWHERE.*HB_WEST"):
+    with pytest.raises(PriceQueryError, match=r"HB_NOWHERE.*HB_WEST"):
         realtime_prices(table, "HB_NOWHERE", what="archive day 2025-10-01")
     with pytest.raises(PriceQueryError, match="NP6-905-CD"):
         realtime_prices(no_sced, "HB_NOWHERE", markets=(RTM_15MIN,))

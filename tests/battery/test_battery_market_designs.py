@@ -128,7 +128,7 @@ def test_design_identities_and_backing(hours: int, data: st.DataObject) -> None:
     )
     dam_energy = _series(np.array(data.draw(st.lists(energy, min_size=hours, max_size=hours))), "h")
     result = compare_market_designs(rt, rt_as, dam_as, SPEC, dam_energy_prices_hourly=dam_energy)
-    for outcome, as_prices, freq in ((result.sced_today, dam_as, "h"), (result.rtc_b, rt_as, "15min")):
+    for outcome, paid_as, freq in ((result.sced_today, dam_as, "h"), (result.rtc_b, rt_as, "15min")):
         ledger = outcome.ledger
         validate_ledger(ledger)
         s = outcome.revenue_by_stream()
@@ -138,7 +138,7 @@ def test_design_identities_and_backing(hours: int, data: st.DataObject) -> None:
         assert s["profit"] == pytest.approx(s["revenue"] - s["degradation"], abs=1e-6)
         assert s["profit"] == pytest.approx(ledger["profit_usd"].sum(), abs=1e-6)
         for k in AS_PRODUCTS:
-            paid = as_prices[k].reindex(ledger["interval_start_utc"].dt.floor(freq)).to_numpy() if k in as_prices else 0
+            paid = paid_as[k].reindex(ledger["interval_start_utc"].dt.floor(freq)).to_numpy() if k in paid_as else 0
             assert s[k] == pytest.approx(float(np.sum(paid * outcome.awards_mw[k].to_numpy() * DT)), abs=1e-6)
         # Physics: SOC window, no simultaneous action, energy balance, cyclic day.
         c, d = ledger["charge_mw"].to_numpy(), ledger["discharge_mw"].to_numpy()

@@ -77,7 +77,7 @@ def test_hand_case_free_terminal_to_the_cent() -> None:
 
 @pytest.mark.parametrize("dt", [1 / 12, 0.25])
 def test_sub_hourly_grid_reproduces_hourly_hand_case(dt: float) -> None:
-    per_hour = int(round(1 / dt))
+    per_hour = round(1 / dt)
     prices = np.repeat([10.0, 100.0], per_hour)
     assert round(optimize_dispatch(prices, SPEC, dt).profit_usd, 2) == 7073.75
     assert round(optimize_dispatch(prices, SPEC, dt, terminal_rule="free").profit_usd, 2) == 9760.00

@@ -63,12 +63,12 @@ def fitted():  # type: ignore[no-untyped-def]
 
 
 def test_posterior_recovers_the_dam_level_coefficient(fitted) -> None:  # type: ignore[no-untyped-def]
-    q, data, post = fitted
+    _q, data, post = fitted
     tr = data.transform
     # |spread| << 10 $/MWh, so asinh(x / 10) ~ x / 10: the true coefficient on the standardized scale.
     true_std = SLOPE * tr.dam_sd_usd_per_mwh / (tr.scale_usd_per_mwh[0] * tr.sd[0])
     gamma = post.gamma[:, 0]
-    lo, mid, hi = np.quantile(gamma, [0.05, 0.5, 0.95])
+    _lo, mid, hi = np.quantile(gamma, [0.05, 0.5, 0.95])
     assert hi < 0.0  # the sign is recovered with confidence
     assert mid == pytest.approx(true_std, rel=0.2)
     assert np.median(post.rho[:, 0]) < 0.8 and np.median(post.phi[:, 0]) < 0.8  # no spurious near-unit roots

@@ -71,6 +71,6 @@ def test_distance_is_a_metric_and_local(grid) -> None:
 
 
 def test_custom_catalogue_needs_known_zones() -> None:
-    points = default_catalogue(4) + [SettlementPoint("EXTRA_RN", RESOURCE_NODE, "SOUTH")]
+    points = [*default_catalogue(4), SettlementPoint("EXTRA_RN", RESOURCE_NODE, "SOUTH")]
     grid = build_grid(points)
     assert grid.parents("EXTRA_RN") == ("LZ_SOUTH",)

@@ -355,7 +355,9 @@ def test_a_zip_of_something_else_names_its_members(tmp_path: Path) -> None:
         zf.writestr("a.csv", "x")
         zf.writestr("b.csv", "y")
     path.write_bytes(buf.getvalue())
-    with pytest.raises(ReportFormatError, match="zip must hold exactly one CSV, JSON or xlsx file, holds a.csv, b.csv"):
+    with pytest.raises(
+        ReportFormatError, match=r"zip must hold exactly one CSV, JSON or xlsx file, holds a\.csv, b\.csv"
+    ):
         parse_file(path)
 
 

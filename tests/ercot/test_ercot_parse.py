@@ -289,7 +289,7 @@ def test_batched_parse_maps_a_bad_row_back_to_its_file(fixtures_dir: Path, tmp_p
 
 def test_blank_lines_are_ignored(fixtures_dir: Path, tmp_path: Path) -> None:
     lines = (fixtures_dir / "np4-188-cd.csv").read_text().splitlines()
-    spaced = _write(tmp_path / "blank.csv", "\n".join(lines[:4] + [""] + lines[4:]) + "\n\n")
+    spaced = _write(tmp_path / "blank.csv", "\n".join([*lines[:4], "", *lines[4:]]) + "\n\n")
     expected = parse_file(fixtures_dir / "np4-188-cd.csv")
     pd.testing.assert_frame_equal(parse_file(spaced), expected)
     both = parse_files([spaced, fixtures_dir / "np4-190-cd.csv"])
@@ -309,7 +309,7 @@ def test_public_api_list_of_pages_and_bad_json(tmp_path: Path) -> None:
     assert t["price"].tolist() == [4.5, 5.5]
     broken = tmp_path / "broken.json"
     broken.write_text('{"fields": [')
-    with pytest.raises(ReportFormatError, match="broken.json"):
+    with pytest.raises(ReportFormatError, match=r"broken\.json"):
         parse_file(broken)
 
 

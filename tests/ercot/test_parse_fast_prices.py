@@ -38,7 +38,7 @@ def _word(text: str) -> np.uint64:
 
 
 def _accepted(text: str, decimals: int) -> bool:
-    fraction = r"\.[0-9]{%d}" % decimals if decimals else ""
+    fraction = rf"\.[0-9]{{{decimals}}}" if decimals else ""
     return re.fullmatch(r" *-?[0-9]+" + fraction, text.rjust(8)) is not None
 
 

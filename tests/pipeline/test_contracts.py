@@ -82,7 +82,7 @@ def test_undeclared_key_raises_naming_it(tmp_path: Path) -> None:
     assert view.qse.enabled is PARAMS.qse.enabled
     with pytest.raises(UndeclaredParamError, match=r"stage simulate read params key study\.seed.*add 'study\.seed'"):
         _ = view.study.seed
-    with pytest.raises(UndeclaredParamError, match="qse.market_design"):
+    with pytest.raises(UndeclaredParamError, match=r"qse\.market_design"):
         _ = view.qse.market_design
     with pytest.raises(UndeclaredParamError):
         view.to_dict()  # a whole-params dict round trip reads every section
@@ -130,7 +130,7 @@ def test_the_context_hands_each_stage_its_own_view(tmp_path: Path) -> None:
     )
     ctx = StageContext.load(tmp_path)
     assert ctx.params_for("a").battery.location == PARAMS.battery.location
-    with pytest.raises(UndeclaredParamError, match="battery.power_mw"):
+    with pytest.raises(UndeclaredParamError, match=r"battery\.power_mw"):
         _ = ctx.params_for("a").battery.power_mw
     assert ctx.params_for("b").battery.power_mw == PARAMS.battery.power_mw
     assert isinstance(ctx.paths, ProjectPaths) and ctx.paths.root == tmp_path.resolve()

@@ -58,8 +58,11 @@ def nbconvert_html(cells_spec: list[tuple[str, object]]) -> str:
                             ename="ValueError",
                             evalue="bad input",
                             traceback=[
-                                "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-                                "\x1b[0;31mValueError\x1b[0m                                Traceback (most recent call last)",
+                                "\x1b[0;31m"
+                                "---------------------------------------------------------------------------"
+                                "\x1b[0m",
+                                "\x1b[0;31mValueError\x1b[0m"
+                                "                                Traceback (most recent call last)",
                                 "Cell \x1b[0;32mIn[3], line 1\x1b[0m",
                                 "\x1b[0;31mValueError\x1b[0m: bad input",
                             ],
@@ -90,7 +93,8 @@ GOOD = [
 
 
 def html_page(body: str) -> str:
-    return f'<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width"></head><body>{body}</body></html>'
+    head = '<head><meta name="viewport" content="width=device-width"></head>'
+    return f"<!DOCTYPE html><html>{head}<body>{body}</body></html>"
 
 
 # --------------------------------------------------------------------------- structure only
@@ -193,7 +197,7 @@ def test_browser_fails_broken_reports(tmp_path, cells, expected):
     check = check_html_report(html, tmp_path / "report.png")
     assert not check.ok
     assert any(expected in p for p in check.problems), check.problems
-    with pytest.raises(AssertionError, match="report.html"):
+    with pytest.raises(AssertionError, match=r"report\.html"):
         check.raise_for_problems()
 
 

@@ -163,11 +163,11 @@ def test_cumulative_profit(ledgers):
 def test_strategy_revenue_bars(ledgers):
     summary = {
         name: {
-            "revenue_usd": float(l["energy_cash_usd"].sum()),
-            "degradation_cost_usd": float(l["degradation_usd"].sum()),
-            "profit_usd": float(l["profit_usd"].sum()),
+            "revenue_usd": float(ledger["energy_cash_usd"].sum()),
+            "degradation_cost_usd": float(ledger["degradation_usd"].sum()),
+            "profit_usd": float(ledger["profit_usd"].sum()),
         }
-        for name, l in ledgers.items()
+        for name, ledger in ledgers.items()
     }
     fig = plot_strategy_revenue(summary)
     ax = fig.axes[0]

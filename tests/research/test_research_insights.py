@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ def test_episodes_partition_the_qualifying_intervals(values):
     mask = s.to_numpy() > 100.0
     episodes = find_episodes(s, mask, kind="spike", location="HB_WEST")
     assert sum(e.n_intervals for e in episodes) == int(mask.sum())
-    for a, b in zip(episodes, episodes[1:]):
+    for a, b in itertools.pairwise(episodes):
         assert a.end_utc < b.start_utc  # disjoint, separated by at least one interval
     for e in episodes:
         inside = s[(s.index >= e.start_utc) & (s.index < e.end_utc)]

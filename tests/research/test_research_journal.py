@@ -151,7 +151,7 @@ def test_write_refuses_invalid_results(tmp_path, two_days):
 def test_load_results_names_the_file(tmp_path):
     path = tmp_path / "results.json"
     path.write_text("{not json")
-    with pytest.raises(ResultsSchemaError, match="results.json"):
+    with pytest.raises(ResultsSchemaError, match=r"results\.json"):
         load_results(path)
 
 

@@ -107,7 +107,7 @@ def test_soc_utilization_and_capture(spiky_day):
 
 def test_strategy_metrics_reject_ledger_without_contract_column(spiky_day):
     bad = {"ppo_agent": spiky_day.ledgers["ppo_agent"].drop(columns="soc_end_mwh")}
-    with pytest.raises(ResearchInputError, match="ppo_agent.*soc_end_mwh"):
+    with pytest.raises(ResearchInputError, match=r"ppo_agent.*soc_end_mwh"):
         strategy_metrics({"ppo_agent": spiky_day.summary["ppo_agent"]}, bad, 320.0)
 
 

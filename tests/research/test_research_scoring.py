@@ -92,7 +92,7 @@ def test_malformed_predictions_name_the_field():
     del bad["event"]
     with pytest.raises(PredictionError, match="prediction 'spike_next_day' of 2025-10-01: missing field 'event'"):
         score_predictions([doc(0, 1.0, [bad]), doc(1, 1.0, [])])
-    with pytest.raises(PredictionError, match="probability 1.5"):
+    with pytest.raises(PredictionError, match=r"probability 1\.5"):
         Prediction("x", "2025-10-01", "c", 1.5, "price.max", ">", 1.0, "$/MWh", "m", 1)
     with pytest.raises(PredictionError, match="operator"):
         Prediction("x", "2025-10-01", "c", 0.5, "price.max", "!=", 1.0, "$/MWh", "m", 1)
@@ -132,7 +132,7 @@ def test_daily_results_make_and_score_claims(day_factory):
     assert hist[0]["predictions"][0]["probability"] == pytest.approx(1 / 3)  # 0 of 1 day
     scores = hist[2]["prediction_scores"]
     assert scores["n_scored"] == 4  # two claims of each of the first two days
-    first = [s for s in scores["scored"] if s["issued_day"] == "2025-10-01" and s["id"] == "spike_next_day"][0]
+    first = next(s for s in scores["scored"] if s["issued_day"] == "2025-10-01" and s["id"] == "spike_next_day")
     assert first["outcome"] is True and first["target_day"] == "2025-10-02"
     qa = {q["id"]: q for q in hist[2]["qa"]}["next_day_outlook"]
     assert qa["asked"] and qa["confidence"]["measure"] == "posterior_probability"

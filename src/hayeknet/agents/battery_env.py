@@ -169,7 +169,7 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
     The battery is ``env.battery`` (``env.spec`` is gymnasium's registration spec).
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012  # overrides gym.Env.metadata, not a ClassVar there
 
     def __init__(
         self,

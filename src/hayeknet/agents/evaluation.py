@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.market import local_prices
 from hayeknet.agents.qse import AGENTS, RENEWABLE_AGENTS, STATE_FEATURE_NAMES, ParallelQSEEnv, QSEDay, QSEEnvConfig
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS, optimize_energy_and_as
@@ -127,7 +128,8 @@ def greedy_as_actor(net_mw: np.ndarray | None) -> Actor:
         request = 0.0 if net is None else float(net[t])
         request = min(max(request, lo), hi)
         cfg = env.config
-        prices = {k: float(env.day.as_prices_usd_per_mw_h[k][t]) for k in cfg.as_products}
+        day_prices = _day_as_prices(env.day)
+        prices = {k: float(day_prices[k][t]) for k in cfg.as_products}
         return BatteryAction(request, greedy_as_offers(request, env.soc_mwh, cfg.battery, cfg.dt_hours, prices))
 
     return act
@@ -172,11 +174,19 @@ def battery_heuristic_net_mw(
     return np.asarray(discharge) - np.asarray(charge)
 
 
+def _day_as_prices(day: QSEDay) -> Mapping[str, np.ndarray]:
+    """The day's AS prices ($/MW-h per interval); :class:`PriceDataError` when the day has none."""
+    if day.as_prices_usd_per_mw_h is None:
+        raise PriceDataError(f"QSEDay {day.label}: AS offers need AS prices (as_prices_usd_per_mw_h)")
+    return day.as_prices_usd_per_mw_h
+
+
 def _as_prices(day: QSEDay, config: QSEEnvConfig) -> dict[str, np.ndarray]:
     """The day's AS prices of the products the battery may offer ($/MW-h per interval; empty under SCED)."""
     if not config.offers_as:
         return {}
-    return {k: day.as_prices_usd_per_mw_h[k] for k in config.as_products}
+    given = _day_as_prices(day)
+    return {k: given[k] for k in config.as_products}
 
 
 def _battery_summary(frame: pd.DataFrame, config: QSEEnvConfig, day: QSEDay) -> dict[str, Any]:

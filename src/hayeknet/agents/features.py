@@ -138,8 +138,8 @@ def price_features(
     ref_sorted = np.sort(ref)
     out[:, col] = 1.0
     out[:, col + 1] = np.searchsorted(ref_sorted, p, side="right") / m
-    half = max(int(round(REFERENCE_HALF_WINDOW_HOURS / dt_hours)), 0)
-    ahead = [(int(round(a / dt_hours)), int(round(b / dt_hours))) for a, b in REFERENCE_AHEAD_WINDOWS_HOURS]
+    half = max(round(REFERENCE_HALF_WINDOW_HOURS / dt_hours), 0)
+    ahead = [(round(a / dt_hours), round(b / dt_hours)) for a, b in REFERENCE_AHEAD_WINDOWS_HOURS]
     j = np.minimum(np.rint(idx * m / n).astype(np.int64), m - 1)
     now = _window_percentiles(ref, *_clamped_windows(m, j - half, j + half + 1), (10.0, 50.0, 90.0))
     ahead_medians = [_window_percentiles(ref, *_clamped_windows(m, j + a, j + b), (50.0,))[0] for a, b in ahead]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -104,6 +105,8 @@ class FrozenPolicy:
             else:
                 raise CheckpointError(f"FrozenPolicy supports Linear/Tanh actors only, found {type(module).__name__}")
         head = policy.action_net
+        if not isinstance(head, torch.nn.Linear):
+            raise CheckpointError(f"FrozenPolicy supports a Linear action head only, found {type(head).__name__}")
         layers.append(
             (
                 head.weight.detach().cpu().numpy().astype(np.float64).T.copy(),
@@ -199,7 +202,7 @@ def agent_seed(base_seed: int, agent: str, timesteps_before: int) -> int:
 
 
 def _placeholder_day(config: QSEEnvConfig) -> QSEDay:
-    n = max(int(round(24.0 / config.dt_hours)), 1)
+    n = max(round(24.0 / config.dt_hours), 1)
     z = np.zeros(n)
     as_prices = {k: z for k in config.as_products} if config.offers_as else None
     return QSEDay("placeholder", z, z, z, z, z, z, as_prices_usd_per_mw_h=as_prices)
@@ -207,7 +210,7 @@ def _placeholder_day(config: QSEEnvConfig) -> QSEDay:
 
 def _make_vec_env(proto: ParallelQSEEnv, agent: str, n_envs: int) -> tuple[DummyVecEnv, list[SingleAgentView]]:
     views = [SingleAgentView(proto.spawn(), agent, compact_info=True) for _ in range(n_envs)]
-    env = DummyVecEnv([lambda v=v: Monitor(v, info_keywords=("day_label", "episode_profit_usd")) for v in views])
+    env = DummyVecEnv([functools.partial(Monitor, v, info_keywords=("day_label", "episode_profit_usd")) for v in views])
     return env, views
 
 

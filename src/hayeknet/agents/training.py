@@ -191,7 +191,7 @@ def _make_vec_env(
 
 def _placeholder_day(dt_hours: float) -> list[np.ndarray]:
     """A flat day: only the spaces matter when building an untrained model (they do not depend on prices)."""
-    return [np.zeros(max(int(round(24.0 / dt_hours)), 1))]
+    return [np.zeros(max(round(24.0 / dt_hours), 1))]
 
 
 class _EpisodeLog(BaseCallback):

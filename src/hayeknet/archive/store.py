@@ -129,8 +129,8 @@ def _market_span(meta: pq.FileMetaData, market: str) -> range:
     def bounds(g: int) -> tuple[Any, Any] | None:
         return _stats(meta, g, mkt_i)
 
-    begin = _first_true(n, lambda g: None if bounds(g) is None else bounds(g)[1] >= market)
-    end = _first_true(n, lambda g: None if bounds(g) is None else bounds(g)[0] > market)
+    begin = _first_true(n, lambda g: None if (b := bounds(g)) is None else b[1] >= market)
+    end = _first_true(n, lambda g: None if (b := bounds(g)) is None else b[0] > market)
     return range(0, n) if begin is None or end is None else range(begin, end)
 
 
@@ -165,8 +165,8 @@ def _row_groups_of(meta: pq.FileMetaData, location: str, market: str) -> list[in
             def loc(g: int) -> tuple[Any, Any] | None:
                 return _stats(meta, inner[g], loc_i)
 
-            lo = _first_true(len(inner), lambda g: None if loc(g) is None else loc(g)[1] >= location)
-            hi = _first_true(len(inner), lambda g: None if loc(g) is None else loc(g)[0] > location)
+            lo = _first_true(len(inner), lambda g: None if (b := loc(g)) is None else b[1] >= location)
+            hi = _first_true(len(inner), lambda g: None if (b := loc(g)) is None else b[0] > location)
             if lo is not None and hi is not None:
                 middle = [inner[g] for g in range(lo, hi)]
                 edges = [g for g in (span.start, span.stop - 1) if may_hold(g)]

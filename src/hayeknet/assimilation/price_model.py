@@ -385,7 +385,11 @@ def assimilate_day(
         "anomaly_threshold": spec.anomaly_threshold,
         "n_anomalies": n_anomalies,
         "n_zones": loadings.shape[1] - 2,
-        "localization_radius": float(localization_radius) if spec.localize and distance is not None else None,
+        "localization_radius": (
+            float(localization_radius)
+            if spec.localize and distance is not None and localization_radius is not None
+            else None
+        ),
         "seconds": time.perf_counter() - started,
     }
     # undefined metrics (a one-interval day has no forecast) are None, so metrics.json stays valid JSON

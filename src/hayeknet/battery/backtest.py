@@ -271,7 +271,7 @@ def run_backtest(
 # --------------------------------------------------------------------------- many node-days
 
 
-def _pf_chunk(args: tuple[np.ndarray, BatterySpec, float]) -> np.ndarray:
+def _pf_chunk(args: tuple[Sequence[np.ndarray], BatterySpec, float]) -> np.ndarray:
     rows, spec, dt_hours = args
     return np.array([optimize_dispatch(r, spec, dt_hours).profit_usd for r in rows])
 

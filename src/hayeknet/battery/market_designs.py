@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ AS_PRODUCTS: tuple[str, ...] = tuple(AS_DURATION_HOURS)
 #: noise can never make the real-time problem (with the awards fixed) infeasible.
 AWARD_RESOLUTION_MW = 1e-6
 
-AsPrices = Mapping[str, pd.Series] | pd.DataFrame
+AsPrices: TypeAlias = Mapping[str, pd.Series] | pd.DataFrame
 
 
 class MarketDataError(ValueError):
@@ -271,7 +271,7 @@ def compare_market_designs(
     # Hours of the day, each fully covered by the real-time grid.
     hour_of = index.floor("h")
     hours = pd.DatetimeIndex(hour_of.unique())
-    per_hour = int(round(1.0 / dt))
+    per_hour = round(1.0 / dt)
     counts = pd.Series(1, index=hour_of).groupby(level=0).size()
     short = counts[counts != per_hour]
     if not np.isclose(per_hour * dt, 1.0) or len(short):

@@ -203,7 +203,7 @@ def mpc_schedule(
         raise ScheduleInputError(f"context.dt_hours must be positive, got {dt}")
     if not replan_hours > 0:
         raise ScheduleInputError(f"replan_hours must be positive, got {replan_hours}")
-    step = max(1, int(round(replan_hours / dt)))
+    step = max(1, round(replan_hours / dt))
     soc0 = spec.soc_initial_mwh if context.soc_start_mwh is None else float(context.soc_start_mwh)
     target = soc0 if terminal_soc_mwh is None else float(terminal_soc_mwh)
     charge, discharge = np.zeros(n), np.zeros(n)
@@ -221,7 +221,7 @@ def mpc_schedule(
         plan = None
         for rule in dict.fromkeys((terminal_rule, "at_least", "free")):
             try:
-                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)  # type: ignore[arg-type]
+                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)
                 break
             except (OptimizationError, ScheduleInputError):
                 relaxed += 1

@@ -34,6 +34,7 @@ Conventions (stated once, used everywhere):
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -218,7 +219,7 @@ def rainflow_cycles(series: object) -> list[RainflowCycle]:
                 stack.pop()
                 stack.pop()
                 stack.append(last)
-    for a, b in zip(stack[:-1], stack[1:]):
+    for a, b in itertools.pairwise(stack):
         cycles.append(cycle(a, b, 0.5))
     return cycles
 
@@ -262,7 +263,7 @@ def cycle_summary(soc_mwh: object, spec: BatterySpec) -> CycleSummary:
     depth = ranges / usable if usable > 0 else np.full(ranges.shape, np.nan)
     hist: dict[str, float] = {}
     edges = np.asarray(DEPTH_BINS)
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         last = hi >= 1.0
         mask = (depth >= lo) & ((depth <= hi + 1e-9) if last else (depth < hi))
         hist[f"{lo:.1f}-{hi:.1f}"] = float(counts[mask].sum())

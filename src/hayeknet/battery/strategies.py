@@ -161,7 +161,7 @@ class PercentileThreshold:
         reference = previous_day_prices(context.history, prices.index[0])
         start = 0
         if reference.empty:
-            start = min(n, max(1, int(round(1.0 / context.dt_hours))))
+            start = min(n, max(1, round(1.0 / context.dt_hours)))
             reference_values = values[:start]
         else:
             reference_values = reference.to_numpy()

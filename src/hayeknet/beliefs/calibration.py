@@ -145,8 +145,8 @@ def walk_forward_summary(
     outcomes: dict[str, list[np.ndarray]] = {k: [] for k in EVENT_KEYS}
     for probs, events in records:
         ind = event_indicators(events)
-        for key, p in probs.items():
-            forecasts[key].append(np.full(len(ind), float(p)))
+        for key, prob in probs.items():
+            forecasts[key].append(np.full(len(ind), float(prob)))
             outcomes[key].append(ind[key].to_numpy())
     summary: dict[str, Any] = {}
     for key in EVENT_KEYS:

@@ -49,7 +49,7 @@ EVENT_LABELS: dict[str, str] = {
 }
 """Event key -> readable label used in the JSON outputs."""
 
-ATOMS: tuple[tuple[int, int, int], ...] = tuple(itertools.product((1, 0), repeat=3))
+ATOMS: tuple[tuple[int, int, int], ...] = tuple(itertools.product((1, 0), (1, 0), (1, 0)))
 """The 8 atoms as (A, B, C) truth values, from ``(1, 1, 1)`` to ``(0, 0, 0)``."""
 
 TOLERANCE = 1e-9

@@ -63,7 +63,7 @@ def _five_minute(
 ) -> tuple[str, pd.Series]:
     """(market, real-time price of ``location`` on the 5-minute grid), $/MWh; a 15-minute price is held."""
     try:
-        rt = realtime_prices(table, location, **({"markets": markets} if markets else {}))
+        rt = realtime_prices(table, location, markets=markets) if markets else realtime_prices(table, location)
     except PriceQueryError:
         raise EventDataError(f"beliefs: no real-time price for the {what} {location!r} (field location)") from None
     if rt.market == RTM_SCED:

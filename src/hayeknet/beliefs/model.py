@@ -194,7 +194,7 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     the ramp (:func:`dam_ramp`) is divided by the same standard deviation.
     """
     cols = ["spread_usd_per_mwh", "basis_usd_per_mwh"]
-    full = quantities[cols + ["dam_usd_per_mwh"]].astype(float).dropna().sort_index()
+    full = quantities[[*cols, "dam_usd_per_mwh"]].astype(float).dropna().sort_index()
     frame = full[cols]
     if len(frame) < 48:
         raise BeliefModelError(f"beliefs: only {len(frame)} complete intervals in the history (need >= 48)")
@@ -445,7 +445,7 @@ class BeliefModel:
         self.compile_seconds = time.perf_counter() - start
         self.n_fits = 0
 
-    def _initvals(self, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+    def _initvals(self, rng: np.random.Generator) -> list[dict[str, np.ndarray | float]]:
         """Dispersed chain starts (prior-like) so that R-hat can detect non-mixing."""
         return [
             {
@@ -542,7 +542,7 @@ class BeliefModel:
             compile_seconds=0.0 if reused else self.compile_seconds,
             reused_compiled_model=reused,
         )
-        flat = lambda name: post[name].values.reshape((-1,) + post[name].shape[2:])
+        flat = lambda name: post[name].values.reshape((-1, *post[name].shape[2:]))
         med = lambda name: dict(zip(QUANTITIES, np.median(flat(name), axis=0).round(4).tolist()))
         corr = flat("chol_corr")
         summary = {
@@ -626,7 +626,7 @@ def simulate_paths(
     # Hourly scale: deviation a from the hourly mean, AR(1) from the history's last hour on.
     last_hh = int(local_hour(pd.DatetimeIndex([data.last_hour_start_utc]))[0])
     a = data.last_yh[None, :] - c[rows, last_hh, :] - gamma * data.last_dh
-    gap_h = int(round((hours[0] - data.last_hour_start_utc) / pd.Timedelta(hours=1)))
+    gap_h = round((hours[0] - data.last_hour_start_utc) / pd.Timedelta(hours=1))
     for _ in range(min(max(gap_h - 1, 0), 24)):
         a = rho * a + _student_t_draws(rng, chol_h, nu_h)
     hourly = np.empty((n_paths, len(hours), len(QUANTITIES)))

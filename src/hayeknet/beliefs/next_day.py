@@ -308,7 +308,7 @@ def run_beliefs_day(
         for g in range(len(hours)):
             h[:, g] = x[:, group == g].any(axis=1)
         any_h.append(h)
-    hourly_probs = _event_probabilities(*any_h, axis=(0,))
+    hourly_probs = _event_probabilities(any_h[0], any_h[1], any_h[2], axis=(0,))
     hourly = pd.DataFrame({k: v for k, v in hourly_probs.items()}, index=hours)
     hourly.index.name = "hour_start_utc"
     hourly.insert(0, "local_hour", local_hour(hours))

@@ -31,7 +31,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -261,7 +261,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         if not args.archive:
             raise
-    archive = Path(args.archive) if args.archive else archive
+    archive = Path(args.archive) if args.archive else cast(Path, archive)  # else set from the project (or re-raised)
     location = args.location or location
     _warm_highs()
     result = run_backtest(

@@ -207,7 +207,13 @@ def is_feasible(violations: list[Violation]) -> bool:
 
 
 def _violation(
-    rule: str, i: int, field_name: str, value: float, bound: float, detail: str, index: pd.DatetimeIndex | None
+    rule: str,
+    i: int | np.integer,
+    field_name: str,
+    value: float,
+    bound: float,
+    detail: str,
+    index: pd.DatetimeIndex | None,
 ) -> Violation:
     stamp = index[int(i)] if index is not None and len(index) > int(i) else None
     return Violation(rule, int(i), field_name, float(value), float(bound), detail, stamp)

@@ -513,8 +513,8 @@ def synthetic_prices(
     u_q = u_a.reshape(n // 3, 3).mean(axis=1)
     scar_h = adder_q @ w
     scar_q = scarcity.reshape(n // 3, 3).mean(axis=1)
-    as_dam = np.empty((n_h, len(AS_TYPES)))
-    as_rt = np.empty((n // 3, len(AS_TYPES)))
+    as_dam: np.ndarray = np.empty((n_h, len(AS_TYPES)))
+    as_rt: np.ndarray = np.empty((n // 3, len(AS_TYPES)))
     for k, a in enumerate(AS_TYPES):
         tight_h = np.exp(2.5 * (u_fh - 0.6)) * np.exp(rng.normal(0.0, 0.15, n_h))
         tight_q = np.exp(3.0 * (u_q - 0.6)) * np.exp(rt.normal(0.0, 0.25, n // 3))
@@ -665,12 +665,12 @@ def render_files(sd: SyntheticDay, seed: int) -> dict[str, list[tuple[str, bytes
     dam_published = dam_published.tz_convert("UTC")
     l190, l188 = [], []
     for i in range(len(sd.starts_hour)):
-        he = f"{int(labels_h['hour_ending'].iloc[i]):02d}:00"
+        hour = f"{int(labels_h['hour_ending'].iloc[i]):02d}:00"
         flag = _flag(bool(labels_h["repeated"].iloc[i]))
         for k, j in enumerate(order):
-            l190.append(f"{day_str},{he},{names[k]}, {_fmt_short(sd.dam[i, j])},{flag}\n")
+            l190.append(f"{day_str},{hour},{names[k]}, {_fmt_short(sd.dam[i, j])},{flag}\n")
         for k, a in enumerate(AS_TYPES):
-            l188.append(f"{day_str},{he},{a},{_fmt_short(sd.as_dam[i, k])},{flag}\n")
+            l188.append(f"{day_str},{hour},{a},{_fmt_short(sd.as_dam[i, k])},{flag}\n")
     for spec, lines in ((NP4_190, l190), (NP4_188, l188)):
         text = ",".join(spec.columns) + "\n" + "".join(lines)
         out[spec.dir_name].append(_mis_file(spec, dam_published, False, text))

@@ -328,7 +328,7 @@ def hub_statistics(hub: HubDays, capture: CaptureResult | None = None) -> dict[s
         "rt_dam_iqr": float(np.subtract(*np.quantile(spread_all, [0.75, 0.25]))),
     }
     for q, v in zip(SPREAD_QUANTILES, np.quantile(spread_all, SPREAD_QUANTILES)):
-        out[f"rt_dam_q{int(round(q * 100)):02d}"] = float(v)
+        out[f"rt_dam_q{round(q * 100):02d}"] = float(v)
     out["rt_dam_acf_15min"] = _lag_corr(spreads, 1)
     out["rt_dam_acf_1h"] = _lag_corr(spreads, 4)
     # Spike-robust autocorrelation: the spread clipped to its 1-99% quantiles (one spike day dominates Pearson).

@@ -140,7 +140,7 @@ def _guarded_class(cls: type) -> type:
 
 
 def _guard(section: str, value: Any, allowed: Iterable[str], reads: ParamsReads) -> Any:
-    guarded = object.__new__(_guarded_class(type(value)))
+    guarded: Any = object.__new__(_guarded_class(type(value)))
     state = object.__getattribute__(guarded, "__dict__")
     state.update({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
     state.update({"_hk_section": section, "_hk_allowed": frozenset(allowed), "_hk_reads": reads})

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import matplotlib
@@ -23,6 +23,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 CENTRAL = ZoneInfo("America/Chicago")
 UTC = ZoneInfo("UTC")
@@ -42,7 +46,7 @@ PALETTE = tuple(OKABE_ITO.values())
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 LINE_STYLES = ("-", "--", "-.", ":")
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "figure.figsize": (9.0, 4.5),
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -53,7 +57,7 @@ STYLE: dict[str, Any] = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": matplotlib.cycler(color=SERIES_COLOURS),
+    "axes.prop_cycle": cycler(color=SERIES_COLOURS),
     "legend.frameon": False,
     "legend.fontsize": 9,
 }

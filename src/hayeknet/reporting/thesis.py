@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import matplotlib
 import matplotlib.ticker
@@ -29,7 +29,10 @@ from matplotlib.figure import Figure
 
 from hayeknet.reporting.plots import CENTRAL, OKABE_ITO, STYLE, strategy_styles
 
-THESIS_STYLE: dict[str, Any] = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+THESIS_STYLE: dict[RcKeyType, Any] = {
     **STYLE,
     "figure.figsize": (6.5, 4.0),
     "savefig.dpi": 300,
@@ -117,7 +120,7 @@ def _dollars(ax: Axes, axis: str = "y") -> None:
 
 
 def _day_ticks(ax: Axes, days: Sequence[str]) -> None:
-    step = max(1, int(math.ceil(len(days) / 12)))
+    step = max(1, math.ceil(len(days) / 12))
     ticks = list(range(0, len(days), step))
     ax.set_xticks(ticks, [days[i] for i in ticks], rotation=45, ha="right")
     ax.set_xlabel("Operating day (America/Chicago)")
@@ -299,7 +302,7 @@ def figure_soc_trajectories(
         return fig
     names = list(strategy_styles(sorted({n for ledgers in ledgers_by_day.values() for n in ledgers})))
     cols = min(2, len(names))
-    rows = int(math.ceil(len(names) / cols))
+    rows = math.ceil(len(names) / cols)
     fig = Figure(figsize=(7.0, 2.3 * rows + 0.6))
     axes = np.atleast_1d(fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)).ravel()
     styles = strategy_styles(names)

@@ -36,10 +36,11 @@ still reported.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from scipy import stats
@@ -324,7 +325,8 @@ def test_volatility_profit(
     else:
         summary = (
             f"Across {primary['n']} days, rho = {rho:+.2f} between the std of 5-minute price changes and the"
-            f" perfect-foresight profit (95% CI {_fmt(primary['ci_low'], '+.2f')} to {_fmt(primary['ci_high'], '+.2f')},"
+            f" perfect-foresight profit (95% CI {_fmt(primary['ci_low'], '+.2f')}"
+            f" to {_fmt(primary['ci_high'], '+.2f')},"
             f" permutation p = {_fmt(p, '.3f')}{', exact' if primary['exact'] else ''})."
         )
         agent_entry = also.get(f"{agent}_price_change_volatility")
@@ -417,7 +419,7 @@ def test_soc_utilization(
     eff = np.array([r["profit_per_mwh_discharged"] for r in rows], dtype=float)
     strata = np.array([r["strategy"] for r in rows], dtype=object)
     bins = []
-    for low, high in zip(UTILIZATION_BINS[:-1], UTILIZATION_BINS[1:]):
+    for low, high in itertools.pairwise(UTILIZATION_BINS):
         mask = (util >= low) & (util < high)
         bins.append(
             {
@@ -446,7 +448,7 @@ def test_soc_utilization(
         alpha_ci = (1 - level) / 2
         low_ci, high_ci = (float(q) for q in np.quantile(reps, [alpha_ci, 1 - alpha_ci]))
     filled = [b for b in bins if b["mean_profit_per_mwh_discharged"] is not None]
-    best = max(filled, key=lambda b: b["mean_profit_per_mwh_discharged"])["bin"] if filled else None
+    best = max(filled, key=lambda b: cast(float, b["mean_profit_per_mwh_discharged"]))["bin"] if filled else None
     target = _bin_label(*TARGET_BIN)
     verdict = _verdict_from(len(days), min_days, effect, p_greater, p_less, alpha)
     if verdict == "supported" and best != target:
@@ -695,7 +697,7 @@ def test_hypotheses(
     heuristic). Seeds are fixed, so the same history gives the same results.
     """
     days = study_days(history)
-    common = {"n_resamples": n_resamples, "seed": seed, "alpha": alpha, "min_days": min_days}
+    common: dict[str, Any] = {"n_resamples": n_resamples, "seed": seed, "alpha": alpha, "min_days": min_days}
     return [
         test_volatility_profit(days, **common),
         test_soc_utilization(days, **common),
@@ -706,4 +708,4 @@ def test_hypotheses(
 # pytest would collect the public ``test_*`` functions of this module if it were imported
 # into a test module's namespace under these names; mark them as not tests.
 for _f in (test_volatility_profit, test_soc_utilization, test_break_even_spread, test_hypotheses):
-    _f.__test__ = False  # type: ignore[attr-defined]
+    vars(_f)["__test__"] = False

@@ -82,7 +82,7 @@ def find_episodes(series: pd.Series, mask: np.ndarray, *, kind: str, location: s
         raise ResearchInputError(f"episode mask has {mask.shape[0]} rows, series {len(series)}")
     if not mask.any():
         return []
-    step_ns = int(round(interval_hours(series.index) * 3.6e12))
+    step_ns = round(interval_hours(series.index) * 3.6e12)
     times = pd.DatetimeIndex(series.index).as_unit("ns").asi8
     values = series.to_numpy(dtype=float)
     positions = np.flatnonzero(mask)

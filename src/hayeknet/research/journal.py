@@ -393,7 +393,7 @@ def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[st
         return []
     lines = ["", "## Hypotheses (all study days so far)", ""]
     if not hypotheses:
-        return lines + ["No hypothesis tested."]
+        return [*lines, "No hypothesis tested."]
     lines += [
         "| | hypothesis | effect (95% CI) | p-value | n | verdict |",
         "|---|---|---|---:|---:|---|",
@@ -402,7 +402,8 @@ def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[st
         unit = "" if h["effect_unit"] == "1" else f" {h['effect_unit']}"
         effect = f"{_fmt(h['effect_size'])}{unit} ({_fmt(h['ci_low'])} to {_fmt(h['ci_high'])})"
         lines.append(
-            f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']} | {_cell(h['verdict'])} |"
+            f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']}"
+            f" | {_cell(h['verdict'])} |"
         )
     lines.append("")
     for h in hypotheses:

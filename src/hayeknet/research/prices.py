@@ -37,7 +37,7 @@ def top_bottom_spread(series: pd.Series, hours: float = 4.0) -> float:
     efficiency losses. NaN when the day holds fewer than ``2 * hours`` of prices.
     """
     values = np.sort(series.to_numpy(dtype=float))
-    n = int(round(hours / interval_hours(series.index)))
+    n = round(hours / interval_hours(series.index))
     if n < 1 or values.size < 2 * n:
         return float("nan")
     return float(values[-n:].mean() - values[:n].mean())

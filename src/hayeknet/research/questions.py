@@ -27,13 +27,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import pandas as pd
 
 from hayeknet.archive.queries import location_column
 from hayeknet.params import ResearchParams
+from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.insights import Regime, check_filtered
 from hayeknet.research.metrics import metrics_by_name
 from hayeknet.research.prices import (
@@ -207,7 +208,7 @@ def _volatility_evidence(ctx: DayContext) -> dict[str, Any]:
         member = spike | negative
         group = "extreme intervals (spikes and negative prices)"
     else:
-        top_hour = max(hour_share, key=hour_share.get)
+        top_hour = max(hour_share, key=hour_share.__getitem__)
         member = local_hours == top_hour
         group = f"hour starting {top_hour:02d}:00 Central"
     rows = np.column_stack([values, member.astype(float)])
@@ -228,7 +229,7 @@ def _volatility_evidence(ctx: DayContext) -> dict[str, Any]:
         "other_variance_share": share(~(spike | negative)),
         "spike_intervals": int(spike.sum()),
         "negative_intervals": int(negative.sum()),
-        "top_hour_central": int(max(hour_share, key=hour_share.get)),
+        "top_hour_central": int(max(hour_share, key=hour_share.__getitem__)),
         "top_hour_variance_share": float(max(hour_share.values())),
         "group_variance_share_low": _finite_or_none(share_boot.low),
         "group_variance_share_high": _finite_or_none(share_boot.high),
@@ -421,7 +422,13 @@ def _capture_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) -> st
 # --------------------------------------------------------------------------- (c) study comparison
 
 
-def _previous_daily_stats(ctx: DayContext) -> dict[str, list[float]]:
+class _DailyStats(TypedDict):
+    days: list[str]
+    mean_price: list[float]
+    volatility: list[float]
+
+
+def _previous_daily_stats(ctx: DayContext) -> _DailyStats:
     """Mean price and asinh-return volatility of each earlier study day at the battery location.
 
     Taken from ``history_prices`` (operating days before today) when it holds the
@@ -444,11 +451,12 @@ def _previous_daily_stats(ctx: DayContext) -> dict[str, list[float]]:
             if str(prev.get("day", "")) >= ctx.day.isoformat():
                 continue
             m = metrics_by_name(prev.get("metrics", []))
-            if m.get("price.mean") is None or m.get("volatility.asinh_return_std") is None:
+            mean, vol = m.get("price.mean"), m.get("volatility.asinh_return_std")
+            if mean is None or vol is None:
                 continue
             days.append(str(prev.get("day")))
-            means.append(float(m["price.mean"]))
-            vols.append(float(m["volatility.asinh_return_std"]))
+            means.append(float(mean))
+            vols.append(float(vol))
     return {"days": days, "mean_price": means, "volatility": vols}
 
 
@@ -461,7 +469,9 @@ def _comparison_trigger(ctx: DayContext) -> tuple[bool, str]:
 
 def _comparison_evidence(ctx: DayContext) -> dict[str, Any]:
     prev = _previous_daily_stats(ctx)
-    today_mean = float(ctx.metrics["price.mean"])
+    today_mean = ctx.metrics["price.mean"]
+    if today_mean is None:
+        raise ResearchInputError(f"prices: no finite mean price at {ctx.location} on {ctx.day} (metric price.mean)")
     today_vol = ctx.metrics.get("volatility.asinh_return_std")
     mean_test = rank_test(today_mean, np.array(prev["mean_price"]))
     ev: dict[str, Any] = {
@@ -517,7 +527,10 @@ def _comparison_answer(ctx: DayContext, ev: dict[str, Any], conf: Confidence) ->
             f" = {ev['min_attainable_p']:.2f}); treat the percentile as description, not as a finding."
         )
     elif ev["min_attainable_p"] > 0.05:
-        text += f" With {n} earlier days the smallest attainable p is {ev['min_attainable_p']:.2f}, so no 5% test is possible yet."
+        text += (
+            f" With {n} earlier days the smallest attainable p is {ev['min_attainable_p']:.2f},"
+            " so no 5% test is possible yet."
+        )
     return text
 
 
@@ -548,7 +561,7 @@ def _enkf_evidence(ctx: DayContext) -> dict[str, Any]:
     prev = _yesterday(ctx)
     assert prev is not None  # guaranteed by the trigger
     prev_metrics = metrics_by_name(prev.get("metrics", []))
-    rmse_prev = float(prev_metrics["enkf.rmse_battery"])
+    rmse_prev = float(cast(float, prev_metrics["enkf.rmse_battery"]))  # not None: guaranteed by the trigger
     rmse = lambda e: float(np.sqrt(np.mean(e**2)))
     ni = np.abs(bat["normalized_innovation"].to_numpy(dtype=float))
     ev: dict[str, Any] = {

@@ -62,7 +62,8 @@ class Prediction:
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
             raise PredictionError(
-                f"prediction {self.id!r} of {self.day}: operator must be one of {sorted(OPERATORS)}, got {self.operator!r}"
+                f"prediction {self.id!r} of {self.day}: operator must be one of {sorted(OPERATORS)},"
+                f" got {self.operator!r}"
             )
         if not (0.0 <= self.probability <= 1.0):
             raise PredictionError(f"prediction {self.id!r} of {self.day}: probability {self.probability} not in [0, 1]")

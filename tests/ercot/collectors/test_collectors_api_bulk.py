@@ -343,7 +343,7 @@ def test_damaged_member_names_the_member_and_the_document(recorded: Path, fake_s
 
 def test_two_members_for_one_document_are_refused(recorded: Path, fake_sleep, tmp_path) -> None:
     runs = sced_runs(recorded)[:1]
-    d, n, _, z = runs[0]
+    d, _n, _, z = runs[0]
     transport = sced_transport(
         recorded, runs, [HttpResponse(200, {}, outer_zip([(f"{d}.a.zip", z), (f"{d}.b.zip", z)]))]
     )

@@ -126,7 +126,7 @@ def test_bad_file_names_file_row_and_field(drop: Path, samples: Path) -> None:
     lines = (samples / "np6-905-cd.csv").read_text().splitlines()
     lines[3] = lines[3].replace("22.29", "abc")
     (drop / "broken.csv").write_text("\n".join(lines) + "\n")
-    with pytest.raises(CollectorError, match="broken.csv, row 3, field SettlementPointPrice"):
+    with pytest.raises(CollectorError, match=r"broken\.csv, row 3, field SettlementPointPrice"):
         collect_day("files", DAY, drop.parent / "raw", CollectOptions(drop_folder=drop))
 
 

@@ -66,7 +66,7 @@ def test_replay_matches_any_parameter_order_and_refuses_unknown_requests() -> No
     transport = ReplayTransport([("GET", URL + "?b=2&a=1", HttpResponse(200, {}, b"x"))])
     client = HttpClient(transport)
     assert client.get(URL, params={"a": 1, "b": 2}).body == b"x"
-    with pytest.raises(UnexpectedRequestError, match="no recorded response for GET https://example.test/other"):
+    with pytest.raises(UnexpectedRequestError, match=r"no recorded response for GET https://example\.test/other"):
         client.get("https://example.test/other")
     assert canonical_url(URL + "?b=2&a=1") == URL + "?a=1&b=2"
 

@@ -82,7 +82,7 @@ def test_damaged_file_is_fetched_again(recorded: Path, fake_sleep, tmp_path) -> 
 
 def test_day_no_longer_on_mis_is_an_error(recorded: Path, fake_sleep, tmp_path) -> None:
     transport = ReplayTransport.from_cassette(recorded / "mis" / "cassette.json")
-    with pytest.raises(CollectorError, match="MIS has no NP6-788-CD file for operating day 2026-08-01.*--source api"):
+    with pytest.raises(CollectorError, match=r"MIS has no NP6-788-CD file for operating day 2026-08-01.*--source api"):
         collect_day("mis", dt.date(2026, 8, 1), tmp_path, _options(transport, fake_sleep))
 
 
@@ -145,16 +145,16 @@ def test_dst_end_repeated_hour_documents() -> None:
     """2025-11-02 01:xx occurs twice. The ``xhr`` pass is CST whatever offset ERCOT printed, its csv token may
     follow the mark, and it never shares a stored name with the first pass posted at the same wall time."""
     payload = {"ListDocsByRptTypeRes": {"DocumentList": [
-        _doc("1", "SPPHLZNP6905_20251102_0115_csv", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip",
-             "2025-11-02T01:15:01-05:00"),
+        _doc("1", "SPPHLZNP6905_20251102_0115_csv",
+             "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip", "2025-11-02T01:15:01-05:00"),
         # second pass, ERCOT's offset wrong (-05:00 again), mark after the format token, name without the mark
-        _doc("2", "SPPHLZNP6905_20251102_0115_csv_xhr", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip",
-             "2025-11-02T01:15:01-05:00"),
-        _doc("3", "SPPHLZNP6905_20251102_0115_xhr_xml", "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_xhr_xml.zip",
-             "2025-11-02T01:15:01-06:00"),
+        _doc("2", "SPPHLZNP6905_20251102_0115_csv_xhr",
+             "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_csv.zip", "2025-11-02T01:15:01-05:00"),
+        _doc("3", "SPPHLZNP6905_20251102_0115_xhr_xml",
+             "cdr.00012301.0000000000000000.20251102.011501.SPPHLZNP6905_xhr_xml.zip", "2025-11-02T01:15:01-06:00"),
         # outside the repeated hour a wrong offset is corrected from the wall time too (CDT on 11-01)
-        _doc("4", "SPPHLZNP6905_20251101_2345_csv", "cdr.00012301.0000000000000000.20251101.234501.SPPHLZNP6905_csv.zip",
-             "2025-11-01T23:45:01-06:00"),
+        _doc("4", "SPPHLZNP6905_20251101_2345_csv",
+             "cdr.00012301.0000000000000000.20251101.234501.SPPHLZNP6905_csv.zip", "2025-11-01T23:45:01-06:00"),
     ]}}  # fmt: skip
     docs = {d.doc_id: d for d in parse_document_list(payload, 12301)}
     assert [docs[k].is_csv for k in "1234"] == [True, True, False, True]

@@ -18,7 +18,8 @@ Agents (:data:`AGENTS`), one operating day per episode, one step per interval
   capacity offer as one of :attr:`QSEEnvConfig.as_levels` (fractions of
   ``power_mw``). The whole ``(net power, offers)`` request is projected onto
   the nearest feasible action (:func:`hayeknet.constraints.projection.project_action`,
-  evaluated by :class:`ActionProjector` with its constraint rows cached: power headroom, SOC backing per the NPRR1282 duration rules at both ends of
+  evaluated by :class:`ActionProjector` with its constraint rows cached: power
+  headroom, SOC backing per the NPRR1282 duration rules at both ends of
   the interval, no simultaneous charge and discharge, corridor limits, the
   terminal-SOC floor on the energy); the projected offers are awarded in full
   (the battery is an AS price taker). When the terminal-SOC floor cannot be
@@ -79,7 +80,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -139,7 +140,7 @@ class ParallelQSEEnv:
     evaluated through the same projection and settlement.
     """
 
-    metadata = {"name": "hayeknet_qse_v1", "render_modes": []}
+    metadata: ClassVar[dict[str, Any]] = {"name": "hayeknet_qse_v1", "render_modes": []}
     possible_agents: tuple[str, ...] = AGENTS
 
     def __init__(

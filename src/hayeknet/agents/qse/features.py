@@ -40,7 +40,8 @@ def state_features(
     enkf_spread_usd_per_mwh: np.ndarray,
     beliefs: Mapping[str, float | np.ndarray] | None = None,
 ) -> np.ndarray:
-    """The ``state_features`` matrix of a :class:`~hayeknet.agents.qse.day.QSEDay`, shape ``(n, len(STATE_FEATURE_NAMES))``.
+    """The ``state_features`` matrix of a :class:`~hayeknet.agents.qse.day.QSEDay`,
+    shape ``(n, len(STATE_FEATURE_NAMES))``.
 
     ``enkf_mean_usd_per_mwh`` and ``enkf_spread_usd_per_mwh`` are the EnKF
     filtered mean and spread at the location per interval ($/MWh; from

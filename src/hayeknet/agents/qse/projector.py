@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
@@ -44,7 +45,11 @@ class ActionProjector:
         self.spec = spec
         self.dt_hours = float(dt_hours)
         self.products = tuple(k for k in PRODUCT_ORDER if k in products)
-        self.bounds = (-math.inf, math.inf) if net_power_bounds_mw is None else tuple(net_power_bounds_mw)
+        self.bounds = (
+            (-math.inf, math.inf)
+            if net_power_bounds_mw is None
+            else cast(tuple[float, float], tuple(net_power_bounds_mw))
+        )
         self._ldp = least_distance_point
         s0, f0 = spec.soc_min_mwh, spec.soc_min_mwh + 1.0
 

@@ -31,7 +31,7 @@ class SingleAgentView(gym.Env[np.ndarray, Any]):
     training fast (``DummyVecEnv`` deep-copies every info).
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": []}  # noqa: RUF012  # overrides gym.Env.metadata, not a ClassVar there
 
     def __init__(
         self,

@@ -496,9 +496,7 @@ class ApiCollector:
                 docs.setdefault(doc.doc_id, doc)
             page += 1
         csv_docs = [d for d in docs.values() if not d.is_xml]
-        return sorted(
-            csv_docs, key=lambda d: (d.post_time_utc or dt.datetime.min.replace(tzinfo=dt.UTC), d.doc_id)
-        )
+        return sorted(csv_docs, key=lambda d: (d.post_time_utc or dt.datetime.min.replace(tzinfo=dt.UTC), d.doc_id))
 
     def _place(
         self, spec: ReportSpec, day: dt.date, raw_root: Path, doc: ArchiveDocument, data: bytes

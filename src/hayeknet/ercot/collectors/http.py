@@ -149,7 +149,7 @@ class ReplayTransport:
         path = Path(path)
         doc = json.loads(path.read_text())
         recordings = []
-        for i, item in enumerate(doc["interactions"]):
+        for item in doc["interactions"]:
             req, resp = item["request"], item["response"]
             if "body_file" in resp:
                 body = (path.parent / resp["body_file"]).read_bytes()

@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,8 @@ def _parse_one_by_one(
     parts = []
     for p in members:
         try:
-            frame = raws[p].frame if p not in bodies else _read_one_body(spec, p.name, bodies[p])
+            # a file not held as a CSV body was read whole, with its frame
+            frame = cast(pd.DataFrame, raws[p].frame) if p not in bodies else _read_one_body(spec, p.name, bodies[p])
             parts.append(normalize(spec, frame))
             raws[p] = RawFile(p, spec, len(frame))
         except ReportFormatError as exc:
@@ -170,13 +172,13 @@ def parse_files(paths: Sequence[str | Path]) -> pd.DataFrame:
 
     Raises the first :class:`ReportFormatError` met (in the order of ``paths``).
     """
-    paths = [Path(p) for p in paths]
-    if len({p.name for p in paths}) != len(paths):
+    files = [Path(p) for p in paths]
+    if len({p.name for p in files}) != len(files):
         # File names identify files in error messages; fall back to one-by-one parsing.
-        tables = [read_raw(p) for p in paths]
+        tables = [read_raw(p) for p in files]
         return deduplicate(pd.concat([normalize(r.spec, r.frame) for r in tables], ignore_index=True))
-    outcome = parse_files_collecting(paths)
+    outcome = parse_files_collecting(files)
     if outcome.failures:
-        first = min(outcome.failures, key=paths.index)
+        first = min(outcome.failures, key=files.index)
         raise outcome.failures[first]
     return outcome.table

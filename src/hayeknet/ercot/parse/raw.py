@@ -252,7 +252,10 @@ def _is_historical_csv(data: bytes, name: str) -> bool:
 
 
 def needs_historical_reader(data: bytes, name: str) -> bool:
-    """True for an xlsx workbook or a historical report's CSV: read by :func:`hayeknet.ercot.parse.historical.read_frame`."""
+    """True for an xlsx workbook or a historical report's CSV.
+
+    Such a file is read by :func:`hayeknet.ercot.parse.historical.read_frame`.
+    """
     from hayeknet.ercot.parse.workbook import is_workbook
 
     if is_workbook(data):

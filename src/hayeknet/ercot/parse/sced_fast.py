@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 from hayeknet.ercot import locations
 from hayeknet.ercot.calendar import flags_to_second_pass, is_second_pass, sced_timestamp_to_utc
 from hayeknet.ercot.parse.raw import _csv_start, _is_json
-from hayeknet.ercot.parse.sced_grid import _repeated_chunks, _sced_blocks
+from hayeknet.ercot.parse.sced_grid import FileBytes, _repeated_chunks, _sced_blocks
 from hayeknet.ercot.parse.table import _TS_DTYPE
 from hayeknet.ercot.reports import ReportSpec
 
@@ -60,7 +60,7 @@ def _repeated_string(value: str | None, n: int) -> pd.Series:
     return _str_series(_repeated_chunks(value, n))
 
 
-def _sced_arrow(spec: ReportSpec, data: bytes, start: int) -> pd.DataFrame | None:
+def _sced_arrow(spec: ReportSpec, data: FileBytes, start: int) -> pd.DataFrame | None:
     """Parse and deduplicate the data rows of one plain NP6-788-CD CSV in Arrow; ``None`` to use the careful path.
 
     Reads the timestamp, flag and settlement point as dictionary columns and
@@ -145,13 +145,13 @@ def _sced_arrow(spec: ReportSpec, data: bytes, start: int) -> pd.DataFrame | Non
         # the careful path decides which publication wins.
         return None
 
-    start = start_u[combo_slot[order]]
+    start_ns = start_u[combo_slot[order]]
     step = np.int64(spec.interval_minutes * 60 * 1_000_000_000)
     location_codes = pa.array(row_name[order])
     name_strings = pa.array(names.tolist(), type=pa.large_string())
     types = pa.array(locations.type_from_name(pd.Series(names, dtype="str")).tolist(), type=pa.large_string())
-    interval_start = pd.DatetimeIndex(start.view("datetime64[ns]"), dtype=_TS_DTYPE)
-    interval_end = pd.DatetimeIndex((start + step).view("datetime64[ns]"), dtype=_TS_DTYPE)
+    interval_start = pd.DatetimeIndex(start_ns.view("datetime64[ns]"), dtype=_TS_DTYPE)
+    interval_end = pd.DatetimeIndex((start_ns + step).view("datetime64[ns]"), dtype=_TS_DTYPE)
     location = _str_series(name_strings.take(location_codes))
     location_type = _str_series(types.take(location_codes))
     market = _repeated_string(spec.market, n)
@@ -171,7 +171,7 @@ def _sced_arrow(spec: ReportSpec, data: bytes, start: int) -> pd.DataFrame | Non
     return pd.DataFrame(columns, copy=False)
 
 
-def _sced_fast(spec: ReportSpec, data: bytes, start: int) -> pd.DataFrame | None:
+def _sced_fast(spec: ReportSpec, data: FileBytes, start: int) -> pd.DataFrame | None:
     """The table of one NP6-788-CD CSV by :func:`_sced_blocks`, else :func:`_sced_arrow`; ``None``: neither applies.
 
     ``data`` is the file's bytes and ``start`` the offset of its first data row.

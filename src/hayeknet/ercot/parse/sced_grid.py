@@ -19,8 +19,10 @@ which :mod:`hayeknet.ercot.parse.sced_fast` shares.
 from __future__ import annotations
 
 import functools
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,9 @@ from hayeknet.ercot import locations
 from hayeknet.ercot.calendar import _localize as _localize_chicago
 from hayeknet.ercot.calendar import is_second_pass
 from hayeknet.ercot.reports import ReportSpec
+
+FileBytes: TypeAlias = bytes | mmap.mmap
+"""A raw file's bytes, or a read-only memory map of them."""
 
 _CONSTANT_CHUNK = 1 << 16
 
@@ -52,7 +57,7 @@ def _repeated_chunks(value: str | None, n: int) -> pa.ChunkedArray:
     return pa.chunked_array(parts, type=pa.large_string())
 
 
-def _gather_fixed_width(buffer: bytes, positions: np.ndarray, width: int) -> np.ndarray:
+def _gather_fixed_width(buffer: FileBytes, positions: np.ndarray, width: int) -> np.ndarray:
     """The ``width`` bytes at each of ``positions`` in ``buffer``, packed end to end (one record per position).
 
     Copies whole 8/4/2/1-byte words through unaligned strided views, which is
@@ -60,9 +65,9 @@ def _gather_fixed_width(buffer: bytes, positions: np.ndarray, width: int) -> np.
     """
     pieces: list[tuple[str, np.dtype, int]] = []
     offset = 0
-    for size, dtype in ((8, np.uint64), (4, np.uint32), (2, np.uint16), (1, np.uint8)):
+    for size, word in ((8, np.uint64), (4, np.uint32), (2, np.uint16), (1, np.uint8)):
         while width - offset >= size:
-            pieces.append((f"w{offset}", np.dtype(dtype), offset))
+            pieces.append((f"w{offset}", np.dtype(word), offset))
             offset += size
     record = np.dtype({"names": [p[0] for p in pieces], "formats": [p[1] for p in pieces],
                        "offsets": [p[2] for p in pieces], "itemsize": width})  # fmt: skip
@@ -196,7 +201,7 @@ _PREFIX_LEN = 22  # "MM/DD/YYYY HH:MM:SS,F,"
 _CHUNK_ROWS = 1 << 15  # rows per step of the grid scan (keeps its work arrays in the CPU cache)
 
 
-def _first_block_len(data: bytes, start: int) -> int | None:
+def _first_block_len(data: FileBytes, start: int) -> int | None:
     """Bytes of the first block: the lines from ``start`` that begin with the first line's 22-byte head.
 
     Looks at a window that doubles until a line with another head (or the
@@ -220,7 +225,7 @@ def _first_block_len(data: bytes, start: int) -> int | None:
         window *= 4
 
 
-def _sced_grid(data: bytes, start: int) -> _Grid | None:
+def _sced_grid(data: FileBytes, start: int) -> _Grid | None:
     """The block geometry of the data rows from byte ``start``, or ``None`` when the file is not laid out in blocks.
 
     Checks the first block's lines (three commas each, a non-empty price last)
@@ -273,14 +278,14 @@ def _sced_grid(data: bytes, start: int) -> _Grid | None:
     return _Grid(n_blocks, block_len, starts, nl, widths, tuple(offsets), fixed)
 
 
-def _word_view(data: bytes, start: int, grid: _Grid) -> np.ndarray:
+def _word_view(data: FileBytes, start: int, grid: _Grid) -> np.ndarray:
     """``view[r, i]``: the 8 bytes at offset ``i`` of block ``r`` as a little-endian uint64 (unaligned, no copy)."""
     return np.ndarray(
         shape=(grid.n_blocks, grid.block_len - 7), dtype="<u8", buffer=data, offset=start, strides=(grid.block_len, 1)
     )
 
 
-def _price_decimals(data: bytes, start: int, grid: _Grid) -> int | None:
+def _price_decimals(data: FileBytes, start: int, grid: _Grid) -> int | None:
     """The usual number of decimals of the prices (digits after the ``.``) in the first block, which
     :func:`_decimal_words` then expects; ``None`` when it exceeds :data:`_MAX_DECIMALS`."""
     last8 = _word_view(data, start, grid)[0, grid.ends - 8]
@@ -292,7 +297,7 @@ def _price_decimals(data: bytes, start: int, grid: _Grid) -> int | None:
 
 
 def _sced_scan(
-    data: bytes, start: int, grid: _Grid, block_rank: np.ndarray, name_rank: np.ndarray
+    data: FileBytes, start: int, grid: _Grid, block_rank: np.ndarray, name_rank: np.ndarray
 ) -> np.ndarray | None:
     """Check that every block repeats the first (outside heads and prices) and read the prices, name-major.
 
@@ -374,7 +379,7 @@ def _sced_scan(
     return out.reshape(-1)
 
 
-def _cast_grid_prices(data: bytes, start: int, grid: _Grid) -> np.ndarray | None:
+def _cast_grid_prices(data: FileBytes, start: int, grid: _Grid) -> np.ndarray | None:
     """Every price field gathered into one Arrow string array and cast as the careful path casts it, ``(R, m)``."""
     n_blocks, m = grid.n_blocks, len(grid.starts)
     widths = grid.widths
@@ -431,7 +436,7 @@ def _each_repeated(values: Sequence[str], repeat: int) -> pa.LargeStringArray:
     total = int(block_ends[-1]) if len(encoded) else 0
     offsets[-1] = total
     payload = np.empty(total, dtype=np.uint8)
-    view = memoryview(payload)
+    view = payload.data  # a memoryview of the array
     at = 0
     for b in encoded:  # one copy of each value's run: much faster than joining the runs
         size = len(b) * repeat
@@ -456,7 +461,7 @@ def _location_types(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(locations.type_from_name(pd.Series(names, dtype="str")).tolist())
 
 
-def _sced_blocks(spec: ReportSpec, data: bytes, start: int) -> pd.DataFrame | None:
+def _sced_blocks(spec: ReportSpec, data: FileBytes, start: int) -> pd.DataFrame | None:
     """The table of one NP6-788-CD CSV laid out as ERCOT writes it (data rows from byte ``start``); else ``None``.
 
     ``data`` is the file's bytes (or a memory map of it). ERCOT's day of SCED

@@ -148,7 +148,9 @@ def _open(data: bytes, file: str) -> Any:
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - a declared dependency
-        raise ReportFormatError(file, None, None, "reading xlsx workbooks needs openpyxl (pip install openpyxl)")
+        raise ReportFormatError(
+            file, None, None, "reading xlsx workbooks needs openpyxl (pip install openpyxl)"
+        ) from None
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
@@ -420,7 +422,4 @@ def _assemble(cells: list[tuple[int, int, str]]) -> list[tuple[str, ...]]:
 
 def _in_phonetic(si: ET.Element, t: ET.Element) -> bool:
     """True for a ``<t>`` inside a phonetic run (``<rPh>``), which is not part of the string."""
-    for rph in si.iter(f"{_NS_MAIN}rPh"):
-        if any(x is t for x in rph.iter()):
-            return True
-    return False
+    return any(x is t for rph in si.iter(f"{_NS_MAIN}rPh") for x in rph.iter())
