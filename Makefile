@@ -34,11 +34,10 @@ repro: venv
 status: venv
 	$(BIN)/hayeknet status
 
-## The experiments table: changed params and the study's metrics (total profit and capture
-## ratio per strategy, forecast skill, Brier scores), without the dependency-hash columns.
-EXP_DROP := ^(src/|notebooks/|julia/|data/|artifacts/(archive|states|beliefs|models|simulations|research)|days.yaml|daily)
-experiments:
-	dvc exp show --only-changed --no-pager --drop '$(EXP_DROP)'
+## The experiments table: the study's total profit and capture ratio per strategy, one column per
+## experiment (hayeknet experiments reads `dvc exp show --json`).
+experiments: venv
+	$(BIN)/hayeknet experiments
 
 ## JupyterLab on the notebooks (as root too), listening on localhost; prints the URL to open.
 LAB_PORT ?= 8888

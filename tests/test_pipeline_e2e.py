@@ -104,7 +104,9 @@ def first_run(project: Path) -> str:
 def _output_hashes(lock_file: Path) -> dict[str, str]:
     """``{stage: {path: md5}}`` of every output in a dvc.lock, flattened to ``stage:path -> md5``."""
     lock = yaml.safe_load(lock_file.read_text())
-    return {f"{name}:{out['path']}": out["md5"] for name, stage in lock["stages"].items() for out in stage.get("outs", [])}
+    return {
+        f"{name}:{out['path']}": out["md5"] for name, stage in lock["stages"].items() for out in stage.get("outs", [])
+    }
 
 
 def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: str) -> None:
@@ -191,13 +193,16 @@ def test_each_night_adds_one_day_and_runs_only_its_stages(project: Path, first_r
     """The nightly job with a faked clock: `collect --through yesterday` adds exactly the day before, and
     `dvc repro` runs that day's stages (and the study-wide ones) only."""
     new_day = (dt.date.fromisoformat(night) - dt.timedelta(days=1)).isoformat()
-    out = _run([str(BIN / "hayeknet"), "collect", "--through", "yesterday"], project,
-               extra_env={"HAYEKNET_TODAY": night}).stdout
+    out = _run(
+        [str(BIN / "hayeknet"), "collect", "--through", "yesterday"], project, extra_env={"HAYEKNET_TODAY": night}
+    ).stdout
     assert "1 collected" in out and f"..{new_day}" in out, out
     days = yaml.safe_load((project / "days.yaml").read_text())["days"]
     assert list(days)[-1] == new_day
     ran = _stages_run(_run([str(BIN / "dvc"), "repro"], project).stdout)
-    expected = {f"{s}@{new_day}" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")}
+    expected = {
+        f"{s}@{new_day}" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")
+    }
     assert ran == expected | {"study_report", "thesis_figures"}
 
 
@@ -213,14 +218,14 @@ def test_experiment_answers_without_touching_the_workspace(project: Path, first_
     metrics = {}
     for commit in shown:
         for exp in [commit, *[e for ex in commit.get("experiments") or [] for e in ex.get("revs", [])]]:
-            data = (exp.get("data") or {})
+            data = exp.get("data") or {}
             name = exp.get("name") or data.get("name") or exp.get("rev")
-            m = ((data.get("metrics") or {}).get("artifacts/study/metrics.json") or {}).get("data")
+            m = ((data.get("metrics") or {}).get("metrics/study.json") or {}).get("data")
             if m:
                 metrics[name] = m
     half = metrics.get("half-power")
     assert half is not None, list(metrics)
     full = metrics.get("workspace") or next(m for n, m in metrics.items() if n != "half-power")
     assert half["profit_usd"]["perfect_foresight"] < full["profit_usd"]["perfect_foresight"]
-    table = _run(["make", "-s", "experiments"], project).stdout
-    assert "half-power" in table and "perfect_foresight" in table and "src/hayeknet" not in table
+    table = _run([str(BIN / "hayeknet"), "experiments"], project).stdout
+    assert "half-power" in table and "perfect_foresight" in table and "src/hayeknet" not in table, table

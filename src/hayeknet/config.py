@@ -100,9 +100,11 @@ class ProjectPaths:
         return self.artifacts / "research"
 
     @property
-    def study(self) -> Path:
-        """Study-wide metrics and plot data for DVC (``metrics.json``, ``daily_profit.csv``): ``artifacts/study/``."""
-        return self.artifacts / "study"
+    def metrics(self) -> Path:
+        """The study's DVC metrics and plot data, ``metrics/study.json`` and ``metrics/daily_profit.csv``:
+        small files kept in git (not in the DVC cache), so that ``dvc exp show`` finds them in every
+        experiment and ``dvc metrics diff`` in every commit."""
+        return self.root / "metrics"
 
     @property
     def timings(self) -> Path:

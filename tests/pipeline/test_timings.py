@@ -10,8 +10,12 @@ from hayeknet.pipeline.timings import split_wall_clock, timed, tracked_json
 
 
 def test_split_wall_clock_finds_nested_timings() -> None:
-    payload = {"seconds": 1.5, "a": {"compile_seconds": 2.0, "n": 3, "items": [{"wall_seconds": 4.0, "x": 1}]},
-               "seconds_label": "kept", "b": [1, 2]}
+    payload = {
+        "seconds": 1.5,
+        "a": {"compile_seconds": 2.0, "n": 3, "items": [{"wall_seconds": 4.0, "x": 1}]},
+        "seconds_label": "kept",
+        "b": [1, 2],
+    }
     clean, found = split_wall_clock(payload)
     assert clean == {"a": {"n": 3, "items": [{"x": 1}]}, "seconds_label": "kept", "b": [1, 2]}
     assert found == {"seconds": 1.5, "a.compile_seconds": 2.0, "a.items[0].wall_seconds": 4.0}

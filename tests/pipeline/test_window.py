@@ -60,9 +60,9 @@ def test_study_end_accepts_the_words_and_checks_the_order() -> None:
     assert study.end == "latest" and study.end_day() is None
     with pytest.raises(ParamsError, match="resolve it against the calendar"):
         study.days()
-    with pytest.raises(ParamsError, match="study.end must be"):
+    with pytest.raises(ParamsError, match=r"study\.end must be"):
         params_from_mapping({"study": {"start": "2025-10-01", "end": "soon"}})
-    with pytest.raises(ParamsError, match="before study.start"):
+    with pytest.raises(ParamsError, match=r"before study\.start"):
         params_from_mapping({"study": {"start": "2025-10-01", "end": "2025-09-30"}})
     unquoted = params_from_mapping({"study": {"start": dt.date(2025, 10, 1), "end": dt.date(2025, 10, 2)}}).study
     assert unquoted.days() == [dt.date(2025, 10, 1), dt.date(2025, 10, 2)]

@@ -68,6 +68,7 @@ from hayeknet.agents.training import (
     deterministic_torch,
     learn_seeded,
     parameters_sha256,
+    save_checkpoint,
 )
 from hayeknet.io import atomic_directory
 from hayeknet.params import TrainParams
@@ -287,7 +288,7 @@ def _write(
     with atomic_directory(out_dir) as tmp:
         for agent in AGENTS:
             (tmp / agent).mkdir()
-            models[agent].save(tmp / agent / CHECKPOINT_NAME)
+            save_checkpoint(models[agent], tmp / agent / CHECKPOINT_NAME)
             (tmp / agent / REGISTRY_NAME).write_text(json.dumps(registries[agent], indent=2, sort_keys=True) + "\n")
         (tmp / REGISTRY_NAME).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 

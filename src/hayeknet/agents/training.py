@@ -216,6 +216,35 @@ class _EpisodeLog(BaseCallback):
         return True
 
 
+SAVE_EXCLUDE = ("start_time",)
+"""SB3 attributes left out of a checkpoint: the wall-clock start of the last ``learn`` (set again by
+every ``learn``), so that two trainings on the same inputs write the same bytes."""
+HOST_MEMBERS = ("system_info.txt",)
+"""Members of SB3's zip that describe the machine (OS, kernel, GPU), not the model: dropped."""
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def save_checkpoint(model: PPO, path: Path) -> Path:
+    """Save ``model`` to ``path`` (``model.zip``) reproducibly: the same weights and state give the same
+    bytes on any machine and at any time (:data:`SAVE_EXCLUDE`, :data:`HOST_MEMBERS`, fixed member
+    times, members in order). ``PPO.load`` reads it as any SB3 checkpoint."""
+    import zipfile
+
+    path = Path(path)
+    raw = path.with_name(f".{path.name}.sb3")
+    model.save(raw, exclude=list(SAVE_EXCLUDE))
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(path, "w") as target:
+        for info in sorted(source.infolist(), key=lambda i: i.filename):
+            if info.filename in HOST_MEMBERS:
+                continue
+            stable = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            stable.compress_type = info.compress_type
+            stable.external_attr = 0o644 << 16
+            target.writestr(stable, source.read(info.filename))
+    raw.unlink()
+    return path
+
+
 def _write_atomically(out_dir: Path, model: PPO, registry: dict[str, Any]) -> None:
     """Write ``model.zip`` and ``registry.json`` to a temporary sibling folder, then swap it in."""
     out_dir = Path(out_dir)
@@ -223,7 +252,7 @@ def _write_atomically(out_dir: Path, model: PPO, registry: dict[str, Any]) -> No
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     old: Path | None = None
     try:
-        model.save(tmp / CHECKPOINT_NAME)
+        save_checkpoint(model, tmp / CHECKPOINT_NAME)
         (tmp / REGISTRY_NAME).write_text(json.dumps(registry, indent=2, sort_keys=True) + "\n")
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))

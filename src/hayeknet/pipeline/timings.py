@@ -63,8 +63,12 @@ class StageClock:
         self.phases.update({f"{prefix}:{k}": v for k, v in timings.items()})
 
     def record(self) -> dict[str, Any]:
-        return {"stage": self.stage, "key": self.key, "seconds": time.perf_counter() - self.started,
-                "phases": dict(sorted(self.phases.items()))}
+        return {
+            "stage": self.stage,
+            "key": self.key,
+            "seconds": time.perf_counter() - self.started,
+            "phases": dict(sorted(self.phases.items())),
+        }
 
 
 _CURRENT: ContextVar[StageClock | None] = ContextVar("hayeknet_stage_clock", default=None)

@@ -20,6 +20,30 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "nbconvert_templates"
 TEMPLATE_NAME = "hayeknet"
 
 
+def _stable_cell_ids(nb: Any) -> Any:
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"
+    return nb
+
+
+def __getattr__(name: str) -> Any:
+    # StableCellIds subclasses nbconvert's Preprocessor; built on first use so importing this module
+    # (the stage glue does) does not import nbconvert.
+    if name == "StableCellIds":
+        from nbconvert.preprocessors import Preprocessor
+
+        class StableCellIds(Preprocessor):
+            """Number the cells' ids by position: papermill gives its injected-parameters cell a random
+            id, which the HTML repeats, so two runs of the same inputs would differ by that one id."""
+
+            def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+                return _stable_cell_ids(nb), resources
+
+        globals()["StableCellIds"] = StableCellIds
+        return StableCellIds
+    raise AttributeError(name)
+
+
 def html_exporter(exclude_input: bool = True) -> Any:
     """An ``nbconvert.HTMLExporter`` with the offline ``hayeknet`` template (code cells hidden by default)."""
     from nbconvert import HTMLExporter

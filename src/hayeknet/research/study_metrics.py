@@ -65,5 +65,7 @@ def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "capture_ratio": capture,
         "forecast": forecast,
         "beliefs": {"days_scored": sum(1 for s in scored if s), "brier": brier, "brier_skill": skill},
-        "daily": {day: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for day, row in profit.iterrows()},
+        "daily": {
+            day: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for day, row in profit.iterrows()
+        },
     }

@@ -15,8 +15,8 @@ import pandas as pd
 from hayeknet.io import atomic_directory
 from hayeknet.params import AssimilationParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
-from hayeknet.pipeline.timings import timed, tracked_json
 from hayeknet.pipeline.stages import ingest
+from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "assimilate"
 FILTERED_FILE = "filtered.parquet"

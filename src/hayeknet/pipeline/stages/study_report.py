@@ -102,20 +102,20 @@ class StudyBundle:
         return pd.DataFrame(rows).T.round(2) if rows else pd.DataFrame({"note": ["no market-design results"]})
 
 
-METRICS_FILE = "metrics.json"
+METRICS_FILE = "study.json"
 DAILY_PROFIT_FILE = "daily_profit.csv"
 
 
 @timed(STAGE)
 def run(ctx: StageContext, last_day: str) -> StudyBundle:
     """The study bundle of ``last_day``, with the study's DVC metrics and plot data written to
-    ``artifacts/study/`` (:mod:`hayeknet.research.study_metrics`): ``metrics.json`` for
+    ``metrics/`` (:mod:`hayeknet.research.study_metrics`): ``study.json`` for
     ``dvc metrics show`` / ``dvc exp show``, ``daily_profit.csv`` for ``dvc plots``."""
     from hayeknet.io import atomic_directory
     from hayeknet.research.study_metrics import daily_profit_table, study_metrics
 
     bundle = load(ctx, last_day)
-    with atomic_directory(ctx.paths.study) as tmp:
+    with atomic_directory(ctx.paths.metrics) as tmp:
         tracked_json(tmp / METRICS_FILE, study_metrics(bundle.history))
         daily_profit_table(bundle.history).round(2).to_csv(tmp / DAILY_PROFIT_FILE)
     return bundle
