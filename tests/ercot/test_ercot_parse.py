@@ -333,7 +333,7 @@ def test_undecodable_file_in_a_batch_is_isolated(fixtures_dir: Path, tmp_path: P
     interval=st.integers(1, 4),
 )
 def test_formatted_prices_parse_back_exactly(prices: list[float], hour: int, interval: int) -> None:
-    from hayeknet.ercot.synthetic import _fmt_padded, _fmt_short
+    from hayeknet.ercot.synthetic.raw_files import _fmt_padded, _fmt_short
 
     with tempfile.TemporaryDirectory() as tmp:
         names = [f"N{i:03d}_RN" for i in range(len(prices))]

@@ -16,7 +16,7 @@ from hayeknet.ercot import synthetic as syn
 from hayeknet.ercot.calendar import ERCOT_TZ, interval_starts_utc
 from hayeknet.ercot.locations import default_catalogue
 from hayeknet.ercot.parse import parse_files, read_raw
-from hayeknet.ercot.reports import REPORTS
+from hayeknet.ercot.reports import AS_TYPES, REPORTS
 
 FALL_BACK = dt.date(2025, 11, 2)
 SPRING_FORWARD = dt.date(2026, 3, 8)
@@ -162,7 +162,7 @@ def test_as_prices_rise_with_scarcity() -> None:
         sd = syn.synthetic_prices(d, CATALOGUE, SEED)
         if sd.scarcity_usd_per_mwh.max() > 200:
             scarce = sd.scarcity_usd_per_mwh.reshape(-1, 3).mean(axis=1) > 100
-            regup = list(syn.AS_TYPES).index("REGUP")
+            regup = list(AS_TYPES).index("REGUP")
             assert sd.as_rt[scarce, regup].mean() > 5 * np.median(sd.as_rt[:, regup])
             return
     pytest.fail("no scarcity event in 60 synthetic days")
