@@ -132,7 +132,7 @@ def test_model_variants_run(wide_prices, method: str, localize: bool) -> None:
         (lambda df: df.tz_convert("America/Chicago"), "UTC"),
         (lambda df: df.tz_localize(None), "UTC"),
         (lambda df: df.iloc[::-1], "increasing"),
-        (lambda df: df.drop(df.index[4]), "regular 5min grid: .*row 4"),
+        (lambda df: df.drop(df.index[4]), "regular 5-minute grid: .*row 4"),
         (lambda df: pd.concat([df.iloc[:3], df.iloc[2:4]]), "duplicate interval_start_utc"),
         (lambda df: df * np.nan, "no observed price"),
         (lambda df: df.iloc[:, :0], "empty"),
@@ -206,3 +206,27 @@ def test_unobserved_location_does_not_blow_up() -> None:
     f = assimilate_day(wide, AssimilationParams(ensemble_size=30, seed=3, inflation=1.05)).filtered
     last = f[f["location"] == "A"].iloc[-1]
     assert last["spread"] < 100.0 and 10.0 < last["mean"] < 100.0
+
+
+def test_fifteen_minute_prices_use_the_same_dynamics_per_hour() -> None:
+    """NP6-905-CD settlement point prices (15 minutes): the model steps every 15 minutes with its
+    5-minute parameters compounded, so a component's stationary variance is the same."""
+    from hayeknet.assimilation.price_model import PriceModelSpec
+
+    spec = PriceModelSpec()
+    q = spec.for_step(15)
+    assert q.basis_ar == pytest.approx(spec.basis_ar**3) and q.zone_ar == pytest.approx(spec.zone_ar**3)
+    for a, sd, a_q, sd_q in (
+        (spec.basis_ar, spec.basis_noise_std, q.basis_ar, q.basis_noise_std),
+        (spec.shock_ar, spec.shock_noise_std, q.shock_ar, q.shock_noise_std),
+    ):
+        assert sd_q**2 / (1 - a_q**2) == pytest.approx(sd**2 / (1 - a**2))
+    assert q.system_noise_std == pytest.approx(spec.system_noise_std * np.sqrt(3))
+    assert spec.for_step(5) is spec
+    with pytest.raises(AssimilationInputError, match="multiples of 5"):
+        spec.for_step(7)
+    index = pd.date_range("2024-07-08 05:00", periods=96, freq="15min", tz="UTC", name="interval_start_utc")
+    wide = pd.DataFrame({"HB_HUBAVG": 30 + 10 * np.sin(np.arange(96) / 8)}, index=index)
+    result = assimilate_day(wide, PARAMS)
+    assert result.metrics["interval_minutes"] == 15 and len(result.filtered) == 96
+    assert result.metrics["rmse_forecast_usd_per_mwh"] < 10.0

@@ -47,7 +47,7 @@ def test_events_per_interval() -> None:
     node = [30.0, 150.0, 55.0, -5.0] + [30.0] * 8
     hub = [31.0, 120.0, 30.0, 10.0] + [30.5] * 8
     table = _table(node, hub, dam=40.0)
-    q = interval_quantities(table, "HB_WEST")
+    q = interval_quantities(table, "HB_WEST", "HB_HUBAVG")
     assert len(q) == 288  # the day's full 5-minute grid, NaN where no price
     q = q.dropna()
     assert len(q) == 12
@@ -63,7 +63,7 @@ def test_events_per_interval() -> None:
 def test_missing_location_names_it() -> None:
     table = _table([30.0] * 3, [30.0] * 3, 30.0)
     with pytest.raises(EventDataError, match="HB_NORTH"):
-        interval_quantities(table, "HB_NORTH")
+        interval_quantities(table, "HB_NORTH", "HB_HUBAVG")
 
 
 def test_default_hub() -> None:
@@ -76,3 +76,14 @@ def test_thresholds_validated() -> None:
     with pytest.raises(ValueError):
         EventThresholds(100.0, 0.0, 10.0)
     assert np.isfinite(EventThresholds().high_price_usd_per_mwh)
+
+
+def test_without_a_reference_hub_there_is_no_basis_and_no_congestion() -> None:
+    from hayeknet.beliefs.events import has_basis
+
+    q = interval_quantities(_table([30.0, 150.0] + [30.0] * 10, [30.0] * 12, dam=40.0), "HB_WEST", None).dropna()
+    assert not has_basis(q) and "basis_usd_per_mwh" not in q
+    events = interval_events(q, EventThresholds())
+    assert list(events.columns) == ["high_price", "imbalance"] and len(events) == len(q) == 12
+    assert events["high_price"].sum() == 1
+    assert default_hub("HB_HUBAVG") is None and default_hub("HB_WEST") == "HB_HUBAVG"

@@ -111,14 +111,14 @@ def test_refit_reuses_compiled_model_and_reproduces(tables, model, result) -> No
 def test_no_look_ahead_and_calibration_scoring(tables, result) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="no history day"):
         run_beliefs_day(tables, DAYS[0], "HB_WEST", THRESHOLDS, TINY)
-    realized = interval_events(interval_quantities(tables[3][1], "HB_WEST"), THRESHOLDS)
+    realized = interval_events(interval_quantities(tables[3][1], "HB_WEST", "HB_HUBAVG"), THRESHOLDS)
     scored = score_day(result.next_day, realized, result.hourly[list(EVENT_KEYS)])
     assert scored["n_intervals"] == 288
     assert all(0.0 <= v["brier"] <= 1.0 for v in scored["day"].values())
 
 
 def test_training_data_transform_round_trip(tables) -> None:  # type: ignore[no-untyped-def]
-    q = interval_quantities(tables[0][1], "HB_WEST")
+    q = interval_quantities(tables[0][1], "HB_WEST", "HB_HUBAVG")
     data = training_data(q, (10.0, 10.0))
     x = q[["spread_usd_per_mwh", "basis_usd_per_mwh"]].to_numpy()
     np.testing.assert_allclose(data.transform.inverse(data.transform.forward(x)), x, atol=1e-9)
@@ -211,7 +211,7 @@ def test_price_forecast_is_dam_plus_predicted_spread(tables, result) -> None:  #
     assert (pf["spread_q10_usd_per_mwh"] < pf["spread_q90_usd_per_mwh"]).mean() > 0.99  # a real spread of paths
     assert np.isfinite(pf.to_numpy()).all()
     # The 10-90% band holds most realized spreads of a day like the history (a loose sanity bound).
-    realized = interval_quantities(tables[3][1], "HB_WEST")["spread_usd_per_mwh"].reindex(pf.index)
+    realized = interval_quantities(tables[3][1], "HB_WEST", "HB_HUBAVG")["spread_usd_per_mwh"].reindex(pf.index)
     inside = (realized >= pf["spread_q10_usd_per_mwh"]) & (realized <= pf["spread_q90_usd_per_mwh"])
     assert 0.4 < inside.mean() <= 1.0
     summary = result.to_dict()["price_forecast"]
@@ -247,3 +247,31 @@ def test_the_predicted_days_dam_is_read_without_its_real_time_prices(tables, mod
     assert stated.next_day == pytest.approx(direct.next_day, abs=1e-12)
     persistence = state_and_write(tables[2:3], DAYS[2], tmp_path / "p", "HB_WEST", THRESHOLDS, settings, model=model)
     assert persistence.dam_source.startswith("last history day")
+
+
+def test_fifteen_minute_prices_without_a_hub_state_two_events(model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A day with only settlement point prices (NP6-905-CD) at a hub average: the model runs at 15 minutes on
+    the spread alone, states high price and imbalance (and their joint), and says why congestion is not stated."""
+    tables = []
+    for day in DAYS[:3]:
+        files = write_synthetic_day(
+            day, tmp_path, default_catalogue(0), seed=20251001, reports=["NP6-905-CD", "NP4-190-CD"]
+        )
+        tables.append((day, parse_files(files)))
+    settings = dataclasses.replace(TINY, history_days=2, paths_per_draw=1)
+    result = run_beliefs_day(
+        tables[:2],
+        DAYS[2],
+        "HB_HUBAVG",
+        THRESHOLDS,
+        settings,
+        hub=None,
+        hub_note="congestion not stated: a hub average has no basis",
+    )
+    assert result.interval_minutes == 15 and len(result.price_forecast) == 96
+    assert set(result.next_day) == {"A", "B", "AB"} and result.coherence["next_day"].coherent
+    stated = result.to_dict()
+    assert stated["congestion"] == {"stated": False, "note": "congestion not stated: a hub average has no basis"}
+    assert "congestion" not in stated["next_day"] and stated["hub"] is None
+    assert set(result.hourly.columns) == {"local_hour", "A", "B", "AB"}
+    assert result.posterior_summary["quantities"] == ["spread"]

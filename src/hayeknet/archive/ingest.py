@@ -171,8 +171,14 @@ def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
     return spec.report_id if spec else folder
 
 
-def ingest_day(raw_root: Path, day: dt.date | str, archive_root: Path) -> IngestResult:
+def ingest_day(
+    raw_root: Path, day: dt.date | str, archive_root: Path, collected_from: str | None = None
+) -> IngestResult:
     """Parse, validate and archive operating day ``day``; return what was done.
+
+    ``collected_from`` (the day's collection source: ``synthetic``, ``files``,
+    ``mis``, ``api``) is recorded in the provenance: later stages choose the
+    network by it (the synthetic grid only for synthetic data).
 
     Raises :class:`MissingDataError` when no raw file of the day parses.
     Failed validation checks do not stop the ingest: they are recorded in the
@@ -217,6 +223,7 @@ def ingest_day(raw_root: Path, day: dt.date | str, archive_root: Path) -> Ingest
     provenance: dict[str, Any] = {
         "schema_version": PROVENANCE_SCHEMA_VERSION,
         "day": d.isoformat(),
+        "collected_from": collected_from or "unknown",
         "timezone": "America/Chicago",
         "source_files": sources,
         "files_ok": len(paths) - len(failures),

@@ -109,9 +109,9 @@ def wide_prices(table: pd.DataFrame, market: str = RTM_SCED, energy_weighted: bo
 
     Energy rows only (``as_type`` NA). Where a load zone has both a plain and an
     energy-weighted row (NP6-905-CD), the plain one is used unless
-    ``energy_weighted``. For ``RTM_SCED`` the index is reindexed to the regular
-    5-minute grid of every operating day present (288 intervals, 276/300 on
-    DST days); missing intervals are NaN.
+    ``energy_weighted``. A real-time market's index is its regular grid over
+    every operating day present (``RTM_SCED``: 288 five-minute intervals,
+    276/300 on DST days; ``RTM_15MIN``: 96, 92/100); missing intervals are NaN.
     """
     rows = table[(table["market"] == market) & table["as_type"].isna()]
     weighted = {LOAD_ZONE_EW, LOAD_ZONE_DC_EW}
@@ -125,9 +125,20 @@ def wide_prices(table: pd.DataFrame, market: str = RTM_SCED, energy_weighted: bo
     wide.columns = pd.Index([str(c) for c in wide.columns], name="location")
     wide.index = pd.DatetimeIndex(wide.index).astype("datetime64[ns, UTC]")
     wide.index.name = "interval_start_utc"
-    if market == RTM_SCED and len(wide):
-        wide = wide.reindex(regular_grid(sorted(set(operating_day_of(wide.index))), 5))
+    if market in REALTIME_MARKETS and len(wide):
+        wide = wide.reindex(regular_grid(sorted(set(operating_day_of(wide.index))), INTERVAL_MINUTES[market]))
     return wide.astype(np.float64)
+
+
+def realtime_wide(table: pd.DataFrame, *, what: str = "day table") -> tuple[str, pd.DataFrame]:
+    """``(market, wide prices)`` of the finest real-time market the table holds any price of
+    (NP6-788-CD, else NP6-905-CD; module docstring); :class:`PriceQueryError` when it holds neither."""
+    for market in REALTIME_MARKETS:
+        wide = wide_prices(table, market=market)
+        if wide.shape[1] and wide.notna().to_numpy().any():
+            return market, wide
+    reports = " or ".join(REPORT_OF_MARKET[m] for m in REALTIME_MARKETS)
+    raise PriceQueryError(f"{what}: no real-time price at any settlement point ({reports})")
 
 
 def location_column(wide: pd.DataFrame, location: str, *, what: str = "prices") -> pd.Series:
@@ -161,12 +172,9 @@ def realtime_prices(
     for market in markets:
         wide = wide_prices(table, market=market)
         if location in wide.columns and wide[location].notna().any():
-            column = wide[location]
+            column = wide[location]  # on the market's regular grid (wide_prices)
             if not complete_days:
                 column = column.dropna()
-            elif market != RTM_SCED:  # the SCED table is already on its regular grid
-                days = sorted(set(operating_day_of(column.index)))
-                column = column.reindex(regular_grid(days, INTERVAL_MINUTES[market]))
             n_filled = int(column.isna().sum())
             series = column.ffill().bfill().astype(float).rename(location)
             series.index.name = "interval_start_utc"

@@ -66,6 +66,7 @@ an anomaly.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -165,6 +166,40 @@ class PriceModelSpec:
                 raise AssimilationInputError(f"{name} must be within (-1, 1] (1: random walk)")
         if self.method not in {"etkf", "stochastic"}:
             raise AssimilationInputError(f"method must be etkf|stochastic, got {self.method!r}")
+
+    def for_step(self, minutes: float) -> PriceModelSpec:
+        """The same dynamics sampled every ``minutes`` (a multiple of 5: 15 for NP6-905-CD, 60 for hourly).
+
+        The parameters are per 5-minute step; for ``k = minutes / 5`` steps an
+        AR(1) coefficient becomes ``a**k`` and its innovation std keeps the
+        component's stationary variance, ``sd * sqrt((1 - a**(2k)) / (1 - a**2))``;
+        a random walk's (``a = 1``) grows as ``sd * sqrt(k)``.
+        """
+        k = minutes / 5.0
+        if not (k >= 1 and float(k).is_integer()):
+            raise AssimilationInputError(f"the price model steps in multiples of 5 minutes, got {minutes!r}")
+        if k == 1:
+            return self
+
+        def scaled(a: float, sd: float) -> tuple[float, float]:
+            if a == 1.0:
+                return 1.0, sd * math.sqrt(k)
+            a_k = a**k
+            return a_k, sd * math.sqrt((1.0 - a_k**2) / (1.0 - a**2))
+
+        shock_ar, shock_sd = scaled(self.shock_ar, self.shock_noise_std)
+        zone_ar, zone_sd = scaled(self.zone_ar, self.zone_noise_std)
+        basis_ar, basis_sd = scaled(self.basis_ar, self.basis_noise_std)
+        return dataclasses.replace(
+            self,
+            system_noise_std=self.system_noise_std * math.sqrt(k),
+            shock_ar=shock_ar,
+            shock_noise_std=shock_sd,
+            zone_ar=zone_ar,
+            zone_noise_std=zone_sd,
+            basis_ar=basis_ar,
+            basis_noise_std=basis_sd,
+        )
 
 
 @dataclass(frozen=True)
@@ -296,8 +331,8 @@ def assimilate_day(
     draws and, for the stochastic filter, the observation perturbations).
     """
     started = time.perf_counter()
-    spec = model or PriceModelSpec()
-    prices = _validated_prices(wide_prices)
+    prices, step_minutes = _validated_prices(wide_prices)
+    spec = (model or PriceModelSpec()).for_step(step_minutes)
     kern = kernel(backend)
     scale = spec.price_scale_usd_per_mwh
     obs_err = float(params.obs_error_usd_per_mwh)
@@ -374,6 +409,7 @@ def assimilate_day(
         "price_scale_usd_per_mwh": scale,
         "seed": int(params.seed),
         "n_intervals": n_times,
+        "interval_minutes": step_minutes,
         "n_locations": n_loc,
         "n_observations": int(has_obs.sum()),
         "rmse_analysis_usd_per_mwh": rmse_a,
@@ -553,8 +589,12 @@ def _location_taper(
     return taper
 
 
-def _validated_prices(wide_prices: pd.DataFrame) -> pd.DataFrame:
-    """Check the wide price matrix contract and return a float copy."""
+STEP_MINUTES = (5, 15, 60)
+"""Interval lengths the model takes: SCED LMPs, settlement point prices, hourly prices."""
+
+
+def _validated_prices(wide_prices: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Check the wide price matrix contract; return a float copy and its interval length in minutes."""
     if not isinstance(wide_prices, pd.DataFrame):
         raise AssimilationInputError(f"wide_prices must be a DataFrame, got {type(wide_prices).__name__}")
     index = wide_prices.index
@@ -568,11 +608,18 @@ def _validated_prices(wide_prices: pd.DataFrame) -> pd.DataFrame:
     if not index.is_monotonic_increasing:
         raise AssimilationInputError("wide_prices index (interval_start_utc) must be increasing")
     steps = index[1:] - index[:-1]
-    irregular = np.flatnonzero(np.asarray(steps != pd.Timedelta(INTERVAL)))
+    step = steps[0] if len(steps) else pd.Timedelta(INTERVAL)
+    minutes = step / pd.Timedelta(minutes=1)
+    if minutes not in STEP_MINUTES:
+        raise AssimilationInputError(
+            f"wide_prices index must be a regular grid of {', '.join(map(str, STEP_MINUTES))} minutes: "
+            f"interval_start_utc {index[1]} (row 1) follows {index[0]}"
+        )
+    irregular = np.flatnonzero(np.asarray(steps != step))
     if irregular.size:
         at = irregular[0] + 1
         raise AssimilationInputError(
-            f"wide_prices index must be a regular {INTERVAL} grid: interval_start_utc {index[at]} "
+            f"wide_prices index must be a regular {minutes:g}-minute grid: interval_start_utc {index[at]} "
             f"(row {at}) follows {index[at - 1]}"
         )
     if wide_prices.columns.has_duplicates:
@@ -590,4 +637,4 @@ def _validated_prices(wide_prices: pd.DataFrame) -> pd.DataFrame:
         )
     if np.isnan(values).all():
         raise AssimilationInputError("wide_prices has no observed price (all NaN)")
-    return prices
+    return prices, int(minutes)

@@ -349,9 +349,12 @@ def simulate_day_designs(day_table: pd.DataFrame, spec: BatterySpec) -> tuple[di
         rt_as, dam_as = as_prices(day_table, RTM_15MIN), as_prices(day_table, DAM)
         dam_energy = dam_prices(day_table, location)
         if rt_as.empty:
-            raise MarketDataError("day table: no real-time AS MCPC rows (market RTM_15MIN with as_type; NP6-331-CD)")
+            raise MarketDataError(
+                "not computed: no real-time AS clearing prices for this day (NP6-331-CD; ERCOT publishes them "
+                "from RTC+B's go-live on 2025-12-05)"
+            )
         if dam_as.empty:
-            raise MarketDataError("day table: no DAM AS MCPC rows (market DAM with as_type; NP4-188-CD)")
+            raise MarketDataError("not computed: no day-ahead AS clearing prices for this day (NP4-188-CD)")
         result = compare_market_designs(rt, rt_as, dam_as, spec, dam_energy_prices_hourly=dam_energy)
     except (MarketDataError, PriceQueryError, ScheduleInputError) as exc:
         return {"available": False, "reason": str(exc), "location": location}, {}

@@ -78,9 +78,12 @@ def reliability_table(forecasts: Iterable[float], outcomes: Iterable[float], n_b
 
 
 def event_indicators(events: pd.DataFrame) -> pd.DataFrame:
-    """0/1 indicator of each of the seven events (:data:`EVENT_KEYS`) per row of ``events``."""
+    """0/1 indicator of each event (:data:`EVENT_KEYS`) whose single events are columns of ``events``
+    (without a basis there is no congestion, so no key with ``C``), per row."""
     out = {}
     for key in EVENT_KEYS:
+        if not all(LETTERS[letter] in events.columns for letter in key):
+            continue
         ind = np.ones(len(events), dtype=bool)
         for letter in key:
             ind &= events[LETTERS[letter]].to_numpy(dtype=bool)
@@ -112,6 +115,8 @@ def score_day(
     ind = event_indicators(events)
     out: dict[str, Any] = {"n_intervals": len(events), "day": {}}
     for key, p in day_probabilities.items():
+        if key not in ind.columns or p is None:
+            continue
         o = ind[key].to_numpy()
         out["day"][key] = {
             "forecast": float(p),

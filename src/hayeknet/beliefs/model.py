@@ -1,8 +1,12 @@
 """Heavy-tailed Bayesian model of the RT-DAM spread and the basis at a battery location (PyMC).
 
-Quantities per 5-minute interval ``t`` ($/MWh): the imbalance spread
+Quantities per real-time interval ``t`` ($/MWh; 5-minute SCED LMPs, or the
+15-minute settlement point prices where a day has no SCED data): the imbalance spread
 ``s = p - DAM`` (real-time price minus the day-ahead price of the hour) and the
-basis ``b = p - hub``. Each is transformed by ``asinh(x / scale)`` (log-like in
+basis ``b = p - hub`` (only where the location has a reference hub: without
+one, e.g. at the hub average itself or at a real node with no settlement point
+mapping, the model is the spread's alone, ``y_t`` a 1-vector, and the
+congestion event is not stated). Each is transformed by ``asinh(x / scale)`` (log-like in
 the tails, linear near zero, defined for negative values) and standardized with
 the history's mean and standard deviation; call the 2-vector ``y_t``. The
 real-time price is not modelled separately: the day-ahead price of the
@@ -154,6 +158,12 @@ class TrainingData:
     n_intervals: int
     n_hours: int
     dh_range: tuple[float, float] = (-np.inf, np.inf)
+    step_minutes: float = 5.0
+
+    @property
+    def n_quantities(self) -> int:
+        """1 (the spread) or 2 (the spread and the basis): the columns of ``y``."""
+        return int(self.yh_cur.shape[1])
 
 
 def local_hour(index: pd.DatetimeIndex) -> np.ndarray:
@@ -161,8 +171,9 @@ def local_hour(index: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(index.tz_convert("America/Chicago").hour, dtype=np.int64)
 
 
-def dam_ramp(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray) -> np.ndarray:
-    """Within-hour DAM ramp ($/MWh) per 5-minute interval: smooth DAM minus hourly DAM, centred in each hour.
+def dam_ramp(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray, step_minutes: float = 5.0) -> np.ndarray:
+    """Within-hour DAM ramp ($/MWh) per interval (``step_minutes`` long): smooth DAM minus hourly DAM,
+    centred in each hour.
 
     The smooth DAM interpolates the hourly DAM prices linearly between hour
     midpoints (flat beyond the first and last); the real-time price follows a
@@ -177,7 +188,7 @@ def dam_ramp(starts_utc: pd.DatetimeIndex, dam_usd_per_mwh: np.ndarray) -> np.nd
     hour = starts.floor("h")
     first = pd.Series(dam, index=starts).groupby(hour).first()
     mid = (pd.DatetimeIndex(first.index) + pd.Timedelta(minutes=30)).as_unit("ns").asi8.astype(float)
-    t = (starts + pd.Timedelta(minutes=2.5)).as_unit("ns").asi8.astype(float)
+    t = (starts + pd.Timedelta(minutes=step_minutes / 2.0)).as_unit("ns").asi8.astype(float)
     ramp = np.interp(t, mid, first.to_numpy()) - dam
     return ramp - pd.Series(ramp, index=starts).groupby(hour).transform("mean").to_numpy()
 
@@ -193,12 +204,14 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     history's mean and standard deviation ($/MWh) into the DAM-level regressor;
     the ramp (:func:`dam_ramp`) is divided by the same standard deviation.
     """
-    cols = ["spread_usd_per_mwh", "basis_usd_per_mwh"]
+    cols = ["spread_usd_per_mwh"]
+    if "basis_usd_per_mwh" in quantities.columns and quantities["basis_usd_per_mwh"].notna().any():
+        cols.append("basis_usd_per_mwh")
     full = quantities[[*cols, "dam_usd_per_mwh"]].astype(float).dropna().sort_index()
     frame = full[cols]
     if len(frame) < 48:
         raise BeliefModelError(f"beliefs: only {len(frame)} complete intervals in the history (need >= 48)")
-    scale = np.asarray(scales_usd_per_mwh, dtype=float)
+    scale = np.asarray(scales_usd_per_mwh, dtype=float)[: len(cols)]
     z = np.arcsinh(frame.to_numpy() / scale)
     center = z.mean(axis=0)
     sd = z.std(axis=0)
@@ -209,7 +222,10 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     y = (z - center) / sd
     index = pd.DatetimeIndex(frame.index)
     hours = local_hour(index)
-    ramp = dam_ramp(index, dam) / transform.dam_sd_usd_per_mwh
+    gaps = np.diff(index.as_unit("ns").asi8) if len(index) > 1 else np.zeros(0, dtype=np.int64)
+    step = pd.Timedelta(int(np.median(gaps)) if gaps.size else pd.Timedelta(minutes=5).value)
+    step_minutes = step / pd.Timedelta(minutes=1)
+    ramp = dam_ramp(index, dam, step_minutes) / transform.dam_sd_usd_per_mwh
     hour_start = index.floor("h")
     y_frame = pd.DataFrame(y, index=index)
     yh = y_frame.groupby(hour_start).mean()
@@ -220,9 +236,8 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
     dh = transform.dam_level(pd.Series(dam, index=index).groupby(hour_start).mean().to_numpy())
     h_gaps = np.diff(h_index.as_unit("ns").asi8) if len(h_index) > 1 else np.zeros(0, dtype=np.int64)
     h_pairs = np.flatnonzero(h_gaps == pd.Timedelta(hours=1).value) + 1
-    gaps = np.diff(index.as_unit("ns").asi8) if len(index) > 1 else np.zeros(0, dtype=np.int64)
     same_hour = hour_start[1:] == hour_start[:-1]
-    pairs = np.flatnonzero((gaps == pd.Timedelta(minutes=5).value) & same_hour) + 1
+    pairs = np.flatnonzero((gaps == step.value) & same_hour) + 1
     if len(pairs) < 24 or len(h_pairs) < 4:
         raise BeliefModelError(
             f"beliefs: only {len(pairs)} consecutive interval pairs within hours and "
@@ -252,6 +267,7 @@ def training_data(quantities: pd.DataFrame, scales_usd_per_mwh: tuple[float, flo
         n_intervals=len(frame),
         n_hours=len(h_index),
         dh_range=(float(dh.min()), float(dh.max())),
+        step_minutes=float(step_minutes),
     )
 
 
@@ -339,6 +355,12 @@ PARAMETERS: tuple[str, ...] = (
 )
 """Free parameters (and the LKJ correlations) whose R-hat and ESS make the convergence rule."""
 
+
+def parameters(d: int) -> tuple[str, ...]:
+    """:data:`PARAMETERS` of a model of ``d`` quantities (one quantity has no correlations)."""
+    return PARAMETERS if d > 1 else tuple(p for p in PARAMETERS if not p.endswith("_corr"))
+
+
 N_HARMONICS = 2
 """Daily harmonics of the hour-of-day effect (cos and sin of 2 pi j h / 24, j = 1..N)."""
 
@@ -352,11 +374,10 @@ def hour_basis() -> np.ndarray:
     return np.column_stack(cols)
 
 
-def _student_t_loglik(e: Any, chol: Any, nu: Any) -> Any:
+def _student_t_loglik(e: Any, chol: Any, nu: Any, d: int) -> Any:
     """Log density of rows of ``e`` (n x d) under a multivariate Student-t(nu, 0, L L^T), element-wise."""
     import pytensor.tensor as pt
 
-    d = len(QUANTITIES)
     # Forward substitution z = L^-1 e, element-wise (no BLAS, one fused loop).
     zs: list[Any] = []
     for i in range(d):
@@ -371,11 +392,22 @@ def _student_t_loglik(e: Any, chol: Any, nu: Any) -> Any:
     return n * (const - logdet) - (nu + d) / 2.0 * pt.sum(pt.log1p(q / nu))
 
 
-def _build(n_rows: int) -> Any:
+def _scale_factor(name: str, d: int) -> Any:
+    """The Cholesky factor (d x d) of a Student-t scale: LKJ(2) correlations with HalfNormal(1) stds for two
+    quantities, a HalfNormal(1) std alone for one (LKJ needs at least two)."""
+    import pymc as pm
+
+    if d == 1:
+        sd = pm.HalfNormal(f"{name}_stds", 1.0, shape=1)
+        return pm.Deterministic(f"L{name.removeprefix('chol')}", sd.reshape((1, 1)))
+    packed, _, _ = pm.LKJCholeskyCov(name, n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True)
+    return pm.Deterministic(f"L{name.removeprefix('chol')}", packed)
+
+
+def _build(n_rows: int, d: int = 2) -> Any:
     import pymc as pm
     import pytensor.tensor as pt
 
-    d = len(QUANTITIES)
     zeros2 = np.zeros((n_rows, d))
     zeros_h = np.zeros(n_rows, dtype=np.int64)
     basis = hour_basis()
@@ -397,25 +429,19 @@ def _build(n_rows: int) -> Any:
         spread_only = pt.as_tensor_variable(np.eye(d)[0])  # the DAM terms act on the spread, not the basis
         gamma = pm.Deterministic("gamma", pm.Normal("dam_level", 0.0, 1.0) * spread_only)
         rho = pm.Beta("rho", 2.0, 2.0, shape=d)
-        packed_h, _, _ = pm.LKJCholeskyCov(
-            "chol_h", n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True
-        )
-        chol_h = pm.Deterministic("L_h", packed_h)
+        chol_h = _scale_factor("chol_h", d)
         nu_h = pm.Gamma("nu_h", alpha=2.0, beta=0.1)
         a_cur = yh_cur - c[hh_cur] - gamma * dh_cur[:, None]
         a_prev = yh_prev - c[hh_prev] - gamma * dh_prev[:, None]
-        pm.Potential("likelihood_hourly", _student_t_loglik(a_cur - rho * a_prev, chol_h, nu_h))
+        pm.Potential("likelihood_hourly", _student_t_loglik(a_cur - rho * a_prev, chol_h, nu_h, d))
         # Within-hour scale: deviations from the hour mean, a DAM ramp plus AR(1) noise.
         delta = pm.Deterministic("delta", pm.Normal("dam_ramp", 0.0, 1.0) * spread_only)
         phi = pm.Beta("phi", 2.0, 2.0, shape=d)
-        packed, _, _ = pm.LKJCholeskyCov(
-            "chol", n=d, eta=2.0, sd_dist=pm.HalfNormal.dist(1.0, shape=d), compute_corr=True
-        )
-        chol = pm.Deterministic("L", packed)
+        chol = _scale_factor("chol", d)
         nu = pm.Gamma("nu", alpha=2.0, beta=0.1)
         v_cur = w_cur - delta * r_cur[:, None]
         v_prev = w_prev - delta * r_prev[:, None]
-        pm.Potential("likelihood_within", _student_t_loglik(v_cur - phi * v_prev, chol, nu))
+        pm.Potential("likelihood_within", _student_t_loglik(v_cur - phi * v_prev, chol, nu, d))
     return model
 
 
@@ -426,12 +452,15 @@ class BeliefModel:
     backfill) to save the compilation. Not thread-safe.
     """
 
-    def __init__(self, sampler: BeliefsParams | None = None) -> None:
+    def __init__(self, sampler: BeliefsParams | None = None, n_quantities: int = 2) -> None:
         import pymc as pm
 
+        if n_quantities not in (1, 2):
+            raise BeliefModelError(f"beliefs: the model holds the spread and optionally the basis, not {n_quantities}")
         self.sampler = sampler or BeliefsParams()
+        self.n_quantities = n_quantities
         start = time.perf_counter()
-        self.model = _build(64)
+        self.model = _build(64, n_quantities)
         from pymc.blocking import DictToArrayBijection
         from pymc.step_methods.hmc.quadpotential import QuadPotentialFullAdapt
 
@@ -447,13 +476,14 @@ class BeliefModel:
 
     def _initvals(self, rng: np.random.Generator) -> list[dict[str, np.ndarray | float]]:
         """Dispersed chain starts (prior-like) so that R-hat can detect non-mixing."""
+        d = self.n_quantities
         return [
             {
-                "level": rng.normal(0.0, 0.1, len(QUANTITIES)),
-                "hour_coef": rng.normal(0.0, 0.1, (2 * N_HARMONICS, len(QUANTITIES))),
-                "rho": rng.uniform(0.2, 0.8, len(QUANTITIES)),
+                "level": rng.normal(0.0, 0.1, d),
+                "hour_coef": rng.normal(0.0, 0.1, (2 * N_HARMONICS, d)),
+                "rho": rng.uniform(0.2, 0.8, d),
                 "nu_h": rng.uniform(4.0, 20.0),
-                "phi": rng.uniform(0.2, 0.8, len(QUANTITIES)),
+                "phi": rng.uniform(0.2, 0.8, d),
                 "nu": rng.uniform(4.0, 20.0),
             }
             for _ in range(self.sampler.chains)
@@ -465,6 +495,10 @@ class BeliefModel:
         import pymc as pm
 
         s = self.sampler
+        if data.n_quantities != self.n_quantities:
+            raise BeliefModelError(
+                f"beliefs: the compiled model holds {self.n_quantities} quantities, the data {data.n_quantities}"
+            )
         seed = s.seed if seed is None else int(seed)
         rng = np.random.default_rng(seed)
         with self.model:
@@ -501,7 +535,7 @@ class BeliefModel:
                     progressbar=False,
                     compute_convergence_checks=False,
                     return_inferencedata=True,
-                    var_names=[*PARAMETERS, "c", "gamma", "delta", "L_h", "L"],
+                    var_names=[*parameters(self.n_quantities), "c", "gamma", "delta", "L_h", "L"],
                 )
             except Exception as exc:  # pragma: no cover - sampler internals
                 raise BeliefModelError(f"beliefs: NUTS sampling failed: {exc}") from exc
@@ -511,7 +545,7 @@ class BeliefModel:
         reused = self.n_fits > 0
         self.n_fits += 1
         post = idata.posterior
-        params = list(PARAMETERS)
+        params = list(parameters(self.n_quantities))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rhat = az.rhat(idata, var_names=params)
@@ -544,14 +578,15 @@ class BeliefModel:
         )
         flat = lambda name: post[name].values.reshape((-1, *post[name].shape[2:]))
         med = lambda name: dict(zip(QUANTITIES, np.median(flat(name), axis=0).round(4).tolist()))
-        corr = flat("chol_corr")
+        two = self.n_quantities > 1
         summary = {
+            "quantities": list(QUANTITIES[: self.n_quantities]),
             "nu_median": float(np.median(flat("nu"))),
             "phi_median": med("phi"),
-            "corr_median_spread_basis": float(np.median(corr[:, 0, 1])),
+            "corr_median_spread_basis": float(np.median(flat("chol_corr")[:, 0, 1])) if two else None,
             "nu_hourly_median": float(np.median(flat("nu_h"))),
             "rho_hourly_median": med("rho"),
-            "corr_hourly_median_spread_basis": float(np.median(flat("chol_h_corr")[:, 0, 1])),
+            "corr_hourly_median_spread_basis": float(np.median(flat("chol_h_corr")[:, 0, 1])) if two else None,
             "dam_level_median_spread": float(np.median(flat("dam_level"))),
             "dam_ramp_median_spread": float(np.median(flat("dam_ramp"))),
             "sd_hourly_median": med("chol_h_stds"),
@@ -621,7 +656,7 @@ def simulate_paths(
     group = hours.get_indexer(hour_start)
     hh = local_hour(hours)
     dh = np.clip(tr.dam_level(pd.Series(dam).groupby(group).mean().to_numpy()), *data.dh_range)
-    ramp = dam_ramp(starts, dam) / tr.dam_sd_usd_per_mwh
+    ramp = dam_ramp(starts, dam, data.step_minutes) / tr.dam_sd_usd_per_mwh
 
     # Hourly scale: deviation a from the hourly mean, AR(1) from the history's last hour on.
     last_hh = int(local_hour(pd.DatetimeIndex([data.last_hour_start_utc]))[0])
@@ -629,14 +664,15 @@ def simulate_paths(
     gap_h = round((hours[0] - data.last_hour_start_utc) / pd.Timedelta(hours=1))
     for _ in range(min(max(gap_h - 1, 0), 24)):
         a = rho * a + _student_t_draws(rng, chol_h, nu_h)
-    hourly = np.empty((n_paths, len(hours), len(QUANTITIES)))
+    d = c.shape[-1]
+    hourly = np.empty((n_paths, len(hours), d))
     for g in range(len(hours)):
         a = rho * a + _student_t_draws(rng, chol_h, nu_h)
         hourly[:, g, :] = c[rows, hh[g], :] + gamma * dh[g] + a
 
     # Within-hour scale: AR(1) noise, centred in each hour, plus the DAM ramp.
-    v = np.broadcast_to(data.last_w - delta * data.last_r, (n_paths, len(QUANTITIES))).copy()
-    noise = np.empty((n_paths, len(starts), len(QUANTITIES)))
+    v = np.broadcast_to(data.last_w - delta * data.last_r, (n_paths, d)).copy()
+    noise = np.empty((n_paths, len(starts), d))
     for t in range(len(starts)):
         v = phi * v + _student_t_draws(rng, chol, nu)
         noise[:, t, :] = v

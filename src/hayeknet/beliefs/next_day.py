@@ -105,7 +105,7 @@ class BeliefsResult:
 
     day: dt.date
     location: str
-    hub: str
+    hub: str | None
     thresholds: EventThresholds
     next_day: dict[str, float]
     next_hour: dict[str, float]
@@ -120,6 +120,8 @@ class BeliefsResult:
     seconds: float
     climatology: dict[str, float] = field(default_factory=dict)
     price_forecast: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interval_minutes: int = 5
+    congestion_note: str = ""
 
     @property
     def warnings(self) -> list[str]:
@@ -155,17 +157,24 @@ class BeliefsResult:
                 "imbalance": self.thresholds.imbalance_usd_per_mwh,
                 "congestion": self.thresholds.congestion_usd_per_mwh,
             },
+            "interval_minutes": self.interval_minutes,
             "definitions": {
-                "next_day": "P(event in a uniformly random 5-minute interval of the day); joints in the same interval",
-                "next_hour": "P(event in at least one 5-minute interval of the day's first hour); joints: each member "
-                "event somewhere in the hour",
+                "next_day": f"P(event in a uniformly random {self.interval_minutes}-minute interval of the day); "
+                "joints in the same interval",
+                "next_hour": f"P(event in at least one {self.interval_minutes}-minute interval of the day's first "
+                "hour); joints: each member event somewhere in the hour",
             },
+            "congestion": (
+                {"stated": True, "reference_hub": self.hub}
+                if self.hub is not None
+                else {"stated": False, "note": self.congestion_note or "not stated: no reference hub"}
+            ),
             "next_day": label(self.next_day),
             "next_hour": label(self.next_hour),
             "climatology": label(self.climatology),
             "hourly": [
                 {"hour_start_utc": ts.isoformat(), "local_hour": int(row["local_hour"])}
-                | {EVENT_LABELS[k]: float(row[k]) for k in EVENT_KEYS}
+                | {EVENT_LABELS[k]: float(row[k]) for k in EVENT_KEYS if k in self.hourly.columns}
                 for ts, row in self.hourly.iterrows()
             ],
             "diagnostics": self.diagnostics.to_dict(),
@@ -181,16 +190,16 @@ class BeliefsResult:
         }
 
 
-def _event_probabilities(a: np.ndarray, b: np.ndarray, c: np.ndarray, axis: tuple[int, ...]) -> dict[str, np.ndarray]:
-    return {
-        "A": a.mean(axis=axis),
-        "B": b.mean(axis=axis),
-        "C": c.mean(axis=axis),
-        "AB": (a & b).mean(axis=axis),
-        "AC": (a & c).mean(axis=axis),
-        "BC": (b & c).mean(axis=axis),
-        "ABC": (a & b & c).mean(axis=axis),
-    }
+def _event_probabilities(singles: dict[str, np.ndarray], axis: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """P of every event of :data:`EVENT_KEYS` made of the given single events (``A``, ``B``[, ``C``])."""
+    out = {}
+    for key in EVENT_KEYS:
+        if all(letter in singles for letter in key):
+            joint = np.ones_like(singles["A"], dtype=bool)
+            for letter in key:
+                joint = joint & singles[letter]
+            out[key] = joint.mean(axis=axis)
+    return out
 
 
 FORECAST_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
@@ -264,6 +273,8 @@ def run_beliefs_day(
     *,
     model: BeliefModel | None = None,
     dam_table: pd.DataFrame | None = None,
+    hub: str | None = "auto",
+    hub_note: str = "",
 ) -> BeliefsResult:
     """Fit on the most recent history days and state the predicted day's event probabilities.
 
@@ -271,13 +282,19 @@ def run_beliefs_day(
     pairs, days before ``day_to_predict`` (later days are ignored, so no
     look-ahead); the last ``settings.history_days`` are used. ``model``: a
     :class:`BeliefModel` kept between calls to reuse its compiled sampler (built
-    when None). ``dam_table``: the predicted day's table for its published DAM
-    prices (optional, see the module docstring).
+    when None, or rebuilt when it holds another number of quantities).
+    ``dam_table``: the predicted day's table for its published DAM prices
+    (optional, see the module docstring). ``hub``: the reference hub of the
+    basis; ``"auto"`` takes ``settings.hub``, or the synthetic market's zone hub
+    (:func:`~hayeknet.beliefs.events.default_hub`) when that is ``auto`` too;
+    None: no basis, so the congestion event and its joints are not stated
+    (``hub_note`` says why, for the report).
     """
     start = time.perf_counter()
     settings = settings or BeliefsParams()
     day = as_date(day_to_predict)
-    hub = default_hub(location) if settings.hub == "auto" else settings.hub
+    if hub == "auto":
+        hub = default_hub(location) if settings.hub == "auto" else settings.hub
     usable = sorted(((as_date(d), t) for d, t in history_tables if as_date(d) < day), key=lambda x: x[0])
     usable = usable[-settings.history_days :]
     if not usable:
@@ -285,40 +302,43 @@ def run_beliefs_day(
     quantities = pd.concat([interval_quantities(t, location, hub) for _, t in usable]).sort_index()
     data = training_data(quantities, settings.scales_usd_per_mwh)
     climatology = {k: float(v) for k, v in event_indicators(interval_events(quantities, thresholds)).mean().items()}
-    if model is None:
-        model = BeliefModel(settings)
+    if model is None or model.n_quantities != data.n_quantities:
+        model = BeliefModel(settings, n_quantities=data.n_quantities)
     posterior = model.fit(data, seed=settings.seed)
 
-    starts = pd.DatetimeIndex(interval_starts_utc(day, 5))
+    starts = pd.DatetimeIndex(interval_starts_utc(day, int(data.step_minutes)))
     dam, dam_source = _dam_for_day(starts, location, dam_table, usable[-1][1])
     paths = simulate_paths(posterior, starts, settings.paths_per_draw, seed=settings.seed + 1, dam_usd_per_mwh=dam)
-    usd = data.transform.inverse(paths)  # (paths, intervals, 2): RT-DAM spread, basis in $/MWh
-    a = dam[None, :] + usd[..., 0] > thresholds.high_price_usd_per_mwh
-    b = np.abs(usd[..., 0]) > thresholds.imbalance_usd_per_mwh
-    c = np.abs(usd[..., 1]) > thresholds.congestion_usd_per_mwh
+    usd = data.transform.inverse(paths)  # (paths, intervals, d): RT-DAM spread[, basis] in $/MWh
+    singles = {
+        "A": dam[None, :] + usd[..., 0] > thresholds.high_price_usd_per_mwh,
+        "B": np.abs(usd[..., 0]) > thresholds.imbalance_usd_per_mwh,
+    }
+    if data.n_quantities > 1:
+        singles["C"] = np.abs(usd[..., 1]) > thresholds.congestion_usd_per_mwh
 
-    next_day = {k: float(v) for k, v in _event_probabilities(a, b, c, (0, 1)).items()}
+    next_day = {k: float(v) for k, v in _event_probabilities(singles, (0, 1)).items()}
     hour_starts = starts.floor("h")
     hours = pd.DatetimeIndex(hour_starts.unique())
     group = hours.get_indexer(hour_starts)
-    n_paths = a.shape[0]
-    any_h = []
-    for x in (a, b, c):
+    n_paths = usd.shape[0]
+    any_h = {}
+    for letter, x in singles.items():
         h = np.zeros((n_paths, len(hours)), dtype=bool)
         for g in range(len(hours)):
             h[:, g] = x[:, group == g].any(axis=1)
-        any_h.append(h)
-    hourly_probs = _event_probabilities(any_h[0], any_h[1], any_h[2], axis=(0,))
+        any_h[letter] = h
+    hourly_probs = _event_probabilities(any_h, axis=(0,))
     hourly = pd.DataFrame({k: v for k, v in hourly_probs.items()}, index=hours)
     hourly.index.name = "hour_start_utc"
     hourly.insert(0, "local_hour", local_hour(hours))
-    next_hour = {k: float(hourly[k].iloc[0]) for k in EVENT_KEYS}
+    next_hour = {k: float(hourly[k].iloc[0]) for k in hourly_probs}
     coherence = {"next_day": check_coherence(next_day), "next_hour": check_coherence(next_hour)}
     price_forecast = price_forecast_frame(starts, dam, usd[..., 0])
     return BeliefsResult(
         day=day,
         location=location,
-        hub=hub if hub != location else "HB_HUBAVG",
+        hub=hub if hub != location else None,
         thresholds=thresholds,
         next_day=next_day,
         next_hour=next_hour,
@@ -333,6 +353,12 @@ def run_beliefs_day(
         seconds=time.perf_counter() - start,
         climatology=climatology,
         price_forecast=price_forecast,
+        interval_minutes=int(data.step_minutes),
+        congestion_note=(
+            ""
+            if data.n_quantities > 1
+            else (hub_note or f"not stated: {location} has no reference hub, so no basis and no congestion event")
+        ),
     )
 
 

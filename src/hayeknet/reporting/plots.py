@@ -132,6 +132,14 @@ def _day_label(times: Any) -> str:
     return "" if index.empty else index.min().tz_convert(CENTRAL).strftime("%Y-%m-%d")
 
 
+def _interval_label(index: pd.DatetimeIndex) -> str:
+    """``5-minute``/``15-minute``: the median spacing of a price index."""
+    if len(index) < 2:
+        return "interval"
+    minutes = float(np.median(np.diff(pd.DatetimeIndex(index).as_unit("ns").asi8))) / 6e10
+    return f"{minutes:g}-minute"
+
+
 def default_hubs(columns: Sequence[str], battery_location: str, limit: int = 6) -> list[str]:
     """Trading hubs to draw beside the battery location (``HB_*`` except bus/hub averages)."""
     hubs = [c for c in columns if str(c).startswith("HB_") and c not in {"HB_BUSAVG", "HB_HUBAVG", battery_location}]
@@ -145,7 +153,7 @@ def plot_price_paths(
     hubs: Sequence[str] | None = None,
     high_price_usd_per_mwh: float | None = None,
 ) -> Figure:
-    """5-minute real-time prices of the battery location (black, thick; none when None) and hubs over the day.
+    """Real-time prices of the battery location (black, thick; none when None) and hubs over the day.
 
     The price axis switches to symmetric-log above 1000 $/MWh so a scarcity
     spike does not flatten the rest of the day.
@@ -182,7 +190,7 @@ def plot_price_paths(
     shown = [*hubs] if battery_location is None else [battery_location, *hubs]
     _price_axis(ax, data[shown].to_numpy(dtype=float))
     _time_axes(ax, _span_hours(data.index))
-    ax.set_title(f"Real-time 5-minute prices, {_day_label(data.index)}")
+    ax.set_title(f"Real-time {_interval_label(data.index)} prices, {_day_label(data.index)}")
     ax.legend(loc="upper left", ncol=2)
     fig.tight_layout()
     return fig

@@ -1,6 +1,6 @@
 """Events of one operating day: price spikes, negative-price episodes, EnKF outliers, regime.
 
-Definitions (all on 5-minute real-time prices at one location, $/MWh):
+Definitions (all on real-time prices at one location, $/MWh; 5-minute SCED or 15-minute settlement point prices):
 
 * A **spike interval** has price strictly above ``high_price_usd_per_mwh``; a
   **negative-price interval** strictly below ``negative_price_usd_per_mwh``.
@@ -133,7 +133,7 @@ def congestion_events(prices: pd.DataFrame, congestion_usd_per_mwh: float, limit
 
     Basis = node price - hub reference price ($/MWh; ``HB_HUBAVG`` or the mean of
     the hubs, see :func:`hayeknet.research.prices.hub_reference`); an episode is a
-    run of consecutive 5-minute intervals with |basis| > ``congestion_usd_per_mwh``.
+    run of consecutive real-time intervals with |basis| > ``congestion_usd_per_mwh``.
     For these episodes ``extreme_price_usd_per_mwh`` is the basis of largest
     magnitude (signed) and ``mean_price_usd_per_mwh`` the mean basis. Hubs are
     skipped. The ``limit`` longest episodes are returned, longest first.
@@ -258,7 +258,7 @@ def classify_regime(series: pd.Series, settings: ResearchParams) -> Regime:
             f" >= {settings.volatile_negative_hours:g} h"
         )
     if return_std >= settings.volatile_return_std:
-        volatile.append(f"5-minute asinh return std {return_std:.3f} >= {settings.volatile_return_std:g}")
+        volatile.append(f"interval asinh return std {return_std:.3f} >= {settings.volatile_return_std:g}")
     if volatile:
         return Regime("volatile", tuple(volatile), evidence)
     return Regime(

@@ -277,7 +277,8 @@ def render_journal(results: Mapping[str, Any]) -> str:
         f"**Headline.** {headline}",
         "",
         f"<sub>Source: `artifacts/research/{day}/results.json` fields {fields}. Times are America/Chicago"
-        " with UTC in parentheses; prices are 5-minute real-time (RTM_SCED) $/MWh.</sub>",
+        " with UTC in parentheses; prices are real-time $/MWh (5-minute SCED LMPs, or 15-minute"
+        " settlement point prices where the day has no SCED data).</sub>",
         "",
         f"**Regime: {results['regime']['label']}.** " + "; ".join(results["regime"]["reasons"]) + ".",
         "",

@@ -3,7 +3,8 @@
 Each function returns a list of :class:`Metric`; a metric that cannot be computed
 from the day's data (no DAM prices, a single location, an empty ledger) has value
 ``None`` rather than being dropped, so every day's results hold the same names.
-Prices are 5-minute real-time (RTM_SCED) $/MWh at the battery location unless the
+Prices are real-time (the finest market of the day: 5-minute RTM_SCED, else
+15-minute RTM_15MIN) $/MWh at the battery location unless the
 name says otherwise.
 """
 
@@ -73,15 +74,15 @@ def price_metrics(series: pd.Series, settings: ResearchParams) -> list[Metric]:
     neg = settings.negative_price_usd_per_mwh
     return [
         Metric(
-            "price.n_intervals", float(values.size), "intervals", "priced 5-minute intervals at the battery location"
+            "price.n_intervals", float(values.size), "intervals", "priced real-time intervals at the battery location"
         ),
         Metric("price.mean", _num(values.mean()), "$/MWh", "time-weighted mean real-time price"),
         Metric("price.median", _num(np.median(values)), "$/MWh", "median real-time price"),
-        Metric("price.min", _num(values.min()), "$/MWh", "lowest 5-minute price"),
-        Metric("price.max", _num(values.max()), "$/MWh", "highest 5-minute price"),
-        Metric("price.std", _num(std), "$/MWh", "standard deviation of 5-minute prices"),
-        Metric("price.p05", _num(np.quantile(values, 0.05)), "$/MWh", "5th percentile of 5-minute prices"),
-        Metric("price.p95", _num(np.quantile(values, 0.95)), "$/MWh", "95th percentile of 5-minute prices"),
+        Metric("price.min", _num(values.min()), "$/MWh", "lowest real-time price"),
+        Metric("price.max", _num(values.max()), "$/MWh", "highest real-time price"),
+        Metric("price.std", _num(std), "$/MWh", "standard deviation of real-time prices"),
+        Metric("price.p05", _num(np.quantile(values, 0.05)), "$/MWh", "5th percentile of real-time prices"),
+        Metric("price.p95", _num(np.quantile(values, 0.95)), "$/MWh", "95th percentile of real-time prices"),
         Metric("spread.max_min", _num(values.max() - values.min()), "$/MWh", "daily maximum minus minimum price"),
         Metric(
             "spread.top4h_bottom4h",

@@ -1,4 +1,4 @@
-"""Stage ``assimilate``: the EnKF over the day's 5-minute prices -> ``artifacts/states/<day>/``.
+"""Stage ``assimilate``: the EnKF over the day's real-time prices -> ``artifacts/states/<day>/``.
 
 Params (``dvc.yaml``): ``assimilation``, ``battery.location`` (the location the figure shows).
 Later stages read the outputs through :func:`read_states`.
@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from hayeknet.io import atomic_directory
-from hayeknet.params import AssimilationParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day, read_json
 from hayeknet.pipeline.stages import ingest
 from hayeknet.pipeline.timings import timed, tracked_json
@@ -38,63 +36,40 @@ class AssimilateOutcome:
 
 @timed(STAGE)
 def run(ctx: StageContext, day: str) -> AssimilateOutcome:
-    """EnKF over the day's 5-minute LMPs -> ``artifacts/states/<day>/``.
+    """EnKF over the day's real-time prices (the finest market present) -> ``artifacts/states/<day>/``.
 
     Writes ``filtered.parquet`` (per interval and location: observed, mean,
     spread, innovation, normalized innovation; $/MWh), ``system.parquet`` (the
     shared system and shock components) and ``metrics.json`` (backend used,
-    RMSE, spread/RMSE, anomalies, how the network entered the model).
+    RMSE, spread/RMSE, anomalies, the market and interval length, how the
+    network entered the model: the synthetic grid for synthetic data, else
+    none, said in a sentence; :mod:`hayeknet.pipeline.network`).
     """
-    from hayeknet.archive.queries import wide_prices
+    from hayeknet.archive.queries import realtime_wide
     from hayeknet.assimilation import assimilate_day
     from hayeknet.julia import resolve_backend
 
     params = ctx.params_for(STAGE).assimilation
     day = check_day(day)
-    wide = wide_prices(ingest.read_day(ctx, day))
+    market, wide = realtime_wide(ingest.read_day(ctx, day), what=str(ctx.paths.archive_day(day)))
     backend = resolve_backend(params.backend)
-    distance, zones, localization = network_structure(params, list(wide.columns))
+    distance, zones, localization = ingest.network(ctx, day).zones_and_distance(
+        list(wide.columns), params.localization_radius_hops
+    )
     radius = params.localization_radius_hops if distance is not None else None
     result = assimilate_day(wide, params, backend=backend, distance=distance, zones=zones, localization_radius=radius)
-    metrics = {**result.metrics, "day": day, "backend_requested": params.backend, "localization": localization}
+    metrics = {
+        **result.metrics,
+        "day": day,
+        "backend_requested": params.backend,
+        "localization": localization,
+        "market": market,
+    }
     with atomic_directory(ctx.paths.states / day) as tmp:
         result.filtered.to_parquet(tmp / FILTERED_FILE, index=False)
         result.system.to_parquet(tmp / SYSTEM_FILE, index=False)
         tracked_json(tmp / METRICS_FILE, metrics)
     return AssimilateOutcome(day, result.filtered, metrics)
-
-
-def network_structure(
-    params: AssimilationParams, locations: list[str]
-) -> tuple[np.ndarray | None, np.ndarray | None, str]:
-    """The grid graph's view of ``locations`` for the EnKF, and how it was chosen.
-
-    Returns ``(distance, zones, description)``: hop distances between the
-    locations for Gaspari-Cohn localization (None when
-    ``assimilation.localization_radius_hops = 0``), the ``(L, K)`` loadings of
-    each location on the grid's hub zones (the spatially correlated part of the
-    price model, ADR 0006 addendum 2), and a sentence for the stage metrics. A
-    settlement point outside the grid graph (real data beyond the synthetic
-    catalogue) gives ``(None, None, ...)``: no zone components, each level
-    updated by its own price only.
-    """
-    from hayeknet.assimilation import grid_zone_loadings
-    from hayeknet.constraints.errors import GridModelError
-    from hayeknet.constraints.grid import build_grid
-
-    radius = params.localization_radius_hops
-    try:
-        grid = build_grid()
-        zones = grid_zone_loadings(locations, grid)
-        distance = grid.distance_matrix(locations) if radius > 0 else None
-    except GridModelError as exc:
-        return None, None, f"own price only, no zone components: {exc}"
-    how = (
-        f"network distance, Gaspari-Cohn radius {radius:g} hops"
-        if radius > 0
-        else "own price only (assimilation.localization_radius_hops = 0)"
-    )
-    return distance, zones, f"{how}; {zones.shape[1]} grid zones"
 
 
 def read_states(ctx: StageContext, day: str) -> tuple[pd.DataFrame, dict[str, Any]]:

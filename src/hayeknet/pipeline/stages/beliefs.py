@@ -91,7 +91,11 @@ def run(ctx: StageContext, day: str) -> BeliefsOutcome:
     tables = [(d, ingest.read_day(ctx, d)) for d in history]
     previous = _read_optional_json(ctx.paths.beliefs / ctx.prev_of(day) / BELIEFS_FILE)
     thresholds = event_thresholds(params.beliefs, params.research.high_price_usd_per_mwh)
-    state_and_write(tables, day, out, params.battery.location, thresholds, params.beliefs, previous_beliefs=previous)
+    location = params.battery.location
+    hub, hub_note = ingest.network(ctx, day).reference_hub(location, params.beliefs.hub)
+    state_and_write(
+        tables, day, out, location, thresholds, params.beliefs, previous_beliefs=previous, hub=hub, hub_note=hub_note
+    )
     return read_beliefs(ctx, day)
 
 
@@ -106,6 +110,8 @@ def state_and_write(
     previous_beliefs: Mapping[str, Any] | None = None,
     dam_table: pd.DataFrame | None = None,
     model: Any = None,
+    hub: str | None = "auto",
+    hub_note: str = "",
 ) -> Any:
     """State beliefs for ``day + 1`` from ``history_tables`` (days up to ``day``) into ``out_dir``.
 
@@ -113,6 +119,7 @@ def state_and_write(
     before) is scored against ``day`` when it predicted ``day``. ``dam_table``:
     the predicted day's published DAM rows, when known (otherwise the
     persistence stand-in of :func:`hayeknet.beliefs.next_day.run_beliefs_day`).
+    ``hub``/``hub_note``: the congestion event's reference hub and why (None: no congestion event).
     Returns the :class:`~hayeknet.beliefs.next_day.BeliefsResult`.
     """
     from hayeknet.beliefs.calibration import score_previous_beliefs
@@ -124,7 +131,15 @@ def state_and_write(
     if not tables or tables[-1][0] != d:
         raise StageInputError(f"beliefs: no table of {d} among the history tables")
     result = run_beliefs_day(
-        tables, d + dt.timedelta(days=1), location, thresholds, params, model=model, dam_table=dam_table
+        tables,
+        d + dt.timedelta(days=1),
+        location,
+        thresholds,
+        params,
+        model=model,
+        dam_table=dam_table,
+        hub=hub,
+        hub_note=hub_note,
     )
     calibration = None
     if previous_beliefs is not None and previous_beliefs.get("day") == d.isoformat():

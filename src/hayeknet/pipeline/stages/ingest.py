@@ -7,6 +7,7 @@ partition version and process) and ask it for prices through
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +46,30 @@ def run(ctx: StageContext, day: str) -> IngestOutcome:
     from hayeknet.archive.ingest import ingest_day
 
     day = check_day(day)
-    result = ingest_day(ctx.paths.raw, day, ctx.paths.archive)
+    result = ingest_day(ctx.paths.raw, day, ctx.paths.archive, collected_from=_collection_source(ctx, day))
     return IngestOutcome(day, result.provenance)
+
+
+def _collection_source(ctx: StageContext, day: str) -> str:
+    """The source the day was collected from (``data/provenance/<day>.json``, written by collect)."""
+    record = ctx.paths.collect_log / f"{day}.json"
+    if not record.exists():
+        raise StageInputError(f"{record}: missing: collect the day first (hayeknet collect)")
+    return str(json.loads(record.read_text()).get("source", "unknown"))
+
+
+def collected_from(ctx: StageContext, day: str) -> str:
+    """The collection source of ``day``'s archive partition (``synthetic``, ``files``, ``mis``, ``api``)."""
+    from hayeknet.archive.store import read_provenance
+
+    return str(read_provenance(ctx.paths.archive, day).get("collected_from", "unknown"))
+
+
+def network(ctx: StageContext, day: str) -> Any:
+    """The :class:`~hayeknet.pipeline.network.NetworkView` of ``day``'s data."""
+    from hayeknet.pipeline.network import network_view
+
+    return network_view(collected_from(ctx, day))
 
 
 _DAY_TABLE_CACHE: OrderedDict[tuple[str, str, tuple[tuple[str, int, int], ...]], pd.DataFrame] = OrderedDict()
@@ -92,7 +115,9 @@ def archived(ctx: StageContext, day: str) -> bool:
 
 def figure_prices(ctx: StageContext, day: str) -> Any:
     """The day's real-time prices at the trading hubs (the ingest stage knows no battery location)."""
-    from hayeknet.archive.queries import wide_prices
+    from hayeknet.archive.queries import realtime_wide
     from hayeknet.reporting.plots import plot_price_paths
 
-    return plot_price_paths(wide_prices(read_day(ctx, day)), None)
+    _, wide = realtime_wide(read_day(ctx, day), what=str(ctx.paths.archive_day(day)))
+    hubs = [c for c in wide.columns if str(c).startswith("HB_")][:6] or list(wide.columns[:6])
+    return plot_price_paths(wide, None, hubs=hubs)

@@ -124,13 +124,13 @@ class DayBundle:
 
 def load(ctx: StageContext, day: str) -> DayBundle:
     """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research."""
-    from hayeknet.archive.queries import wide_prices
+    from hayeknet.archive.queries import realtime_wide
 
     day = check_day(day)
     filtered, metrics = assimilate.read_states(ctx, day)
     return DayBundle(
         day=day,
-        prices=wide_prices(ingest.read_day(ctx, day)),
+        prices=realtime_wide(ingest.read_day(ctx, day), what=str(ctx.paths.archive_day(day)))[1],
         filtered=filtered,
         assimilation_metrics=metrics,
         simulation=simulate.read_simulation(ctx, day),

@@ -95,7 +95,7 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
     before. The observation template for the researcher's notes is created
     once and never overwritten after it is edited.
     """
-    from hayeknet.archive.queries import DAM, RTM_SCED, wide_prices
+    from hayeknet.archive.queries import DAM, realtime_wide, wide_prices
     from hayeknet.research.journal import (
         build_results,
         ensure_observation_file,
@@ -125,7 +125,7 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
         day_index=days.index(day),
         n_days=len(days),
         battery=params.battery,
-        prices=wide_prices(table, market=RTM_SCED),
+        prices=realtime_wide(table, what=str(ctx.paths.archive_day(day)))[1],
         dam_prices=wide_prices(table, market=DAM),
         filtered=filtered,
         assimilation_metrics=assimilation_metrics,

@@ -15,7 +15,6 @@ through :func:`qse_day` and :func:`qse_config` with its own params.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from hayeknet.battery.spec import BatterySpec
 from hayeknet.params import Params, QSEParams
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.days import INIT
+from hayeknet.pipeline.network import SYNTHETIC, NetworkView
 from hayeknet.pipeline.stages import assimilate, beliefs, ingest
 from hayeknet.pipeline.timings import timed
 
@@ -36,30 +36,14 @@ QSE_DIR = "qse"
 """Sub-folder of ``artifacts/models/<day>/`` holding the three QSE learners."""
 
 
-def corridor_bounds(spec: BatterySpec) -> tuple[float, float] | None:
-    """Net injection (MW) at ``spec.location`` that keeps every transmission corridor of the grid graph
-    within its limit (:meth:`hayeknet.constraints.grid.GridGraph.net_power_bounds_mw`, base flows zero);
-    ``None`` when the location is not in the graph or no corridor is sensitive to it."""
-    from hayeknet.constraints.errors import GridModelError
-    from hayeknet.constraints.grid import build_grid
-
-    try:
-        lo, hi = build_grid().net_power_bounds_mw(spec.location)
-    except GridModelError:
-        return None
-    if not (math.isfinite(lo) or math.isfinite(hi)):
-        return None
-    return float(lo), float(hi)
-
-
-def qse_config(spec: BatterySpec, qse: QSEParams) -> Any:
+def qse_config(spec: BatterySpec, qse: QSEParams, network: NetworkView) -> Any:
     """The three-QSE market: ``qse.market_design`` (``sced``, or ``rtc_b``: the battery also offers AS)
-    and ``qse.corridor_limits`` (the corridor bounds of :func:`corridor_bounds` enter the battery's
-    projection)."""
+    and ``qse.corridor_limits`` (the day's network's corridor bounds at the location enter the battery's
+    projection; :meth:`~hayeknet.pipeline.network.NetworkView.corridor_bounds`)."""
     from hayeknet.agents.market import PriceImpact
     from hayeknet.agents.qse import QSEEnvConfig, RenewableSpec
 
-    bounds = corridor_bounds(spec) if qse.corridor_limits else None
+    bounds = network.corridor_bounds(spec.location)[0] if qse.corridor_limits else None
     return QSEEnvConfig(
         battery=spec,
         solar=RenewableSpec(qse.solar_mw, qse.imbalance_charge_usd_per_mwh),
@@ -91,6 +75,18 @@ def qse_as_prices(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str, str | 
     if not dam_as.empty:
         return dam_as, "h", "DAM MCPC (NP4-188-CD; no RT MCPC archived)"
     return None, "15min", None
+
+
+NO_RENEWABLES = (
+    "the three QSE agents were not trained: the solar and wind plants need real output and no ERCOT "
+    "renewable production reports were collected; synthetic profiles are never set against real prices"
+)
+
+
+def qse_unavailable(ctx: StageContext, day: str) -> str | None:
+    """Why the QSE market cannot run on ``day``'s data, or None: it needs the plants' output, which the
+    synthetic source generates and real data must bring (ERCOT's wind and solar production reports)."""
+    return None if ingest.collected_from(ctx, day) == SYNTHETIC else NO_RENEWABLES
 
 
 def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
@@ -130,11 +126,13 @@ def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
     from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
 
     train = dataclasses.replace(params.train, timesteps_per_day=params.qse.timesteps_per_agent_per_day)
-    config = qse_config(params.battery, params.qse)
     out = ctx.paths.models / day / QSE_DIR
     if day == INIT:
-        init_qse_models(train, out, config)
+        from hayeknet.pipeline.network import network_view
+
+        init_qse_models(train, out, qse_config(params.battery, params.qse, network_view(SYNTHETIC)))
         return
+    config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
     days = [qse_day(ctx, d, params) for d in ctx.days_through(day)]
     train_qse_increment(ctx.paths.models / ctx.prev_of(day) / QSE_DIR, days, train, out, config)
 
@@ -145,8 +143,11 @@ def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
     from hayeknet.agents.evaluation import evaluate_qse_day
 
     prev = ctx.prev_of(day)
+    reason = qse_unavailable(ctx, day)
+    if reason is not None:
+        return {"enabled": True, "available": False, "reason": reason}
     reference = None if prev == INIT else qse_day(ctx, prev, params)
-    config = qse_config(params.battery, params.qse)
+    config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
     return evaluate_qse_day(ctx.paths.models / prev / QSE_DIR, qse_day(ctx, day, params), reference, config)
 
 
@@ -158,6 +159,7 @@ class TrainOutcome:
     model_dir: Path
     registry: dict[str, Any]
     seconds: float
+    qse_note: str | None = None
 
     def summary(self) -> dict[str, Any]:
         reg = self.registry
@@ -169,6 +171,7 @@ class TrainOutcome:
             "increment_timesteps": reg.get("increment_timesteps", 0),
             "parameters_sha256": reg.get("parameters_sha256", "")[:16],
             "seconds": round(self.seconds, 1),
+            "qse_agents": self.qse_note or "trained",
         }
 
     def summary_table(self) -> pd.DataFrame:
@@ -208,9 +211,12 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
             raise StageInputError(f"{day} is not a study day of {ctx.paths.days_file}")
         location = params.battery.location
         tables = [ingest.read_day(ctx, d) for d in labels]
-        series = [
-            realtime_prices(t, location, what=str(ctx.paths.archive_day(d))).prices for d, t in zip(labels, tables)
-        ]
+        answers = [realtime_prices(t, location, what=str(ctx.paths.archive_day(d))) for d, t in zip(labels, tables)]
+        resolutions = {a.interval_minutes for a in answers}
+        if len(resolutions) > 1:
+            mixed = ", ".join(f"{d} {a.interval_minutes} min" for d, a in zip(labels, answers))
+            raise StageInputError(f"train@{day}: the study days hold real-time prices of several resolutions ({mixed})")
+        series = [a.prices for a in answers]
         references = [dam_on_grid(dam_prices(t, location), s.index) for t, s in zip(tables, series)]
         prev_dir = ctx.paths.models / ctx.prev_of(day)
         if not prev_dir.exists():
@@ -225,11 +231,13 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
             out,
             reference_days=references,
             reference_kind="dam",
+            dt_hours=answers[0].dt_hours,
         )
-    if params.qse.enabled:
+    qse_note = None if day == INIT else qse_unavailable(ctx, day)
+    if params.qse.enabled and qse_note is None:
         _train_qse(ctx, day, params)
     registry = read_registry(out) or {}
-    return TrainOutcome(day, out, registry, time.perf_counter() - start)
+    return TrainOutcome(day, out, registry, time.perf_counter() - start, qse_note)
 
 
 def read_registry(ctx: StageContext, day: str) -> dict[str, Any]:
