@@ -255,9 +255,21 @@ def _check_registry(checkpoint_dir: Path, agent: str, config: QSEEnvConfig) -> d
             f"{path}: field observation is version {obs.get('version')!r}, this code builds "
             f"version {QSE_OBSERVATION_VERSION}; retrain the agents"
         )
-    if reg.get("env_config") != json.loads(json.dumps(config.to_dict())):
+    if _comparable(reg.get("env_config")) != _comparable(json.loads(json.dumps(config.to_dict()))):
         raise CheckpointError(f"{path}: field env_config differs from the environment simulated: {config}")
     return reg
+
+
+RUN_TIME_CONFIG = ("net_power_bounds_mw",)
+"""Env settings a checkpoint need not share with the environment it runs in: the corridor bounds enter only the
+projection of actions, applied with the day's own network (an untrained start is made before any day's network
+is known)."""
+
+
+def _comparable(env_config: Any) -> Any:
+    if not isinstance(env_config, dict):
+        return env_config
+    return {k: v for k, v in env_config.items() if k not in RUN_TIME_CONFIG}
 
 
 def load_qse_models(checkpoint_dir: Path, config: QSEEnvConfig | None = None) -> dict[str, PPO]:

@@ -96,6 +96,10 @@ class NetworkView:
         return hub, f"reference hub {hub} ({self.kind})"
 
 
+NO_NETWORK = NetworkView("none", None, "no network")
+"""The view before any day's data is known (the agents' untrained start)."""
+
+
 def network_view(collected_from: str) -> NetworkView:
     """The network of data collected from ``collected_from`` (the collection source of the day)."""
     if collected_from == SYNTHETIC:

@@ -128,9 +128,10 @@ def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
     train = dataclasses.replace(params.train, timesteps_per_day=params.qse.timesteps_per_agent_per_day)
     out = ctx.paths.models / day / QSE_DIR
     if day == INIT:
-        from hayeknet.pipeline.network import network_view
+        from hayeknet.pipeline.network import NO_NETWORK
 
-        init_qse_models(train, out, qse_config(params.battery, params.qse, network_view(SYNTHETIC)))
+        # the untrained start precedes every day, so no day's network: no corridor bounds (a run-time setting)
+        init_qse_models(train, out, qse_config(params.battery, params.qse, NO_NETWORK))
         return
     config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
     days = [qse_day(ctx, d, params) for d in ctx.days_through(day)]
