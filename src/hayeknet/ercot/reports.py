@@ -278,6 +278,45 @@ ALL_REPORTS_BY_ID: dict[str, ReportSpec] = {**REPORTS_BY_ID, **HISTORICAL_BY_ID}
 """Daily and historical reports by id."""
 
 
+@dataclass(frozen=True)
+class ReferenceReportSpec:
+    """An ERCOT reference report: not prices of an operating day, but data in force from its posting on.
+
+    ``members`` are the CSV tables the posted zip holds (recognised by their
+    headers, :mod:`hayeknet.ercot.parse.settlement_points`); the raw layout
+    stores a posting under ``data/raw/<dir_name>/<posting day>/`` unchanged
+    (ADR 0013), outside the per-operating-day report folders.
+    """
+
+    report_id: str
+    title: str
+    mis_report_type_id: int
+    members: tuple[str, ...] = ()
+
+    @property
+    def dir_name(self) -> str:
+        """Directory name of the report under ``data/raw``: the lower-case id."""
+        return self.report_id.lower()
+
+
+NP4_160 = ReferenceReportSpec(
+    report_id="NP4-160-SG",
+    title="Settlement Points List and Electrical Buses Mapping",
+    mis_report_type_id=10008,
+    members=(
+        "Settlement_Points",
+        "Hub_Name_AND_DC_Ties",
+        "NOIE_Mapping",
+        "Resource_Node_to_Unit",
+        "CCP_Resource_Names",
+    ),
+)
+"""ERCOT's settlement point / electrical bus mapping (MIS report type 10008; ADR 0013)."""
+
+REFERENCE_REPORTS_BY_ID: dict[str, ReferenceReportSpec] = {NP4_160.report_id: NP4_160}
+"""Reference reports by id (collected by posting, not by operating day)."""
+
+
 def daily_spec(spec: ReportSpec) -> ReportSpec:
     """The daily report whose columns ``spec``'s rows are read in: ``spec`` itself for a daily report."""
     return REPORTS_BY_ID[spec.daily_report] if spec.daily_report is not None else spec

@@ -8,6 +8,8 @@ provenance record (documents, row counts, checks). A day cut out of a
 multi-day file (ERCOT's yearly historical reports NP6-785-ER, NP4-180-ER,
 NP4-181-ER, from a drop folder or from MIS) is stored in its daily report's
 folder and columns, its record naming the source (ADR 0011).
+:func:`collect_settlement_point_map` places ERCOT's settlement point /
+electrical bus mapping NP4-160-SG (reference data, by posting day, ADR 0013).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "CollectorError",
     "CredentialsError",
     "collect_day",
+    "collect_settlement_point_map",
     "collection_provenance",
     "make_collector",
 ]
@@ -98,3 +101,24 @@ def collect_day(
     if source == "files":
         return collector.collect_day(d, Path(raw_root), {s.report_id for s in specs})
     return collector.collect_day(d, Path(raw_root), specs)
+
+
+def collect_settlement_point_map(
+    source: str,
+    day: dt.date | str,
+    raw_root: Path,
+    options: CollectOptions | None = None,
+    collector=None,
+) -> list[CollectedFile]:
+    """Place the NP4-160-SG posting in force on ``day`` (the newest posted on or before it) from ``source``
+    (``mis`` or ``files``) at ``raw_root/np4-160-sg/<posting day>/``, unchanged (ADR 0013).
+
+    Idempotent (a posting already in place is ``reused``). Raises
+    :class:`CollectorError` when the source holds no such posting, or for the
+    ``api`` source (not implemented: NP4-160-SG is an MIS posting).
+    """
+    if source not in {"mis", "files"}:
+        raise CollectorError(f"NP4-160-SG is collected from 'mis' or 'files', not {source!r}")
+    options = options or CollectOptions()
+    collector = collector if collector is not None else make_collector(source, options)
+    return collector.collect_settlement_point_map(as_date(day), Path(raw_root))

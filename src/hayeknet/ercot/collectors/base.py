@@ -22,7 +22,13 @@ from typing import Any
 import pandas as pd
 
 from hayeknet.ercot.calendar import ERCOT_TZ, as_date, operating_day_of
-from hayeknet.ercot.reports import ALL_REPORTS_BY_ID, REPORTS, ReportFormatError, ReportSpec
+from hayeknet.ercot.reports import (
+    ALL_REPORTS_BY_ID,
+    REFERENCE_REPORTS_BY_ID,
+    REPORTS,
+    ReportFormatError,
+    ReportSpec,
+)
 
 __all__ = [
     "CollectOptions",
@@ -125,6 +131,12 @@ class CollectOptions:
     archive_batch_size: int = 1000
 
     def specs(self) -> list[ReportSpec]:
+        reference = [r for r in self.reports if r.upper() in REFERENCE_REPORTS_BY_ID]
+        if reference:
+            raise CollectorError(
+                f"{', '.join(reference)} is reference data, not an operating day's report: collect it with "
+                "collect_settlement_point_map (ADR 0013)"
+            )
         unknown = [r for r in self.reports if r.upper() not in ALL_REPORTS_BY_ID]
         if unknown:
             raise CollectorError(f"unknown report id(s) {', '.join(unknown)}; known: {', '.join(ALL_REPORTS_BY_ID)}")

@@ -13,6 +13,12 @@ and sheets (ADR 0011). Unsupported file types and hidden files are ignored; a
 supported file that cannot be read stops the collection with an error naming
 file, sheet, row and field; a CSV of a report HayekNet does not read (e.g.
 NP6-322-CD) is skipped and listed in :attr:`DropFolderCollector.skipped`.
+
+ERCOT's settlement point / electrical bus mapping NP4-160-SG (its zip, or its
+member CSVs, recognised by their headers) is reference data, not an operating
+day: it is set aside (:meth:`DropFolderCollector.mapping_postings`) and placed
+by :meth:`DropFolderCollector.collect_settlement_point_map`, unchanged, under
+``<raw_root>/np4-160-sg/<posting day>/`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -27,10 +33,17 @@ from hayeknet.ercot.collectors.base import (
     classify_file,
     place_file,
 )
+from hayeknet.ercot.collectors.mapping import place_mapping_files
 from hayeknet.ercot.collectors.split import DaySplitter
 from hayeknet.ercot.parse.days import DaySplit
 from hayeknet.ercot.parse.raw import peek_report
-from hayeknet.ercot.reports import REPORTS_BY_ID, ReportFormatError
+from hayeknet.ercot.parse.settlement_points import (
+    SETTLEMENT_POINTS,
+    detect_mapping,
+    posting_stamp,
+    zip_posting_stamp,
+)
+from hayeknet.ercot.reports import NP4_160, REPORTS_BY_ID, ReportFormatError
 
 __all__ = ["SUPPORTED_SUFFIXES", "DropFolderCollector"]
 
@@ -55,6 +68,7 @@ class DropFolderCollector:
         self.splitter = DaySplitter()
         self.skipped: dict[Path, str] = {}
         """Files of a report HayekNet does not read (header matches none), with the reason."""
+        self._mapping_kind: dict[tuple[str, int, int], str | None] = {}
 
     def close(self) -> None:
         """Remove the spool of split days."""
@@ -82,6 +96,8 @@ class DropFolderCollector:
         report is the daily report of its per-day files.
         """
         key = self._key(path)
+        if self.mapping_kind(path) is not None:
+            return None  # NP4-160-SG: reference data, placed by collect_settlement_point_map
         if key not in self._cache:
             try:
                 if peek_report(path).is_historical:  # always split: its rows become the daily report's
@@ -104,6 +120,56 @@ class DropFolderCollector:
         self._splits[key] = split
         rows = sum(d.rows for d in split.days.values())
         return FileContent(REPORTS_BY_ID[split.report], frozenset(split.days), rows)
+
+    def mapping_kind(self, path: Path) -> str | None:
+        """``"zip"`` or the table name when ``path`` is (part of) an NP4-160-SG posting, else ``None``."""
+        key = self._key(path)
+        if key not in self._mapping_kind:
+            self._mapping_kind[key] = detect_mapping(path)
+        return self._mapping_kind[key]
+
+    def mapping_postings(self) -> list[tuple[dt.datetime, tuple[Path, ...]]]:
+        """NP4-160-SG postings in the folder, oldest first: ``(posting stamp, files)``; a zip is one
+        posting, loose member CSVs sharing a stamp another. A posting without a stamp cannot be dated: it
+        is listed in :attr:`skipped`."""
+        found: list[tuple[dt.datetime, tuple[Path, ...]]] = []
+        loose: dict[dt.datetime | None, list[Path]] = {}
+        for path in self.candidates():
+            kind = self.mapping_kind(path)
+            if kind == "zip":
+                stamp = zip_posting_stamp(path)
+                if stamp is None:
+                    self.skipped[path] = "NP4-160-SG zip without a _MMDDYYYY_HHMMSS stamp in its member names"
+                else:
+                    found.append((stamp, (path,)))
+            elif kind is not None:
+                loose.setdefault(posting_stamp(path.name), []).append(path)
+        for stamp, paths in loose.items():
+            if stamp is None:
+                for path in paths:
+                    self.skipped[path] = "NP4-160-SG table without a _MMDDYYYY_HHMMSS stamp in its name"
+            elif not any(self.mapping_kind(p) == SETTLEMENT_POINTS for p in paths):
+                for path in paths:
+                    self.skipped[path] = f"NP4-160-SG table without the Settlement_Points table of stamp {stamp}"
+            else:
+                found.append((stamp, tuple(paths)))
+        return sorted(found)
+
+    def collect_settlement_point_map(self, day: dt.date, raw_root: Path) -> list[CollectedFile]:
+        """Place the newest NP4-160-SG posting of the folder posted on or before ``day``; raise when none is."""
+        eligible = [(stamp, paths) for stamp, paths in self.mapping_postings() if stamp.date() <= day]
+        if not eligible:
+            raise CollectorError(
+                f"drop folder {self.folder} holds no {NP4_160.report_id} posted on or before {day.isoformat()}"
+            )
+        _, paths = eligible[-1]
+        files = [(p.name, p.read_bytes()) for p in paths]
+        label = ", ".join(p.relative_to(self.folder).as_posix() for p in paths)
+        try:
+            placed, _ = place_mapping_files(files, raw_root, SOURCE)
+        except CollectorError as exc:
+            raise CollectorError(f"drop folder {label}: {exc}") from None
+        return placed
 
     def split_of(self, path: Path) -> DaySplit | None:
         """The split of ``path`` when it is split into days (after :meth:`content`), else ``None``."""

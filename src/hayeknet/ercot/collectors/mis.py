@@ -27,6 +27,11 @@ Asked for such a report (``CollectOptions.reports``), the collector
 downloads the newest document of the day's year once per run, splits it
 into operating days (:class:`~hayeknet.ercot.collectors.split.DaySplitter`)
 and places the day in the daily report's folder and columns (ADR 0011).
+
+The settlement point / electrical bus mapping NP4-160-SG (type 10008, as in
+gridstatus) is reference data: :meth:`MisCollector.collect_settlement_point_map`
+fetches the newest posting listed on or before a day and stores the zip
+unchanged under ``np4-160-sg/<posting day>/`` (ADR 0013).
 """
 
 from __future__ import annotations
@@ -49,9 +54,10 @@ from hayeknet.ercot.collectors.base import (
     publish_window_utc,
 )
 from hayeknet.ercot.collectors.http import HttpClient
+from hayeknet.ercot.collectors.mapping import local_day, place_mapping_files
 from hayeknet.ercot.collectors.split import DaySplitter
 from hayeknet.ercot.parse.days import DaySplit
-from hayeknet.ercot.reports import HISTORICAL_REPORTS, ReportSpec
+from hayeknet.ercot.reports import HISTORICAL_REPORTS, NP4_160, ReportSpec
 
 __all__ = ["MIS_DOWNLOAD_URL", "MIS_LIST_URL", "MisCollector", "MisDocument", "parse_document_list"]
 
@@ -175,7 +181,9 @@ class MisCollector:
 
     def documents(self, spec: ReportSpec) -> list[MisDocument]:
         """The report's document list, fetched once per collector (one run over many days)."""
-        rtid = spec.mis_report_type_id
+        return self._listing(spec.mis_report_type_id)
+
+    def _listing(self, rtid: int) -> list[MisDocument]:
         if rtid not in self._lists:
             url = f"{MIS_LIST_URL}?reportTypeId={rtid}"
             payload = self.client.get_json(MIS_LIST_URL, params={"reportTypeId": rtid})
@@ -264,6 +272,47 @@ class MisCollector:
                 f"rows for operating day {day.isoformat()}"
             )
         return [placed]
+
+    def mapping_document(self, day: dt.date) -> MisDocument:
+        """The newest NP4-160-SG document posted on or before ``day`` (America/Chicago); raises when none is listed."""
+        docs = [d for d in self._listing(NP4_160.mis_report_type_id) if "xml" not in name_tokens(d.file_name)]
+        eligible = [d for d in docs if local_day(d.publish_time_utc) <= day]
+        if not eligible:
+            days = sorted(local_day(d.publish_time_utc) for d in docs)
+            listed = f"postings of {days[0]}..{days[-1]}" if days else "no posting"
+            raise CollectorError(
+                f"MIS lists no {NP4_160.report_id} posted on or before {day.isoformat()} (report type "
+                f"{NP4_160.mis_report_type_id}; it keeps about a month: {listed}); put an older posting in a "
+                "drop folder (--source files)"
+            )
+        return max(eligible, key=lambda d: (d.publish_time_utc, d.doc_id))
+
+    def collect_settlement_point_map(self, day: dt.date, raw_root: Path) -> list[CollectedFile]:
+        """Fetch the NP4-160-SG posting in force on ``day`` (:meth:`mapping_document`) into
+        ``<raw_root>/np4-160-sg/<posting day>/`` unchanged; a copy already there is not downloaded again."""
+        doc = self.mapping_document(day)
+        base = Path(raw_root) / NP4_160.dir_name
+        for have in sorted(base.glob(f"*/{doc.file_name}")) if base.is_dir() else []:
+            try:
+                placed, _ = place_mapping_files(
+                    [(doc.file_name, have.read_bytes())],
+                    Path(raw_root),
+                    SOURCE,
+                    document_id=doc.doc_id,
+                    publish_time_utc=doc.publish_time_utc,
+                )
+            except CollectorError:
+                continue  # damaged on disk: fetch it again
+            if all(f.reused for f in placed):
+                return placed
+        placed, _ = place_mapping_files(
+            [(doc.file_name, self.download(doc))],
+            Path(raw_root),
+            SOURCE,
+            document_id=doc.doc_id,
+            publish_time_utc=doc.publish_time_utc,
+        )
+        return placed
 
     def collect_day(self, day: dt.date, raw_root: Path, specs: Iterable[ReportSpec]) -> list[CollectedFile]:
         files: list[CollectedFile] = []

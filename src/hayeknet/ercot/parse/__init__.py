@@ -30,6 +30,10 @@ Submodules, each importing only those listed before it:
   (``read_raw`` calls it for such files).
 * :mod:`~hayeknet.ercot.parse.days` - :func:`~hayeknet.ercot.parse.days.split_into_days`:
   a multi-day file cut into per-operating-day CSVs of its daily report (ADR 0011).
+* :mod:`~hayeknet.ercot.parse.settlement_points` - ERCOT's settlement point /
+  electrical bus mapping NP4-160-SG (reference data, not prices) read into a
+  :class:`~hayeknet.ercot.parse.settlement_points.SettlementPointMap` (ADR 0013);
+  import it from its module.
 
 The public names are re-exported here: import them from ``hayeknet.ercot.parse``.
 """
