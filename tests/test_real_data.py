@@ -110,7 +110,7 @@ def test_every_stage_runs_on_real_days_without_the_synthetic_catalogue(
     """Real prices never meet the synthetic market's catalogue or grid: both raise here, and every stage of two
     real days still runs, each network-dependent part saying in its output that it is off."""
     from hayeknet.config import ProjectPaths
-    from hayeknet.constraints import grid
+    from hayeknet.constraints import grid, mapped_network
     from hayeknet.ercot import locations
     from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
@@ -127,6 +127,7 @@ def test_every_stage_runs_on_real_days_without_the_synthetic_catalogue(
 
     monkeypatch.setattr(locations, "default_catalogue", forbidden)
     monkeypatch.setattr(grid, "build_grid", forbidden)
+    monkeypatch.setattr(mapped_network, "build_grid", forbidden)
     ctx = StageContext.load(project)
     days = ["2024-07-08", "2024-07-09"]
     for day in days:

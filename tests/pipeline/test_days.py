@@ -52,3 +52,18 @@ def test_collected_days_reads_report_folders(tmp_path: Path) -> None:
 def test_previous_day() -> None:
     assert previous_day(D1, [D1, D2]) == INIT
     assert previous_day(D3, [D1, D2, D3]) == "2025-10-02"
+
+
+def test_each_day_names_the_settlement_point_mapping_in_force(tmp_path: Path) -> None:
+    """``mapping``: the NP4-160-SG posting folder in force on the day, else ``none`` (ADR 0013)."""
+    from hayeknet.pipeline.days import NO_MAPPING, mapping_in_force
+
+    assert {item["mapping"] for item in day_items([D1, D2]).values()} == {NO_MAPPING}
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ercot"))
+    import ercot_mapping  # the test builder of ERCOT's layout (tests/ercot)
+
+    ercot_mapping.write_zip(tmp_path / "np4-160-sg" / "2025-10-02" / "mapping.zip", dt.datetime(2025, 10, 2, 4, 0))
+    items = day_items([D1, D2, D3], mapping_in_force(tmp_path))
+    assert [items[d.isoformat()]["mapping"] for d in (D1, D2, D3)] == [NO_MAPPING, "2025-10-02", "2025-10-02"]

@@ -21,7 +21,7 @@ from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
 from hayeknet.config import ProjectPaths
 from hayeknet.io import atomic_write_json
 from hayeknet.params import Params
-from hayeknet.pipeline.days import RAW_REPORT_DIRS, collected_days, write_days_file
+from hayeknet.pipeline.days import NO_MAPPING, RAW_REPORT_DIRS, collected_days, mapping_in_force, write_days_file
 
 
 class CollectError(RuntimeError):
@@ -36,6 +36,7 @@ class CollectSummary:
     skipped: list[dt.date] = field(default_factory=list)
     days_file_changed: bool = False
     dvc_updated: bool = False
+    mapping_notes: list[str] = field(default_factory=list)
 
 
 def sha256_file(path: Path) -> str:
@@ -132,6 +133,36 @@ def collect_synthetic_day(paths: ProjectPaths, day: dt.date, params: Params) -> 
     )
 
 
+MAPPING_DIR = "np4-160-sg"
+
+
+def _collect_mappings(paths: ProjectPaths, source: str, collector: Any, options: Any, days: list[dt.date]) -> list[str]:
+    """Place the settlement point mapping (NP4-160-SG) in force on each collected day, when the source has
+    one (ADR 0013); a day without one gets a note, not a failure: its network-dependent parts are then off."""
+    from hayeknet.ercot.collectors import CollectorError, collect_settlement_point_map
+
+    if source not in {"mis", "files"}:
+        return [f"source {source!r}: no settlement point mapping (NP4-160-SG is an MIS posting)"]
+    notes: list[str] = []
+    for day in days:
+        try:
+            collect_settlement_point_map(source, day, paths.raw, options, collector=collector)
+        except CollectorError as exc:
+            notes.append(f"{day}: no settlement point mapping: {exc}")
+    return notes
+
+
+def _mark_no_mapping(paths: ProjectPaths) -> None:
+    """``data/raw/np4-160-sg/none/NOT_PUBLISHED.json``: the folder that days without a mapping depend on."""
+    folder = paths.raw / MAPPING_DIR / NO_MAPPING
+    if not (folder / NOT_PUBLISHED_MARKER).exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(
+            folder / NOT_PUBLISHED_MARKER,
+            {"report": "NP4-160-SG", "reason": "no settlement point mapping in force: the network is off"},
+        )
+
+
 def dvc_add_data(paths: ProjectPaths) -> bool:
     """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable."""
     dvc = shutil.which("dvc")
@@ -212,7 +243,11 @@ def collect(
                 raise CollectError(f"{source} {day}: {exc}") from None
             summary.collected.append(day)
         day += dt.timedelta(days=1)
-    summary.days_file_changed = write_days_file(paths.days_file, collected_days(paths.raw))
+    if collector is not None:
+        summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
+    _mark_no_mapping(paths)
+    days = collected_days(paths.raw)
+    summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
     if update_dvc:
         summary.dvc_updated = dvc_add_data(paths)
     return summary

@@ -13,6 +13,7 @@ the old ones cached.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -29,18 +30,40 @@ HEADER = (
 )
 
 
-def day_items(days: list[dt.date]) -> dict[str, dict[str, str]]:
-    """``{day: {prev}}`` in day order; the first day's ``prev`` is ``init``.
+NO_MAPPING = "none"
+"""The ``mapping`` item of a day with no settlement point mapping in force (its folder holds a marker)."""
+
+
+def day_items(days: list[dt.date], mapping_of: Callable[[dt.date], str] | None = None) -> dict[str, dict[str, str]]:
+    """``{day: {prev, mapping}}`` in day order; the first day's ``prev`` is ``init``; ``mapping`` names the
+    folder ``data/raw/np4-160-sg/<mapping>`` of the settlement point mapping in force on the day (``none``).
 
     A mapping (not a list) so that DVC names the stages by day
     (``simulate@2025-10-02``) and a new day never renames an old stage.
     """
     ordered = sorted(set(days))
-    return {day.isoformat(): {"prev": INIT if i == 0 else ordered[i - 1].isoformat()} for i, day in enumerate(ordered)}
+    return {
+        day.isoformat(): {
+            "prev": INIT if i == 0 else ordered[i - 1].isoformat(),
+            "mapping": mapping_of(day) if mapping_of is not None else NO_MAPPING,
+        }
+        for i, day in enumerate(ordered)
+    }
 
 
-def render_days_file(days: list[dt.date]) -> str:
-    items = day_items(days)
+def mapping_in_force(raw_root: Path) -> Callable[[dt.date], str]:
+    """The ``mapping`` item of a day: the posting folder of the NP4-160-SG in force on it (ADR 0013), or ``none``."""
+    from hayeknet.ercot.parse.settlement_points import find_settlement_point_map
+
+    def folder(day: dt.date) -> str:
+        posting = find_settlement_point_map(raw_root, day)
+        return posting.paths[0].parent.name if posting is not None else NO_MAPPING
+
+    return folder
+
+
+def render_days_file(days: list[dt.date], mapping_of: Callable[[dt.date], str] | None = None) -> str:
+    items = day_items(days, mapping_of)
     if not items:
         raise ValueError("no collected days: run `hayeknet collect` first")
     keys = list(items)
@@ -48,9 +71,9 @@ def render_days_file(days: list[dt.date]) -> str:
     return HEADER + yaml.safe_dump(body, sort_keys=False, default_flow_style=None)
 
 
-def write_days_file(path: Path, days: list[dt.date]) -> bool:
+def write_days_file(path: Path, days: list[dt.date], mapping_of: Callable[[dt.date], str] | None = None) -> bool:
     """Write ``days.yaml`` atomically; returns True when its content changed."""
-    text = render_days_file(days)
+    text = render_days_file(days, mapping_of)
     if path.exists() and path.read_text() == text:
         return False
     atomic_write_text(path, text)

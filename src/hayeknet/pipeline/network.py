@@ -3,15 +3,17 @@
 Three parts of the pipeline need a network: the EnKF's zone components and
 localization by grid distance (assimilate), the battery's corridor limits
 (the QSE agents) and the reference hub of the congestion event (beliefs). The
-network follows the data:
+network follows the data (:func:`hayeknet.constraints.mapped_network.network_for`, ADR 0013):
 
 * **synthetic data** (collected from the synthetic source): the synthetic
-  market's own grid (:func:`hayeknet.constraints.grid.build_grid`), the one
-  its prices were generated on;
+  market's own grid, the one its prices were generated on;
 * **real data**: ERCOT's settlement point to electrical bus mapping
-  (NP4-160-SG) when one has been collected; without it every
-  network-dependent part is off and says so (``NetworkView.sentence``). The
-  synthetic catalogue is never used for real settlement points.
+  (NP4-160-SG) in force on the day (the newest posting collected on or before
+  it, ``data/raw/np4-160-sg/<posting day>/``): zones are the trading hubs,
+  distances follow hub, load zone and substation; it carries no line ratings,
+  so no corridor limits. Without a posting every network-dependent part is off
+  and says so (``NetworkView.sentence``). The synthetic catalogue is never used
+  for real settlement points.
 
 The congestion event's reference hub can also be set by ``beliefs.hub``.
 """
@@ -19,39 +21,35 @@ The congestion event's reference hub can also be set by ``beliefs.hub``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 SYNTHETIC = "synthetic"
-NO_MAPPING = (
-    "no settlement point mapping (NP4-160-SG) collected for these real prices: the EnKF updates each "
-    "location from its own price (no zone components, no network localization), the battery has no "
-    "corridor limits and the congestion event needs a reference hub (beliefs.hub)"
-)
 
 
 @dataclass(frozen=True)
 class NetworkView:
-    """The network of one day's data (module docstring). ``grid`` is None when there is none."""
+    """The network of one day's data (module docstring). ``model`` is None when there is none."""
 
     kind: str
-    grid: Any | None
+    model: Any | None
     sentence: str
 
     def zones_and_distance(
         self, locations: list[str], radius_hops: float
     ) -> tuple[np.ndarray | None, np.ndarray | None, str]:
         """``(hop distances or None, zone loadings or None, sentence)`` of ``locations`` for the EnKF."""
-        from hayeknet.assimilation import grid_zone_loadings
         from hayeknet.constraints.errors import GridModelError
 
-        if self.grid is None:
+        if self.model is None:
             return None, None, f"own price only, no zone components: {self.sentence}"
         try:
-            zones = grid_zone_loadings(locations, self.grid)
-            distance = self.grid.distance_matrix(locations) if radius_hops > 0 else None
+            zones = self.model.zone_loadings(locations)
+            distance = self.model.distance_matrix(locations) if radius_hops > 0 else None
         except GridModelError as exc:
             return None, None, f"own price only, no zone components: {exc}"
         how = (
@@ -59,16 +57,16 @@ class NetworkView:
             if radius_hops > 0
             else "own price only (assimilation.localization_radius_hops = 0)"
         )
-        return distance, zones, f"{how}; {zones.shape[1]} grid zones ({self.kind})"
+        return distance, zones, f"{how}; {zones.shape[1]} grid zones; {self.sentence}"
 
     def corridor_bounds(self, location: str) -> tuple[tuple[float, float] | None, str]:
         """Net injection bounds (MW) at ``location`` that keep every corridor within its limit, and why."""
         from hayeknet.constraints.errors import GridModelError
 
-        if self.grid is None:
+        if self.model is None:
             return None, f"no corridor limits: {self.sentence}"
         try:
-            lo, hi = self.grid.net_power_bounds_mw(location)
+            lo, hi = self.model.net_power_bounds_mw(location)
         except GridModelError as exc:
             return None, f"no corridor limits: {exc}"
         if not (math.isfinite(lo) or math.isfinite(hi)):
@@ -77,22 +75,19 @@ class NetworkView:
 
     def reference_hub(self, location: str, hub_param: str) -> tuple[str | None, str]:
         """The congestion event's reference hub of ``location`` (``beliefs.hub`` unless ``auto``), and why."""
+        from hayeknet.constraints.errors import GridModelError
         from hayeknet.ercot.locations import HUB_AVERAGE_NAMES
 
         if hub_param != "auto":
             return hub_param, f"reference hub {hub_param} (beliefs.hub)"
         if location in HUB_AVERAGE_NAMES:
             return None, f"congestion not stated: {location} is a hub average, it has no basis to a hub"
-        if self.kind == SYNTHETIC:
-            from hayeknet.beliefs.events import default_hub
-
-            hub = default_hub(location)
-        elif self.grid is not None and hasattr(self.grid, "reference_hub"):
-            hub = self.grid.reference_hub(location)
-        else:
+        if self.model is None:
             return None, f"congestion not stated: {self.sentence}"
-        if hub is None or hub == location:
-            return None, f"congestion not stated: {location} is a hub average, it has no basis to a hub"
+        try:
+            hub = self.model.reference_hub(location)
+        except GridModelError as exc:
+            return None, f"congestion not stated: {exc}"
         return hub, f"reference hub {hub} ({self.kind})"
 
 
@@ -100,10 +95,24 @@ NO_NETWORK = NetworkView("none", None, "no network")
 """The view before any day's data is known (the agents' untrained start)."""
 
 
-def network_view(collected_from: str) -> NetworkView:
-    """The network of data collected from ``collected_from`` (the collection source of the day)."""
-    if collected_from == SYNTHETIC:
-        from hayeknet.constraints.grid import build_grid
+def network_view(
+    collected_from: str, locations: Iterable[tuple[str, str]] = (), raw_root: Path | None = None, day: Any = None
+) -> NetworkView:
+    """The network of a day's data collected from ``collected_from``, holding ``locations``
+    (``(name, location type)`` pairs of the archive); ``raw_root`` and ``day`` find the settlement point
+    mapping in force for real data."""
+    from hayeknet.constraints.mapped_network import MappedNetwork, network_for
 
-        return NetworkView(SYNTHETIC, build_grid(), "the synthetic market's grid (the one its prices came from)")
-    return NetworkView("none", None, NO_MAPPING)
+    pairs = list(locations)
+    synthetic = collected_from == SYNTHETIC
+    mapping = None
+    if not synthetic and raw_root is not None and day is not None:
+        from hayeknet.ercot.parse.settlement_points import find_settlement_point_map
+
+        posting = find_settlement_point_map(raw_root, day)
+        mapping = posting.read() if posting is not None else None
+    model, sentence = network_for(pairs, mapping, synthetic=synthetic)
+    if model is None:
+        return NetworkView("none", None, sentence)
+    kind = "settlement point mapping" if isinstance(model, MappedNetwork) else "synthetic grid"
+    return NetworkView(kind, model, sentence)

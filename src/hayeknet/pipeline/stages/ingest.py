@@ -66,10 +66,14 @@ def collected_from(ctx: StageContext, day: str) -> str:
 
 
 def network(ctx: StageContext, day: str) -> Any:
-    """The :class:`~hayeknet.pipeline.network.NetworkView` of ``day``'s data."""
+    """The :class:`~hayeknet.pipeline.network.NetworkView` of ``day``'s data: its collection source, its
+    settlement points (with the reports' types) and, for real data, the settlement point mapping in force."""
     from hayeknet.pipeline.network import network_view
 
-    return network_view(collected_from(ctx, day))
+    table = read_day(ctx, day)
+    energy = table[table["as_type"].isna()]
+    pairs = energy[["location", "location_type"]].drop_duplicates().itertuples(index=False, name=None)
+    return network_view(collected_from(ctx, day), pairs, ctx.paths.raw, day)
 
 
 _DAY_TABLE_CACHE: OrderedDict[tuple[str, str, tuple[tuple[str, int, int], ...]], pd.DataFrame] = OrderedDict()
