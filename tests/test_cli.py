@@ -111,6 +111,13 @@ def test_markets_and_battery_flags_follow_the_code() -> None:
         assert {"--" + f.replace("_", "-") for f in fields} <= flags, command
 
 
+def test_collect_help_names_every_report_collected() -> None:
+    from hayeknet.pipeline.days import RAW_REPORT_DIRS
+
+    description = _subparsers(build_parser())["collect"].description or ""
+    assert all(report.upper() in description for report in RAW_REPORT_DIRS)
+
+
 def test_errors_are_one_line_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--project", str(tmp_path), "status", "--no-dvc"]) == 2
     err = capsys.readouterr().err

@@ -183,6 +183,11 @@ def test_optimize_on_a_generated_archive_day(tmp_path: Path, capsys: pytest.Capt
     assert day["day"] == "2025-10-02"
     assert day["profit"] == pytest.approx(expected.profit_usd, rel=1e-9)
     assert day["profit"] > 0 and day["cycles"] > 0
+    # the archive partition's folder, or the archive root: the prices table, not provenance.json
+    for folder in (tmp_path / "archive" / "day=2025-10-02", tmp_path / "archive"):
+        assert run(["optimize", str(folder), "--location", "HB_NORTH", "--json"]) == 0
+        (again,) = json.loads(capsys.readouterr().out)["days"]
+        assert again["profit"] == pytest.approx(expected.profit_usd, rel=1e-9)
 
 
 def test_optimize_errors_name_file_and_field(tmp_path: Path, fixtures_dir: Path) -> None:

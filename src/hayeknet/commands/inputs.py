@@ -1,8 +1,9 @@
 """The INPUT arguments of ``normalize`` and ``optimize``: files and folders of raw ERCOT files.
 
-A folder stands for every file under it (hidden files and the collector's
-``NOT_PUBLISHED.json`` markers skipped), so ``data/raw/np6-788-cd/2025-10-01/``
-is the day's 288 SCED files. Nothing here imports pandas until a file is parsed.
+A folder stands for every file under it (hidden files, the collector's
+``NOT_PUBLISHED.json`` markers and an archive partition's ``provenance.json``
+skipped), so ``data/raw/np6-788-cd/2025-10-01/`` is the day's 288 SCED files
+and ``artifacts/archive/`` every archived day's ``prices.parquet``. Nothing here imports pandas until a file is parsed.
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ class InputPathError(ValueError):
 def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
     """The files ``inputs`` name, in order: a file as given, a folder as every file under it, sorted."""
     from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
+    from hayeknet.archive.store import PRICES_FILE, PROVENANCE_FILE
+
+    def wanted(p: Path, folder: Path) -> bool:
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(folder).parts):
+            return False
+        if p.name == NOT_PUBLISHED_MARKER:
+            return False
+        # an archive partition (day=<day>/): its prices table, not the provenance record beside it
+        return not (p.name == PROVENANCE_FILE and (p.parent / PRICES_FILE).is_file())
 
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and p.name != NOT_PUBLISHED_MARKER
-            )
+            found = sorted(p for p in path.rglob("*") if wanted(p, path))
             if not found:
                 raise InputPathError(f"{path}: folder holds no file")
             files.extend(found)
