@@ -1,18 +1,49 @@
-"""``hayeknet`` command line: collect raw data, inspect the pipeline, and the
-data and economics tools (normalize, validate, optimize, backtest)."""
+"""The ``hayeknet`` command line: one parser, one module of sub-commands per area (:mod:`hayeknet.commands`).
+
+Building the parser imports the standard library, :mod:`hayeknet.battery.spec`
+and the ``register`` functions only (no NumPy, pandas or solver, so that
+``hayeknet --help`` answers at once); each command imports what it needs when
+it runs. Every text a user reads is argparse text here or in
+the ``register`` functions, not a module docstring.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from hayeknet.config import ProjectPaths, project_paths
-from hayeknet.params import ParamsError, load_params
+if TYPE_CHECKING:
+    from hayeknet.config import ProjectPaths
+
+SOURCES = ("synthetic", "mis", "api", "files")
+
+
+def package_version() -> str:
+    """The installed distribution's version (``importlib.metadata``), else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hayeknet")
+    except PackageNotFoundError:
+        from hayeknet import __version__
+
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option_string: Any = None) -> None:
+        print(f"hayeknet {package_version()}")
+        parser.exit()
 
 
 def _date(text: str) -> dt.date:
@@ -23,10 +54,13 @@ def _date(text: str) -> dt.date:
 
 
 def _paths(args: argparse.Namespace) -> ProjectPaths:
+    from hayeknet.config import project_paths
+
     return project_paths(Path(args.project) if args.project else None)
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
 
     paths = _paths(args)
@@ -62,38 +96,121 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {day}  {state}")
     study = paths.reports / "study.html"
     print(f"study report: {'yes' if study.exists() else 'no'}")
-    dvc = shutil.which("dvc")
+    from hayeknet.commands.experiments import find_dvc
+
+    dvc = find_dvc()
     if dvc and (paths.root / ".dvc").is_dir() and not args.no_dvc:
         proc = subprocess.run([dvc, "status", "--quiet"], cwd=paths.root, capture_output=True, text=True)
         print("dvc pipeline: " + ("up to date" if proc.returncode == 0 else "changed stages pending (run `dvc repro`)"))
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hayeknet", description=__doc__)
-    parser.add_argument("--project", help="project root (default: found from the current folder)")
-    sub = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = """\
+HayekNet: battery trading research on ERCOT market data. The DVC pipeline (dvc repro) runs the study
+day by day; these commands collect its raw data, show its state, compare its experiments, and work on
+ERCOT files directly: turn them into the normalized price table, check a day, compute the perfect-
+foresight profit of a battery, and backtest a strategy over archived days.
+"""
 
-    p = sub.add_parser("collect", help="collect raw ERCOT files for a window of days into data/raw")
-    p.add_argument("--source", choices=["synthetic", "files", "mis", "api"], help="default: study.source")
-    p.add_argument("--start", type=_date, help="first operating day (default: study.start)")
-    p.add_argument("--end", type=_date, help="last operating day (default: study.end, or --start)")
+EPILOG = """\
+examples:
+  hayeknet collect --source synthetic --start 2025-10-01 --end 2025-10-03
+  hayeknet optimize artifacts/archive/day=2025-10-01/prices.parquet
+
+Run `hayeknet COMMAND --help` for a command's description, options and examples.
+"""
+
+COLLECT_DESCRIPTION = """\
+Collect the raw ERCOT files of a window of operating days into data/raw/<report>/<day>/ (five reports:
+5-minute SCED LMPs NP6-788-CD, 15-minute settlement point prices NP6-905-CD, DAM prices NP4-190-CD, DAM
+ancillary-service prices NP4-188-CD, real-time ancillary-service prices NP6-331-CD), write one
+collection record per day (data/provenance/<day>.json: source and sha256 of every file), rewrite
+days.yaml from the collected days (the days dvc.yaml runs over), and refresh data.dvc (dvc add data)
+when the project is a DVC repository. A day already collected from the same source, with every file
+intact, is skipped. Without options it collects the window and source of params.yaml (study.start,
+study.end, study.source).
+"""
+
+COLLECT_EPILOG = """\
+examples:
+  hayeknet collect --source synthetic --start 2025-10-01 --end 2025-10-03
+  hayeknet collect --source mis --through yesterday
+
+The public API (--source api) needs ERCOT_API_USERNAME, ERCOT_API_PASSWORD and
+ERCOT_API_SUBSCRIPTION_KEY in the environment.
+"""
+
+STATUS_DESCRIPTION = """\
+Show the project root, the collected days (data/raw), the pipeline days of days.yaml with each day's
+state (report: its HTML report exists; results: research results but no report yet; pending: neither),
+whether the study report exists, and whether `dvc status` finds stages to run.
+"""
+
+STATUS_EPILOG = """\
+example:
+  hayeknet status --no-dvc
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
+    from hayeknet.commands import data, economics, experiments
+
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
+    parser.add_argument("--version", action=_VersionAction, help="print the hayeknet version and exit")
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        help="project root, the folder with dvc.yaml and params.yaml (default: $HAYEKNET_ROOT, else the "
+        "nearest such folder at or above the current one)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "collect",
+        help="collect raw ERCOT files for a window of days into data/raw",
+        description=COLLECT_DESCRIPTION,
+        epilog=COLLECT_EPILOG,
+        formatter_class=raw,
+    )
+    p.add_argument(
+        "--source",
+        choices=SOURCES,
+        help="synthetic (generated offline), mis (ERCOT MIS downloads, no login, recent days), api (ERCOT "
+        "public API, credentials in the environment) or files (a folder of downloaded files, --drop-folder) "
+        "(default: study.source)",
+    )
+    p.add_argument("--start", type=_date, metavar="DAY", help="first operating day, YYYY-MM-DD (default: study.start)")
+    p.add_argument(
+        "--end",
+        type=_date,
+        metavar="DAY",
+        help="last operating day, YYYY-MM-DD, inclusive (default: --start when given, else study.end)",
+    )
     p.add_argument(
         "--through",
         metavar="DAY|yesterday|latest",
-        help="last operating day, or a calendar word resolved now: yesterday (America/Chicago) or latest "
-        "(the last day the source has published); overrides --end",
+        help="last operating day, or a word resolved now: yesterday (America/Chicago) or latest (the last day "
+        "the source has published); overrides --end",
     )
-    p.add_argument("--drop-folder", type=Path, help="folder of raw ERCOT files (with --source files)")
-    p.add_argument("--no-dvc", action="store_true", help="do not refresh data.dvc")
+    p.add_argument(
+        "--drop-folder", type=Path, metavar="DIR", help="folder of downloaded raw ERCOT files (with --source files)"
+    )
+    p.add_argument("--no-dvc", action="store_true", help="do not refresh data.dvc (no `dvc add data`)")
     p.set_defaults(func=cmd_collect)
 
-    p = sub.add_parser("status", help="collected days and pipeline state")
-    p.add_argument("--no-dvc", action="store_true", help="skip `dvc status`")
+    p = sub.add_parser(
+        "status",
+        help="collected days and pipeline state",
+        description=STATUS_DESCRIPTION,
+        epilog=STATUS_EPILOG,
+        formatter_class=raw,
+    )
+    p.add_argument("--no-dvc", action="store_true", help="skip `dvc status` (faster; no DVC needed)")
     p.set_defaults(func=cmd_status)
 
-    from hayeknet.commands import data, economics
-
+    experiments.register(sub)
     data.register(sub)
     economics.register(sub)
     return parser
@@ -104,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ParamsError, FileNotFoundError, ValueError, RuntimeError) as exc:
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # ParamsError, ReportFormatError: ValueError
         print(f"hayeknet {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

@@ -135,3 +135,26 @@ def test_normalize_zip_and_api_json_lines(tmp_path: Path, fixtures_dir: Path) ->
         assert run(["normalize", str(source), "-o", str(out)]) == 0
         got = pq.read_table(out).to_pandas()
         assert got["price"].tolist() == parse_file(fixtures_dir / sample)["price"].tolist()
+
+
+def test_normalize_a_day_folder_and_several_files(clean_raw: Path, tmp_path: Path, capsys) -> None:
+    """A folder stands for all its files (a day of SCED is 288 files, one interval each); several INPUTs
+    are combined; the result is the table ingest would build from the same files."""
+    from hayeknet.ercot.parse import parse_files
+
+    folder = clean_raw / "np6-788-cd" / DAY.isoformat()
+    files = sorted(folder.iterdir())
+    out = tmp_path / "day.parquet"
+    assert run(["normalize", str(folder), "-o", str(out)]) == 0
+    assert f"from {folder} into {out}" in capsys.readouterr().out
+    got = pq.read_table(out).to_pandas()
+    expected = parse_files(files)
+    assert len(got) == len(expected) and got["interval_start_utc"].nunique() == 288
+    pd.testing.assert_series_equal(got["price"], expected["price"])
+    two = tmp_path / "two.csv"
+    assert run(["normalize", str(files[0]), str(files[1]), "-o", str(two)]) == 0
+    assert "and 1 more into" in capsys.readouterr().out
+    assert pd.read_csv(two)["interval_start_utc"].nunique() == 2
+    (tmp_path / "empty").mkdir()
+    assert run(["normalize", str(tmp_path / "empty"), "-o", str(out)]) == 2
+    assert "folder holds no file" in capsys.readouterr().err

@@ -1,21 +1,6 @@
-"""Data sub-commands: ``hayeknet normalize`` and ``hayeknet validate``.
-
-``normalize INPUT -o OUTPUT``
-    Parses one raw ERCOT file (MIS CSV, zip of one CSV, public-API JSON or
-    JSON Lines; the report is recognised from the header) into the normalized
-    price table of ADR 0001 and writes it atomically as CSV (timestamps ISO
-    8601 UTC) or Parquet (the archive's schema), chosen by OUTPUT's suffix.
-    A defective file prints the parser's error (file, row, field) and exits 2.
-
-``validate DAY [--archive DIR | --raw DIR] [--json]``
-    Completeness and quality checks of one operating day
-    (:func:`hayeknet.archive.ingest.validate`: reports present, interval count
-    against the DST-aware calendar, complete series, price bounds, AS products;
-    plus whether every raw file parsed). Reads the day's archive partition
-    (``--archive``), or parses its raw files (``--raw``, ``<raw>/<report>/<day>/``);
-    by default the project's archive when the day is archived, else its raw
-    folder. Exits 0 when every check passes, 1 when one fails, 2 when the day
-    cannot be read.
+"""Data sub-commands: ``hayeknet normalize`` (raw ERCOT files -> the normalized table) and ``hayeknet validate``
+(completeness and quality checks of one operating day). Their help is the argparse text of :func:`register`;
+pandas and the parsers are imported inside the command functions.
 """
 
 from __future__ import annotations
@@ -24,6 +9,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +37,28 @@ def _error(command: str, message: str) -> int:
 # --- normalize ---------------------------------------------------------------------------------
 
 
-def normalize_to(input_path: Path, output_path: Path) -> int:
-    """Parse ``input_path`` and write the normalized table to ``output_path`` atomically; return its rows.
+def normalize_to(inputs: Path | Sequence[Path], output_path: Path) -> int:
+    """Parse the raw files of ``inputs`` (files or folders) and write the normalized table to ``output_path``
+    atomically; return its rows.
 
     Raises :class:`~hayeknet.ercot.reports.ReportFormatError` for a bad raw
-    file and :class:`DataCommandError` for an unsupported output suffix.
+    file and :class:`DataCommandError` for a missing input or an unsupported output suffix.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from hayeknet.archive.store import SCHEMA
-    from hayeknet.ercot.parse import parse_file
+    from hayeknet.commands.inputs import InputPathError, expand_inputs, parse_raw_files
     from hayeknet.io import atomic_path
 
     suffix = output_path.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise DataCommandError(f"{output_path}: output must end in {' or '.join(OUTPUT_SUFFIXES)}")
-    table = parse_file(input_path)
+    try:
+        files = expand_inputs([inputs] if isinstance(inputs, (str, Path)) else inputs)
+    except InputPathError as exc:
+        raise DataCommandError(str(exc)) from None
+    table = parse_raw_files(files)
     with atomic_path(output_path) as tmp:
         if suffix == ".csv":
             out = table.copy()
@@ -82,9 +73,9 @@ def normalize_to(input_path: Path, output_path: Path) -> int:
 def cmd_normalize(args: argparse.Namespace) -> int:
     from hayeknet.ercot.reports import ReportFormatError
 
-    input_path, output_path = Path(args.input), Path(args.output)
+    inputs, output_path = [Path(p) for p in args.input], Path(args.output)
     try:
-        n = normalize_to(input_path, output_path)
+        n = normalize_to(inputs, output_path)
     except ReportFormatError as exc:
         where = (
             f"file {exc.file}"
@@ -94,7 +85,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         return _error("normalize", f"{where}: {exc.message}")
     except DataCommandError as exc:
         return _error("normalize", str(exc))
-    print(f"normalized {n} rows from {input_path} into {output_path}")
+    what = str(inputs[0]) + (f" and {len(inputs) - 1} more" if len(inputs) > 1 else "")
+    print(f"normalized {n} rows from {what} into {output_path}")
     return 0
 
 
@@ -182,21 +174,81 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+NORMALIZE_DESCRIPTION = """\
+Parse raw ERCOT files into the normalized price table (ADR 0001): one row per interval, settlement
+point, market and ancillary-service product, with the columns interval_start_utc, interval_end_utc
+(UTC), market, location, location_type, as_type, price ($/MWh) and report. The table is written
+atomically as CSV (timestamps ISO 8601 UTC) or Parquet (the archive's schema), chosen by OUTPUT's suffix.
+
+INPUT is a raw file (MIS CSV, zip of one CSV, public-API JSON or JSON Lines; the report is recognised
+from the header, not the name) or a folder, all of whose files are parsed (for example a day of SCED
+prices, data/raw/np6-788-cd/<day>/, 288 files). Several INPUTs are combined; a key published twice keeps
+the later publication. A defective file prints the parser's error (file, row, field) and exits 2.
+"""
+
+NORMALIZE_EPILOG = """\
+examples:
+  hayeknet normalize data/raw/np6-788-cd/2025-10-01/ -o day.parquet
+  hayeknet normalize cdr.00012300.0000000000000000.20251001.000038.LMPSELECTBUSNP6788_csv.zip -o sced.csv
+"""
+
+VALIDATE_DESCRIPTION = """\
+Completeness and quality checks of one operating day: every report present, the interval count
+against the DST-aware calendar (288 five-minute intervals on a normal day), complete series per
+settlement point, prices within bounds, the ancillary-service products, and whether every raw file
+parsed. Reads the day's archive partition (--archive) or parses its raw files (--raw); by default the
+project's archive when the day is archived, else its raw folder. Exits 0 when every check passes, 1 when
+one fails, 2 when the day cannot be read.
+"""
+
+VALIDATE_EPILOG = """\
+examples:
+  hayeknet validate 2025-10-02
+  hayeknet validate 2025-10-02 --raw data/raw --json
+"""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``normalize`` and ``validate`` to the ``hayeknet`` command line."""
+    raw = argparse.RawDescriptionHelpFormatter
     p = subparsers.add_parser(
         "normalize",
-        help="parse one raw ERCOT file into the normalized table (CSV/Parquet)",
-        description=cmd_normalize.__doc__ or __doc__,
+        help="parse raw ERCOT files (or a folder of them) into the normalized table (CSV/Parquet)",
+        description=NORMALIZE_DESCRIPTION,
+        epilog=NORMALIZE_EPILOG,
+        formatter_class=raw,
     )
-    p.add_argument("input", metavar="INPUT", help="raw ERCOT file: MIS CSV, zip of one CSV, API JSON / JSON Lines")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, .csv or .parquet")
+    p.add_argument(
+        "input",
+        nargs="+",
+        metavar="INPUT",
+        help="raw ERCOT file (MIS CSV, zip of one CSV, API JSON / JSON Lines) or folder of such files",
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="output file: .csv or .parquet (replaced atomically)"
+    )
     p.set_defaults(func=cmd_normalize)
 
-    p = subparsers.add_parser("validate", help="completeness and quality checks of one operating day")
+    p = subparsers.add_parser(
+        "validate",
+        help="completeness and quality checks of one operating day",
+        description=VALIDATE_DESCRIPTION,
+        epilog=VALIDATE_EPILOG,
+        formatter_class=raw,
+    )
     p.add_argument("day", metavar="DAY", type=_date, help="operating day, YYYY-MM-DD (America/Chicago)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--archive", type=Path, help="archive root holding day=<DAY>/prices.parquet")
-    where.add_argument("--raw", type=Path, help="raw root holding <report>/<DAY>/ files")
-    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+    where.add_argument(
+        "--archive",
+        type=Path,
+        metavar="DIR",
+        help="archive root holding day=<DAY>/prices.parquet (default: the project's artifacts/archive)",
+    )
+    where.add_argument(
+        "--raw",
+        type=Path,
+        metavar="DIR",
+        help="raw root holding <report>/<DAY>/ files (default: the project's data/raw)",
+    )
+    p.add_argument("--json", action="store_true", help="print the day, the source read and every check as JSON")
     p.set_defaults(func=cmd_validate)
