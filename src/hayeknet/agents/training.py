@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 import time
@@ -222,12 +223,15 @@ every ``learn``), so that two trainings on the same inputs write the same bytes.
 HOST_MEMBERS = ("system_info.txt",)
 """Members of SB3's zip that describe the machine (OS, kernel, GPU), not the model: dropped."""
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_ADDRESS = re.compile(rb" at 0x[0-9a-fA-F]+>")
+"""SB3's ``data`` member writes readable reprs beside each pickled class (``<function f at 0x7f..>``): the
+process's memory addresses, which it never reads back (it loads the ``:serialized:`` pickle)."""
 
 
 def save_checkpoint(model: PPO, path: Path) -> Path:
     """Save ``model`` to ``path`` (``model.zip``) reproducibly: the same weights and state give the same
     bytes on any machine and at any time (:data:`SAVE_EXCLUDE`, :data:`HOST_MEMBERS`, fixed member
-    times, members in order). ``PPO.load`` reads it as any SB3 checkpoint."""
+    times, members in order, no memory addresses). ``PPO.load`` reads it as any SB3 checkpoint."""
     import zipfile
 
     path = Path(path)
@@ -240,7 +244,10 @@ def save_checkpoint(model: PPO, path: Path) -> Path:
             stable = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
             stable.compress_type = info.compress_type
             stable.external_attr = 0o644 << 16
-            target.writestr(stable, source.read(info.filename))
+            content = source.read(info.filename)
+            if info.filename == "data":
+                content = _ADDRESS.sub(b">", content)
+            target.writestr(stable, content)
     raw.unlink()
     return path
 
