@@ -125,6 +125,7 @@ def test_mis_fetches_the_days_postings_and_ingest_archives_them(tmp_path: Path) 
     assert len(downloads) == 6 + 12  # the price postings, and only the postings inside the window (no XML)
 
     record = collection_provenance("mis", DAY, files, raw)
+    json.dumps(record)  # JSON-ready, as the collection record stores it
     assert record["generation"]["postings"] == {"NP4-732-CD": 6, "NP4-737-CD": 6}
     assert record["row_counts"]["NP4-732-CD"] == 24 * 4 and record["row_counts"]["NP4-190-CD"] == 40
     doc = next(d for d in record["documents"] if d["report"] == "NP4-737-CD")
@@ -175,3 +176,18 @@ def test_an_unreadable_posting_is_refused_at_placement(tmp_path: Path) -> None:
     with pytest.raises(CollectorError, match=r"unreadable: DST flag must be Y or N .*\(row 4, field DSTFlag\)"):
         place_posting(zip_bytes(name, "\n".join(lines)), name, tmp_path, "files", DAY)
     assert not list(tmp_path.rglob("*.zip")) and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_peeking_reads_a_first_line_only_and_ignores_other_files(tmp_path: Path) -> None:
+    from hayeknet.ercot.generation.collect import peek_posting
+
+    posting = write_posting(tmp_path, "solar", local("2026-09-28 09:05:01"))
+    peek = peek_posting(posting)
+    assert peek is not None and peek.report.report_id == "NP4-737-CD"
+    assert peek.published_utc == local("2026-09-28 09:05:01")
+    (tmp_path / "latin1.csv").write_bytes("Délivery,Hour\n1,2\n".encode("latin-1"))
+    (tmp_path / "api.json").write_text('{"fields": [], "data": []}')
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 truncated")
+    for name in ("latin1.csv", "api.json", "broken.zip"):
+        assert peek_posting(tmp_path / name) is None
+    assert peek_posting(SAMPLES / "np6-905-cd.csv") is None

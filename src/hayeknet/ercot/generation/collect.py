@@ -17,8 +17,10 @@ be placed in time.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +38,7 @@ from hayeknet.ercot.collectors.base import (
     sha256_path,
 )
 from hayeknet.ercot.generation.reports import GenerationReport, detect_generation_header, is_generation_header
-from hayeknet.ercot.generation.table import _records, posting_time_utc, read_posting
-from hayeknet.ercot.parse.raw import _payload
+from hayeknet.ercot.generation.table import posting_time_utc, read_posting
 from hayeknet.ercot.reports import ReportFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,6 +89,29 @@ class PostingPeek:
     published_utc: pd.Timestamp
 
 
+def _first_line(path: Path) -> bytes:
+    """The first line of a raw file, or of the single CSV inside its zip (``b""`` for a workbook or JSON).
+
+    Reads a few kilobytes, not the file: the drop folder peeks at every file,
+    some of them yearly reports of tens of megabytes.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(0)
+            if head[:2] != b"PK":
+                return fh.readline(1 << 16)
+            with zipfile.ZipFile(fh) as zf:
+                members = [m for m in zf.infolist() if not m.is_dir()]
+                csvs = [m for m in members if m.filename.lower().endswith(".csv")]
+                if len(csvs) != 1 or len(members) != 1:
+                    return b""  # a workbook, or not one CSV: the price readers judge it
+                with zf.open(csvs[0]) as member:
+                    return member.readline(1 << 16)
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return b""  # unreadable here: the price readers report it with file and reason
+
+
 def peek_posting(path: Path) -> PostingPeek | None:
     """The report and posting time of a wind/solar posting, from its header and name; ``None`` for another file.
 
@@ -96,13 +120,10 @@ def peek_posting(path: Path) -> PostingPeek | None:
     supported report"), or the name has no posting time.
     """
     path = Path(path)
-    data = _payload(path)
-    if data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") or data[:2] == b"PK":
-        return None  # JSON, or a workbook: never a production report here
-    first_line = data.split(b"\n", 1)[0]
-    if not first_line.strip():
+    line = _first_line(path).lstrip(b"\xef\xbb\xbf")
+    if not line.strip() or line.lstrip()[:1] in (b"{", b"["):
         return None
-    header = _records(first_line + b"\n", path.name)[0]
+    header = next(csv.reader([line.decode("utf-8", errors="replace").strip()]), [])
     if not is_generation_header(header):
         return None
     report = detect_generation_header(header, path.name).report
