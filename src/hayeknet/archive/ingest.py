@@ -6,6 +6,12 @@ naming file, row and field, and the others still ingest), validates the
 result against the day's calendar and ERCOT's price bounds, and writes the
 partition atomically. The provenance record is deterministic (no wall-clock
 time): the same raw files give the same bytes, so DVC outputs reproduce.
+
+The hourly wind and solar postings (``np4-732-cd/<day>/``, ``np4-737-cd/<day>/``)
+become the partition's ``generation.parquet`` (ADR 0014); their checks and
+counts sit in the provenance's ``generation`` section and never gate the day
+(a missing renewable switches the solar/wind QSE off, it does not quarantine
+the prices).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.archive.store import write_day
-from hayeknet.ercot.calendar import as_date, expected_intervals, interval_starts_utc
+from hayeknet.ercot.calendar import ERCOT_TZ, as_date, expected_intervals, interval_starts_utc
+from hayeknet.ercot.generation.reports import GENERATION_BY_DIR, GENERATION_REPORTS, SYSTEM_WIDE
+from hayeknet.ercot.generation.table import PostingsOutcome, day_ahead_cutoff_utc, generation_table, parse_postings
 from hayeknet.ercot.parse import ParseOutcome, parse_files_collecting
 from hayeknet.ercot.reports import AS_TYPES, REPORTS, REPORTS_BY_DIR
 
@@ -59,17 +67,15 @@ class IngestResult:
     files_failed: dict[str, str] = field(default_factory=dict)
     checks: tuple[Check, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
+    generation_rows: int = 0
+    """Rows of the partition's ``generation.parquet`` (0: none written)."""
 
     @property
     def checks_passed(self) -> bool:
         return all(c.passed for c in self.checks)
 
 
-def raw_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
-    """Every raw file of ``day``: ``<raw_root>/<report>/<YYYY-MM-DD>/*``, sorted.
-
-    Hidden files and the collector's ``NOT_PUBLISHED.json`` markers are skipped.
-    """
+def _day_files(raw_root: Path, day: dt.date | str, postings: bool) -> list[Path]:
     d = as_date(day).isoformat()
     root = Path(raw_root)
     if not root.exists():
@@ -77,11 +83,26 @@ def raw_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
     files = [
         p
         for folder in sorted(root.glob(f"*/{d}"))
-        if folder.is_dir()
+        if folder.is_dir() and (folder.parent.name in GENERATION_BY_DIR) == postings
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not p.name.startswith(".") and p.name != NOT_PUBLISHED_MARKER
     ]
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def raw_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
+    """Every raw price file of ``day``: ``<raw_root>/<report>/<YYYY-MM-DD>/*``, sorted.
+
+    Hidden files and the collector's ``NOT_PUBLISHED.json`` markers are
+    skipped, and so are the wind/solar postings (``np4-732-cd``,
+    ``np4-737-cd``; :func:`posting_files_of_day`), which are not price reports.
+    """
+    return _day_files(raw_root, day, postings=False)
+
+
+def posting_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
+    """The hourly wind/solar postings in ``day``'s folders of NP4-732-CD and NP4-737-CD (ADR 0014), sorted."""
+    return _day_files(raw_root, day, postings=True)
 
 
 def sha256_of(path: Path) -> str:
@@ -168,7 +189,91 @@ def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
         return raw.spec.report_id
     folder = path.relative_to(raw_root).parts[0]
     spec = REPORTS_BY_DIR.get(folder)
-    return spec.report_id if spec else folder
+    if spec is not None:
+        return spec.report_id
+    report = GENERATION_BY_DIR.get(folder)
+    return report.report_id if report else folder
+
+
+def _local(ts: Any) -> str:
+    return pd.Timestamp(ts).tz_convert(ERCOT_TZ).isoformat() if ts is not None and pd.notna(ts) else "none"
+
+
+def generation_checks(table: pd.DataFrame, day: dt.date | str, reports_present: set[str]) -> list[Check]:
+    """Checks of one day's generation table, per report present (they never gate the day).
+
+    * ``generation_actual``: every hour of the day has a system-wide actual
+      output (from the latest posting holding it);
+    * ``generation_forecast``: every hour has a system-wide forecast posted
+      before the day-ahead cutoff (10:00 Central the day before).
+    """
+    d = as_date(day)
+    n = expected_intervals(d, 60)
+    cutoff = day_ahead_cutoff_utc(d)
+    checks = []
+    for report in GENERATION_REPORTS:
+        rid = report.report_id
+        if rid not in reports_present:
+            continue
+        rows = table[(table["report"] == rid) & (table["region"] == SYSTEM_WIDE)]
+        actual = int(rows["actual_mw"].notna().sum())
+        forecast = int(rows["forecast_mw"].notna().sum())
+        latest = rows["actual_published_utc"].max() if actual else None
+        posted = rows["forecast_published_utc"].max() if forecast else None
+        checks.append(
+            Check(
+                "generation_actual",
+                rid,
+                actual == n,
+                f"{actual} of {n} hours have system-wide actual output (latest posting {_local(latest)})",
+            )
+        )
+        checks.append(
+            Check(
+                "generation_forecast",
+                rid,
+                forecast == n,
+                f"{forecast} of {n} hours have a forecast posted before {_local(cutoff)} (posting {_local(posted)})",
+            )
+        )
+    return checks
+
+
+def generation_provenance(
+    outcome: PostingsOutcome, day: dt.date | str, raw_root: Path
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The generation table of ``day`` from its postings, and the provenance section that describes it.
+
+    The section holds the rule (``actual``: latest posting; ``forecast``: last
+    posting before the cutoff, in UTC), postings read per report, failed
+    files with their errors, rows per report and the checks of
+    :func:`generation_checks`, with ``checks_passed``.
+    """
+    d = as_date(day)
+    table = generation_table(outcome.postings, d)
+    present = {p.report.report_id for p in outcome.files.values()}
+    checks = generation_checks(table, d, present)
+    failed = {p.relative_to(raw_root).as_posix(): str(e) for p, e in sorted(outcome.failures.items())}
+    total = len(outcome.files) + len(outcome.failures)
+    checks.append(Check("generation_files_parsed", "*", not failed, f"{len(outcome.files)} of {total} postings parsed"))
+    postings: dict[str, int] = {}
+    for posting in outcome.files.values():
+        postings[posting.report.report_id] = postings.get(posting.report.report_id, 0) + 1
+    rows = {str(k): int(v) for k, v in table.groupby("report").size().sort_index().items()} if len(table) else {}
+    summary: dict[str, Any] = {
+        "rule": {
+            "actual": "latest posting holding the hour's value",
+            "forecast": "last posting before the day-ahead cutoff",
+            "cutoff_utc": day_ahead_cutoff_utc(d).isoformat(),
+        },
+        "postings": dict(sorted(postings.items())),
+        "files_failed": failed,
+        "row_counts": rows,
+        "rows_total": len(table),
+        "checks": [c.to_dict() for c in checks],
+        "checks_passed": all(c.passed for c in checks),
+    }
+    return summary, table
 
 
 def ingest_day(
@@ -186,10 +291,13 @@ def ingest_day(
     """
     raw_root = Path(raw_root)
     d = as_date(day)
-    paths = raw_files_of_day(raw_root, d)
-    if not paths:
-        raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/)")
-    outcome = parse_files_collecting(paths)
+    price_paths = raw_files_of_day(raw_root, d)
+    posting_paths = posting_files_of_day(raw_root, d)
+    if not price_paths:
+        alone = f"; {len(posting_paths)} wind/solar postings alone make no partition" if posting_paths else ""
+        raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/{alone})")
+    paths = sorted(price_paths + posting_paths, key=lambda p: p.relative_to(raw_root).as_posix())
+    outcome = parse_files_collecting(price_paths)
     failures = {p.relative_to(raw_root).as_posix(): str(e) for p, e in outcome.failures.items()}
     table = outcome.table
     if table.empty:
@@ -199,9 +307,16 @@ def ingest_day(
     reports_present = {r.spec.report_id for r in outcome.raw_files.values()}
     checks = validate(table, d, reports_present)
     if failures:
-        checks.append(Check("files_parsed", "*", False, f"{len(failures)} of {len(paths)} files failed to parse"))
+        checks.append(Check("files_parsed", "*", False, f"{len(failures)} of {len(price_paths)} files failed to parse"))
     else:
-        checks.append(Check("files_parsed", "*", True, f"{len(paths)} files parsed"))
+        checks.append(Check("files_parsed", "*", True, f"{len(price_paths)} files parsed"))
+    postings = parse_postings(posting_paths)
+    generation: pd.DataFrame | None = None
+    generation_section: dict[str, Any] | None = None
+    if posting_paths:
+        generation_section, generation = generation_provenance(postings, d, raw_root)
+        if generation.empty:
+            generation = None
     dropped = outcome.rows_before_dedup - len(table)
     checks.append(Check("duplicates_removed", "*", True, f"{dropped} duplicate or superseded rows dropped"))
 
@@ -214,7 +329,12 @@ def ingest_day(
             "bytes": p.stat().st_size,
             "report": _report_of(p, raw_root, outcome),
         }
-        if rel in failures:
+        if p in postings.failures:
+            failures[rel] = str(postings.failures[p])
+            entry.update(status="failed", error=failures[rel])
+        elif p in postings.files:
+            entry.update(report=postings.files[p].report.report_id, status="ok", rows=postings.files[p].n_rows)
+        elif rel in failures:
             entry.update(status="failed", error=failures[rel])
         else:
             entry.update(status="ok", rows=outcome.raw_files[p].n_rows)
@@ -233,7 +353,10 @@ def ingest_day(
         "checks": [c.to_dict() for c in checks],
         "checks_passed": all(c.passed for c in checks),
     }
-    partition = write_day(Path(archive_root), d, table, provenance)
+    if generation_section is not None:  # rows_total and checks stay the prices' (they gate the day)
+        provenance["row_counts"] = {**row_counts, **generation_section["row_counts"]}
+        provenance["generation"] = generation_section
+    partition = write_day(Path(archive_root), d, table, provenance, generation=generation)
     return IngestResult(
         day=d,
         partition=partition,
@@ -242,4 +365,5 @@ def ingest_day(
         files_failed=failures,
         checks=tuple(checks),
         provenance=provenance,
+        generation_rows=0 if generation is None else len(generation),
     )

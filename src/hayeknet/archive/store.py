@@ -1,7 +1,8 @@
 """Parquet archive of normalized ERCOT prices: one partition per operating day.
 
 Layout: ``<archive_root>/day=<YYYY-MM-DD>/prices.parquet`` plus
-``provenance.json``. A partition is written into a hidden temporary folder
+``provenance.json``, and ``generation.parquet`` (the day's wind and solar
+table, ADR 0014) when the day has the hourly production reports. A partition is written into a hidden temporary folder
 beside it and renamed into place, so readers never see a half-written day; an
 existing day is replaced by two renames (old partition aside, new one in),
 and a crash between them is repaired on the next read or write (the
@@ -32,6 +33,7 @@ from hayeknet.ercot.parse import COLUMNS, SORT_COLUMNS, empty_table
 
 PRICES_FILE = "prices.parquet"
 PROVENANCE_FILE = "provenance.json"
+GENERATION_FILE = "generation.parquet"
 
 SCHEMA = pa.schema(
     [
@@ -46,6 +48,24 @@ SCHEMA = pa.schema(
     ]
 )
 """Arrow schema of ``prices.parquet`` (ADR 0001's normalized table)."""
+
+GENERATION_SCHEMA = pa.schema(
+    [
+        ("interval_start_utc", pa.timestamp("ns", tz="UTC")),
+        ("interval_end_utc", pa.timestamp("ns", tz="UTC")),
+        ("resource", pa.string()),
+        ("region", pa.string()),
+        ("actual_mw", pa.float64()),
+        ("actual_hsl_mw", pa.float64()),
+        ("forecast_mw", pa.float64()),
+        ("forecast_potential_mw", pa.float64()),
+        ("forecast_cop_hsl_mw", pa.float64()),
+        ("actual_published_utc", pa.timestamp("ns", tz="UTC")),
+        ("forecast_published_utc", pa.timestamp("ns", tz="UTC")),
+        ("report", pa.string()),
+    ]
+)
+"""Arrow schema of ``generation.parquet`` (ADR 0014's generation table)."""
 
 
 class ArchiveError(RuntimeError):
@@ -215,28 +235,48 @@ def _energy_row_groups(meta: pq.FileMetaData, location: str, market: str) -> tup
     return keep, all(bounds[g] is not None for g in keep)
 
 
+def _generation_to_arrow(table: pd.DataFrame, source: str) -> pa.Table:
+    from hayeknet.ercot.generation.table import GENERATION_COLUMNS, GENERATION_KEY
+
+    missing = [c for c in GENERATION_COLUMNS if c not in table.columns]
+    if missing:
+        raise ArchiveError(f"{source}: generation table lacks column(s) {', '.join(missing)}")
+    frame = table.loc[:, list(GENERATION_COLUMNS)].sort_values(list(GENERATION_KEY), kind="stable")
+    try:
+        return pa.Table.from_pandas(frame.reset_index(drop=True), schema=GENERATION_SCHEMA, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise ArchiveError(f"{source}: generation table does not fit its schema: {exc}") from None
+
+
 def write_day(
     archive_root: Path,
     day: dt.date | str,
     table: pd.DataFrame,
     provenance: Mapping[str, Any],
+    generation: pd.DataFrame | None = None,
 ) -> Path:
     """Write the partition of ``day`` (prices + provenance) atomically; return its folder.
 
     ``table`` is the normalized price table of the day (ADR 0001); it is
     sorted by (market, as_type, location, location_type, interval_start_utc).
     ``provenance`` is written as canonical JSON (sorted keys), so identical
-    content gives identical bytes. An existing partition is replaced only
-    after the new one is complete; if writing fails, the old one is intact.
+    content gives identical bytes. ``generation`` (optional) is the day's
+    wind/solar table (ADR 0014), written as ``generation.parquet`` in the
+    same partition; a partition rewritten without it has none. An existing
+    partition is replaced only after the new one is complete; if writing
+    fails, the old one is intact.
     """
     archive_root = Path(archive_root)
     final = partition_dir(archive_root, day)
     archive_root.mkdir(parents=True, exist_ok=True)
     _recover(final)
     arrow = _to_arrow(table, str(final))
+    gen_arrow = _generation_to_arrow(generation, str(final)) if generation is not None else None
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=archive_root))
     try:
         pq.write_table(arrow, tmp / PRICES_FILE, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        if gen_arrow is not None:
+            pq.write_table(gen_arrow, tmp / GENERATION_FILE, compression="zstd")
         (tmp / PROVENANCE_FILE).write_text(_canonical_json(dict(provenance)))
         os.chmod(tmp, 0o755)
         if final.exists():
@@ -280,6 +320,28 @@ def read_day(archive_root: Path, day: dt.date | str) -> pd.DataFrame:
     if not path.exists():
         raise ArchiveError(f"{path}: no archive partition for {as_date(day).isoformat()}")
     return _typed(pq.read_table(path, schema=SCHEMA).to_pandas())
+
+
+def read_generation(archive_root: Path, day: dt.date | str) -> pd.DataFrame | None:
+    """The wind/solar generation table of ``day`` (ADR 0014); ``None`` when the day has none.
+
+    ``None`` means the partition holds no ``generation.parquet``: the day had
+    no hourly production postings (or none parsed; its provenance says which).
+    """
+    from hayeknet.ercot.generation.table import GENERATION_COLUMNS, empty_generation_table
+
+    final = partition_dir(archive_root, day)
+    _recover(final)
+    path = final / GENERATION_FILE
+    if not path.exists():
+        return None
+    frame = pq.read_table(path, schema=GENERATION_SCHEMA).to_pandas()
+    wanted = empty_generation_table().dtypes
+    out = frame.loc[:, list(GENERATION_COLUMNS)]
+    for col in GENERATION_COLUMNS:
+        if out[col].dtype != wanted[col]:
+            out[col] = out[col].astype(wanted[col])
+    return out.reset_index(drop=True)
 
 
 def read_provenance(archive_root: Path, day: dt.date | str) -> dict[str, Any]:

@@ -4,7 +4,10 @@ The entry point is :func:`collect_day`: it writes one operating day's raw
 files atomically into ``<raw_root>/<report-dir>/<day>/`` and returns a
 :class:`CollectedFile` per file (report, day, path, document id, publish time,
 sha256). :func:`collection_provenance` turns that list into the day's
-provenance record (documents, row counts, checks). A day cut out of a
+provenance record (documents, row counts, checks). The hourly wind and
+solar postings (NP4-732-CD, NP4-737-CD), asked for by id, go to every day
+whose posting window holds them (:mod:`hayeknet.ercot.generation.collect`,
+ADR 0014; sources ``mis`` and ``files``). A day cut out of a
 multi-day file (ERCOT's yearly historical reports NP6-785-ER, NP4-180-ER,
 NP4-181-ER, from a drop folder or from MIS) is stored in its daily report's
 folder and columns, its record naming the source (ADR 0011).
@@ -97,10 +100,17 @@ def collect_day(
     options = options or CollectOptions()
     d = as_date(day)
     specs = options.specs()
+    generation = options.generation_reports()
+    if generation and source not in ("mis", "files"):
+        ids = ", ".join(r.report_id for r in generation)
+        raise CollectorError(f"source {source!r} does not fetch {ids} (hourly wind/solar postings): use mis or files")
     collector = collector if collector is not None else make_collector(source, options)
     if source == "files":
-        return collector.collect_day(d, Path(raw_root), {s.report_id for s in specs})
-    return collector.collect_day(d, Path(raw_root), specs)
+        return collector.collect_day(d, Path(raw_root), {s.report_id for s in [*specs, *generation]})
+    files = collector.collect_day(d, Path(raw_root), specs)
+    if generation:
+        files.extend(collector.collect_generation_day(d, Path(raw_root), generation))
+    return files
 
 
 def collect_settlement_point_map(

@@ -109,7 +109,9 @@ class CollectOptions:
     ``drop_folder`` is the folder the ``files`` source reads; ``reports``
     limits the reports collected (ids; default the five daily reports; a
     yearly historical id such as ``NP4-180-ER`` makes the MIS collector fetch
-    that year's report and split it, ADR 0011); ``max_retries``
+    that year's report and split it, ADR 0011; ``NP4-732-CD``/``NP4-737-CD``
+    add the hourly wind/solar postings of the day's window, ADR 0014,
+    sources ``mis`` and ``files``); ``max_retries``
     bounds the retries of one request after HTTP 429/503; ``page_size`` is the
     public API's page size (rows); ``archive_after_days`` the age (days) from
     which the API archive endpoint is used instead of the live query;
@@ -131,16 +133,26 @@ class CollectOptions:
     archive_batch_size: int = 1000
 
     def specs(self) -> list[ReportSpec]:
+        """The price reports asked for (the wind/solar production reports are in :meth:`generation_reports`)."""
+        from hayeknet.ercot.generation.reports import GENERATION_BY_ID
+
         reference = [r for r in self.reports if r.upper() in REFERENCE_REPORTS_BY_ID]
         if reference:
             raise CollectorError(
                 f"{', '.join(reference)} is reference data, not an operating day's report: collect it with "
                 "collect_settlement_point_map (ADR 0013)"
             )
-        unknown = [r for r in self.reports if r.upper() not in ALL_REPORTS_BY_ID]
+        known = {**ALL_REPORTS_BY_ID, **GENERATION_BY_ID}
+        unknown = [r for r in self.reports if r.upper() not in known]
         if unknown:
-            raise CollectorError(f"unknown report id(s) {', '.join(unknown)}; known: {', '.join(ALL_REPORTS_BY_ID)}")
-        return [ALL_REPORTS_BY_ID[r.upper()] for r in self.reports]
+            raise CollectorError(f"unknown report id(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return [ALL_REPORTS_BY_ID[r.upper()] for r in self.reports if r.upper() in ALL_REPORTS_BY_ID]
+
+    def generation_reports(self) -> list[Any]:
+        """The hourly wind/solar production reports asked for (``NP4-732-CD``, ``NP4-737-CD``; ADR 0014)."""
+        from hayeknet.ercot.generation.reports import GENERATION_BY_ID
+
+        return [GENERATION_BY_ID[r.upper()] for r in self.reports if r.upper() in GENERATION_BY_ID]
 
     def now(self) -> dt.datetime:
         now = self.now_utc or dt.datetime.now(dt.UTC)
@@ -368,22 +380,29 @@ def collection_provenance(
     on them, so the record says whether the day is complete before ingest.
     Deterministic: no wall-clock time, documents sorted by path.
     """
-    from hayeknet.archive.ingest import validate
+    from hayeknet.archive.ingest import generation_provenance, validate
+    from hayeknet.ercot.generation.reports import GENERATION_BY_ID
+    from hayeknet.ercot.generation.table import parse_postings
     from hayeknet.ercot.parse import parse_files_collecting
 
     d = as_date(day)
     raw_root = Path(raw_root)
     files = sorted(files, key=lambda f: f.path.as_posix())
-    outcome = parse_files_collecting([f.path for f in files])
+    postings = [f for f in files if f.report in GENERATION_BY_ID]
+    price_files = [f for f in files if f.report not in GENERATION_BY_ID]
+    outcome = parse_files_collecting([f.path for f in price_files])
+    generation = parse_postings([f.path for f in postings])
     failures = {p: str(e) for p, e in outcome.failures.items()}
     documents = []
     for f in files:
         entry = f.to_dict(raw_root)
         entry.pop("reused", None)
         raw = outcome.raw_files.get(f.path)
-        entry["rows"] = raw.n_rows if raw is not None else None
-        if f.path in failures:
-            entry["error"] = failures[f.path]
+        posting = generation.files.get(f.path)
+        entry["rows"] = raw.n_rows if raw is not None else posting.n_rows if posting is not None else None
+        error = failures.get(f.path) or (str(generation.failures[f.path]) if f.path in generation.failures else None)
+        if error is not None:
+            entry["error"] = error
         documents.append(entry)
     present = {r.spec.report_id for r in outcome.raw_files.values()}
     checks = [c.to_dict() for c in validate(outcome.table, d, present)]
@@ -392,7 +411,7 @@ def collection_provenance(
             "name": "files_parsed",
             "report": "*",
             "passed": not failures,
-            "detail": f"{len(files) - len(failures)} of {len(files)} files parsed",
+            "detail": f"{len(price_files) - len(failures)} of {len(price_files)} price files parsed",
         }
     )
     table = outcome.table
@@ -401,7 +420,7 @@ def collection_provenance(
         if len(table)
         else {}
     )
-    return {
+    record: dict[str, Any] = {
         "source": source,
         "day": d.isoformat(),
         "documents": documents,
@@ -409,3 +428,8 @@ def collection_provenance(
         "checks": checks,
         "checks_passed": all(c["passed"] for c in checks),
     }
+    if postings:  # the wind/solar postings: reported apart, never gating the day (ADR 0014)
+        summary, _ = generation_provenance(generation, d, raw_root)
+        record["row_counts"] = {**rows, **summary["row_counts"]}
+        record["generation"] = summary
+    return record

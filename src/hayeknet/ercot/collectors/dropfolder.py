@@ -19,6 +19,10 @@ member CSVs, recognised by their headers) is reference data, not an operating
 day: it is set aside (:meth:`DropFolderCollector.mapping_postings`) and placed
 by :meth:`DropFolderCollector.collect_settlement_point_map`, unchanged, under
 ``<raw_root>/np4-160-sg/<posting day>/`` (ADR 0013).
+
+An hourly wind or solar posting (NP4-732-CD, NP4-737-CD) is copied unchanged
+into every day whose posting window holds its posting time (ADR 0014); it
+adds no day of its own to :meth:`DropFolderCollector.days`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from hayeknet.ercot.collectors.base import (
 )
 from hayeknet.ercot.collectors.mapping import place_mapping_files
 from hayeknet.ercot.collectors.split import DaySplitter
+from hayeknet.ercot.generation.collect import PostingPeek, collect_dropfolder_postings, peek_posting
 from hayeknet.ercot.parse.days import DaySplit
 from hayeknet.ercot.parse.raw import peek_report
 from hayeknet.ercot.parse.settlement_points import (
@@ -69,6 +74,8 @@ class DropFolderCollector:
         self.skipped: dict[Path, str] = {}
         """Files of a report HayekNet does not read (header matches none), with the reason."""
         self._mapping_kind: dict[tuple[str, int, int], str | None] = {}
+        self.postings: dict[Path, PostingPeek] = {}
+        """Hourly wind/solar postings (NP4-732-CD, NP4-737-CD): report and posting time (ADR 0014)."""
 
     def close(self) -> None:
         """Remove the spool of split days."""
@@ -100,6 +107,11 @@ class DropFolderCollector:
             return None  # NP4-160-SG: reference data, placed by collect_settlement_point_map
         if key not in self._cache:
             try:
+                posting = peek_posting(path)
+                if posting is not None:  # placed by posting time, in every day whose window holds it
+                    self.postings[path] = posting
+                    self._cache[key] = None
+                    return None
                 if peek_report(path).is_historical:  # always split: its rows become the daily report's
                     content = self._split(path, key)
                 else:
@@ -214,4 +226,6 @@ class DropFolderCollector:
                 placed = place_file(path, raw_root, SOURCE, day=day)
             if placed is not None:
                 out.append(placed)
+        postings = [(p, self.postings[p]) for p in self.candidates() if p in self.postings]
+        out.extend(collect_dropfolder_postings(postings, self.folder, day, raw_root, report_ids))
         return out

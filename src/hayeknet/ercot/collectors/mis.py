@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,10 @@ class MisCollector:
         """The report's document list, fetched once per collector (one run over many days)."""
         return self._listing(spec.mis_report_type_id)
 
+    def documents_by_type(self, rtid: int) -> list[MisDocument]:
+        """The document list of MIS report type ``rtid``, fetched once per collector (the wind/solar postings)."""
+        return self._listing(rtid)
+
     def _listing(self, rtid: int) -> list[MisDocument]:
         if rtid not in self._lists:
             url = f"{MIS_LIST_URL}?reportTypeId={rtid}"
@@ -313,6 +317,12 @@ class MisCollector:
             publish_time_utc=doc.publish_time_utc,
         )
         return placed
+
+    def collect_generation_day(self, day: dt.date, raw_root: Path, reports: Sequence[Any]) -> list[CollectedFile]:
+        """The hourly wind/solar postings (NP4-732-CD, NP4-737-CD) of ``day``'s posting window (ADR 0014)."""
+        from hayeknet.ercot.generation.collect import collect_mis_postings
+
+        return collect_mis_postings(self, reports, day, Path(raw_root))
 
     def collect_day(self, day: dt.date, raw_root: Path, specs: Iterable[ReportSpec]) -> list[CollectedFile]:
         files: list[CollectedFile] = []
