@@ -121,6 +121,9 @@ class BeliefsParams:
     (``auto``: :func:`hayeknet.beliefs.events.default_hub` of the location).
     NUTS: ``chains`` run sequentially in-process, ``draws``/``tune`` per chain;
     ``converged`` requires R-hat max <= ``rhat_max`` and bulk and tail ESS min >= ``ess_min``.
+    The RT - DAM spread model (:mod:`hayeknet.beliefs.spread_model`): ``spread_bins`` bins of the
+    previous interval's spread, ``spread_atoms`` atoms per (hour, bin), fitted on the last
+    ``spread_history_days`` days.
     """
 
     imbalance_usd_per_mwh: float = 20.0
@@ -137,6 +140,9 @@ class BeliefsParams:
     seed: int = 11
     rhat_max: float = 1.05
     ess_min: float = 100.0
+    spread_bins: int = 15
+    spread_atoms: int = 50
+    spread_history_days: int = 365
 
     def __post_init__(self) -> None:
         if self.history_days < 1 or self.paths_per_draw < 1:
@@ -149,6 +155,8 @@ class BeliefsParams:
             raise ParamsError("beliefs: price_scale_usd_per_mwh and basis_scale_usd_per_mwh must be > 0")
         if self.imbalance_usd_per_mwh < 0 or self.congestion_usd_per_mwh < 0:
             raise ParamsError("beliefs: imbalance_usd_per_mwh and congestion_usd_per_mwh must be >= 0")
+        if self.spread_bins < 1 or self.spread_atoms < 1 or self.spread_history_days < 1:
+            raise ParamsError("beliefs: spread_bins, spread_atoms and spread_history_days must be >= 1")
 
     @property
     def scales_usd_per_mwh(self) -> tuple[float, float]:
@@ -180,12 +188,28 @@ class QSEParams:
 
 @dataclass(frozen=True)
 class SimulateParams:
+    """Settings of the strategies (:mod:`hayeknet.battery.lineup`).
+
+    ``threshold_*_percentile``: the percentile heuristic's charge/discharge percentiles of the previous
+    day; ``value_soc_points`` / ``value_power_levels``: the SOC grid and net-power levels of the
+    ``storage_value`` dynamic program; ``offer_*_quantile``: the spread quantiles of ``dam_offer``'s
+    charge and discharge thresholds. The last four were chosen on the tuning window (ADR 0018).
+    """
+
     threshold_low_percentile: float = 25.0
     threshold_high_percentile: float = 75.0
+    value_soc_points: int = 41
+    value_power_levels: int = 21
+    offer_low_quantile: float = 0.1
+    offer_high_quantile: float = 0.9
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold_low_percentile < self.threshold_high_percentile <= 100:
             raise ParamsError("simulate: 0 <= threshold_low_percentile < threshold_high_percentile <= 100")
+        if self.value_soc_points < 3 or self.value_power_levels < 3 or self.value_power_levels % 2 == 0:
+            raise ParamsError("simulate: value_soc_points >= 3 and an odd value_power_levels >= 3")
+        if not 0 < self.offer_low_quantile < self.offer_high_quantile < 1:
+            raise ParamsError("simulate: 0 < offer_low_quantile < offer_high_quantile < 1")
 
 
 @dataclass(frozen=True)

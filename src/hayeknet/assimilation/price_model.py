@@ -331,7 +331,7 @@ def assimilate_day(
     draws and, for the stochastic filter, the observation perturbations).
     """
     started = time.perf_counter()
-    prices, step_minutes = _validated_prices(wide_prices)
+    prices, step_minutes = validated_prices(wide_prices)
     spec = (model or PriceModelSpec()).for_step(step_minutes)
     kern = kernel(backend)
     scale = spec.price_scale_usd_per_mwh
@@ -593,7 +593,7 @@ STEP_MINUTES = (5, 15, 60)
 """Interval lengths the model takes: SCED LMPs, settlement point prices, hourly prices."""
 
 
-def _validated_prices(wide_prices: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def validated_prices(wide_prices: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Check the wide price matrix contract; return a float copy and its interval length in minutes."""
     if not isinstance(wide_prices, pd.DataFrame):
         raise AssimilationInputError(f"wide_prices must be a DataFrame, got {type(wide_prices).__name__}")

@@ -47,11 +47,11 @@ from hayeknet.battery.spec import BatterySpec
 from hayeknet.battery.strategies import (
     Strategy,
     StrategyContext,
-    _validated_prices,
     capture_ratio,
     fair_bound,
     previous_day_prices,
     run_strategy,
+    validated_prices,
 )
 from hayeknet.params import SimulateParams
 
@@ -105,7 +105,7 @@ class AgentStrategy:
     ) -> tuple[np.ndarray, np.ndarray]:
         from hayeknet.agents.policy import agent_schedule
 
-        prices = _validated_prices(day_prices)
+        prices = validated_prices(day_prices)
         reference = dam_on_grid(self.dam_hourly, pd.DatetimeIndex(prices.index))
         if reference is None and len(prices):
             previous = previous_day_prices(context.history, prices.index[0])

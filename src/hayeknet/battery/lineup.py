@@ -9,6 +9,11 @@ known before the day or assimilated walk-forward.
 Names (:data:`STRATEGY_NAMES`):
 
 * ``perfect_foresight`` - the LP on the day's realised prices: the bound, not a strategy;
+* ``dam_schedule`` - the LP on the day's DAM curve executed in real time: the baseline (needs the DAM);
+* ``storage_value`` - offer curves from the value of stored energy: dynamic programming on the DAM plus
+  the spread model the beliefs stated the day before (needs both; :mod:`hayeknet.battery.storage_value`);
+* ``dam_offer`` - the re-planned DAM position with a threshold offer curve from the same spread model
+  (needs both; :mod:`hayeknet.battery.dam_strategies`);
 * ``percentile_threshold`` - charge below / discharge above percentiles of the previous day;
 * ``time_of_day`` - a fixed charge-at-night, discharge-in-the-evening schedule;
 * ``mpc_naive`` - rolling-horizon MPC on the previous day's prices (persistence);
@@ -28,27 +33,34 @@ from typing import Any
 
 import pandas as pd
 
+from hayeknet.battery.dam_strategies import DamOffer, DamSchedule
 from hayeknet.battery.errors import ScheduleInputError
 from hayeknet.battery.forecasts import beliefs_forecast, enkf_dam_forecast
 from hayeknet.battery.ledger import summarize
 from hayeknet.battery.mpc import mpc_strategy
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.battery.storage_value import StorageValueGrid, StorageValueStrategy
 from hayeknet.battery.strategies import (
     PercentileThreshold,
     PerfectForesight,
     Strategy,
     StrategyContext,
     TimeOfDaySchedule,
-    _empty_history,
     capture_ratio,
+    empty_history,
     fair_bound,
     run_strategy,
 )
+from hayeknet.beliefs.spread_model import SpreadModel
 from hayeknet.params import SimulateParams
 
 PERFECT_FORESIGHT = "perfect_foresight"
+BASELINE = "dam_schedule"
 STRATEGY_NAMES: tuple[str, ...] = (
     PERFECT_FORESIGHT,
+    BASELINE,
+    "storage_value",
+    "dam_offer",
     "percentile_threshold",
     "time_of_day",
     "mpc_naive",
@@ -85,14 +97,17 @@ class DayInformation:
     before), None when absent; ``enkf_mean``: the EnKF filtered mean at the location (UTC interval
     start), whose value at interval t has assimilated prices up to t only; ``beliefs_path``: the
     beliefs' predictive price path of the day stated the day before, None when there are none, with
-    ``beliefs_note`` saying why or where it came from.
+    ``beliefs_note`` saying why or where it came from; ``spread_model``: the RT - DAM spread model fitted
+    on days before (the beliefs stated the day before), None when there is none, ``spread_note`` why.
     """
 
-    history: pd.Series = field(default_factory=_empty_history)
+    history: pd.Series = field(default_factory=empty_history)
     dam_hourly: pd.Series | None = None
     enkf_mean: pd.Series | None = None
     beliefs_path: pd.Series | None = None
     beliefs_note: str = "no beliefs given"
+    spread_model: SpreadModel | None = None
+    spread_note: str = "no spread model given"
 
 
 def make_strategy(
@@ -107,6 +122,8 @@ def make_strategy(
     sim = simulate or SimulateParams()
     if name == PERFECT_FORESIGHT:
         return PerfectForesight(), {}
+    if name in (BASELINE, "storage_value", "dam_offer"):
+        return _dam_based(name, info, sim)
     if name == "percentile_threshold":
         return PercentileThreshold(sim.threshold_low_percentile, sim.threshold_high_percentile), {}
     if name == "time_of_day":
@@ -125,6 +142,22 @@ def make_strategy(
     if name == "mpc_beliefs":
         return _mpc_beliefs(info, replan_hours)
     raise ScheduleInputError(f"unknown strategy {name!r}; known: {', '.join(STRATEGY_NAMES)}")
+
+
+def _dam_based(name: str, info: DayInformation, sim: SimulateParams) -> tuple[Strategy, dict[str, Any]]:
+    if info.dam_hourly is None:
+        raise StrategyUnavailableError(f"strategy {name} needs the day's DAM prices (NP4-190-CD) at the location")
+    if name == BASELINE:
+        return DamSchedule(info.dam_hourly), {}
+    if info.spread_model is None:
+        raise StrategyUnavailableError(
+            f"strategy {name} needs a spread model fitted on earlier days: {info.spread_note}"
+        )
+    meta: dict[str, Any] = {"spread_model": info.spread_note}
+    if name == "storage_value":
+        grid = StorageValueGrid(sim.value_soc_points, sim.value_power_levels)
+        return StorageValueStrategy(info.dam_hourly, info.spread_model, grid), meta
+    return DamOffer(info.dam_hourly, info.spread_model, sim.offer_low_quantile, sim.offer_high_quantile), meta
 
 
 def _mpc_beliefs(info: DayInformation, replan_hours: float) -> tuple[Strategy, dict[str, Any]]:

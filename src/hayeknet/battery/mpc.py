@@ -10,8 +10,11 @@ actions until the next re-planning instant.
 Information (no peeking): a forecaster sees the timestamps of the day, the
 strategy context (earlier days) and the real-time prices of the intervals
 *before* the re-planning instant, never the price of the interval being
-decided or any later one. :func:`observed_prices` is the only place the
-realized prices of the day are handed over, and it cuts them at the instant.
+decided or any later one: :class:`MPCStrategy` is an
+:class:`~hayeknet.battery.offers.OfferStrategy` whose offer for an interval is
+the current plan's net power, flat in the price (ADR 0017), so the day's
+prices reach it only through :func:`~hayeknet.battery.offers.clear_offers`,
+cut at the interval.
 
 Feasibility: the applied actions come from a plan that is feasible from the
 current SOC and reaches the terminal target, so the next plan, which starts
@@ -45,15 +48,10 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.battery.errors import OptimizationError, ScheduleInputError
-from hayeknet.battery.ledger import FEASIBILITY_TOL, next_soc_mwh
+from hayeknet.battery.offers import OfferCurve, OfferStrategy, clear_offers
 from hayeknet.battery.optimize import TerminalRule, optimize_dispatch
 from hayeknet.battery.spec import BatterySpec
-from hayeknet.battery.strategies import StrategyContext, _validated_prices, previous_day_prices
-
-
-def observed_prices(day_prices: pd.Series, step_start: int) -> pd.Series:
-    """The realized prices known when deciding interval ``step_start``: intervals ``[0, step_start)``."""
-    return day_prices.iloc[:step_start]
+from hayeknet.battery.strategies import StrategyContext, previous_day_prices, validated_prices
 
 
 @runtime_checkable
@@ -175,6 +173,71 @@ class MPCDiagnostics:
     replan_intervals: int
 
 
+@dataclass(eq=False)
+class _MPCDay:
+    """One MPC day (:class:`DayOffers`): re-plans at every ``step``-th interval and offers the plan flat."""
+
+    strategy: MPCStrategy
+    index: pd.DatetimeIndex
+    spec: BatterySpec
+    context: StrategyContext
+    step: int
+    target_mwh: float
+    plan_net_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    plan_start: int = 0
+    n_solves: int = 0
+    n_relaxed: int = 0
+
+    def offer(self, t: int, observed: pd.Series, soc_mwh: float) -> OfferCurve:
+        if t % self.step == 0:
+            self._replan(t, observed, soc_mwh)
+        return OfferCurve.flat(float(self.plan_net_mw[t - self.plan_start]))
+
+    def _replan(self, start: int, observed: pd.Series, soc_mwh: float) -> None:
+        n = len(self.index)
+        forecaster = self.strategy.forecaster
+        forecast = _check_forecast(
+            forecaster.name, forecaster.forecast(start, self.index, observed, self.context), n - start, start
+        )
+        soc_now = min(max(soc_mwh, self.spec.soc_min_mwh), self.spec.soc_max_mwh)
+        for rule in dict.fromkeys((self.strategy.terminal_rule, "at_least", "free")):
+            try:
+                plan = optimize_dispatch(forecast, self.spec, self.context.dt_hours, soc_now, self.target_mwh, rule)
+                break
+            except (OptimizationError, ScheduleInputError):
+                self.n_relaxed += 1
+        else:
+            raise OptimizationError(f"MPC re-plan at interval {start} has no feasible schedule")
+        self.n_solves += 1
+        self.plan_net_mw = plan.discharge_mw - plan.charge_mw
+        self.plan_start = start
+
+
+@dataclass(frozen=True, eq=False)
+class MPCStrategy(OfferStrategy):
+    """Rolling-horizon MPC under the information contract (see module doc): each interval's offer is the
+    current plan's net power, flat in the interval's price."""
+
+    forecaster: Forecaster = field(default_factory=NaiveForecast)
+    replan_hours: float = 1.0
+    terminal_rule: TerminalRule = "equal"
+    terminal_soc_mwh: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"mpc_{self.forecaster.name}"
+
+    def open_day(self, index: pd.DatetimeIndex, spec: BatterySpec, context: StrategyContext) -> _MPCDay:
+        dt = float(context.dt_hours)
+        if not (np.isfinite(dt) and dt > 0):
+            raise ScheduleInputError(f"context.dt_hours must be positive, got {dt}")
+        if not self.replan_hours > 0:
+            raise ScheduleInputError(f"replan_hours must be positive, got {self.replan_hours}")
+        soc0 = spec.soc_initial_mwh if context.soc_start_mwh is None else float(context.soc_start_mwh)
+        target = soc0 if self.terminal_soc_mwh is None else float(self.terminal_soc_mwh)
+        return _MPCDay(self, index, spec, context, max(1, round(self.replan_hours / dt)), target)
+
+
 def mpc_schedule(
     day_prices: pd.Series,
     spec: BatterySpec,
@@ -196,70 +259,12 @@ def mpc_schedule(
         terminal_rule, terminal_soc_mwh: end-of-day SOC rule of every re-plan
             (target: the day's starting SOC unless given).
     """
-    prices = _validated_prices(day_prices)
-    n = len(prices)
-    dt = float(context.dt_hours)
-    if not (np.isfinite(dt) and dt > 0):
-        raise ScheduleInputError(f"context.dt_hours must be positive, got {dt}")
-    if not replan_hours > 0:
-        raise ScheduleInputError(f"replan_hours must be positive, got {replan_hours}")
-    step = max(1, round(replan_hours / dt))
-    soc0 = spec.soc_initial_mwh if context.soc_start_mwh is None else float(context.soc_start_mwh)
-    target = soc0 if terminal_soc_mwh is None else float(terminal_soc_mwh)
-    charge, discharge = np.zeros(n), np.zeros(n)
-    soc = soc0
-    solves = relaxed = 0
-    index = prices.index
-    for start in range(0, n, step):
-        forecast = _check_forecast(
-            forecaster.name,
-            forecaster.forecast(start, index, observed_prices(prices, start), context),
-            n - start,
-            start,
-        )
-        soc_now = min(max(soc, spec.soc_min_mwh), spec.soc_max_mwh)
-        plan = None
-        for rule in dict.fromkeys((terminal_rule, "at_least", "free")):
-            try:
-                plan = optimize_dispatch(forecast, spec, dt, soc_now, target, rule)
-                break
-            except (OptimizationError, ScheduleInputError):
-                relaxed += 1
-                continue
-        solves += 1
-        if plan is None:
-            raise OptimizationError(f"MPC re-plan at interval {start} has no feasible schedule")
-        stop = min(n, start + step)
-        for j, t in enumerate(range(start, stop)):
-            c, d = float(plan.charge_mw[j]), float(plan.discharge_mw[j])
-            nxt = next_soc_mwh(soc, c, d, spec, dt)
-            if nxt < spec.soc_min_mwh - FEASIBILITY_TOL or nxt > spec.soc_max_mwh + FEASIBILITY_TOL:
-                raise OptimizationError(f"MPC plan leaves the SOC window at interval {t} ({nxt} MWh)")
-            charge[t], discharge[t] = c, d
-            soc = nxt
-    return charge, discharge, MPCDiagnostics(solves, relaxed, step)
-
-
-@dataclass(frozen=True, eq=False)
-class MPCStrategy:
-    """Rolling-horizon MPC as a :class:`~hayeknet.battery.strategies.Strategy` (see module doc)."""
-
-    forecaster: Forecaster = field(default_factory=NaiveForecast)
-    replan_hours: float = 1.0
-    terminal_rule: TerminalRule = "equal"
-    terminal_soc_mwh: float | None = None
-
-    @property
-    def name(self) -> str:
-        return f"mpc_{self.forecaster.name}"
-
-    def schedule(
-        self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
-    ) -> tuple[np.ndarray, np.ndarray]:
-        charge, discharge, _ = mpc_schedule(
-            day_prices, spec, context, self.forecaster, self.replan_hours, self.terminal_rule, self.terminal_soc_mwh
-        )
-        return charge, discharge
+    prices = validated_prices(day_prices)
+    day = MPCStrategy(forecaster, replan_hours, terminal_rule, terminal_soc_mwh).open_day(
+        pd.DatetimeIndex(prices.index), spec, context
+    )
+    charge, discharge = clear_offers(day, prices, spec, context)
+    return charge, discharge, MPCDiagnostics(day.n_solves, day.n_relaxed, day.step)
 
 
 ForecastKind = Literal["naive", "dam", "array"]

@@ -6,10 +6,14 @@ a :class:`StrategyContext` (prices of earlier days, interval length, starting
 SOC), it returns ``(charge_mw, discharge_mw)`` arrays. :func:`run_strategy`
 replays them into a ledger (ADR 0001).
 
-Information: heuristics act on the current interval's price (a price taker
-that sees the real-time price of the interval it dispatches in, the usual
-convention for threshold rules) and on earlier days; they never look at later
-intervals of the day. Only :class:`PerfectForesight` sees the whole day.
+Information (ADR 0017): every strategy here but :class:`PerfectForesight` is
+an :class:`~hayeknet.battery.offers.OfferStrategy`: before interval ``t`` it
+offers a monotone curve built from the prices of ``[0, t)``, earlier days and
+the SOC, and only the clearing of that curve meets ``t``'s price
+(:func:`~hayeknet.battery.offers.clear_offers`). The percentile heuristic's
+curve charges below one threshold and discharges above the other; the
+time-of-day schedule's curves are flat. Only :class:`PerfectForesight` sees
+the whole day: it is the bound, not a strategy.
 
 Scoring against perfect foresight (fairness)
 --------------------------------------------
@@ -25,45 +29,34 @@ the bound: ``capture_ratio(strategy, fair_bound) <= 1`` (energy-only ledgers).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from hayeknet.battery.errors import ScheduleInputError
+from hayeknet.battery.information import (
+    ERCOT_TZ,
+    StrategyContext,
+    empty_history,
+    previous_day_prices,
+    validated_prices,
+)
 from hayeknet.battery.ledger import next_soc_mwh, project_action, simulate_schedule, validate_ledger
+from hayeknet.battery.offers import DayOffers, FlatDay, OfferCurve, OfferStrategy
 from hayeknet.battery.optimize import DispatchResult, TerminalRule, optimize_dispatch
 from hayeknet.battery.spec import BatterySpec
-
-#: Local time zone of ERCOT's operating day (used only to read clock hours).
-ERCOT_TZ = "America/Chicago"
-
-
-def _empty_history() -> pd.Series:
-    return pd.Series([], index=pd.DatetimeIndex([], tz="UTC"), dtype=float)
-
-
-@dataclass(frozen=True, eq=False)
-class StrategyContext:
-    """What a strategy may know besides the day's prices.
-
-    Attributes:
-        dt_hours: interval length in hours (1/12 for 5-minute, 0.25 for 15-minute).
-        history: prices ($/MWh) of earlier days at the same location, indexed by
-            UTC interval start; possibly empty. Entries at or after the day's first
-            interval are ignored.
-        soc_start_mwh: SOC at the start of the day (MWh); ``spec.soc_initial_mwh`` if None.
-    """
-
-    dt_hours: float
-    history: pd.Series = field(default_factory=_empty_history)
-    soc_start_mwh: float | None = None
 
 
 @runtime_checkable
 class Strategy(Protocol):
-    """A day-ahead-of-nothing trading rule: prices in, metered charge/discharge (MW) out."""
+    """A trading rule for one day: prices in, metered charge/discharge (MW) out.
+
+    Every strategy but :class:`PerfectForesight` is also a
+    :class:`~hayeknet.battery.offers.CausalStrategy` whose :meth:`schedule`
+    clears its offer curves interval by interval (ADR 0017).
+    """
 
     @property
     def name(self) -> str: ...
@@ -71,20 +64,6 @@ class Strategy(Protocol):
     def schedule(
         self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
     ) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-def _validated_prices(day_prices: pd.Series) -> pd.Series:
-    if not isinstance(day_prices, pd.Series) or not isinstance(day_prices.index, pd.DatetimeIndex):
-        raise ScheduleInputError("day_prices must be a pandas Series indexed by interval_start_utc")
-    if day_prices.index.tz is None:
-        raise ScheduleInputError("day_prices index must be timezone-aware (UTC)")
-    if not day_prices.index.is_monotonic_increasing:
-        raise ScheduleInputError("day_prices index must be sorted by interval_start_utc")
-    values = day_prices.to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values))
-    if bad.size:
-        raise ScheduleInputError(f"day_prices at {day_prices.index[bad[0]]} is not finite ({values[bad[0]]})")
-    return day_prices.astype(float)
 
 
 def _soc_start(spec: BatterySpec, context: StrategyContext) -> float:
@@ -108,28 +87,16 @@ def follow_net_requests(
     return charge, discharge
 
 
-def previous_day_prices(history: pd.Series, day_start_utc: pd.Timestamp) -> pd.Series:
-    """Prices of the latest operating day (America/Chicago date) in ``history`` before ``day_start_utc``."""
-    if history is None or len(history) == 0:
-        return _empty_history()
-    if not isinstance(history.index, pd.DatetimeIndex) or history.index.tz is None:
-        raise ScheduleInputError("context.history must be indexed by timezone-aware interval starts")
-    past = history[history.index < day_start_utc].dropna()
-    if past.empty:
-        return past
-    local_day = past.index.tz_convert(ERCOT_TZ).normalize()
-    return past[local_day == local_day.max()].astype(float)
-
-
 @dataclass(frozen=True)
-class PercentileThreshold:
+class PercentileThreshold(OfferStrategy):
     """Charge at full power below the low percentile, discharge above the high percentile.
 
     Thresholds ($/MWh) are percentiles ``low_pct``/``high_pct`` (0..100) of the
     previous operating day's prices (the latest day in ``context.history``).
     With no history, the battery idles through the day's opening hour and then
-    uses the percentiles of that hour's prices. The comparison uses the current
-    interval's price only; requests are made feasible by :func:`project_action`.
+    uses the percentiles of that hour's prices. Each interval's offer is the
+    threshold curve (ADR 0017), cleared at the interval's price and made
+    feasible by :func:`project_action`.
     """
 
     low_pct: float = 25.0
@@ -150,29 +117,37 @@ class PercentileThreshold:
         lo, hi = np.percentile(prices, [self.low_pct, self.high_pct])
         return float(lo), float(hi)
 
-    def schedule(
-        self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
-    ) -> tuple[np.ndarray, np.ndarray]:
-        prices = _validated_prices(day_prices)
-        values = prices.to_numpy()
-        n = len(values)
-        if n == 0:
-            return np.zeros(0), np.zeros(0)
-        reference = previous_day_prices(context.history, prices.index[0])
-        start = 0
-        if reference.empty:
-            start = min(n, max(1, round(1.0 / context.dt_hours)))
-            reference_values = values[:start]
-        else:
-            reference_values = reference.to_numpy()
-        lo, hi = self.thresholds(reference_values)
-        net = np.where(values < lo, -spec.power_mw, np.where(values > hi, spec.power_mw, 0.0))
-        net[:start] = 0.0
-        return follow_net_requests(net, spec, context.dt_hours, _soc_start(spec, context))
+    def open_day(self, index: pd.DatetimeIndex, spec: BatterySpec, context: StrategyContext) -> DayOffers:
+        reference = previous_day_prices(context.history, index[0]) if len(index) else empty_history()
+        opening = 0 if len(reference) else min(len(index), max(1, round(1.0 / context.dt_hours)))
+        fixed = self.thresholds(reference.to_numpy()) if len(reference) else None
+        return _ThresholdDay(self, spec, opening, fixed)
+
+
+@dataclass(eq=False)
+class _ThresholdDay:
+    """A :class:`PercentileThreshold` day: thresholds fixed before the day or after its opening hour."""
+
+    rule: PercentileThreshold
+    spec: BatterySpec
+    opening: int
+    fixed: tuple[float, float] | None
+
+    def offer(self, t: int, observed: pd.Series, soc_mwh: float) -> OfferCurve:
+        if self.fixed is None:
+            if t < self.opening:
+                return OfferCurve.flat(0.0)
+            self.fixed = self.rule.thresholds(observed.to_numpy()[: self.opening])
+        lo, hi = self.fixed
+        # charge strictly below lo, discharge strictly above hi, idle at or between them
+        return OfferCurve(
+            np.array([lo, np.nextafter(max(hi, lo), np.inf)]),
+            np.array([-self.spec.power_mw, 0.0, self.spec.power_mw]),
+        )
 
 
 @dataclass(frozen=True)
-class TimeOfDaySchedule:
+class TimeOfDaySchedule(OfferStrategy):
     """Charge at full power in ``charge_hours``, discharge in ``discharge_hours`` (America/Chicago).
 
     Hours are local clock hours 0..23 of the interval start. Defaults suit
@@ -196,17 +171,14 @@ class TimeOfDaySchedule:
     def name(self) -> str:
         return "time_of_day"
 
-    def schedule(
-        self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
-    ) -> tuple[np.ndarray, np.ndarray]:
-        prices = _validated_prices(day_prices)
-        hours = prices.index.tz_convert(ERCOT_TZ).hour.to_numpy()
+    def open_day(self, index: pd.DatetimeIndex, spec: BatterySpec, context: StrategyContext) -> DayOffers:
+        hours = index.tz_convert(ERCOT_TZ).hour.to_numpy()
         net = np.where(
             np.isin(hours, self.charge_hours),
             -spec.power_mw,
             np.where(np.isin(hours, self.discharge_hours), spec.power_mw, 0.0),
         )
-        return follow_net_requests(net, spec, context.dt_hours, _soc_start(spec, context))
+        return FlatDay(net)
 
 
 @dataclass(frozen=True)
@@ -223,7 +195,7 @@ class PerfectForesight:
     def schedule(
         self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
     ) -> tuple[np.ndarray, np.ndarray]:
-        prices = _validated_prices(day_prices)
+        prices = validated_prices(day_prices)
         result = optimize_dispatch(
             prices.to_numpy(),
             spec,
@@ -239,7 +211,7 @@ def run_strategy(
     strategy: Strategy, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
 ) -> pd.DataFrame:
     """Schedule one day with ``strategy`` and return the validated ledger (ADR 0001)."""
-    prices = _validated_prices(day_prices)
+    prices = validated_prices(day_prices)
     charge, discharge = strategy.schedule(prices, spec, context)
     return simulate_schedule(
         prices.index,

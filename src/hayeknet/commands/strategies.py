@@ -14,6 +14,16 @@ import textwrap
 
 STRATEGIES: dict[str, str] = {
     "perfect_foresight": "the LP on the day's realised prices: the bound, not a strategy",
+    "dam_schedule": "the LP on the day's DAM prices executed in real time: the baseline (needs NP4-190-CD)",
+    "storage_value": (
+        "offer curves from the value of stored energy (dynamic programming on the DAM plus the RT - DAM "
+        "spread model of earlier days); needs the DAM and a spread model: the simulate stage and "
+        "hayeknet evaluate have one, a backtest does not"
+    ),
+    "dam_offer": (
+        "the DAM position re-planned each interval with a threshold offer curve from spread quantiles "
+        "(simulate.offer_low_quantile / offer_high_quantile); needs the DAM and a spread model, as storage_value"
+    ),
     "percentile_threshold": (
         "charge below / discharge above percentiles of the previous day's prices "
         "(simulate.threshold_low_percentile / threshold_high_percentile)"

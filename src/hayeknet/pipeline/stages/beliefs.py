@@ -9,7 +9,12 @@ folder ``artifacts/beliefs/<day>/``:
 * ``beliefs.json`` - :meth:`hayeknet.beliefs.next_day.BeliefsResult.to_dict`;
 * ``hourly.parquet`` - P(event in the hour) per hour of the predicted day;
 * ``price_forecast.parquet`` - the predictive price path (see :mod:`hayeknet.beliefs.next_day`);
-* ``calibration.json`` - the scores of the previous beliefs (when there were any).
+* ``calibration.json`` - the scores of the previous beliefs (when there were any);
+* ``spread_history.parquet`` - RT and DAM prices at the battery location of the last
+  ``beliefs.spread_history_days`` days through ``day``: the previous study day's file plus ``day``;
+* ``spread_model.json`` - the RT - DAM spread model fitted on that history
+  (:mod:`hayeknet.beliefs.spread_model`), when there is enough of it; ``beliefs.json`` says
+  under ``spread_model`` what it was fitted on, or why there is none.
 
 Params (``dvc.yaml``): ``beliefs``, ``research.high_price_usd_per_mwh`` (the
 high-price event), ``battery.location``. ``beliefs_init`` writes the empty
@@ -68,6 +73,56 @@ class BeliefsOutcome:
         ).to_frame()
 
 
+@dataclass(frozen=True, eq=False)
+class SpreadBelief:
+    """The spread history through the day, the model fitted on it (None when there is too little), a note."""
+
+    history: pd.DataFrame
+    model: Any
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.model is None:
+            return {"fitted": False, "note": self.note}
+        return {"fitted": True, **self.model.describe(), "note": self.note}
+
+
+def spread_belief(ctx: StageContext, day: str, table: pd.DataFrame, params: Any) -> SpreadBelief:
+    """Extend the previous study day's spread history with ``day`` at the battery location and fit the model.
+
+    A day without a DAM price at the location adds nothing (the note says so);
+    the previous history is kept.
+    """
+    from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+    from hayeknet.beliefs.spread_model import (
+        SPREAD_HISTORY_FILE,
+        SpreadDay,
+        SpreadModelError,
+        days_from_history,
+        extend_history,
+        fit_spread_model,
+        history_frame,
+    )
+    from hayeknet.ercot.calendar import as_date
+
+    location = params.battery.location
+    previous_file = ctx.paths.beliefs / ctx.prev_of(day) / SPREAD_HISTORY_FILE
+    previous = pd.read_parquet(previous_file) if previous_file.exists() else None
+    rt = realtime_prices(table, location, what=str(ctx.paths.archive_day(day)))
+    dam = dam_on_grid(dam_prices(table, location), rt.prices.index)
+    if dam is None:
+        history = previous if previous is not None else history_frame([])
+        note = f"no DAM price at {location} on {day}: the history was not extended"
+    else:
+        today = SpreadDay(as_date(day), pd.DatetimeIndex(rt.prices.index), rt.prices.to_numpy(float), dam)
+        history, note = extend_history(previous, today, params.beliefs.spread_history_days)
+    try:
+        model = fit_spread_model(days_from_history(history), params.beliefs.spread_bins, params.beliefs.spread_atoms)
+    except SpreadModelError as exc:
+        return SpreadBelief(history, None, f"not fitted: {exc} ({note})")
+    return SpreadBelief(history, model, f"fitted on {note} at {location}")
+
+
 @timed(STAGE, INIT_STAGE)
 def run(ctx: StageContext, day: str) -> BeliefsOutcome:
     """``beliefs@<day>`` (module docstring); ``day == "init"``: ``beliefs_init``, an empty statement."""
@@ -93,8 +148,18 @@ def run(ctx: StageContext, day: str) -> BeliefsOutcome:
     thresholds = event_thresholds(params.beliefs, params.research.high_price_usd_per_mwh)
     location = params.battery.location
     hub, hub_note = ingest.network(ctx, day).reference_hub(location, params.beliefs.hub)
+    spread = spread_belief(ctx, day, tables[-1][1], params)
     state_and_write(
-        tables, day, out, location, thresholds, params.beliefs, previous_beliefs=previous, hub=hub, hub_note=hub_note
+        tables,
+        day,
+        out,
+        location,
+        thresholds,
+        params.beliefs,
+        previous_beliefs=previous,
+        hub=hub,
+        hub_note=hub_note,
+        spread=spread,
     )
     return read_beliefs(ctx, day)
 
@@ -112,6 +177,7 @@ def state_and_write(
     model: Any = None,
     hub: str | None = "auto",
     hub_note: str = "",
+    spread: SpreadBelief | None = None,
 ) -> Any:
     """State beliefs for ``day + 1`` from ``history_tables`` (days up to ``day``) into ``out_dir``.
 
@@ -120,6 +186,7 @@ def state_and_write(
     the predicted day's published DAM rows, when known (otherwise the
     persistence stand-in of :func:`hayeknet.beliefs.next_day.run_beliefs_day`).
     ``hub``/``hub_note``: the congestion event's reference hub and why (None: no congestion event).
+    ``spread``: the spread history and model to write beside the beliefs (:func:`spread_belief`).
     Returns the :class:`~hayeknet.beliefs.next_day.BeliefsResult`.
     """
     from hayeknet.beliefs.calibration import score_previous_beliefs
@@ -144,17 +211,22 @@ def state_and_write(
     calibration = None
     if previous_beliefs is not None and previous_beliefs.get("day") == d.isoformat():
         calibration = score_previous_beliefs(previous_beliefs, tables[-1][1])
-    write_beliefs(result, out_dir, calibration)
+    write_beliefs(result, out_dir, calibration, spread)
     return result
 
 
-def write_beliefs(result: Any, out_dir: Path, calibration: Mapping[str, Any] | None = None) -> None:
+def write_beliefs(
+    result: Any, out_dir: Path, calibration: Mapping[str, Any] | None = None, spread: SpreadBelief | None = None
+) -> None:
     """Write ``beliefs.json``, ``hourly.parquet``, ``price_forecast.parquet`` (when the result has one)
-    and (when given) ``calibration.json`` into ``out_dir``, replaced whole (atomic); wall-clock fields
-    go to the stage's timing log, never into the files."""
+    and (when given) ``calibration.json`` and the spread files into ``out_dir``, replaced whole
+    (atomic); wall-clock fields go to the stage's timing log, never into the files."""
     from hayeknet.beliefs.coherence import EVENT_LABELS
+    from hayeknet.beliefs.spread_model import SPREAD_HISTORY_FILE, SPREAD_MODEL_FILE
 
     payload = result.to_dict()
+    if spread is not None:
+        payload["spread_model"] = spread.to_dict()
     if payload.get("price_forecast") is not None:
         payload["price_forecast"]["file"] = PRICE_FORECAST_FILE
     with atomic_directory(Path(out_dir)) as tmp:
@@ -164,6 +236,10 @@ def write_beliefs(result: Any, out_dir: Path, calibration: Mapping[str, Any] | N
             result.price_forecast.to_parquet(tmp / PRICE_FORECAST_FILE)
         if calibration is not None:
             tracked_json(tmp / CALIBRATION_FILE, dict(calibration))
+        if spread is not None:
+            spread.history.to_parquet(tmp / SPREAD_HISTORY_FILE, index=False)
+            if spread.model is not None:
+                tracked_json(tmp / SPREAD_MODEL_FILE, spread.model.to_dict())
 
 
 def _read_optional_json(path: Path) -> dict[str, Any] | None:
@@ -194,6 +270,22 @@ def beliefs_about(ctx: StageContext, day: str) -> tuple[Path | None, str]:
     if stated_for != day:
         return None, f"beliefs@{prev} predicted {stated_for}, not {day}"
     return folder, f"beliefs@{prev}"
+
+
+def read_spread_model(folder: Path | None, note: str) -> tuple[Any, str]:
+    """The spread model a beliefs folder holds and a note saying what it was fitted on, or
+    ``(None, why not)``; ``note`` says which beliefs the folder is (:func:`beliefs_about`)."""
+    from hayeknet.beliefs.spread_model import SPREAD_MODEL_FILE, spread_model_from_dict
+
+    if folder is None:
+        return None, note
+    path = Path(folder) / SPREAD_MODEL_FILE
+    if not path.exists():
+        stated = _read_optional_json(Path(folder) / BELIEFS_FILE) or {}
+        why = (stated.get("spread_model") or {}).get("note", "the beliefs predate the spread model")
+        return None, f"{note} has no spread model: {why}"
+    model = spread_model_from_dict(read_json(path), what=str(path))
+    return model, f"{note}: spread model fitted {model.first_day} through {model.last_day} ({model.n_days} days)"
 
 
 def read_hourly(folder: Path) -> pd.DataFrame | None:

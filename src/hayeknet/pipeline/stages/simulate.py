@@ -163,12 +163,15 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     prev_prices = previous_prices(ctx, day, spec.location)
     dam = dam_prices(table, spec.location)
     path, note = beliefs_price_path(ctx, day, dam)
+    spread_model, spread_note = beliefs.read_spread_model(*beliefs.beliefs_about(ctx, day))
     info = DayInformation(
         history=prev_prices if prev_prices is not None else StrategyContext(rt.dt_hours).history,
         dam_hourly=dam,
         enkf_mean=assimilate.filtered_mean_at(ctx, day, spec.location),
         beliefs_path=path,
         beliefs_note=note,
+        spread_model=spread_model,
+        spread_note=spread_note,
     )
     lineup = run_lineup(STRATEGY_NAMES, prices, spec, info, rt.dt_hours, params.simulate)
     ledgers = dict(lineup.ledgers)
