@@ -154,7 +154,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, experiments
+    from hayeknet.commands import data, economics, evaluate, experiments
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiments.register(sub)
     data.register(sub)
     economics.register(sub)
+    evaluate.register(sub)
     return parser
 
 

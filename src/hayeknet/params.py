@@ -238,6 +238,38 @@ class ResearchParams:
             raise ParamsError("research.anomaly_threshold must be positive")
 
 
+HELD_OUT_FROM = dt.date(2025, 1, 1)
+"""Real prices from this day on are held out for evaluation: no tuning window may reach it."""
+
+
+@dataclass(frozen=True)
+class EvaluationParams:
+    """The tuning and evaluation windows of real days (inclusive operating days, America/Chicago).
+
+    Strategies and agents are tuned on the tuning window only and reported on
+    the evaluation window (:mod:`hayeknet.battery.walk_forward`, ``hayeknet
+    evaluate``); the windows may not overlap, the evaluation comes after the
+    tuning, and the tuning window ends before :data:`HELD_OUT_FROM`.
+    ``location``: the settlement point of the evaluation on real report files.
+    """
+
+    tuning_start: dt.date = dt.date(2024, 1, 1)
+    tuning_end: dt.date = dt.date(2024, 6, 30)
+    evaluation_start: dt.date = dt.date(2024, 7, 1)
+    evaluation_end: dt.date = dt.date(2024, 12, 31)
+    location: str = "HB_HUBAVG"
+
+    def __post_init__(self) -> None:
+        if self.tuning_end < self.tuning_start or self.evaluation_end < self.evaluation_start:
+            raise ParamsError("evaluation: each window must end on or after its start")
+        if self.tuning_start <= self.evaluation_end and self.evaluation_start <= self.tuning_end:
+            raise ParamsError("evaluation: the tuning and evaluation windows overlap")
+        if self.evaluation_start < self.tuning_start:
+            raise ParamsError("evaluation: the evaluation window must come after the tuning window")
+        if self.tuning_end >= HELD_OUT_FROM:
+            raise ParamsError(f"evaluation.tuning_end must be before {HELD_OUT_FROM} (later real prices are held out)")
+
+
 @dataclass(frozen=True)
 class Params:
     study: StudyParams
@@ -249,6 +281,7 @@ class Params:
     beliefs: BeliefsParams = field(default_factory=BeliefsParams)
     simulate: SimulateParams = field(default_factory=SimulateParams)
     research: ResearchParams = field(default_factory=ResearchParams)
+    evaluation: EvaluationParams = field(default_factory=EvaluationParams)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))

@@ -1,0 +1,146 @@
+"""``hayeknet evaluate``: the strategies on real days, tuned on one window and reported walk-forward on the next.
+
+The protocol is :mod:`hayeknet.battery.walk_forward` (ADR 0018). The windows,
+location and strategy settings come from ``params.yaml`` (``evaluation``,
+``simulate``, ``beliefs``; the built-in defaults outside a project), flags
+override them. Results go to ``--out`` (default ``results/evaluation``):
+``days.csv`` (a row per day and strategy), ``summary.csv``, ``summary.md``
+(the table printed) and ``settings.json`` (what ran, on which days, tuned or
+not). NumPy, pandas and the solvers are imported inside :func:`cmd_evaluate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from hayeknet.commands.battery_options import add_battery_options, resolve_battery
+
+DESCRIPTION = """\
+Run the battery strategies on real ERCOT days from a folder of daily reports (NP6-905-CD real-time
+settlement point prices and NP4-190-CD DAM prices, as under ../shared/real/hb_hubavg_2024): tuned on the
+tuning window only, reported walk-forward on the evaluation window. Every evaluation day uses a spread
+model fitted on the days before it and decides under the information contract (ADR 0017). The table gives
+each strategy's total profit, its capture of the real-time perfect-foresight profit with a bootstrap 95%
+interval over days, the paired difference against dam_schedule ($/day and capture points, with intervals)
+and its compute seconds per day against dam_schedule's in the same run.
+
+Windows that overlap, an evaluation window before the tuning window, or a tuning window reaching 2025 are
+refused.
+"""
+
+EPILOG = """\
+examples:
+  hayeknet evaluate --data ../shared/real/hb_hubavg_2024
+  hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --tune --workers 2
+  hayeknet evaluate --data DIR --evaluation 2024-08-01:2024-08-31 --strategies dam_schedule,storage_value
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``evaluate`` to the ``hayeknet`` CLI (without importing NumPy or pandas)."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="the strategies on real days: tuned on one window, reported walk-forward on the next",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--data", required=True, metavar="DIR", help="folder with np6-905-cd/ and np4-190-cd/ daily reports")
+    p.add_argument("--tuning", metavar="FIRST:LAST", help="tuning window (default: evaluation.tuning_start/end)")
+    p.add_argument(
+        "--evaluation", metavar="FIRST:LAST", help="evaluation window (default: evaluation.evaluation_start/end)"
+    )
+    p.add_argument(
+        "--strategies",
+        metavar="A,B,...",
+        help="strategies to run (default: dam_schedule, storage_value, dam_offer, mpc_dam, mpc_naive, "
+        "percentile_threshold, time_of_day); perfect_foresight is always computed",
+    )
+    p.add_argument(
+        "--tune",
+        action="store_true",
+        help="first choose the spread bins and dam_offer quantiles on the tuning window (walk-forward on its "
+        "second half), then evaluate with them (default: the params' settings as they are)",
+    )
+    p.add_argument("--workers", type=int, metavar="N", help="processes (default: the CPUs available, at most 8)")
+    p.add_argument("--out", metavar="DIR", help="results folder (default: results/evaluation in the project)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
+    add_battery_options(p, location_help="settlement point of the report files (default: evaluation.location)")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from hayeknet.battery import walk_forward as wf
+    from hayeknet.io import atomic_directory, atomic_write_json
+    from hayeknet.params import BeliefsParams, EvaluationParams, SimulateParams
+
+    battery = resolve_battery(args)
+    params = battery.params
+    evaluation = params.evaluation if params is not None else EvaluationParams()
+    simulate = params.simulate if params is not None else SimulateParams()
+    beliefs = params.beliefs if params is not None else BeliefsParams()
+    tuning = wf.Window.parse(args.tuning) if args.tuning else wf.Window(evaluation.tuning_start, evaluation.tuning_end)
+    window = (
+        wf.Window.parse(args.evaluation)
+        if args.evaluation
+        else wf.Window(evaluation.evaluation_start, evaluation.evaluation_end)
+    )
+    wf.check_windows(tuning, window)
+    location = args.location or evaluation.location
+    spec = dataclasses.replace(battery.spec, location=location)
+    names = wf.check_strategies(args.strategies.split(",") if args.strategies else wf.DEFAULT_STRATEGIES)
+    settings = wf.settings_from(simulate, beliefs)
+    workers = args.workers or wf.default_workers()
+
+    def say(text: str) -> None:
+        print(f"evaluate: {text}", file=sys.stderr, flush=True)
+
+    days = wf.load_days(args.data, location, tuning.start, window.end)
+    say(f"{len(days)} days of {location} from {args.data}; {battery.describe()}")
+    grid = None
+    if args.tune:
+        say(f"tuning on {tuning.label()} ({len(wf.TUNING_CANDIDATES)} candidates)")
+        settings, grid = wf.tune(days, tuning, spec, settings, workers=workers)
+    frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say)
+    table = wf.summarize_results(frame)
+    text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
+    if args.out:
+        out = Path(args.out)
+    elif battery.paths is not None:
+        out = battery.paths.root / "results" / "evaluation"
+    else:
+        out = Path("results") / "evaluation"
+    with atomic_directory(out) as tmp:
+        frame.to_csv(tmp / "days.csv", index=False)
+        table.to_csv(tmp / "summary.csv")
+        (tmp / "summary.md").write_text(text + "\n")
+        atomic_write_json(
+            tmp / "settings.json",
+            {
+                "data": str(args.data),
+                "location": location,
+                "tuning_window": tuning.label(),
+                "evaluation_window": window.label(),
+                "days_evaluated": int(frame["day"].nunique()),
+                "strategies": list(names),
+                "tuned": bool(args.tune),
+                "settings": settings.to_dict(),
+                "battery": dataclasses.asdict(spec),
+                "tuning_grid": None if grid is None else grid.to_dict(orient="records"),
+            },
+        )
+    if args.json:
+        print(json.dumps(_records(table), indent=2))
+    else:
+        print(text)
+        print(f"\nwritten to {out}")
+    return 0
+
+
+def _records(table: Any) -> dict[str, Any]:
+    return {str(k): {c: float(v) for c, v in row.items()} for k, row in table.iterrows()}
