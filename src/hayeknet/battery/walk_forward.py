@@ -406,25 +406,10 @@ def format_summary(table: pd.DataFrame, title: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One setting tried on the tuning window."""
-
-    spread_bins: int
-    offer_low_quantile: float
-    offer_high_quantile: float
-
-    def apply(self, settings: EvaluationSettings) -> EvaluationSettings:
-        simulate = replace(
-            settings.simulate, offer_low_quantile=self.offer_low_quantile, offer_high_quantile=self.offer_high_quantile
-        )
-        return replace(settings, simulate=simulate, spread_bins=self.spread_bins)
-
-
-TUNING_CANDIDATES: tuple[Candidate, ...] = tuple(
-    Candidate(bins, lo, hi) for bins in (11, 15, 21) for lo, hi in ((0.05, 0.95), (0.1, 0.9), (0.2, 0.8))
-)
-"""Settings :func:`tune` tries: spread bins (``storage_value``, ``dam_offer``), quantiles (``dam_offer``)."""
+SPREAD_BIN_CANDIDATES: tuple[int, ...] = (7, 11, 15, 21)
+"""Spread-model bins :func:`tune` tries for ``storage_value`` (the bins both spread strategies then use)."""
+OFFER_QUANTILE_CANDIDATES: tuple[tuple[float, float], ...] = ((0.02, 0.98), (0.05, 0.95), (0.1, 0.9), (0.2, 0.8))
+"""Charge/discharge spread quantiles :func:`tune` tries for ``dam_offer``."""
 
 
 def tune(
@@ -432,39 +417,44 @@ def tune(
     tuning: Window,
     spec: BatterySpec,
     settings: EvaluationSettings,
-    candidates: Sequence[Candidate] = TUNING_CANDIDATES,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[EvaluationSettings, pd.DataFrame]:
-    """Choose the settings on the tuning window only: the first half of it is history, the second half is
-    scored walk-forward; the candidate whose ``storage_value`` and ``dam_offer`` capture most in total wins
-    (each strategy takes its own best setting of the parameters it uses). Returns the chosen settings and the
-    table of every candidate's capture."""
+    """Choose the settings on the tuning window only: its first half is history, its second half is scored
+    walk-forward. First the spread bins by ``storage_value``'s total capture of perfect foresight
+    (:data:`SPREAD_BIN_CANDIDATES`), then, with those bins, ``dam_offer``'s quantiles
+    (:data:`OFFER_QUANTILE_CANDIDATES`). Returns the chosen settings and a row per trial."""
     inside = sorted((d for d in days if d.day in tuning), key=lambda d: d.day)
     if len(inside) < 2 * settings.min_history_days:
         raise EvaluationError(
             f"tuning window {tuning.label()} has {len(inside)} days; tuning needs {2 * settings.min_history_days}"
         )
     scored = Window(inside[len(inside) // 2].day, tuning.end)
-    rows = []
-    for candidate in candidates:
-        trial = candidate.apply(settings)
-        frame = walk_forward(inside, scored, ("storage_value", "dam_offer"), spec, trial, workers, progress)
-        table = summarize_results(frame, baseline=PERFECT_FORESIGHT, n_boot=10)
-        rows.append(asdict(candidate) | {f"capture_{k}": float(table.loc[k, "capture"]) for k in table.index})
-    grid = pd.DataFrame(rows)
-    best_bins = int(grid.groupby("spread_bins")["capture_storage_value"].max().idxmax())
-    best_offer = grid.loc[grid["capture_dam_offer"].idxmax()]
-    chosen = replace(
-        settings,
-        spread_bins=best_bins,
-        simulate=replace(
-            settings.simulate,
-            offer_low_quantile=float(best_offer["offer_low_quantile"]),
-            offer_high_quantile=float(best_offer["offer_high_quantile"]),
-        ),
-    )
-    return chosen, grid
+
+    def capture(trial: EvaluationSettings, strategy: str) -> float:
+        frame = walk_forward(inside, scored, (strategy,), spec, trial, workers, progress)
+        profit = frame.groupby("strategy")["profit_usd"].sum()
+        return float(profit[strategy] / profit[PERFECT_FORESIGHT])
+
+    rows: list[dict[str, Any]] = []
+    for bins in SPREAD_BIN_CANDIDATES:
+        trial = replace(settings, spread_bins=bins)
+        rows.append({"strategy": "storage_value", "spread_bins": bins, "capture": capture(trial, "storage_value")})
+    best_bins = int(max((r for r in rows), key=lambda r: r["capture"])["spread_bins"])
+    settings = replace(settings, spread_bins=best_bins)
+    offer: dict[tuple[float, float], float] = {}
+    for lo, hi in OFFER_QUANTILE_CANDIDATES:
+        simulate = replace(settings.simulate, offer_low_quantile=lo, offer_high_quantile=hi)
+        offer[(lo, hi)] = capture(replace(settings, simulate=simulate), "dam_offer")
+    offer_rows = [
+        {"strategy": "dam_offer", "spread_bins": best_bins, "low_q": lo, "high_q": hi, "capture": c}
+        for (lo, hi), c in offer.items()
+    ]
+    best_lo, best_hi = max(offer, key=lambda q: offer[q])
+    simulate = replace(settings.simulate, offer_low_quantile=best_lo, offer_high_quantile=best_hi)
+    grid = pd.DataFrame(rows + offer_rows)
+    grid.insert(0, "scored_window", scored.label())
+    return replace(settings, simulate=simulate), grid
 
 
 def default_workers() -> int:

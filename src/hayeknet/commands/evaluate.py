@@ -64,8 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--tune",
         action="store_true",
-        help="first choose the spread bins and dam_offer quantiles on the tuning window (walk-forward on its "
-        "second half), then evaluate with them (default: the params' settings as they are)",
+        help="first choose the spread bins (by storage_value) and dam_offer's quantiles on the tuning window "
+        "(walk-forward on its second half), then evaluate with them (default: the params' settings as they are)",
     )
     p.add_argument("--workers", type=int, metavar="N", help="processes (default: the CPUs available, at most 8)")
     p.add_argument("--out", metavar="DIR", help="results folder (default: results/evaluation in the project)")
@@ -104,7 +104,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     say(f"{len(days)} days of {location} from {args.data}; {battery.describe()}")
     grid = None
     if args.tune:
-        say(f"tuning on {tuning.label()} ({len(wf.TUNING_CANDIDATES)} candidates)")
+        trials = len(wf.SPREAD_BIN_CANDIDATES) + len(wf.OFFER_QUANTILE_CANDIDATES)
+        say(f"tuning on {tuning.label()} ({trials} trials)")
         settings, grid = wf.tune(days, tuning, spec, settings, workers=workers)
     frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say)
     table = wf.summarize_results(frame)
