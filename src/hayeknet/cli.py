@@ -121,9 +121,12 @@ Run `hayeknet COMMAND --help` for a command's description, options and examples.
 """
 
 COLLECT_DESCRIPTION = """\
-Collect the raw ERCOT files of a window of operating days into data/raw/<report>/<day>/ (five reports:
-5-minute SCED LMPs NP6-788-CD, 15-minute settlement point prices NP6-905-CD, DAM prices NP4-190-CD, DAM
-ancillary-service prices NP4-188-CD, real-time ancillary-service prices NP6-331-CD), write one
+Collect the raw ERCOT files of a window of operating days into data/raw/<report>/<day>/ (five price
+reports: 5-minute SCED LMPs NP6-788-CD, 15-minute settlement point prices NP6-905-CD, DAM prices
+NP4-190-CD, DAM ancillary-service prices NP4-188-CD, real-time ancillary-service prices NP6-331-CD; and,
+from MIS or a drop folder, the hourly wind and solar production postings NP4-732-CD and NP4-737-CD that
+give the QSE agents real renewable profiles; a report the source has not published gets a
+NOT_PUBLISHED.json marker), write one
 collection record per day (data/provenance/<day>.json: source and sha256 of every file), rewrite
 days.yaml from the collected days (the days dvc.yaml runs over), and refresh data.dvc (dvc add data)
 when the project is a DVC repository. A day already collected from the same source, with every file

@@ -15,7 +15,7 @@ from hayeknet.cli import main
 from hayeknet.config import ProjectPaths
 from hayeknet.params import load_params
 from hayeknet.pipeline.collect import CollectError, collect, write_collection_record
-from hayeknet.pipeline.days import RAW_REPORT_DIRS
+from hayeknet.pipeline.days import GENERATION_REPORT_DIRS, PRICE_REPORT_DIRS, RAW_REPORT_DIRS
 
 ROOT = Path(__file__).resolve().parents[2]
 D1, D2 = dt.date(2025, 10, 1), dt.date(2025, 10, 2)
@@ -32,9 +32,12 @@ def test_collect_writes_every_report_and_the_days_file(project: ProjectPaths) ->
     params = load_params(project.params_file)
     summary = collect(project, params, D1, D2, update_dvc=False)
     assert summary.collected == [D1, D2] and summary.days_file_changed
-    for report in RAW_REPORT_DIRS:
+    for report in PRICE_REPORT_DIRS:
         files = list(project.raw_day(report, D1).iterdir())
         assert files and all(f.suffix == ".zip" for f in files), report
+    for report in GENERATION_REPORT_DIRS:  # the synthetic source has no wind/solar postings: marked, not faked
+        marker = json.loads((project.raw_day(report, D1) / "NOT_PUBLISHED.json").read_text())
+        assert marker["report"] == report.upper() and marker["source"] == "synthetic"
     assert len(list(project.raw_day("np6-788-cd", D1).iterdir())) == 288
     record = json.loads((project.collect_log / "2025-10-01.json").read_text())
     assert record["source"] == "synthetic" and len(record["files"]) == len(
@@ -114,3 +117,28 @@ def test_api_source_without_credentials_names_the_variable(
     params = load_params(project.params_file)
     with pytest.raises(CollectError, match="ERCOT_API_"):
         collect(project, params, D1, D1, source="api", update_dvc=False)
+
+
+def test_a_day_collected_before_the_production_postings_gets_their_markers_on_the_next_collect(
+    project: ProjectPaths,
+) -> None:
+    params = load_params(project.params_file)
+    collect(project, params, D1, D1, update_dvc=False)
+    record_file = project.collect_log / "2025-10-01.json"
+    record = json.loads(record_file.read_text())
+    for report in GENERATION_REPORT_DIRS:  # as a project collected before those folders existed
+        shutil.rmtree(project.raw_day(report, D1))
+        record["files"] = [f for f in record["files"] if f"/{report}/" not in f["path"]]
+    record_file.write_text(json.dumps(record))
+    summary = collect(project, params, D1, D1, update_dvc=False)
+    assert summary.skipped == [D1]
+    for report in GENERATION_REPORT_DIRS:
+        assert (project.raw_day(report, D1) / "NOT_PUBLISHED.json").exists()
+
+
+def test_real_sources_collect_the_production_postings_by_default() -> None:
+    from hayeknet.pipeline.collect import default_reports
+
+    assert {"NP4-732-CD", "NP4-737-CD"} <= set(default_reports("mis"))
+    assert {"NP4-732-CD", "NP4-737-CD"} <= set(default_reports("files"))
+    assert not {"NP4-732-CD", "NP4-737-CD"} & set(default_reports("api"))  # the public API does not serve them

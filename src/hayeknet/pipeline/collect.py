@@ -21,7 +21,14 @@ from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
 from hayeknet.config import ProjectPaths
 from hayeknet.io import atomic_write_json
 from hayeknet.params import Params
-from hayeknet.pipeline.days import NO_MAPPING, RAW_REPORT_DIRS, collected_days, mapping_in_force, write_days_file
+from hayeknet.pipeline.days import (
+    GENERATION_REPORT_DIRS,
+    NO_MAPPING,
+    RAW_REPORT_DIRS,
+    collected_days,
+    mapping_in_force,
+    write_days_file,
+)
 
 
 class CollectError(RuntimeError):
@@ -75,13 +82,22 @@ def day_is_current(paths: ProjectPaths, day: dt.date, source: str) -> bool:
     return True
 
 
-def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extra: dict | None = None) -> Path:
-    """Per-day provenance of the raw side: source and sha256 + size of every raw file.
+def default_reports(source: str) -> tuple[str, ...]:
+    """Reports collected from ``source`` without ``--reports``: the five price reports, plus the wind and
+    solar production postings (NP4-732-CD, NP4-737-CD) where the source serves them (MIS, a drop folder;
+    the public API does not)."""
+    from hayeknet.ercot.collectors.base import CollectOptions
 
-    Reports absent for the day (e.g. NP6-331-CD before RTC+B went live on
-    2025-12-05) get a ``NOT_PUBLISHED.json`` marker in their folder, so every
-    day has all five report folders and the per-report DVC dependencies exist.
-    """
+    prices = CollectOptions().reports
+    if source in ("mis", "files"):
+        return (*prices, *(d.upper() for d in GENERATION_REPORT_DIRS))
+    return prices
+
+
+def mark_unpublished(paths: ProjectPaths, day: dt.date, source: str) -> None:
+    """Give every report folder of ``day`` that is missing or empty a ``NOT_PUBLISHED.json`` marker, so the
+    per-report DVC dependencies of the day exist (reports the source did not publish, or folders added
+    after the day was collected)."""
     for report in RAW_REPORT_DIRS:
         folder = paths.raw_day(report, day)
         if not folder.is_dir() or not any(folder.iterdir()):
@@ -95,6 +111,17 @@ def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extr
                     "reason": "no file for this report and day from the source",
                 },
             )
+
+
+def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extra: dict | None = None) -> Path:
+    """Per-day provenance of the raw side: source and sha256 + size of every raw file.
+
+    Reports absent for the day (e.g. NP6-331-CD before RTC+B went live on
+    2025-12-05, the wind and solar postings of a synthetic day) get a
+    ``NOT_PUBLISHED.json`` marker in their folder (:func:`mark_unpublished`), so
+    every day has all seven report folders and the per-report DVC dependencies exist.
+    """
+    mark_unpublished(paths, day, source)
     files = _day_files(paths, day)
     record = {
         "day": day.isoformat(),
@@ -164,11 +191,21 @@ def _mark_no_mapping(paths: ProjectPaths) -> None:
 
 
 def dvc_add_data(paths: ProjectPaths) -> bool:
-    """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable."""
+    """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable.
+
+    A DVC failure raises :class:`CollectError` with DVC's own message (the collected files stay where they
+    are; re-running ``collect`` or ``dvc add data`` records them).
+    """
     dvc = shutil.which("dvc")
     if dvc is None or not (paths.root / ".dvc").is_dir():
         return False
-    subprocess.run([dvc, "add", "-q", "data"], cwd=paths.root, check=True)
+    done = subprocess.run([dvc, "add", "data"], cwd=paths.root, capture_output=True, text=True)
+    if done.returncode != 0:
+        said = " | ".join(line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip())
+        raise CollectError(
+            f"`dvc add data` in {paths.root} failed (exit {done.returncode}): {said[-1500:] or 'no message'}; "
+            "the collected files are in place, run `dvc add data` again once the cause is fixed"
+        )
     return True
 
 
@@ -215,7 +252,7 @@ def collect(
     if source != "synthetic":
         from hayeknet.ercot.collectors import CollectOptions, CollectorError, make_collector
 
-        options = options or CollectOptions(drop_folder=drop_folder)
+        options = options or CollectOptions(drop_folder=drop_folder, reports=default_reports(source))
         try:
             collector = make_collector(source, options)
         except CollectorError as exc:
@@ -230,6 +267,7 @@ def collect(
     day = start
     while day <= end:
         if day_is_current(paths, day, source):
+            mark_unpublished(paths, day, source)  # a day collected before a report folder was added
             summary.skipped.append(day)
         elif source == "synthetic":
             collect_synthetic_day(paths, day, params)

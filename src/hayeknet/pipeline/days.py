@@ -21,8 +21,13 @@ import yaml
 from hayeknet.io import atomic_write_text
 
 INIT = "init"
-RAW_REPORT_DIRS = ("np6-788-cd", "np6-905-cd", "np4-190-cd", "np4-188-cd", "np6-331-cd")
-"""Report folders under ``data/raw``; every collected day has all five (see collect)."""
+PRICE_REPORT_DIRS = ("np6-788-cd", "np6-905-cd", "np4-190-cd", "np4-188-cd", "np6-331-cd")
+"""The five daily price reports' folders under ``data/raw``."""
+GENERATION_REPORT_DIRS = ("np4-732-cd", "np4-737-cd")
+"""The hourly wind and solar production postings' folders (ADR 0014); the QSE agents' real profiles."""
+RAW_REPORT_DIRS = PRICE_REPORT_DIRS + GENERATION_REPORT_DIRS
+"""Report folders under ``data/raw``; every collected day has all seven, a report the source did not
+publish for the day holding a ``NOT_PUBLISHED.json`` marker (see collect)."""
 
 HEADER = (
     "# Written by `hayeknet collect`: the collected operating days (America/Chicago)\n"
