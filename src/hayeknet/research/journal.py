@@ -522,8 +522,8 @@ def _coherence_lines(check: Mapping[str, Any] | None) -> list[str]:
         )
         lines += [
             "",
-            f"**Dutch book** (per unit of total stake): {stakes}; the holder of all these beliefs loses at least"
-            f" {book['guaranteed_loss_per_unit_stake']:.4f} in every world.",
+            f"**Dutch book** (per unit of total stake), trades the holder of all these beliefs accepts: {stakes};"
+            f" whatever happens, the holder loses at least {book['guaranteed_loss_per_unit_stake']:.4f}.",
         ]
     pairs = [p for p in check.get("pairs", []) if not p["coherent"]]
     if pairs:
