@@ -275,3 +275,20 @@ def test_confidence_measures():
     with pytest.raises(ValueError):
         Confidence("fixed", "made_up", 0.9, "x", 0)
     assert Confidence("m", "prediction_interval", 0.8, "s", 3, claims=("a",)).to_dict()["claims"] == ["a"]
+
+
+def test_no_question_resamples_single_intervals(spiky_day, monkeypatch):
+    """Within a day only price-only series are resampled, and then in blocks of an hour; ledgers (linked by the
+    state of charge) never are: their uncertainty comes from days."""
+    import hayeknet.research.questions as questions
+
+    calls = []
+    real = questions.block_bootstrap
+
+    def spy(values, statistic, **kw):
+        calls.append(kw.get("block_length"))
+        return real(values, statistic, **kw)
+
+    monkeypatch.setattr(questions, "block_bootstrap", spy)
+    answer_questions(context(spiky_day))
+    assert calls == [12]  # the EnKF coverage only: 12 five-minute intervals = 1 hour

@@ -1,7 +1,7 @@
 """The research on the real 2024 July-August window at HB_HUBAVG: every hypothesis on at least 60 days.
 
 Sixty-two real days (``../shared/real/hb_hubavg_2024``) are simulated with the
-perfect-foresight bound and three causal strategies (no EnKF, beliefs or PPO:
+perfect-foresight bound and four causal strategies (no EnKF, beliefs or PPO:
 those need the pipeline) and passed through the research stage's
 ``build_results`` one day after the other, as the pipeline does. Skipped,
 saying why, where the shared folder is absent.
@@ -34,7 +34,7 @@ def history() -> list[dict]:
     from hayeknet.research.journal import build_results
 
     spec = BatterySpec(location=LOCATION)
-    names = ["perfect_foresight", "percentile_threshold", "time_of_day", "mpc_dam"]
+    names = ["perfect_foresight", "percentile_threshold", "time_of_day", "mpc_naive", "mpc_dam"]
     hist: list[dict] = []
     previous = pd.Series(dtype=float)
     for i, day in enumerate(DAYS):

@@ -22,6 +22,10 @@ claims about what has not happened yet, each settled on later study days by
 strategies a claim or a hypothesis may be about: never perfect foresight
 (an upper bound that knows the day, ADR 0005), and any strategy whose
 summary entry says ``causal: false``; unknown names are causal.
+
+:func:`coherence_across_sources` gathers the next day's beliefs of separate
+sources (the beliefs model, its history frequency, the DAM, the Q&A) into
+the Dutch-book check of :mod:`hayeknet.beliefs.cross_coherence`.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from hayeknet.research.metrics import metrics_by_name
+from hayeknet.research.resampling import bootstrap_days
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -534,8 +535,6 @@ class PredictionScores:
 
     def coverage_by_claim(self) -> dict[str, dict[str, Any]]:
         """Same-day coverage records pooled per claim id over days; the 95% interval resamples days."""
-        from hayeknet.research.resampling import bootstrap_days
-
         out = {}
         for claim in sorted({c.id for c in self.coverage}):
             recs = sorted((c for c in self.coverage if c.id == claim and c.n > 0), key=lambda c: c.day)
