@@ -245,14 +245,17 @@ def coherence_across_sources(
     beliefs: Mapping[str, Any] | None,
     predictions: Sequence[Mapping[str, Any]],
     high_price_usd_per_mwh: float,
+    next_day: str | None = None,
 ) -> dict[str, Any]:
     """The Dutch-book check of the next day's beliefs from every source the day has (ADR 0016).
 
     ``beliefs``: the results' ``beliefs`` block (``next_day``, ``climatology``,
     ``thresholds_usd_per_mwh``, ``dam_implied``), None when no beliefs were
     stated; ``predictions``: the day's probability predictions (the Q&A's
-    outlook). Returns :meth:`~hayeknet.beliefs.cross_coherence.CrossCoherence.to_dict`
-    plus ``sources_missing`` (source -> why) and ``notes``.
+    outlook, about the next study day); ``next_day``: the calendar day after
+    the research day (ISO), to note beliefs about another day. Returns
+    :meth:`~hayeknet.beliefs.cross_coherence.CrossCoherence.to_dict` plus
+    ``sources_missing`` (source -> why) and ``notes``.
     """
     from hayeknet.beliefs.cross_coherence import DEFAULT_IMPLICATIONS, Statement, beliefs_statements, check_statements
 
@@ -271,6 +274,9 @@ def coherence_across_sources(
                 f"the beliefs' high price ({float(stated_high):g} $/MWh) is not the Q&A's ({high_price_usd_per_mwh:g}"
                 " $/MWh): A => S is not imposed"
             )
+        about = beliefs.get("forecast_day")
+        if next_day is not None and about is not None and str(about) != next_day:
+            notes.append(f"the beliefs are about {about}, the Q&A's claims about the next study day")
         dam = beliefs.get("dam_implied") or {}
         if dam.get("high_price") is not None:
             statements.append(

@@ -211,7 +211,12 @@ def build_results(
         results["beliefs"] = dict(beliefs)
     results = to_jsonable(results)
     results["coherence_across_sources"] = to_jsonable(
-        coherence_across_sources(results.get("beliefs"), results["predictions"], settings.high_price_usd_per_mwh)
+        coherence_across_sources(
+            results.get("beliefs"),
+            results["predictions"],
+            settings.high_price_usd_per_mwh,
+            (day + dt.timedelta(days=1)).isoformat(),
+        )
     )
     # hypotheses and claim scores over the study so far, this day included
     history = [r for r in previous_results if str(r.get("day", "")) < results["day"]] + [results]
