@@ -105,3 +105,15 @@ def test_random_beliefs_are_coherent_or_booked(values: list[float]) -> None:
         assert result.dutch_book is not None
         assert max(_payoff_by_hand(result.dutch_book.stakes, stated)) < 0.0
         assert check_coherence(result.nearest).coherent
+
+
+def test_a_two_event_world_without_congestion() -> None:
+    """Real data without a reference hub state no C: the atoms are those of A and B (4, not 8)."""
+    result = check_coherence({"A": 0.1, "B": 0.3, "AB": 0.05})
+    assert result.coherent and result.events == "AB"
+    assert set(result.atom_probabilities) == {"A&B", "A&~B", "~A&B", "~A&~B"}
+    bad = check_coherence({"A": 0.1, "B": 0.3, "AB": 0.2})
+    assert not bad.coherent and bad.dutch_book is not None
+    assert set(bad.dutch_book.payoff_by_atom) == {"A&B", "A&~B", "~A&B", "~A&~B"}
+    assert max(bad.dutch_book.payoff_by_atom.values()) < 0
+    assert bad.dutch_book.loss_per_unit_stake > 0

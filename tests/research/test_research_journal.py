@@ -53,7 +53,17 @@ def test_results_shape(two_days):
     assert r1["regime"]["label"] == "calm" and r2["regime"]["label"] == "volatile"
     assert len(r2["insights"]["spikes"]) == 1 and len(r2["insights"]["negative_price_episodes"]) == 1
     asked = {q["id"] for q in r2["qa"] if q["asked"]}
-    assert asked == {"volatility_drivers", "spread_capture", "study_comparison", "enkf_follow_up", "next_day_outlook"}
+    assert asked == {
+        "volatility_next_day",
+        "capture_next_day",
+        "spread_next_day",
+        "enkf_interval_coverage",
+        "next_day_outlook",
+    }
+    assert r2["schema_version"] == "1.4.0"
+    assert {p["id"] for p in r2["interval_predictions"]} == {"spike_days_next_week"}  # 2 days: too few for more
+    assert r2["coverage_claims"][0]["id"] == "enkf_one_step_2sigma"
+    assert r2["coherence_across_sources"]["coherent"] is True  # the Q&A alone: its joint is below its marginals
 
 
 def test_first_day_without_history_dam_or_states(spiky_day):
@@ -63,7 +73,7 @@ def test_first_day_without_history_dam_or_states(spiky_day):
     names = {m["name"]: m["value"] for m in r["metrics"]}
     assert names["dam_rt.spread_mean"] is None and names["enkf.rmse_battery"] is None
     assert r["insights"]["innovation_outliers"]["count"] == 0
-    assert not {q["id"]: q for q in r["qa"]}["study_comparison"]["asked"]
+    assert not {q["id"]: q for q in r["qa"]}["enkf_interval_coverage"]["asked"]
 
 
 def test_the_battery_sizes_the_energy_metrics(spiky_day):
@@ -100,7 +110,7 @@ def test_schema_rejects_bad_documents(two_days, mutate, field):
 
 def test_schema_rejects_a_fixed_confidence_without_method(two_days):
     bad = copy.deepcopy(two_days[1])
-    asked = next(q for q in bad["qa"] if q["asked"])
+    asked = next(q for q in bad["qa"] if q["asked"] and q["confidence"]["value"] is not None)
     asked["confidence"]["measure"] = "none"  # 'none' must carry no value
     with pytest.raises(ResultsSchemaError, match="qa"):
         validate_results(bad)
@@ -118,14 +128,16 @@ def test_journal_contents(two_days):
     assert len(metric_rows) >= 20
     assert "| `price.mean` |" in md and "$/MWh" in md
     assert md.count("### Q") == 5
-    assert "**Confidence.** bootstrap probability" in md and "p-value" in md
+    assert "**Confidence.** posterior probability" in md and "**Confidence.** stated probability" in md
+    assert "Scored later as: `enkf_one_step_2sigma`" in md and "p-value" in md
+    assert "## Coherence across sources" in md and "| days needed |" in md
     assert "17:00-17:30 CDT (22:00-22:30 UTC)" in md
     assert "| perfect_foresight |" in md
 
 
-def test_journal_lists_skipped_questions(two_days):
-    md = render_journal(two_days[0])
-    assert "Not asked today:" in md and "first day of the study" in md
+def test_journal_lists_skipped_questions(spiky_day):
+    md = render_journal(build_results(**spiky_day.build_kwargs(filtered=None)))
+    assert "Not asked today:" in md and "no EnKF states at HB_WEST today" in md
 
 
 def test_write_day_outputs(tmp_path, two_days):
@@ -182,3 +194,56 @@ def test_journal_tables_render_as_html_tables(two_days):
     nb.cells = [cell]
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert n_tables >= 2 and html.count("<table") == n_tables
+
+
+BELIEFS = {
+    "forecast_day": "2025-10-03",
+    "next_day": {"high_price": 0.30, "imbalance": 0.2, "high_price&imbalance": 0.05},
+    "climatology": {"high_price": 0.02, "imbalance": 0.1, "high_price&imbalance": 0.01},
+    "thresholds_usd_per_mwh": {"high_price": 100.0, "imbalance": 20.0, "congestion": 10.0},
+    "dam_implied": {"high_price": 0.0, "n_intervals": 288, "source": "published DAM of the predicted day"},
+}
+
+
+def test_beliefs_from_separate_sources_are_checked_together(spiky_day):
+    """The PyMC model states P(high price in a random interval) = 0.30 while its own history frequency says 0.02
+    and the DAM 0.0: the sources disagree, the check says so with the Dutch-book stake, and the journal shows it."""
+    r = build_results(**spiky_day.build_kwargs(beliefs=BELIEFS))
+    validate_results(r)
+    check = r["coherence_across_sources"]
+    assert check["coherent"] is False and check["stake"] > 0.1
+    assert {s["source"] for s in check["statements"]} == {"pymc", "history_frequency", "dam", "qa"}
+    assert check["by_source"]["pymc"]["coherent"] and check["by_source"]["qa"]["coherent"]
+    pair = {tuple(p["sources"]): p for p in check["pairs"]}
+    assert not pair[("dam", "pymc")]["coherent"] and pair[("dam", "pymc")]["stake"] == pytest.approx(0.15)
+    assert check["world"]["implications"] == ["A => S"]
+    assert "enkf" in check["sources_missing"]
+    assert r["beliefs"]["next_day"]["high_price"] == 0.30
+    md = render_journal(r)
+    assert "**Dutch book**" in md and "dam and pymc: 0.1500" in md
+
+
+def test_a_different_high_price_threshold_drops_the_link_to_the_spike_claim(spiky_day):
+    beliefs = dict(BELIEFS, thresholds_usd_per_mwh={"high_price": 250.0})
+    check = build_results(**spiky_day.build_kwargs(beliefs=beliefs))["coherence_across_sources"]
+    assert check["world"]["implications"] == [] and "not imposed" in check["notes"][0]
+
+
+def test_schema_holds_the_new_claims(two_days):
+    bad = copy.deepcopy(two_days[1])
+    bad["interval_predictions"][0]["level"] = 1.2
+    with pytest.raises(ResultsSchemaError, match="interval_predictions"):
+        validate_results(bad)
+    bad = copy.deepcopy(two_days[1])
+    del bad["coherence_across_sources"]
+    with pytest.raises(ResultsSchemaError, match="coherence_across_sources"):
+        validate_results(bad)
+    bad = copy.deepcopy(two_days[1])
+    bad["hypotheses"][0]["unit_of_analysis"] = "day-strategy pair"
+    with pytest.raises(ResultsSchemaError, match="hypotheses"):
+        validate_results(bad)
+    old = copy.deepcopy(two_days[1])  # a 1.3.0 document without the new fields stays valid
+    old["schema_version"] = "1.3.0"
+    for key in ("interval_predictions", "coverage_claims", "coherence_across_sources"):
+        del old[key]
+    validate_results(old)

@@ -143,3 +143,16 @@ def test_day_metrics_unknown_location(spiky_day):
             ledgers={},
             usable_mwh=320.0,
         )
+
+
+def test_dam_metrics_are_known_the_day_before(spiky_day):
+    """H1's predictor comes from the DAM alone: changing the real-time prices leaves it unchanged."""
+    from hayeknet.research.metrics import dam_metrics
+
+    got = {m.name: m.value for m in dam_metrics(spiky_day.dam_prices, "HB_WEST")}
+    dam = spiky_day.dam_prices["HB_WEST"].to_numpy()
+    assert got["dam.price_change_std"] == pytest.approx(np.std(np.diff(dam), ddof=1))
+    assert got["dam.max"] == pytest.approx(dam.max())
+    top, bottom = np.sort(dam)[-4:].mean(), np.sort(dam)[:4].mean()
+    assert got["dam.spread_top4h_bottom4h"] == pytest.approx(top - bottom)
+    assert all(m.value is None for m in dam_metrics(None, "HB_WEST"))

@@ -1,28 +1,45 @@
-"""Question registry: triggers, evidence, and confidence that follows the data."""
+"""Question registry: every confidence is a claim about a later day, and each could turn out wrong.
+
+The tests named ``test_old_*`` record why a question was removed or rewritten
+(ADR 0016): what its old confidence measured, and why that measurement could
+not have come out otherwise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from hayeknet.params import ResearchParams
+from hayeknet.research.claims import persistence_min_days
 from hayeknet.research.insights import classify_regime
 from hayeknet.research.journal import build_results
 from hayeknet.research.metrics import day_metrics, metrics_by_name
-from hayeknet.research.questions import REGISTRY, Confidence, DayContext, answer_questions
+from hayeknet.research.questions import (
+    ENKF_COVERAGE_LEVEL,
+    MEASURES,
+    REGISTRY,
+    Confidence,
+    DayContext,
+    answer_questions,
+    claims_of,
+)
+from hayeknet.research.scoring import score_predictions
 
 SETTINGS = ResearchParams()
+START = dt.date(2025, 10, 1)
 
 
-def context(d, *, previous_results=(), history_prices=None, n_resamples=300, seed=1) -> DayContext:
+def context(d, *, previous_results=(), history_prices=None, n_resamples=300, seed=1, filtered=None) -> DayContext:
     metrics = day_metrics(
         d.prices,
         "HB_WEST",
         SETTINGS,
         dam_prices=d.dam_prices,
-        filtered=d.filtered,
+        filtered=d.filtered if filtered is None else filtered,
         assimilation_metrics={},
         simulation_summary=d.summary,
         ledgers=d.ledgers,
@@ -36,7 +53,7 @@ def context(d, *, previous_results=(), history_prices=None, n_resamples=300, see
         series=series,
         prices=d.prices,
         history_prices=history_prices if history_prices is not None else pd.DataFrame(),
-        filtered=d.filtered,
+        filtered=d.filtered if filtered is None else filtered,
         simulation_summary=d.summary,
         ledgers=d.ledgers,
         previous_results=list(previous_results),
@@ -51,154 +68,227 @@ def by_id(answers):
     return {a.id: a for a in answers}
 
 
-def test_registry_ids_are_unique_and_cover_the_four_questions():
+@pytest.fixture(scope="module")
+def study(day_factory):
+    """Eight study days (results documents) and the day objects behind them."""
+    days, hist = [], []
+    for i in range(8):
+        d = day_factory(
+            START + dt.timedelta(days=i), seed=30 + i, noise=0.5 + (i % 3), spike_price=400.0 if i % 3 == 1 else None
+        )
+        days.append(d)
+        hist.append(build_results(**d.build_kwargs(day_index=i, n_days=8, previous_results=hist, n_resamples=100)))
+    return days, hist
+
+
+EXPECTED = {"volatility_next_day", "capture_next_day", "spread_next_day", "enkf_interval_coverage", "next_day_outlook"}
+
+
+def test_registry_is_the_five_claim_making_questions():
     ids = [q.id for q in REGISTRY]
     assert len(ids) == len(set(ids))
-    assert {"volatility_drivers", "spread_capture", "study_comparison", "enkf_follow_up"} <= set(ids)
+    assert set(ids) == EXPECTED
 
 
-def test_first_calm_day_asks_only_what_it_can_answer(calm_day):
+def test_every_asked_confidence_names_claims_stored_in_the_results(study):
+    """The study report can score every confidence: each names claim ids that the day's results hold."""
+    _, hist = study
+    last = hist[-1]
+    stored = {p["id"] for kind in ("predictions", "interval_predictions", "coverage_claims") for p in last[kind]}
+    asked = [q for q in last["qa"] if q["asked"]]
+    assert {q["id"] for q in asked} == EXPECTED
+    for q in asked:
+        c = q["confidence"]
+        assert c["measure"] in ("posterior_probability", "prediction_interval")
+        assert c["claims"] and set(c["claims"]) <= stored, q["id"]
+    # and every stored claim says which question stated it
+    for kind in ("predictions", "interval_predictions", "coverage_claims"):
+        assert all(p["question"] in EXPECTED for p in last[kind])
+
+
+def test_every_question_is_scored_on_later_days(study):
+    """Over eight days every question's claims are settled by the scoring module, none certain by construction."""
+    _, hist = study
+    scores = score_predictions(hist)
+    by_q = scores.by_question()
+    assert set(by_q) == EXPECTED
+    for question, entry in by_q.items():
+        settled = entry["n_probability"] + entry["n_interval"] + entry["n_coverage_outcomes"]
+        assert settled > 0, question
+    # no probability claim is 0 or 1 and no interval is the whole line: each can fail
+    for r in hist:
+        assert all(0.0 < p["probability"] < 1.0 for p in r["predictions"])
+        assert all(np.isfinite([p["low"], p["high"]]).all() for p in r["interval_predictions"])
+
+
+def test_first_day_states_only_what_one_day_supports(calm_day):
     answers = by_id(answer_questions(context(calm_day)))
-    assert not answers["volatility_drivers"].asked
-    assert not answers["study_comparison"].asked and "first day" in answers["study_comparison"].reason
-    assert not answers["enkf_follow_up"].asked
-    assert answers["spread_capture"].asked
+    vol = answers["volatility_next_day"]
+    assert vol.asked and vol.confidence.measure == "none" and vol.evidence["interval_predictions"] == []
+    assert f"needs {persistence_min_days()}" in vol.confidence.statement
+    cap = answers["capture_next_day"]
+    assert cap.asked and cap.evidence["strategy"] == "ppo_agent"
+    assert cap.evidence["interval_predictions"] == []  # an 80% capture interval needs 9 days
+    assert cap.evidence["n_profit_days"] == 1
+    assert cap.confidence.value == pytest.approx((cap.evidence["profitable_days"] + 1) / 3)  # Laplace over one day
+    assert not answers["enkf_interval_coverage"].evidence.get("previous")
     for a in answers.values():
         if not a.asked:
             assert a.confidence is None and a.reason
 
 
-def test_volatility_drivers_on_spiky_day(spiky_day):
-    a = by_id(answer_questions(context(spiky_day)))["volatility_drivers"]
-    assert a.asked and a.confidence.measure == "bootstrap_probability"
-    ev = a.evidence
-    assert ev["spike_intervals"] == 6 and ev["negative_intervals"] == 12
-    shares = ev["spike_variance_share"] + ev["negative_variance_share"] + ev["other_variance_share"]
-    assert shares == pytest.approx(1.0)
-    assert ev["spike_variance_share"] > 0.5  # one 600 $/MWh half-hour dominates a ~30 $/MWh day
-    assert ev["excess_share_low"] <= ev["excess_share"] <= ev["excess_share_high"]
-    assert "Spikes contributed" in a.answer and f"{100 * ev['spike_variance_share']:.1f}%" in a.answer
+def test_claims_of_collects_every_kind(calm_day):
+    claims = claims_of(answer_questions(context(calm_day)))
+    assert {p["id"] for p in claims["predictions"]} == {
+        "profitable_next_day",
+        "spike_next_day",
+        "wide_spread_next_day",
+        "spike_and_wide_spread_next_day",
+    }
+    assert [p["id"] for p in claims["interval_predictions"]] == ["spike_days_next_week"]
+    assert [p["id"] for p in claims["coverage_claims"]] == ["enkf_one_step_2sigma"]
 
 
-def test_volatility_confidence_follows_the_data(day_factory):
-    small = context(day_factory(dt.date(2025, 10, 2), seed=2, spike_price=110.0, spike_hours=(17.0, 17.1)))
-    large = context(day_factory(dt.date(2025, 10, 2), seed=2, spike_price=900.0, spike_hours=(12.0, 14.0)))
-    ca = by_id(answer_questions(small))["volatility_drivers"].confidence
-    cb = by_id(answer_questions(large))["volatility_drivers"].confidence
-    assert ca.value != cb.value or ca.interval != cb.interval
-    assert 0.0 <= ca.value <= 1.0 and 0.0 <= cb.value <= 1.0
+# --------------------------------------------------------------------------- removed or rewritten
 
 
-def test_spread_capture_numbers_are_consistent(spiky_day):
-    a = by_id(answer_questions(context(spiky_day)))["spread_capture"]
+def test_old_spread_capture_could_not_fail_as_perfect_foresight_is_an_upper_bound(study, spiky_day):
+    """Old ``spread_capture``: P(the strategy trails perfect foresight) by an hour bootstrap. Perfect foresight is
+    the optimum of the same LP from the same start, so every feasible strategy's profit is at most the bound and
+    the 'probability' was ~1 on every day (it also resampled hours the state of charge links). Rewritten as
+    ``capture_next_day``: the next day's capture ratio interval and P(profit > 0) of a causal strategy, which the
+    next day settles either way."""
+    days, hist = study
     pf = spiky_day.summary["perfect_foresight"]["profit_usd"]
-    for name in ("percentile_threshold", "ppo_agent"):
-        e = a.evidence["strategies"][name]
-        assert e["shortfall_usd"] == pytest.approx(pf - spiky_day.summary[name]["profit_usd"])
-        # mean per-hour shortfall times hours is the day's shortfall (ledgers cover the day)
-        assert e["hourly_shortfall_mean_usd"] * e["n_hours"] == pytest.approx(e["shortfall_usd"])
-        assert e["hourly_shortfall_low_usd"] <= e["hourly_shortfall_mean_usd"] <= e["hourly_shortfall_high_usd"]
-    assert a.evidence["primary"] == "ppo_agent"
-    assert a.confidence.value == a.evidence["strategies"]["ppo_agent"]["probability_trails"]
+    assert all(s["profit_usd"] <= pf + 1e-6 for s in spiky_day.summary.values())  # why the old claim was empty
+    a = by_id(answer_questions(context(days[-1], previous_results=hist[:-1])))["capture_next_day"]
+    assert "perfect_foresight" not in [a.evidence["strategy"]]
+    assert a.confidence.measure == "posterior_probability" and 0.0 < a.confidence.value < 1.0
+    assert all("bootstrap" not in str(v) for v in a.evidence["today"].values())  # today is description only
+    # the claims can fail: settle them against an invented next day where the strategy lost money
+    stated = a.evidence["predictions"][0]
+    assert stated["event"] == {"metric": "strategy.ppo_agent.profit", "operator": ">", "threshold": 0.0, "unit": "$"}
 
 
-def test_spread_capture_confidence_differs_between_days(calm_day, spiky_day):
-    ca = by_id(answer_questions(context(calm_day)))["spread_capture"].confidence
-    cb = by_id(answer_questions(context(spiky_day)))["spread_capture"].confidence
-    assert ca.interval != cb.interval
+def test_old_volatility_drivers_could_not_fail_as_extremes_carry_variance_by_definition(spiky_day):
+    """Old ``volatility_drivers``: P(spikes and negative prices carry more of the variance than of the time).
+    Variance is the mean squared deviation from the mean, and the extreme intervals are by definition those
+    farthest from it, so their share of the variance exceeds their share of the time on every day they exist
+    (and the fallback chose the top hour on the same data). Rewritten as ``volatility_next_day``: an 80% interval
+    for the next day's volatility, settled by that day; today's shares are description without a probability."""
+    values = spiky_day.prices["HB_WEST"].to_numpy()
+    extreme = (values > SETTINGS.high_price_usd_per_mwh) | (values < SETTINGS.negative_price_usd_per_mwh)
+    dev = (values - values.mean()) ** 2
+    assert dev[extreme].sum() / dev.sum() > extreme.mean()  # the old 'finding', true by construction
+    a = by_id(answer_questions(context(spiky_day)))["volatility_next_day"]
+    assert "probability_excess_positive" not in a.evidence and "excess_share" not in a.evidence
+    assert a.confidence.measure in ("prediction_interval", "none")
 
 
-def test_spread_capture_skipped_without_perfect_foresight(spiky_day):
+def test_old_study_comparison_was_about_today_so_no_later_day_could_settle_it(study):
+    """Old ``study_comparison``: a rank-test p-value of today's mean price among earlier days. It is a statement
+    about today under exchangeability that no later day can confirm or refute, so it could never be scored.
+    Rewritten as ``spread_next_day``: an interval for the next day's spread (today's percentile is description)."""
+    days, hist = study
+    a = by_id(answer_questions(context(days[-1], previous_results=hist[:-1])))["spread_next_day"]
+    assert a.confidence.measure == "prediction_interval" and "p_two_sided" not in str(a.evidence)
+    claim = a.evidence["interval_predictions"][0]
+    assert claim["quantity"]["metric"] == "spread.top4h_bottom4h" and claim["target"] == "next study day"
+    assert 0.0 <= claim["low"] <= a.evidence["spread_today_usd_per_mwh"] <= claim["high"]
+
+
+def test_old_enkf_follow_up_compared_analysis_residuals_which_cannot_test_a_forecast(spiky_day):
+    """Old ``enkf_follow_up``: P(today's RMSE < yesterday's) with the RMSE of observed minus the *analysis* mean,
+    which has already assimilated the observation, so it measured the filter's fit, not a forecast, and said
+    nothing the filter had claimed beforehand. Rewritten as ``enkf_interval_coverage``: the filter's own one-step
+    intervals, each stated before its price, and how often they held against their stated 95.4%."""
     ctx = context(spiky_day)
-    ctx = DayContext(**{**ctx.__dict__, "ledgers": {"ppo_agent": spiky_day.ledgers["ppo_agent"]}})
-    a = by_id(answer_questions(ctx))["spread_capture"]
+    a = by_id(answer_questions(ctx))["enkf_interval_coverage"]
+    assert "probability_improved" not in a.evidence
+    record = a.evidence["coverage_claims"][0]
+    assert record["level"] == pytest.approx(ENKF_COVERAGE_LEVEL)
+    ni = spiky_day.filtered.query("location == 'HB_WEST'")["normalized_innovation"].abs()
+    assert record["n_covered"] == int((ni[np.isfinite(ni)] <= 2.0).sum())
+    # a filter whose spreads are 10x too small fails its claim
+    narrow = spiky_day.filtered.assign(normalized_innovation=spiky_day.filtered["normalized_innovation"] * 10)
+    b = by_id(answer_questions(context(spiky_day, filtered=narrow)))["enkf_interval_coverage"]
+    assert b.evidence["coverage"] < 0.5 and b.confidence.interval["high"] < ENKF_COVERAGE_LEVEL
+    assert "overconfident" in b.answer
+
+
+def test_outlook_kept_with_a_joint_and_a_weekly_count(study):
+    """``next_day_outlook`` was kept (its probabilities were already scored); it now states the joint of its two
+    events, so the Q&A's own marginals and joint face the coherence check, and a count over the next 7 days."""
+    days, hist = study
+    a = by_id(answer_questions(context(days[-1], previous_results=hist[:-1])))["next_day_outlook"]
+    probs = {p["id"]: p["probability"] for p in a.evidence["predictions"]}
+    assert probs["spike_and_wide_spread_next_day"] <= min(probs["spike_next_day"], probs["wide_spread_next_day"])
+    weekly = a.evidence["interval_predictions"][0]
+    assert weekly["quantity"]["aggregate"] == "count" and weekly["quantity"]["horizon_days"] == 7
+    assert 0 <= weekly["low"] <= weekly["high"] <= 7 and weekly["level"] >= 0.8
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+def test_volatility_interval_follows_persistence_and_is_reproducible(study):
+    days, hist = study
+    ctx = context(days[-1], previous_results=hist[:-1], seed=5)
+    a = by_id(answer_questions(ctx))["volatility_next_day"]
+    claim = a.evidence["interval_predictions"][0]
+    assert claim["low"] <= a.evidence["volatility_today_usd_per_mwh"] <= claim["high"]
+    assert claim["low"] >= 0.0  # a standard deviation: the interval is cut at zero
+    assert claim["level"] == pytest.approx(0.8) and claim["n"] == 7
+    again = [x.to_dict() for x in answer_questions(context(days[-1], previous_results=hist[:-1], seed=5))]
+    assert again == [x.to_dict() for x in answer_questions(ctx)]
+
+
+def test_capture_strategy_is_causal_and_unknown_names_count(spiky_day):
+    summary = {k: dict(v) for k, v in spiky_day.summary.items() if k != "ppo_agent"}
+    summary["offer_curve_v2"] = dict(spiky_day.summary["percentile_threshold"])
+    summary["percentile_threshold"]["causal"] = False  # a strategy that says it is not causal is left out
+    ctx = context(spiky_day)
+    ctx = DayContext(**{**ctx.__dict__, "simulation_summary": summary})
+    a = by_id(answer_questions(ctx))["capture_next_day"]
+    assert a.evidence["strategy"] == "offer_curve_v2"
+
+
+def test_capture_skipped_without_perfect_foresight(spiky_day):
+    ctx = context(spiky_day)
+    summary = {"ppo_agent": spiky_day.summary["ppo_agent"]}
+    ctx = DayContext(**{**ctx.__dict__, "simulation_summary": summary})
+    a = by_id(answer_questions(ctx))["capture_next_day"]
     assert not a.asked and "perfect-foresight" in a.reason
 
 
-def _history(day_factory, levels):
-    days = [
-        day_factory(dt.date(2025, 9, 20) + dt.timedelta(days=i), seed=10 + i, level=lv) for i, lv in enumerate(levels)
-    ]
-    return pd.concat([d.prices for d in days])
+def test_enkf_question_skipped_without_states(spiky_day):
+    ctx = context(spiky_day)
+    ctx = DayContext(**{**ctx.__dict__, "filtered": pd.DataFrame()})
+    a = by_id(answer_questions(ctx))["enkf_interval_coverage"]
+    assert not a.asked and "no EnKF states" in a.reason
 
 
-def test_study_comparison_is_honest_with_thin_history(day_factory, spiky_day):
-    a = by_id(answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0, 25.0]))))[
-        "study_comparison"
-    ]
-    assert a.asked and a.evidence_strength == "thin"
-    assert a.evidence["n_previous"] == 2
-    assert "Evidence is thin" in a.answer
-    assert a.confidence.measure == "p_value" and a.confidence.value == pytest.approx(2 / 3)
-
-
-def test_study_comparison_p_value_shrinks_with_more_days(day_factory, spiky_day):
-    few = by_id(answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0, 22.0, 24.0]))))
-    many = by_id(
-        answer_questions(context(spiky_day, history_prices=_history(day_factory, [20.0 + i for i in range(9)])))
-    )
-    a, b = few["study_comparison"], many["study_comparison"]
-    assert a.evidence["mean_price_percentile"] == b.evidence["mean_price_percentile"] == 100.0
-    assert a.confidence.value == pytest.approx(2 / 4)
-    assert b.confidence.value == pytest.approx(2 / 10)
-    assert b.evidence_strength == "adequate"
-
-
-def test_study_comparison_falls_back_to_previous_results(calm_day, spiky_day):
-    r1 = build_results(**calm_day.build_kwargs())
-    a = by_id(answer_questions(context(spiky_day, previous_results=[r1])))["study_comparison"]
-    assert a.asked and a.evidence["previous_days"] == ["2025-10-01"]
-    assert a.evidence["previous_regimes"] == {"calm": 1}
-
-
-def _previous_with_rmse(day: str, rmse: float) -> dict:
-    return {
-        "day": day,
-        "metrics": [
-            {"name": "enkf.rmse_battery", "value": rmse, "unit": "$/MWh", "description": ""},
-            {"name": "enkf.anomalies_battery", "value": 3.0, "unit": "observations", "description": ""},
-        ],
-        "regime": {"label": "volatile", "reasons": ["x"], "evidence": {}},
-    }
-
-
-def test_enkf_follow_up_probability_tracks_yesterday(spiky_day):
-    worse = by_id(answer_questions(context(spiky_day, previous_results=[_previous_with_rmse("2025-10-01", 1000.0)])))
-    better = by_id(answer_questions(context(spiky_day, previous_results=[_previous_with_rmse("2025-10-01", 0.01)])))
-    pw, pb = worse["enkf_follow_up"].confidence.value, better["enkf_follow_up"].confidence.value
-    assert pw > 0.9 and pb < 0.1
-    ev = worse["enkf_follow_up"].evidence
-    assert ev["rmse_today_low"] <= ev["rmse_today_usd_per_mwh"] <= ev["rmse_today_high"]
-    assert "stress persisted" in worse["enkf_follow_up"].answer
-
-
-def test_enkf_follow_up_ignores_future_days(spiky_day):
-    a = by_id(answer_questions(context(spiky_day, previous_results=[_previous_with_rmse("2025-10-05", 1.0)])))
-    assert not a["enkf_follow_up"].asked
-
-
-def test_answers_are_reproducible_with_seed(spiky_day):
-    a = [x.to_dict() for x in answer_questions(context(spiky_day, seed=5))]
-    b = [x.to_dict() for x in answer_questions(context(spiky_day, seed=5))]
-    assert a == b
-
-
-def test_confidence_none_cannot_carry_a_value():
+def test_confidence_measures():
+    assert "prediction_interval" in MEASURES
     with pytest.raises(ValueError):
         Confidence("none", "none", 0.5, "x", 0)
     with pytest.raises(ValueError):
         Confidence("fixed", "made_up", 0.9, "x", 0)
+    assert Confidence("m", "prediction_interval", 0.8, "s", 3, claims=("a",)).to_dict()["claims"] == ["a"]
 
 
-def test_calm_day_more_volatile_than_history_asks_about_hours(day_factory):
-    today = day_factory(dt.date(2025, 10, 5), seed=7, noise=2.0)
-    history = pd.concat(
-        [day_factory(dt.date(2025, 10, 1) + dt.timedelta(days=i), seed=20 + i, noise=0.2).prices for i in range(3)]
-    )
-    ctx = context(today, history_prices=history)
-    assert ctx.regime.label == "calm"
-    a = by_id(answer_questions(ctx))["volatility_drivers"]
-    assert a.asked and "median of 3 previous" in a.reason
-    assert a.evidence["group"].startswith("hour starting")
-    assert a.evidence["group_intervals"] == 12
-    assert "optimistic" in a.confidence.method
+def test_no_question_resamples_single_intervals(spiky_day, monkeypatch):
+    """Within a day only price-only series are resampled, and then in blocks of an hour; ledgers (linked by the
+    state of charge) never are: their uncertainty comes from days."""
+    import hayeknet.research.questions as questions
+
+    calls = []
+    real = questions.block_bootstrap
+
+    def spy(values, statistic, **kw):
+        calls.append(kw.get("block_length"))
+        return real(values, statistic, **kw)
+
+    monkeypatch.setattr(questions, "block_bootstrap", spy)
+    answer_questions(context(spiky_day))
+    assert calls == [12]  # the EnKF coverage only: 12 five-minute intervals = 1 hour

@@ -1,4 +1,4 @@
-"""Block bootstrap and exact rank test."""
+"""Block bootstrap, exact rank test, and the day-level tools: block bootstrap over days, sign flips, conformal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hayeknet.research.resampling import InsufficientDataError, block_bootstrap, rank_test
+from hayeknet.research.resampling import (
+    InsufficientDataError,
+    block_bootstrap,
+    bootstrap_days,
+    conformal_halfwidth,
+    conformal_min_n,
+    day_block_length,
+    rank_test,
+    sign_flip_test,
+)
 
 
 def test_bootstrap_is_reproducible_and_seed_dependent():
@@ -79,3 +88,44 @@ def test_rank_test_p_values_are_valid(value, reference):
     assert res.min_attainable_p <= res.p_two_sided <= 1
     assert 0 <= res.percentile <= 100
     assert res.p_greater + res.p_less == pytest.approx((ref.size + ties + 2) / (ref.size + 1))
+
+
+# --------------------------------------------------------------------------- days as the unit
+
+
+def test_day_block_length_grows_as_the_cube_root():
+    assert [day_block_length(n) for n in (1, 3, 8, 27, 62, 125)] == [1, 1, 2, 3, 4, 5]
+
+
+def test_bootstrap_days_resamples_whole_days_in_blocks():
+    days = np.arange(62, dtype=float)
+    boot = bootstrap_days(days, np.mean, n_resamples=200, seed=1)
+    assert boot.block_length == 4 and boot.n_observations == 62
+    assert boot.low < days.mean() < boot.high
+
+
+def test_sign_flip_test_is_exact_for_few_days():
+    greater, less, exact = sign_flip_test(np.array([1.0, 2.0, 3.0]))
+    assert exact and greater == pytest.approx(1 / 8) and less == pytest.approx(1.0)
+    greater, less, _ = sign_flip_test(np.array([1.0, -1.0]))
+    assert greater == pytest.approx(3 / 4) and less == pytest.approx(3 / 4)  # mean 0: flips tie or exceed
+    with pytest.raises(InsufficientDataError):
+        sign_flip_test(np.array([np.nan]))
+
+
+def test_sign_flip_test_holds_its_size_under_the_null():
+    rng = np.random.default_rng(0)
+    ps = [sign_flip_test(rng.standard_t(3, 40), n_resamples=300, seed=i)[0] for i in range(300)]
+    assert 0.02 < np.mean(np.array(ps) < 0.05) < 0.09
+
+
+def test_conformal_interval_covers_at_its_level():
+    """Split-conformal half-widths from n past errors cover the next error with probability >= level."""
+    rng = np.random.default_rng(1)
+    assert conformal_min_n(0.8) == 4 and conformal_halfwidth(np.ones(3), 0.8) is None
+    hits = []
+    for _ in range(4000):
+        errors = rng.standard_cauchy(9)  # heavy tails: no distribution assumed
+        half = conformal_halfwidth(errors[:-1], 0.8)
+        hits.append(abs(errors[-1]) <= half)
+    assert 0.8 <= np.mean(hits) <= 0.8 + 1 / 9 + 0.02  # exactly ceil(9 * 0.8) / 9 = 0.889 in theory

@@ -33,3 +33,18 @@ def test_totals_capture_and_scores() -> None:
 
 def test_no_positive_bound_gives_no_ratio() -> None:
     assert study_metrics([_day("2025-10-01", 0.0, -5.0, None)])["capture_ratio"]["mpc_dam"] is None
+
+
+def test_claim_scores_come_from_the_last_day() -> None:
+    scores = {
+        "claim_types": {
+            "probability": {"n": 4, "brier": 0.12},
+            "interval": {"n": 3, "coverage": 2 / 3, "level": 0.8},
+            "coverage": {"by_claim": {"enkf_one_step_2sigma": {"n": 576, "coverage": 0.9, "level": 0.954}}},
+        }
+    }
+    history = [_day("2025-10-02", 1.0, 1.0, None) | {"prediction_scores": scores}, _day("2025-10-01", 1.0, 1.0, None)]
+    claims = study_metrics(history)["claims"]
+    assert claims["probability"] == {"n": 4, "brier": 0.12}
+    assert claims["interval"]["coverage"] == pytest.approx(2 / 3) and claims["enkf_coverage"]["n"] == 576
+    assert study_metrics([_day("2025-10-01", 1.0, 1.0, None)])["claims"]["interval"]["n"] == 0

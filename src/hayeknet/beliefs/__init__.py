@@ -5,8 +5,11 @@
 * :mod:`~hayeknet.beliefs.model` — two-scale Student-t PyMC model of the
   RT-DAM spread and the node-hub basis (an hourly level around the DAM level,
   fast within-hour noise), compiled once and refitted daily by swapping ``pm.Data``;
-* :mod:`~hayeknet.beliefs.coherence` — LP over the 8 atoms: coherence, Dutch
-  book, nearest coherent beliefs;
+* :mod:`~hayeknet.beliefs.coherence` — LP over the atoms of the stated events
+  (8 with congestion, 4 without): coherence, Dutch book, nearest coherent beliefs;
+* :mod:`~hayeknet.beliefs.cross_coherence` — the same check across separately
+  estimated sources (model, history frequency, DAM, the research's Q&A), with
+  the Dutch-book stake per unit when they disagree;
 * :mod:`~hayeknet.beliefs.calibration` — Brier score, reliability table,
   walk-forward scoring of stated beliefs against their realised day;
 * :mod:`~hayeknet.beliefs.next_day` — :func:`run_beliefs_day`: fit on recent days,

@@ -1,10 +1,14 @@
-"""Dutch-book coherence of stated probabilities of three events and their joints.
+"""Dutch-book coherence of stated probabilities of up to three events and their joints.
 
 Three binary events ``A``, ``B``, ``C`` split the world into 8 *atoms*
 (``A∧B∧C``, ``A∧B∧¬C``, ..., ``¬A∧¬B∧¬C``). Stated probabilities of any subset
 of the seven events ``A, B, C, AB, AC, BC, ABC`` (``AB`` = ``A and B``) are
-*coherent* when some probability distribution ``q`` over the 8 atoms gives
-exactly those probabilities (de Finetti). That is a linear feasibility problem:
+*coherent* when some probability distribution ``q`` over the atoms gives
+exactly those probabilities (de Finetti). The world is made of the events the
+statements mention: without a reference hub there is no congestion event
+``C``, and statements about ``A`` and ``B`` live in the 4 atoms of a 2-event
+world (the payoffs and atom probabilities name only those). That is a linear
+feasibility problem:
 
     M q = p,   q >= 0,   sum(q) = 1,
 
@@ -16,13 +20,17 @@ a negative stake sells the bet at that price) such that the holder of the
 stated beliefs, who accepts every such trade at its stated price, loses money
 in every atom:
 
-    G(w) = sum_i s_i * (1[event i holds in w] - p_i) < 0   for all 8 atoms w.
+    G(w) = sum_i s_i * (1[event i holds in w] - p_i) < 0   for all atoms w.
 
 We find the book with the strongest guaranteed loss among stakes with
 ``|s_i| <= 1`` (an LP solved by HiGHS) and verify the payoffs numerically.
 The *nearest coherent beliefs* minimize the L1 distance ``sum_i |p'_i - p_i|``
 over coherent ``p'`` (another LP); the minimizer need not be unique, and the
 one HiGHS returns is reported together with its atom distribution.
+
+Probabilities from one model's predictive paths are coherent by construction;
+:mod:`hayeknet.beliefs.cross_coherence` checks statements of *separately
+estimated* sources, which can disagree.
 """
 
 from __future__ import annotations
@@ -60,24 +68,36 @@ class CoherenceInputError(ValueError):
     """Stated probabilities with an unknown event key or a value outside [0, 1]."""
 
 
-def atom_label(atom: tuple[int, int, int]) -> str:
-    """Readable label of an atom, e.g. ``A&B&~C``."""
-    return "&".join(name if bit else f"~{name}" for name, bit in zip("ABC", atom))
+def atom_label(atom: tuple[int, ...], letters: str = "ABC") -> str:
+    """Readable label of an atom, e.g. ``A&B&~C`` (``A&~B`` in the world of ``letters`` ``AB``)."""
+    return "&".join(name if bit else f"~{name}" for name, bit in zip(letters, atom))
 
 
-def holds(event: str, atom: tuple[int, int, int]) -> bool:
-    """Whether ``event`` (a key of :data:`EVENT_KEYS`) holds in ``atom``."""
-    return all(atom["ABC".index(letter)] == 1 for letter in event)
+def holds(event: str, atom: tuple[int, ...], letters: str = "ABC") -> bool:
+    """Whether ``event`` (a key of :data:`EVENT_KEYS`) holds in ``atom`` of the world of ``letters``."""
+    return all(atom[letters.index(letter)] == 1 for letter in event)
 
 
-def incidence(events: tuple[str, ...]) -> np.ndarray:
-    """Matrix ``M`` (len(events) x 8): ``M[i, w] = 1`` when event ``i`` holds in atom ``w``."""
-    m = [[1.0 if holds(e, w) else 0.0 for w in ATOMS] for e in events]
-    return np.array(m, dtype=float).reshape(len(events), len(ATOMS))
+def world_letters(events: tuple[str, ...]) -> str:
+    """The events a world needs for ``events``, in A, B, C order: ``AB`` without congestion (at least ``A``)."""
+    used = {letter for e in events for letter in e}
+    return "".join(letter for letter in "ABC" if letter in used) or "A"
+
+
+def atoms(letters: str = "ABC") -> tuple[tuple[int, ...], ...]:
+    """The ``2 ** len(letters)`` atoms of the world of ``letters``, from all true to all false."""
+    return tuple(itertools.product((1, 0), repeat=len(letters)))
+
+
+def incidence(events: tuple[str, ...], letters: str = "ABC") -> np.ndarray:
+    """Matrix ``M`` (len(events) x atoms): ``M[i, w] = 1`` when event ``i`` holds in atom ``w``."""
+    world = atoms(letters)
+    m = [[1.0 if holds(e, w, letters) else 0.0 for w in world] for e in events]
+    return np.array(m, dtype=float).reshape(len(events), len(world))
 
 
 def event_probabilities(atom_probabilities: np.ndarray) -> dict[str, float]:
-    """All seven event probabilities implied by a distribution over :data:`ATOMS`."""
+    """All seven event probabilities implied by a distribution over the 8 :data:`ATOMS`."""
     q = np.asarray(atom_probabilities, dtype=float)
     return {e: float(v) for e, v in zip(EVENT_KEYS, incidence(EVENT_KEYS) @ q)}
 
@@ -104,18 +124,25 @@ class DutchBook:
     ``stakes[e]`` is the number of unit bets on event ``e`` the belief holder
     buys at its stated price (negative: sells). ``payoff_by_atom[label]`` is the
     holder's net payoff in that atom (all negative); ``guaranteed_loss`` is the
-    smallest loss over atoms (positive), in the same units as the stakes.
+    smallest loss over atoms (positive), in the same units as the stakes;
+    ``loss_per_unit_stake`` divides it by the total stake ``sum |stakes|``.
     """
 
     stakes: dict[str, float]
     payoff_by_atom: dict[str, float]
     guaranteed_loss: float
 
+    @property
+    def loss_per_unit_stake(self) -> float:
+        total = sum(abs(v) for v in self.stakes.values())
+        return self.guaranteed_loss / total if total > 0 else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "stakes": dict(self.stakes),
             "payoff_by_atom": dict(self.payoff_by_atom),
             "guaranteed_loss": self.guaranteed_loss,
+            "loss_per_unit_stake": self.loss_per_unit_stake,
         }
 
 
@@ -128,6 +155,7 @@ class CoherenceResult:
     behind ``nearest``); ``nearest`` holds the nearest coherent probabilities of
     the stated events (equal to ``stated`` when coherent) and ``l1_distance``
     the L1 distance to them; ``dutch_book`` is set only when incoherent.
+    ``events`` are the letters of the world the atoms span (``AB`` without congestion).
     """
 
     stated: dict[str, float]
@@ -136,9 +164,11 @@ class CoherenceResult:
     l1_distance: float
     atom_probabilities: dict[str, float]
     dutch_book: DutchBook | None = field(default=None)
+    events: str = "ABC"
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "events": self.events,
             "stated": dict(self.stated),
             "coherent": self.coherent,
             "nearest": dict(self.nearest),
@@ -151,9 +181,10 @@ class CoherenceResult:
 def payoffs(stakes: Mapping[str, float], stated: Mapping[str, float]) -> dict[str, float]:
     """Belief holder's net payoff in each atom from ``stakes`` traded at the ``stated`` prices."""
     events, p = _validated({k: stated[k] for k in stakes})
+    letters = world_letters(events)
     s = np.array([float(stakes[e]) for e in events])
-    gains = s @ (incidence(events) - p[:, None])
-    return {atom_label(w): float(g) for w, g in zip(ATOMS, gains)}
+    gains = s @ (incidence(events, letters) - p[:, None])
+    return {atom_label(w, letters): float(g) for w, g in zip(atoms(letters), gains)}
 
 
 def dutch_book(stated: Mapping[str, float]) -> DutchBook | None:
@@ -167,14 +198,16 @@ def dutch_book(stated: Mapping[str, float]) -> DutchBook | None:
     events, p = _validated(stated)
     if not events:
         return None
-    m = incidence(events)
+    letters = world_letters(events)
+    m = incidence(events, letters)
     n = len(events)
+    k = m.shape[1]
     # Variables: s_1..s_n, t. Minimize -t. Constraint: t - sum_i s_i (p_i - M[i,w]) <= 0.
-    a_ub = np.hstack([-(p[:, None] - m).T, np.ones((len(ATOMS), 1))])
+    a_ub = np.hstack([-(p[:, None] - m).T, np.ones((k, 1))])
     res = linprog(
         c=np.r_[np.zeros(n), -1.0],
         A_ub=a_ub,
-        b_ub=np.zeros(len(ATOMS)),
+        b_ub=np.zeros(k),
         bounds=[(-1.0, 1.0)] * n + [(None, 1.0)],
         method="highs",
     )
@@ -198,8 +231,9 @@ def nearest_coherent(stated: Mapping[str, float]) -> tuple[dict[str, float], flo
     """
     events, p = _validated(stated)
     n = len(events)
-    k = len(ATOMS)
-    m = incidence(events)
+    letters = world_letters(events)
+    m = incidence(events, letters)
+    k = m.shape[1]
     a_eq = np.vstack(
         [
             np.hstack([m, -np.eye(n), np.eye(n)]),
@@ -225,6 +259,7 @@ def check_coherence(stated: Mapping[str, float]) -> CoherenceResult:
     :data:`TOLERANCE`; otherwise the Dutch book is attached.
     """
     events, p = _validated(stated)
+    letters = world_letters(events)
     clean = dict(zip(events, (float(v) for v in p)))
     nearest, distance, q = nearest_coherent(clean)
     coherent = distance <= TOLERANCE * max(1, len(events))
@@ -236,6 +271,7 @@ def check_coherence(stated: Mapping[str, float]) -> CoherenceResult:
         coherent=coherent,
         nearest=clean if coherent else nearest,
         l1_distance=0.0 if coherent else distance,
-        atom_probabilities={atom_label(w): float(v) for w, v in zip(ATOMS, q)},
+        atom_probabilities={atom_label(w, letters): float(v) for w, v in zip(atoms(letters), q)},
         dutch_book=book,
+        events=letters,
     )

@@ -18,7 +18,10 @@ congestion), of each pair and of the triple:
 
 Every probability is a frequency over the *same* predictive paths, so each set
 is coherent by construction; :func:`hayeknet.beliefs.coherence.check_coherence`
-confirms it and the result records the check.
+confirms it and the result records the check. The check that can fail is
+across sources (:mod:`hayeknet.beliefs.cross_coherence`, run by the research
+stage): these probabilities against the history frequency, the DAM and the
+research's own claims.
 
 The model describes the RT-DAM spread; the simulated real-time price is the
 day-ahead price of the predicted day plus the spread. ERCOT publishes the DAM

@@ -31,6 +31,7 @@ import pandas as pd
 from hayeknet.archive.queries import location_column
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.params import ResearchParams
+from hayeknet.research.claims import coherence_across_sources
 from hayeknet.research.errors import ResearchInputError
 from hayeknet.research.hypotheses import test_hypotheses
 from hayeknet.research.insights import (
@@ -43,11 +44,13 @@ from hayeknet.research.insights import (
 )
 from hayeknet.research.metrics import day_metrics, metrics_by_name
 from hayeknet.research.prices import CENTRAL
-from hayeknet.research.questions import DayContext, answer_questions
+from hayeknet.research.questions import DayContext, answer_questions, claims_of
 from hayeknet.research.scoring import score_predictions
 
-SCHEMA_VERSION = "1.3.0"
-"""1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid)."""
+SCHEMA_VERSION = "1.4.0"
+"""1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid); 1.4.0
+(ADR 0016) adds ``interval_predictions``, ``coverage_claims`` and ``coherence_across_sources``, the claims a
+confidence is scored as, the hypotheses' power and the scores by claim type and question."""
 OUTPUT_FILES = ("results.json", "qa.json", "journal.md")
 
 
@@ -110,6 +113,7 @@ def build_results(
     filtered: pd.DataFrame | None = None,
     assimilation_metrics: Mapping[str, Any] | None = None,
     previous_results: Sequence[Mapping[str, Any]] = (),
+    beliefs: Mapping[str, Any] | None = None,
     n_resamples: int = 1000,
     seed: int = 0,
     max_outliers: int = 50,
@@ -122,8 +126,11 @@ def build_results(
     ``congestion_usd_per_mwh``: the |node - hub| basis of a congestion event
     (the study's one threshold, ``beliefs.congestion_usd_per_mwh``).
     ``previous_results`` are earlier days' documents as returned by this
-    function (or read from their results.json). ``seed`` and ``n_resamples``
-    fix every bootstrap of the day.
+    function (or read from their results.json). ``beliefs``: the beliefs
+    stated on this day about the next (the research stage's
+    :func:`~hayeknet.pipeline.stages.research.beliefs_summary`), checked for
+    coherence with the Q&A's claims; None when there are none. ``seed`` and
+    ``n_resamples`` fix every bootstrap of the day.
     """
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
     if not 0 <= day_index < n_days:
@@ -198,15 +205,23 @@ def build_results(
         "qa": [a.to_dict() for a in answers],
         "strategies": {name: dict(values) for name, values in simulation_summary.items()},
         "assimilation": dict(assimilation_metrics or {}),
-        "predictions": next(
-            (a.evidence.get("predictions", []) for a in answers if a.asked and a.id == "next_day_outlook"), []
-        ),
+        **claims_of(answers),
     }
+    if beliefs is not None:
+        results["beliefs"] = dict(beliefs)
     results = to_jsonable(results)
-    # hypotheses and prediction scores over the study so far, this day included
+    results["coherence_across_sources"] = to_jsonable(
+        coherence_across_sources(
+            results.get("beliefs"),
+            results["predictions"],
+            settings.high_price_usd_per_mwh,
+            (day + dt.timedelta(days=1)).isoformat(),
+        )
+    )
+    # hypotheses and claim scores over the study so far, this day included
     history = [r for r in previous_results if str(r.get("day", "")) < results["day"]] + [results]
     results["hypotheses"] = [h.to_dict() for h in test_hypotheses(history, n_resamples=n_resamples, seed=seed)]
-    results["prediction_scores"] = score_predictions(history).to_dict()
+    results["prediction_scores"] = score_predictions(history, n_resamples=n_resamples, seed=seed).to_dict()
     results = to_jsonable(results)
     validate_results(results, f"results of {day}")
     return results
@@ -381,7 +396,13 @@ def render_journal(results: Mapping[str, Any]) -> str:
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += _hypothesis_lines(results.get("hypotheses"))
-    lines += _prediction_lines(results.get("predictions"), results.get("prediction_scores"))
+    lines += _prediction_lines(
+        results.get("predictions"),
+        results.get("prediction_scores"),
+        results.get("interval_predictions"),
+        results.get("coverage_claims"),
+    )
+    lines += _coherence_lines(results.get("coherence_across_sources"))
     if results["assimilation"]:
         lines += ["", "## Assimilation", ""]
         for k, v in sorted(results["assimilation"].items()):
@@ -392,19 +413,22 @@ def render_journal(results: Mapping[str, Any]) -> str:
 def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[str]:
     if hypotheses is None:
         return []
-    lines = ["", "## Hypotheses (all study days so far)", ""]
+    lines = ["", "## Hypotheses (all study days so far, the day as the unit)", ""]
     if not hypotheses:
         return [*lines, "No hypothesis tested."]
     lines += [
-        "| | hypothesis | effect (95% CI) | p-value | n | verdict |",
-        "|---|---|---|---:|---:|---|",
+        "| | hypothesis | strategy | effect (95% CI) | p-value | n days | days needed | power | verdict |",
+        "|---|---|---|---|---:|---:|---:|---:|---|",
     ]
     for h in hypotheses:
         unit = "" if h["effect_unit"] == "1" else f" {h['effect_unit']}"
         effect = f"{_fmt(h['effect_size'])}{unit} ({_fmt(h['ci_low'])} to {_fmt(h['ci_high'])})"
+        power = h.get("power") or {}
+        needed = power.get("n_needed")
         lines.append(
-            f"| {h['name']} | {_cell(h['statement'])} | {_cell(effect)} | {_fmt(h['p_value'])} | {h['n']}"
-            f" | {_cell(h['verdict'])} |"
+            f"| {h['name']} | {_cell(h['statement'])} | {_cell(h.get('strategy') or '')} | {_cell(effect)}"
+            f" | {_fmt(h['p_value'])} | {h['n']} | {'n/a' if needed is None else needed}"
+            f" | {_fmt(power.get('power_at_n'))} | {_cell(h['verdict'])} |"
         )
     lines.append("")
     for h in hypotheses:
@@ -412,23 +436,109 @@ def _hypothesis_lines(hypotheses: Sequence[Mapping[str, Any]] | None) -> list[st
     return lines
 
 
-def _prediction_lines(predictions: Sequence[Mapping[str, Any]] | None, scores: Mapping[str, Any] | None) -> list[str]:
-    if predictions is None and scores is None:
+def _prediction_lines(
+    predictions: Sequence[Mapping[str, Any]] | None,
+    scores: Mapping[str, Any] | None,
+    intervals: Sequence[Mapping[str, Any]] | None = None,
+    coverage: Sequence[Mapping[str, Any]] | None = None,
+) -> list[str]:
+    if predictions is None and scores is None and intervals is None:
         return []
-    lines = ["", "## Predictions and their scores", ""]
+    lines = ["", "## Claims and their scores", "", "Stated today, to be settled on later study days:", ""]
     for p in predictions or []:
         lines.append(f"- P({p['claim']}) = {p['probability']:.2f} ({p['method']}).")
-    if not predictions:
-        lines.append("No predictive claim today.")
+    for p in intervals or []:
+        lines.append(f"- With probability {p['level']:.2f}: {p['claim']} ({p['target']}; {p['method']}).")
+    for c in coverage or []:
+        lines.append(
+            f"- Settled today: {c['claim']}: {c['n_covered']} of {c['n']} held, stated {100 * c['level']:.1f}%."
+        )
+    if not predictions and not intervals and not coverage:
+        lines.append("No claim today.")
     if scores:
         lines += ["", f"**Scores so far.** {scores['summary']}"]
         if scores["reliability"]:
-            lines += ["", "| forecast bin | n | mean forecast | observed frequency (95% CI) |", "|---|---:|---:|---|"]
+            lines += [
+                "",
+                "Probabilities: reliability (stated against observed).",
+                "",
+                "| forecast bin | n | mean forecast | observed frequency (95% CI) |",
+                "|---|---:|---:|---|",
+            ]
             for row in scores["reliability"]:
                 lines.append(
                     f"| {row['bin_low']:.1f}-{row['bin_high']:.1f} | {row['n']} | {row['mean_probability']:.2f} |"
                     f" {row['observed_frequency']:.2f} ({_fmt(row['ci_low'])} to {_fmt(row['ci_high'])}) |"
                 )
+        rows = _claim_rows(scores)
+        if rows:
+            lines += [
+                "",
+                "Every claim so far, by type (probabilities: Brier score; intervals: coverage against the stated"
+                " level):",
+                "",
+                "| claim | type | question | n | stated | realised (95% CI) | Brier (base rate) |",
+                "|---|---|---|---:|---:|---|---|",
+                *rows,
+            ]
+    return lines
+
+
+def _claim_rows(scores: Mapping[str, Any]) -> list[str]:
+    rows = []
+    by_question = {c: q for q, e in (scores.get("by_question") or {}).items() for c in e.get("claims", [])}
+    for claim, v in sorted((scores.get("by_claim") or {}).items()):
+        rows.append(
+            f"| {claim} | probability | {by_question.get(claim, '')} | {v['n']} | {_fmt(v['mean_probability'])}"
+            f" | {_fmt(v['observed_frequency'])} | {_fmt(v['brier'])} ({_fmt(v['base_rate_brier'])}) |"
+        )
+    for claim, v in sorted(((scores.get("intervals") or {}).get("by_claim") or {}).items()):
+        rows.append(
+            f"| {claim} | interval | {by_question.get(claim, '')} | {v['n']} | {_fmt(v['level'])}"
+            f" | {_fmt(v['coverage'])} ({_fmt(v['ci_low'])} to {_fmt(v['ci_high'])}) | |"
+        )
+    coverage = ((scores.get("claim_types") or {}).get("coverage") or {}).get("by_claim") or {}
+    for claim, v in sorted(coverage.items()):
+        rows.append(
+            f"| {claim} | coverage | {by_question.get(claim, '')} | {v['n']} | {_fmt(v['level'])}"
+            f" | {_fmt(v['coverage'])} ({_fmt(v['ci_low'])} to {_fmt(v['ci_high'])}) | |"
+        )
+    return rows
+
+
+def _coherence_lines(check: Mapping[str, Any] | None) -> list[str]:
+    if check is None:
+        return []
+    lines = ["", "## Coherence across sources", "", check["summary"], ""]
+    if check["statements"]:
+        lines += ["| source | event | probability |", "|---|---|---:|"]
+        for s in check["statements"]:
+            lines.append(f"| {s['source']} | {_cell(s['event'])} | {s['probability']:.4f} |")
+        lines.append("")
+        events = "; ".join(f"{k}: {v}" for k, v in check["world"]["events"].items())
+        implications = ", ".join(check["world"]["implications"]) or "none"
+        lines.append(f"Events: {events}. Implications imposed: {implications}.")
+    book = check.get("dutch_book")
+    if book:
+        stakes = ", ".join(
+            f"{'buy' if b['stake'] > 0 else 'sell'} {abs(b['stake']):.3f} of {b['source']}'s P({b['event']})"
+            f" at {b['price']:.4f}"
+            for b in book["stakes"]
+        )
+        lines += [
+            "",
+            f"**Dutch book** (per unit of total stake), trades the holder of all these beliefs accepts: {stakes};"
+            f" whatever happens, the holder loses at least {book['guaranteed_loss_per_unit_stake']:.4f}.",
+        ]
+    pairs = [p for p in check.get("pairs", []) if not p["coherent"]]
+    if pairs:
+        lines += ["", "Pairs of sources that disagree (stake per unit):", ""]
+        lines += [f"- {p['sources'][0]} and {p['sources'][1]}: {p['stake']:.4f}" for p in pairs]
+    missing = check.get("sources_missing") or {}
+    if missing:
+        lines += ["", "Not checked: " + "; ".join(f"{k} ({v})" for k, v in sorted(missing.items())) + "."]
+    for note in check.get("notes") or []:
+        lines += ["", f"Note: {note}."]
     return lines
 
 
@@ -447,6 +557,7 @@ def _confidence_text(c: Mapping[str, Any]) -> str:
         "bootstrap_probability": "bootstrap probability",
         "p_value": "p-value",
         "posterior_probability": "posterior probability",
+        "prediction_interval": "stated probability",
     }
     text = f"{what[c['measure']]} {c['value']:.3f} = {c['statement']} ({c['method']}; n = {c['n']})."
     iv = c.get("interval")
@@ -454,6 +565,8 @@ def _confidence_text(c: Mapping[str, Any]) -> str:
         text += (
             f" {100 * iv['level']:.0f}% interval for {iv['of']}: {_fmt(iv['low'])} to {_fmt(iv['high'])} {iv['unit']}."
         )
+    if c.get("claims"):
+        text += " Scored later as: " + ", ".join(f"`{k}`" for k in c["claims"]) + "."
     return text
 
 

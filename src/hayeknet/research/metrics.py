@@ -187,6 +187,34 @@ def dam_rt_metrics(prices: pd.DataFrame, dam_prices: pd.DataFrame | None, locati
     ]
 
 
+def dam_metrics(dam_prices: pd.DataFrame | None, location: str) -> list[Metric]:
+    """The day's day-ahead prices at the battery location: known the day before (ERCOT publishes the DAM
+    at about 13:30 of the previous day), so they may predict the day (hypothesis H1).
+
+    ``dam.price_change_std`` is the standard deviation of hour-to-hour changes
+    of the DAM price ($/MWh per hour), ``dam.spread_top4h_bottom4h`` the mean
+    of the 4 highest DAM hours minus the 4 lowest, ``dam.max`` the highest DAM price.
+    """
+    names = ("dam.price_change_std", "dam.spread_top4h_bottom4h", "dam.max")
+    what = (
+        "standard deviation of hour-to-hour DAM price changes (known the day before)",
+        "mean of the 4 highest DAM hours minus the 4 lowest (known the day before)",
+        "highest DAM price of the day (known the day before)",
+    )
+    units = ("$/MWh (per h)", "$/MWh", "$/MWh")
+    if dam_prices is None or dam_prices.empty or location not in dam_prices.columns:
+        return [Metric(n, None, u, f"{w}; no DAM prices") for n, u, w in zip(names, units, what)]
+    dam = dam_prices[location].astype(float).dropna().sort_index()
+    values = dam.to_numpy(dtype=float)
+    changes = np.diff(values)
+    numbers = (
+        _num(np.std(changes, ddof=1)) if changes.size > 1 else None,
+        _num(top_bottom_spread(dam, 4.0)) if values.size else None,
+        _num(values.max()) if values.size else None,
+    )
+    return [Metric(n, v, u, w) for n, v, u, w in zip(names, numbers, units, what)]
+
+
 def assimilation_day_metrics(
     filtered: pd.DataFrame,
     location: str,
@@ -314,12 +342,13 @@ def day_metrics(
     ledgers: Mapping[str, pd.DataFrame],
     usable_mwh: float,
 ) -> list[Metric]:
-    """All day metrics in a fixed order (prices, basis, DAM-RT, EnKF, strategies)."""
+    """All day metrics in a fixed order (prices, basis, DAM-RT, DAM, EnKF, strategies)."""
     series = location_column(prices, location)
     return (
         price_metrics(series, settings)
         + basis_metrics(prices, location)
         + dam_rt_metrics(prices, dam_prices, location)
+        + dam_metrics(dam_prices, location)
         + assimilation_day_metrics(
             filtered if filtered is not None else pd.DataFrame(), location, assimilation_metrics, settings
         )

@@ -11,6 +11,10 @@ to one flat-enough mapping of numbers:
 * ``beliefs.brier.<event>`` and ``beliefs.brier_skill.<event>`` - the mean
   Brier score (per 5-minute interval) of the beliefs about each day, and its
   mean skill against climatology, over the days that were scored;
+* ``claims.*`` - how the research's claims fared (ADR 0016): the Brier
+  score of its settled probabilities, the realised coverage of its settled
+  intervals against their mean stated level, and the pooled coverage of the
+  EnKF's one-step intervals, from the last day's ``prediction_scores``;
 * ``daily.<day>.<strategy>`` - profit per day and strategy, $.
 
 :func:`daily_profit_table` is the long table behind the plots.
@@ -59,8 +63,19 @@ def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     scored = [((r.get("beliefs") or {}).get("calibration_of_previous_beliefs") or {}).get("day") or {} for r in history]
     brier = {name: _mean([(s.get(key) or {}).get("brier") for s in scored]) for key, name in EVENTS.items()}
     skill = {name: _mean([(s.get(key) or {}).get("brier_skill") for s in scored]) for key, name in EVENTS.items()}
+    last = max(history, key=lambda r: str(r.get("day", "")), default={}) if history else {}
+    types = (last.get("prediction_scores") or {}).get("claim_types") or {}
+    probability, interval = types.get("probability") or {}, types.get("interval") or {}
+    coverage = ((types.get("coverage") or {}).get("by_claim") or {}).get("enkf_one_step_2sigma") or {}
+    rate = lambda d: {"n": d.get("n", 0), "coverage": d.get("coverage"), "level": d.get("level")}
+    claims = {
+        "probability": {"n": probability.get("n", 0), "brier": probability.get("brier")},
+        "interval": rate(interval),
+        "enkf_coverage": rate(coverage),
+    }
     return {
         "days": len(history),
+        "claims": claims,
         "profit_usd": {k: float(v) for k, v in totals.items()},
         "capture_ratio": capture,
         "forecast": forecast,

@@ -1,7 +1,9 @@
 """Stage ``research``: the day's questions answered from its evidence -> ``artifacts/research/<day>/``.
 
 Writes ``results.json`` (schema-versioned), ``qa.json``, ``journal.md`` and
-``history.json`` (the results of every study day up to this one).
+``history.json`` (the results of every study day up to this one). The beliefs
+stated on the day about the next (``artifacts/beliefs/<day>/``) enter the
+results and are checked for coherence with the Q&A's claims (ADR 0016).
 ``research_init`` writes the empty history of ``artifacts/research/init``.
 
 Params (``dvc.yaml``): ``research``, ``battery`` (location and SOC window),
@@ -67,23 +69,51 @@ def observation_path(ctx: StageContext, day: str) -> Path:
     return ctx.paths.observations / f"{day}.md"
 
 
-def beliefs_summary(outcome: beliefs.BeliefsOutcome) -> dict[str, Any]:
-    """The part of ``beliefs@<day>`` that enters the day's results (JSON-ready)."""
+def dam_implied(folder: Path, high_price_usd_per_mwh: float | None, dam_source: str | None) -> dict[str, Any]:
+    """Share of the predicted day's intervals whose DAM price in the beliefs' price path
+    (``price_forecast.parquet``, column ``dam_usd_per_mwh``) is above the high-price threshold: the DAM read as
+    a point forecast of the high-price event, a source of the cross-source coherence check (ADR 0016)."""
+    import pandas as pd
+
+    path = folder / beliefs.PRICE_FORECAST_FILE
+    if high_price_usd_per_mwh is None:
+        return {"high_price": None, "reason": "the beliefs state no high-price threshold"}
+    if not path.exists():
+        return {"high_price": None, "reason": f"{path.name} absent: no day-ahead price path for the next day"}
+    dam = pd.read_parquet(path, columns=["dam_usd_per_mwh"])["dam_usd_per_mwh"].to_numpy(dtype=float)
+    if dam.size == 0:
+        return {"high_price": None, "reason": f"{path.name} holds no interval"}
+    return {
+        "high_price": float((dam > high_price_usd_per_mwh).mean()),
+        "n_intervals": int(dam.size),
+        "threshold_usd_per_mwh": float(high_price_usd_per_mwh),
+        "source": dam_source or "unknown",
+    }
+
+
+def beliefs_summary(outcome: beliefs.BeliefsOutcome, folder: Path | None = None) -> dict[str, Any]:
+    """The part of ``beliefs@<day>`` that enters the day's results (JSON-ready); with the beliefs ``folder``,
+    also the DAM-implied probability of a high price (:func:`dam_implied`)."""
     from hayeknet.research.journal import to_jsonable
 
     stated = outcome.beliefs
-    return to_jsonable(
-        {
-            "forecast_day": stated.get("day"),
-            "next_day": stated.get("next_day", {}),
-            "next_hour": stated.get("next_hour", {}),
-            "diagnostics": stated.get("diagnostics", {}),
-            "coherence": stated.get("coherence", {}),
-            "warnings": outcome.warnings(),
-            "price_forecast": stated.get("price_forecast"),
-            "calibration_of_previous_beliefs": outcome.calibration,
-        }
-    )
+    thresholds = stated.get("thresholds_usd_per_mwh", {})
+    summary = {
+        "forecast_day": stated.get("day"),
+        "next_day": stated.get("next_day", {}),
+        "next_hour": stated.get("next_hour", {}),
+        "climatology": stated.get("climatology", {}),
+        "thresholds_usd_per_mwh": thresholds,
+        "dam_source": stated.get("dam_source"),
+        "diagnostics": stated.get("diagnostics", {}),
+        "coherence": stated.get("coherence", {}),
+        "warnings": outcome.warnings(),
+        "price_forecast": stated.get("price_forecast"),
+        "calibration_of_previous_beliefs": outcome.calibration,
+    }
+    if folder is not None:
+        summary["dam_implied"] = dam_implied(folder, thresholds.get("high_price"), stated.get("dam_source"))
+    return to_jsonable(summary)
 
 
 @timed(STAGE, INIT_STAGE)
@@ -120,6 +150,7 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
     table = ingest.read_day(ctx, day)
     filtered, assimilation_metrics = assimilate.read_states(ctx, day)
     simulation = simulate.read_simulation(ctx, day)
+    stated = beliefs_summary(beliefs.read_beliefs(ctx, day), ctx.paths.beliefs / day)
     results = build_results(
         day=day,
         day_index=days.index(day),
@@ -132,6 +163,7 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
         simulation_summary=simulation.summary["strategies"],
         ledgers=simulation.ledgers,
         previous_results=history,
+        beliefs=stated,
         research=params.research,
         congestion_usd_per_mwh=params.beliefs.congestion_usd_per_mwh,
         seed=params.study.seed,
@@ -141,7 +173,6 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
         results["market_designs"] = to_jsonable(designs)
     if simulation.summary.get("qse_agents"):
         results["qse_agents"] = to_jsonable(simulation.summary["qse_agents"])
-    results["beliefs"] = beliefs_summary(beliefs.read_beliefs(ctx, day))
     results, _ = split_wall_clock(results)  # upstream outputs hold none; a tracked output never does
     validate_results(results, f"results of {day}")
     journal = render_journal(results)
