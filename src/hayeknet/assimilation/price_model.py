@@ -376,29 +376,30 @@ def assimilate_day(
     out_spread = np.empty((n_times, n_loc))
     fc_mean = np.full((n_times, n_loc), np.nan)
     fc_spread = np.full((n_times, n_loc), np.nan)
-    fc_z_mean = np.full((n_times, n_loc), np.nan)
-    fc_z_var = np.full((n_times, n_loc), np.nan)
-    hour_steps = skill.horizon_steps(step_minutes)["1h"]
-    hour = {name: np.full((n_times, n_loc), np.nan) for name in ("mean", "spread", "z_mean", "z_var")}
+    horizons = skill.horizon_steps(step_minutes)
+    ahead = {
+        label: {name: np.full((n_times, n_loc), np.nan) for name in ("mean", "spread", "z_mean", "z_var")}
+        for label in horizons
+    }
 
-    def forecast_hour_ahead(t: int, analysed: np.ndarray) -> None:
-        """The 1-hour forecast of interval ``t + h`` from the analysis of ``t`` (prices up to ``t``; no draws)."""
-        if t + hour_steps < n_times:
-            out = skill.h_step_forecast(analysed, loadings, phi, sigma, hour_steps, scale)
-            for name, values in zip(("mean", "spread", "z_mean", "z_var"), out, strict=True):
-                hour[name][t + hour_steps] = values
+    def forecast_ahead(t: int, analysed: np.ndarray) -> None:
+        """Forecasts of ``t + h`` for each horizon ``h`` from the analysis of ``t`` (prices up to ``t``; no draws)."""
+        for label, steps in horizons.items():
+            if t + steps < n_times:
+                out = skill.h_step_forecast(analysed, loadings, phi, sigma, steps, scale)
+                for name, values in zip(("mean", "spread", "z_mean", "z_var"), out, strict=True):
+                    ahead[label][name][t + steps] = values
 
     norm_innov = np.full((n_times, n_loc), np.nan)
     system = np.empty((n_times, 2))
 
     out_mean[0], out_spread[0] = _price_stats(levels, scale)
     system[0] = state[n_loc : n_loc + 2].mean(axis=1)
-    forecast_hour_ahead(0, state)
+    forecast_ahead(0, state)
     for t in range(1, n_times):
         state = kern.ar1_forecast(state, rng.standard_normal(state.shape), phi, sigma)
         levels = kern.factor_levels(state, loadings)
         fc_mean[t], fc_spread[t] = _price_stats(levels, scale)
-        fc_z_mean[t], fc_z_var[t] = levels.mean(axis=1), levels.var(axis=1, ddof=1)
         idx = np.flatnonzero(~np.isnan(z_obs[t]))
         if idx.size:
             zf_mean = levels[idx].mean(axis=1)
@@ -412,7 +413,7 @@ def assimilate_day(
             levels = kern.factor_levels(state, loadings)
         out_mean[t], out_spread[t] = _price_stats(levels, scale)
         system[t] = state[n_loc : n_loc + 2].mean(axis=1)
-        forecast_hour_ahead(t, state)
+        forecast_ahead(t, state)
 
     innovation = observed - fc_mean
     filtered = pd.DataFrame(
@@ -472,10 +473,7 @@ def assimilate_day(
         interval_minutes=step_minutes,
         obs_error_usd_per_mwh=obs_err,
         price_scale_usd_per_mwh=scale,
-        horizons={
-            "1step": skill.HorizonForecast("1step", 1, fc_mean, fc_spread, fc_z_mean, fc_z_var),
-            "1h": skill.HorizonForecast("1h", hour_steps, hour["mean"], hour["spread"], hour["z_mean"], hour["z_var"]),
-        },
+        horizons={label: skill.HorizonForecast(label, steps, **ahead[label]) for label, steps in horizons.items()},
     )
     metrics |= skill.forecast_skill_metrics(forecasts, dam_prices)
     metrics = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
