@@ -258,12 +258,11 @@ def test_fifteen_minute_prices_forecast_four_steps_for_an_hour() -> None:
 
 def test_assimilate_stage_writes_forecast_skill(tmp_path: Path) -> None:
     from hayeknet.config import ProjectPaths
-    from hayeknet.params import load_params
+    from hayeknet.params import ResearchParams, load_params
     from hayeknet.pipeline.collect import collect
     from hayeknet.pipeline.context import StageContext
     from hayeknet.pipeline.stages import assimilate, ingest
     from hayeknet.research.metrics import assimilation_day_metrics, metrics_by_name
-    from hayeknet.params import ResearchParams
 
     shutil.copy(ROOT / "tests" / "params.tiny.yaml", tmp_path / "params.yaml")
     shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
@@ -307,6 +306,8 @@ def test_assimilate_stage_writes_forecast_skill(tmp_path: Path) -> None:
     assert "after assimilating the same price" in by_name["enkf.rmse_battery"].description
     assert "forecast" not in by_name["enkf.rmse_battery"].description.split(":")[0]
     values = metrics_by_name(research)
-    assert values["enkf.skill_vs_persistence_1h"] == pytest.approx(metrics["forecast_skill_battery"]["skill_vs_persistence_1h"])
+    assert values["enkf.skill_vs_persistence_1h"] == pytest.approx(
+        metrics["forecast_skill_battery"]["skill_vs_persistence_1h"]
+    )
     assert values["enkf.skill_vs_dam_1step"] is not None and values["enkf.rmse_forecast_1h_battery"] is not None
     assert values["enkf.skill_vs_persistence_1h_all"] == pytest.approx(metrics["skill_vs_persistence_1h"])

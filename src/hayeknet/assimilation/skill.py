@@ -167,9 +167,7 @@ def accumulated_noise_variance(phi: np.ndarray, sigma: np.ndarray, steps: int) -
     return s2 * np.sum(a2[None, :] ** k, axis=0)
 
 
-def level_noise_variance(
-    phi: np.ndarray, sigma: np.ndarray, loadings: np.ndarray, steps: int
-) -> np.ndarray:
+def level_noise_variance(phi: np.ndarray, sigma: np.ndarray, loadings: np.ndarray, steps: int) -> np.ndarray:
     """Per location, the variance ``(L,)`` of the level ``z`` from ``steps`` steps of model noise (transformed units).
 
     The state rows are ``[basis (L); factors (F)]`` with independent noises, so
@@ -314,9 +312,7 @@ class PairedErrors:
         return int(self.observed.size)
 
     def concat(self, other: PairedErrors) -> PairedErrors:
-        return PairedErrors(
-            *(np.concatenate([getattr(self, f), getattr(other, f)]) for f in PAIRED_FIELDS)  # type: ignore[arg-type]
-        )
+        return PairedErrors(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in PAIRED_FIELDS))
 
 
 PAIRED_FIELDS = ("observed", "forecast", "persistence", "dam", "spread", "log_density", "crps_z")
@@ -357,9 +353,7 @@ def scores(pairs: PairedErrors, label: str) -> dict[str, Any]:
     has_dam = np.isfinite(pairs.dam)
     rmse_d = _rmse(pairs.observed[has_dam] - pairs.dam[has_dam])
     rmse_f_dam = _rmse(err[has_dam])  # the EnKF on the pairs the DAM covers
-    ratio = (
-        float(np.sqrt(np.mean(pairs.spread**2))) / rmse_f if rmse_f is not None and rmse_f > 0 else None
-    )
+    ratio = float(np.sqrt(np.mean(pairs.spread**2))) / rmse_f if rmse_f is not None and rmse_f > 0 else None
     out: dict[str, Any] = {
         f"n_forecasts_{label}": pairs.n,
         f"rmse_forecast_{label}_usd_per_mwh": rmse_f,

@@ -20,7 +20,6 @@ Real 2025+ prices are never used here (the hold-out rule of ``../shared/real/SOU
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
@@ -131,9 +130,7 @@ def run_synthetic_day(
     return DayRun(day, result, skill.reference_on_grid(dam, lmp.index, list(lmp.columns)))
 
 
-def synthetic_days(
-    start: str, end: str, spec: PriceModelSpec | None = None, *, seed: int = STUDY_SEED
-) -> list[DayRun]:
+def synthetic_days(start: str, end: str, spec: PriceModelSpec | None = None, *, seed: int = STUDY_SEED) -> list[DayRun]:
     """:func:`run_synthetic_day` for every day ``start``..``end`` (inclusive)."""
     return [run_synthetic_day(d, spec, seed=seed) for d in _days(start, end)]
 
@@ -173,9 +170,7 @@ def _column_indices(run: DayRun, locations: Sequence[str] | None) -> list[int] |
     return [names.index(name) for name in locations if name in names]
 
 
-def day_pairs(
-    runs: Sequence[DayRun], label: str, locations: Sequence[str] | None = None
-) -> list[skill.PairedErrors]:
+def day_pairs(runs: Sequence[DayRun], label: str, locations: Sequence[str] | None = None) -> list[skill.PairedErrors]:
     """Per day, the forecast pairs of horizon ``label`` (all locations, or ``locations``)."""
     return [skill.paired_errors(r.forecasts, label, r.dam_on_grid, _column_indices(r, locations)) for r in runs]
 
@@ -353,8 +348,3 @@ def tuning_score(runs: Sequence[DayRun]) -> dict[str, float]:
         "spread_skill_ratio_1step": float(one["spread_skill_ratio"]),
         "spread_skill_ratio_1h": float(hour["spread_skill_ratio"]),
     }
-
-
-def with_noise(spec: PriceModelSpec, **changes: float) -> PriceModelSpec:
-    """``spec`` with some noise levels or AR coefficients changed (validated)."""
-    return dataclasses.replace(spec, **changes)

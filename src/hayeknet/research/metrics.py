@@ -222,7 +222,8 @@ def assimilation_day_metrics(
                 "enkf.anomalies", _num(given.get("n_anomalies")), "observations", f"|normalized innovation| > {thr:g}"
             ),
             Metric("enkf.anomalies_battery", None, "observations", f"|normalized innovation| > {thr:g} at the battery"),
-        ] + skill
+            *skill,
+        ]
     table = check_filtered(filtered)
     err_all = (table["observed"] - table["mean"]).to_numpy(dtype=float)
     bat = table[table["location"] == location]
@@ -241,7 +242,10 @@ def assimilation_day_metrics(
             f"RMSE of the EnKF {ANALYSIS}, all locations",
         ),
         Metric(
-            "enkf.mean_spread_battery", _num(spread_bat), "$/MWh", "mean analysis ensemble spread at the battery location"
+            "enkf.mean_spread_battery",
+            _num(spread_bat),
+            "$/MWh",
+            "mean analysis ensemble spread at the battery location",
         ),
         Metric(
             "enkf.spread_to_rmse_battery",
@@ -262,7 +266,8 @@ def assimilation_day_metrics(
             "observations",
             f"|normalized innovation| > {thr:g} at the battery",
         ),
-    ] + skill
+        *skill,
+    ]
 
 
 _HORIZON_WORDS = {"1step": "1 step (one interval)", "1h": "1 hour"}
