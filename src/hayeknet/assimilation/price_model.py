@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.assimilation import skill
 from hayeknet.assimilation.backend import EnKFKernel, kernel
 from hayeknet.assimilation.enkf import localization_taper
 from hayeknet.params import AssimilationParams
@@ -105,6 +106,15 @@ METRIC_KEYS = (
     "n_observations",
     "rmse_analysis_usd_per_mwh",
     "rmse_forecast_usd_per_mwh",
+    "rmse_forecast_1step_usd_per_mwh",
+    "rmse_persistence_1step_usd_per_mwh",
+    "skill_vs_persistence_1step",
+    "spread_skill_ratio_1step",
+    "rmse_forecast_1h_usd_per_mwh",
+    "rmse_persistence_1h_usd_per_mwh",
+    "skill_vs_persistence_1h",
+    "spread_skill_ratio_1h",
+    "forecast_verdict",
     "mean_spread_usd_per_mwh",
     "mean_forecast_spread_usd_per_mwh",
     "spread_rmse_ratio",
@@ -204,11 +214,13 @@ class PriceModelSpec:
 
 @dataclass(frozen=True)
 class AssimilationResult:
-    """Filtered prices of one day (long table, $/MWh), shared components and run metrics."""
+    """Filtered prices of one day (long table, $/MWh), shared components, run metrics and the forecasts
+    (1 step and 1 hour ahead, :class:`hayeknet.assimilation.skill.DayForecasts`) the skill metrics score."""
 
     filtered: pd.DataFrame  # FILTERED_COLUMNS, one row per interval and location
     system: pd.DataFrame  # interval_start_utc, system_z, shock_z (analysis means, transformed units)
     metrics: dict[str, Any] = field(default_factory=dict)
+    forecasts: skill.DayForecasts | None = None
 
 
 def to_transformed(price_usd_per_mwh: np.ndarray | float, scale_usd_per_mwh: float) -> np.ndarray:
@@ -305,8 +317,17 @@ def assimilate_day(
     distance: np.ndarray | None = None,
     localization_radius: float | None = None,
     zones: np.ndarray | None = None,
+    dam_prices: pd.DataFrame | None = None,
 ) -> AssimilationResult:
     """Run the EnKF over one day of the wide price matrix.
+
+    Besides filtering, the day's prices are forecast before they are seen, 1
+    step and 1 hour ahead, and scored against persistence and (with
+    ``dam_prices``: hourly DAM prices, index UTC hour start, one column per
+    location) the DAM (:mod:`hayeknet.assimilation.skill`); the forecasts draw
+    no random number, so the filtered output does not depend on them.
+    ``rmse_analysis_usd_per_mwh`` is the analysis (after assimilating the same
+    price): a fit, not a forecast skill.
 
     ``zones`` (``(L, K)`` loadings of the frame's locations on ``K`` zone
     components, e.g. :func:`grid_zone_loadings`) adds the zone components of
@@ -355,11 +376,26 @@ def assimilate_day(
     out_spread = np.empty((n_times, n_loc))
     fc_mean = np.full((n_times, n_loc), np.nan)
     fc_spread = np.full((n_times, n_loc), np.nan)
+    horizons = skill.horizon_steps(step_minutes)
+    ahead = {
+        label: {name: np.full((n_times, n_loc), np.nan) for name in ("mean", "spread", "z_mean", "z_var")}
+        for label in horizons
+    }
+
+    def forecast_ahead(t: int, analysed: np.ndarray) -> None:
+        """Forecasts of ``t + h`` for each horizon ``h`` from the analysis of ``t`` (prices up to ``t``; no draws)."""
+        for label, steps in horizons.items():
+            if t + steps < n_times:
+                out = skill.h_step_forecast(analysed, loadings, phi, sigma, steps, scale)
+                for name, values in zip(("mean", "spread", "z_mean", "z_var"), out, strict=True):
+                    ahead[label][name][t + steps] = values
+
     norm_innov = np.full((n_times, n_loc), np.nan)
     system = np.empty((n_times, 2))
 
     out_mean[0], out_spread[0] = _price_stats(levels, scale)
     system[0] = state[n_loc : n_loc + 2].mean(axis=1)
+    forecast_ahead(0, state)
     for t in range(1, n_times):
         state = kern.ar1_forecast(state, rng.standard_normal(state.shape), phi, sigma)
         levels = kern.factor_levels(state, loadings)
@@ -377,6 +413,7 @@ def assimilate_day(
             levels = kern.factor_levels(state, loadings)
         out_mean[t], out_spread[t] = _price_stats(levels, scale)
         system[t] = state[n_loc : n_loc + 2].mean(axis=1)
+        forecast_ahead(t, state)
 
     innovation = observed - fc_mean
     filtered = pd.DataFrame(
@@ -429,8 +466,18 @@ def assimilate_day(
         "seconds": time.perf_counter() - started,
     }
     # undefined metrics (a one-interval day has no forecast) are None, so metrics.json stays valid JSON
+    forecasts = skill.DayForecasts(
+        index=pd.DatetimeIndex(prices.index),
+        locations=tuple(str(c) for c in prices.columns),
+        observed=observed,
+        interval_minutes=step_minutes,
+        obs_error_usd_per_mwh=obs_err,
+        price_scale_usd_per_mwh=scale,
+        horizons={label: skill.HorizonForecast(label, steps, **ahead[label]) for label, steps in horizons.items()},
+    )
+    metrics |= skill.forecast_skill_metrics(forecasts, dam_prices)
     metrics = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
-    return AssimilationResult(filtered=filtered, system=system_frame, metrics=metrics)
+    return AssimilationResult(filtered=filtered, system=system_frame, metrics=metrics, forecasts=forecasts)
 
 
 def _rmse(errors: np.ndarray) -> float:

@@ -215,30 +215,42 @@ def dam_metrics(dam_prices: pd.DataFrame | None, location: str) -> list[Metric]:
     return [Metric(n, v, u, w) for n, v, u, w in zip(names, numbers, units, what)]
 
 
+ANALYSIS = "analysis (after assimilating the same price): a fit, not a forecast skill"
+
+
 def assimilation_day_metrics(
     filtered: pd.DataFrame,
     location: str,
     assimilation_metrics: Mapping[str, Any] | None,
     settings: ResearchParams,
 ) -> list[Metric]:
-    """EnKF forecast quality: RMSE of ``observed - mean``, ensemble spread, outlier counts.
+    """EnKF metrics: the analysis fit, outlier counts and the forecast skill.
 
-    Computed from the filtered long table; when it is empty the RMSE falls back to
+    ``enkf.rmse_*``, ``enkf.mean_spread_battery`` and
+    ``enkf.spread_to_rmse_battery`` describe the *analysis* (``observed -
+    mean`` of the filtered table, after assimilating the same price): how
+    closely the filter fits the data, not how well it forecasts. Computed from
+    the filtered long table; when it is empty the RMSE falls back to
     ``assimilation_metrics['rmse']`` (or ``rmse_usd_per_mwh``) if present.
+    Forecast skill (:func:`forecast_skill_metrics`) comes from the assimilate
+    stage's metrics: forecasts made before the price is seen, 1 step and 1 hour
+    ahead, against persistence and the DAM.
     """
     thr = settings.anomaly_threshold
+    skill = forecast_skill_metrics(location, assimilation_metrics)
     if filtered is None or filtered.empty:
         given = dict(assimilation_metrics or {})
         rmse = given.get("rmse_usd_per_mwh", given.get("rmse"))
         return [
-            Metric("enkf.rmse_battery", None, "$/MWh", "RMSE of EnKF forecast mean at the battery location"),
-            Metric("enkf.rmse_all", _num(rmse), "$/MWh", "RMSE of EnKF forecast mean over all locations"),
-            Metric("enkf.mean_spread_battery", None, "$/MWh", "mean ensemble spread at the battery location"),
-            Metric("enkf.spread_to_rmse_battery", None, "1", "mean spread / RMSE at the battery location"),
+            Metric("enkf.rmse_battery", None, "$/MWh", f"RMSE of the EnKF {ANALYSIS}, battery location"),
+            Metric("enkf.rmse_all", _num(rmse), "$/MWh", f"RMSE of the EnKF {ANALYSIS}, all locations"),
+            Metric("enkf.mean_spread_battery", None, "$/MWh", "mean analysis ensemble spread at the battery location"),
+            Metric("enkf.spread_to_rmse_battery", None, "1", "mean analysis spread / analysis RMSE at the battery"),
             Metric(
                 "enkf.anomalies", _num(given.get("n_anomalies")), "observations", f"|normalized innovation| > {thr:g}"
             ),
             Metric("enkf.anomalies_battery", None, "observations", f"|normalized innovation| > {thr:g} at the battery"),
+            *skill,
         ]
     table = check_filtered(filtered)
     err_all = (table["observed"] - table["mean"]).to_numpy(dtype=float)
@@ -250,19 +262,25 @@ def assimilation_day_metrics(
     ni_bat = np.abs(bat["normalized_innovation"].to_numpy(dtype=float))
     ratio = spread_bat / rmse_bat if rmse_bat > 0 else float("nan")
     return [
-        Metric("enkf.rmse_battery", _num(rmse_bat), "$/MWh", "RMSE of EnKF forecast mean at the battery location"),
+        Metric("enkf.rmse_battery", _num(rmse_bat), "$/MWh", f"RMSE of the EnKF {ANALYSIS}, battery location"),
         Metric(
             "enkf.rmse_all",
             _num(np.sqrt(np.nanmean(err_all**2))),
             "$/MWh",
-            "RMSE of EnKF forecast mean over all locations",
+            f"RMSE of the EnKF {ANALYSIS}, all locations",
         ),
-        Metric("enkf.mean_spread_battery", _num(spread_bat), "$/MWh", "mean ensemble spread at the battery location"),
+        Metric(
+            "enkf.mean_spread_battery",
+            _num(spread_bat),
+            "$/MWh",
+            "mean analysis ensemble spread at the battery location",
+        ),
         Metric(
             "enkf.spread_to_rmse_battery",
             _num(ratio),
             "1",
-            "mean spread / RMSE at the battery location (1 = calibrated)",
+            "mean analysis spread / analysis RMSE at the battery location (both after assimilating the same price; "
+            "the forecast's spread-skill is enkf.spread_skill_ratio_*)",
         ),
         Metric(
             "enkf.anomalies",
@@ -276,7 +294,73 @@ def assimilation_day_metrics(
             "observations",
             f"|normalized innovation| > {thr:g} at the battery",
         ),
+        *skill,
     ]
+
+
+_HORIZON_WORDS = {"1step": "1 step (one interval)", "1h": "1 hour"}
+
+
+def forecast_skill_metrics(location: str, assimilation_metrics: Mapping[str, Any] | None) -> list[Metric]:
+    """The EnKF's forecast skill at the battery location (and pooled over locations, ``*_all``), from the
+    assimilate stage's metrics; None where the stage did not compute them.
+
+    A forecast for interval t is made before the price of t is seen: 1 step
+    from the analysis of t - 1 (the prior), 1 hour from the analysis of t - 1 h
+    propagated by the model without data. Persistence repeats the last price
+    observed at the forecast origin; the DAM reference is the day-ahead price
+    of the interval's hour. Skill = 1 - RMSE(EnKF) / RMSE(reference): > 0 when
+    the EnKF forecasts better.
+    """
+    given = dict(assimilation_metrics or {})
+    battery = (given.get("forecast_skill_by_location") or {}).get(location) or {}
+    out: list[Metric] = []
+    for label, words in _HORIZON_WORDS.items():
+        out += [
+            Metric(
+                f"enkf.rmse_forecast_{label}_battery",
+                _num(battery.get(f"rmse_forecast_{label}_usd_per_mwh")),
+                "$/MWh",
+                f"RMSE of the EnKF forecast {words} ahead at the battery location (made before the price is seen)",
+            ),
+            Metric(
+                f"enkf.rmse_persistence_{label}_battery",
+                _num(battery.get(f"rmse_persistence_{label}_usd_per_mwh")),
+                "$/MWh",
+                f"RMSE of persistence {words} ahead at the battery location (last price at the forecast origin)",
+            ),
+            Metric(
+                f"enkf.rmse_dam_{label}_battery",
+                _num(battery.get(f"rmse_dam_{label}_usd_per_mwh")),
+                "$/MWh",
+                "RMSE of the DAM price of the interval's hour at the battery location",
+            ),
+            Metric(
+                f"enkf.skill_vs_persistence_{label}",
+                _num(battery.get(f"skill_vs_persistence_{label}")),
+                "1",
+                f"1 - RMSE(EnKF) / RMSE(persistence), {words} ahead, battery location (> 0: the EnKF is better)",
+            ),
+            Metric(
+                f"enkf.skill_vs_dam_{label}",
+                _num(battery.get(f"skill_vs_dam_{label}")),
+                "1",
+                f"1 - RMSE(EnKF) / RMSE(DAM), {words} ahead, battery location (> 0: the EnKF is better)",
+            ),
+            Metric(
+                f"enkf.spread_skill_ratio_{label}_battery",
+                _num(battery.get(f"spread_skill_ratio_{label}")),
+                "1",
+                f"forecast spread (with obs error) / forecast RMSE, {words} ahead, battery location (1 = consistent)",
+            ),
+            Metric(
+                f"enkf.skill_vs_persistence_{label}_all",
+                _num(given.get(f"skill_vs_persistence_{label}")),
+                "1",
+                f"1 - RMSE(EnKF) / RMSE(persistence), {words} ahead, all locations pooled",
+            ),
+        ]
+    return out
 
 
 def check_ledger(ledger: pd.DataFrame, strategy: str) -> None:

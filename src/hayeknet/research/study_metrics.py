@@ -7,7 +7,11 @@ to one flat-enough mapping of numbers:
 * ``capture_ratio.<strategy>`` - total profit / total perfect-foresight profit
   of the same days (the study's capture ratio; ADR 0005 per day);
 * ``forecast.*`` - the EnKF's mean one-step forecast RMSE and analysis RMSE
-  ($/MWh) and mean spread/RMSE over the days;
+  (the fit after assimilating the same price, not a skill; $/MWh) and mean
+  spread/RMSE over the days; the 1-hour forecast RMSE, and the skill against
+  persistence 1 step and 1 hour ahead over the study,
+  ``1 - sqrt(mean RMSE_EnKF^2 / mean RMSE_persistence^2)`` (all locations; each
+  day weighs equally);
 * ``beliefs.brier.<event>`` and ``beliefs.brier_skill.<event>`` - the mean
   Brier score (per 5-minute interval) of the beliefs about each day, and its
   mean skill against climatology, over the days that were scored;
@@ -37,6 +41,20 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return sum(finite) / len(finite) if finite else None
 
 
+def _pooled_skill(assimilation: Sequence[Mapping[str, Any]], label: str) -> float | None:
+    """``1 - sqrt(mean RMSE_EnKF^2 / mean RMSE_persistence^2)`` over the days that have both."""
+    pairs = [
+        (a.get(f"rmse_forecast_{label}_usd_per_mwh"), a.get(f"rmse_persistence_{label}_usd_per_mwh"))
+        for a in assimilation
+    ]
+    both = [(float(f), float(p)) for f, p in pairs if f is not None and p is not None]
+    model = _mean([f**2 for f, _ in both])
+    reference = _mean([p**2 for _, p in both])
+    if model is None or reference is None or reference <= 0:
+        return None
+    return 1.0 - math.sqrt(model / reference)
+
+
 def daily_profit_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Profit ($) per study day (rows, ISO day) and strategy (columns)."""
     rows = {str(r["day"]): {k: v.get("profit_usd") for k, v in (r.get("strategies") or {}).items()} for r in history}
@@ -59,6 +77,9 @@ def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "rmse_forecast_usd_per_mwh": _mean([a.get("rmse_forecast_usd_per_mwh") for a in assimilation]),
         "rmse_analysis_usd_per_mwh": _mean([a.get("rmse_analysis_usd_per_mwh") for a in assimilation]),
         "spread_rmse_ratio": _mean([a.get("spread_rmse_ratio") for a in assimilation]),
+        "rmse_forecast_1h_usd_per_mwh": _mean([a.get("rmse_forecast_1h_usd_per_mwh") for a in assimilation]),
+        "skill_vs_persistence_1step": _pooled_skill(assimilation, "1step"),
+        "skill_vs_persistence_1h": _pooled_skill(assimilation, "1h"),
     }
     scored = [((r.get("beliefs") or {}).get("calibration_of_previous_beliefs") or {}).get("day") or {} for r in history]
     brier = {name: _mean([(s.get(key) or {}).get("brier") for s in scored]) for key, name in EVENTS.items()}

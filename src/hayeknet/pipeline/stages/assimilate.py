@@ -31,7 +31,13 @@ class AssimilateOutcome:
     metrics: dict[str, Any]
 
     def metrics_table(self) -> pd.DataFrame:
-        return pd.Series(self.metrics, name="value").to_frame()
+        """The scalar metrics (the per-location and binned ones: :meth:`skill_table`, ``metrics``)."""
+        scalars = {k: v for k, v in self.metrics.items() if not isinstance(v, dict | list)}
+        return pd.Series(scalars, name="value").to_frame()
+
+    def skill_table(self) -> pd.DataFrame:
+        """Forecast skill per location (rows), 1 step and 1 hour ahead, against persistence and the DAM."""
+        return pd.DataFrame(self.metrics.get("forecast_skill_by_location") or {}).T
 
 
 @timed(STAGE)
@@ -41,25 +47,45 @@ def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     Writes ``filtered.parquet`` (per interval and location: observed, mean,
     spread, innovation, normalized innovation; $/MWh), ``system.parquet`` (the
     shared system and shock components) and ``metrics.json`` (backend used,
-    RMSE, spread/RMSE, anomalies, the market and interval length, how the
-    network entered the model: the synthetic grid for synthetic data, else
-    none, said in a sentence; :mod:`hayeknet.pipeline.network`).
+    analysis RMSE (after assimilating the same price: a fit, not a skill),
+    forecast skill 1 step and 1 hour ahead against persistence and the day's
+    DAM, pooled, per location and at the battery location, with a sentence
+    ``forecast_verdict``; spread/RMSE, anomalies, the market and interval
+    length, how the network entered the model: the synthetic grid for
+    synthetic data, else none, said in a sentence;
+    :mod:`hayeknet.pipeline.network`). What each field means:
+    :data:`hayeknet.assimilation.skill.METRIC_DESCRIPTIONS`.
     """
-    from hayeknet.archive.queries import realtime_wide
+    from hayeknet.archive.queries import DAM, realtime_wide, wide_prices
     from hayeknet.assimilation import assimilate_day
+    from hayeknet.assimilation.skill import forecast_verdict
     from hayeknet.julia import resolve_backend
 
-    params = ctx.params_for(STAGE).assimilation
+    stage_params = ctx.params_for(STAGE)
+    params = stage_params.assimilation
     day = check_day(day)
-    market, wide = realtime_wide(ingest.read_day(ctx, day), what=str(ctx.paths.archive_day(day)))
+    table = ingest.read_day(ctx, day)
+    market, wide = realtime_wide(table, what=str(ctx.paths.archive_day(day)))
+    dam = wide_prices(table, market=DAM)
     backend = resolve_backend(params.backend)
     distance, zones, localization = ingest.network(ctx, day).zones_and_distance(
         list(wide.columns), params.localization_radius_hops
     )
     radius = params.localization_radius_hops if distance is not None else None
-    result = assimilate_day(wide, params, backend=backend, distance=distance, zones=zones, localization_radius=radius)
+    result = assimilate_day(
+        wide, params, backend=backend, distance=distance, zones=zones, localization_radius=radius, dam_prices=dam
+    )
+    location = stage_params.battery.location
+    battery_skill = result.metrics["forecast_skill_by_location"].get(location)
     metrics = {
         **result.metrics,
+        "battery_location": location,
+        "forecast_skill_battery": battery_skill,
+        "forecast_verdict": (
+            forecast_verdict(battery_skill, location)
+            if battery_skill is not None
+            else f"{location} has no real-time price this day; {result.metrics['forecast_verdict']}"
+        ),
         "day": day,
         "backend_requested": params.backend,
         "localization": localization,
