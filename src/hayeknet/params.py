@@ -194,6 +194,9 @@ class SimulateParams:
     day; ``value_soc_points`` / ``value_power_levels``: the SOC grid and net-power levels of the
     ``storage_value`` dynamic program; ``offer_*_quantile``: the spread quantiles of ``dam_offer``'s
     charge and discharge thresholds. The last four were chosen on the tuning window (ADR 0018).
+    ``stochastic_scenarios``: spread paths per re-plan of ``mpc_stochastic`` (and the paths whose median
+    ``mpc_median`` plans on); ``stochastic_replan_intervals``: intervals between their re-plans;
+    ``stochastic_seed``: seeds their draws together with the operating day and the interval.
     """
 
     threshold_low_percentile: float = 25.0
@@ -202,6 +205,9 @@ class SimulateParams:
     value_power_levels: int = 21
     offer_low_quantile: float = 0.1
     offer_high_quantile: float = 0.9
+    stochastic_scenarios: int = 16
+    stochastic_replan_intervals: int = 1
+    stochastic_seed: int = 17
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold_low_percentile < self.threshold_high_percentile <= 100:
@@ -210,6 +216,14 @@ class SimulateParams:
             raise ParamsError("simulate: value_soc_points >= 3 and an odd value_power_levels >= 3")
         if not 0 < self.offer_low_quantile < self.offer_high_quantile < 1:
             raise ParamsError("simulate: 0 < offer_low_quantile < offer_high_quantile < 1")
+        if not 1 <= self.stochastic_scenarios <= 256:
+            raise ParamsError(f"simulate: stochastic_scenarios must be in 1..256, got {self.stochastic_scenarios}")
+        if self.stochastic_replan_intervals < 1:
+            raise ParamsError(
+                f"simulate: stochastic_replan_intervals must be >= 1, got {self.stochastic_replan_intervals}"
+            )
+        if self.stochastic_seed < 0:
+            raise ParamsError(f"simulate: stochastic_seed must be >= 0, got {self.stochastic_seed}")
 
 
 @dataclass(frozen=True)

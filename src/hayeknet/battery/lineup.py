@@ -14,6 +14,10 @@ Names (:data:`STRATEGY_NAMES`):
   the spread model the beliefs stated the day before (needs both; :mod:`hayeknet.battery.storage_value`);
 * ``dam_offer`` - the re-planned DAM position with a threshold offer curve from the same spread model
   (needs both; :mod:`hayeknet.battery.dam_strategies`);
+* ``mpc_stochastic`` - rolling MPC on scenario paths of DAM + spread, each interval offered as the monotone
+  curve of the scenario LP's first-interval actions (needs both; :mod:`hayeknet.battery.stochastic_mpc`);
+* ``mpc_median`` - the same rolling MPC on the per-interval median of those scenario prices, offered flat
+  (needs both);
 * ``percentile_threshold`` - charge below / discharge above percentiles of the previous day;
 * ``time_of_day`` - a fixed charge-at-night, discharge-in-the-evening schedule;
 * ``mpc_naive`` - rolling-horizon MPC on the previous day's prices (persistence);
@@ -39,6 +43,7 @@ from hayeknet.battery.forecasts import beliefs_forecast, enkf_dam_forecast
 from hayeknet.battery.ledger import summarize
 from hayeknet.battery.mpc import mpc_strategy
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.battery.stochastic_mpc import StochasticMPC
 from hayeknet.battery.storage_value import StorageValueGrid, StorageValueStrategy
 from hayeknet.battery.strategies import (
     PercentileThreshold,
@@ -61,6 +66,8 @@ STRATEGY_NAMES: tuple[str, ...] = (
     BASELINE,
     "storage_value",
     "dam_offer",
+    "mpc_stochastic",
+    "mpc_median",
     "percentile_threshold",
     "time_of_day",
     "mpc_naive",
@@ -122,7 +129,7 @@ def make_strategy(
     sim = simulate or SimulateParams()
     if name == PERFECT_FORESIGHT:
         return PerfectForesight(), {}
-    if name in (BASELINE, "storage_value", "dam_offer"):
+    if name in (BASELINE, "storage_value", "dam_offer", "mpc_stochastic", "mpc_median"):
         return _dam_based(name, info, sim)
     if name == "percentile_threshold":
         return PercentileThreshold(sim.threshold_low_percentile, sim.threshold_high_percentile), {}
@@ -157,6 +164,16 @@ def _dam_based(name: str, info: DayInformation, sim: SimulateParams) -> tuple[St
     if name == "storage_value":
         grid = StorageValueGrid(sim.value_soc_points, sim.value_power_levels)
         return StorageValueStrategy(info.dam_hourly, info.spread_model, grid), meta
+    if name in ("mpc_stochastic", "mpc_median"):
+        strategy = StochasticMPC(
+            info.dam_hourly,
+            info.spread_model,
+            n_scenarios=sim.stochastic_scenarios,
+            replan_intervals=sim.stochastic_replan_intervals,
+            seed=sim.stochastic_seed,
+            deterministic=name == "mpc_median",
+        )
+        return strategy, meta | {"scenarios": sim.stochastic_scenarios}
     return DamOffer(info.dam_hourly, info.spread_model, sim.offer_low_quantile, sim.offer_high_quantile), meta
 
 

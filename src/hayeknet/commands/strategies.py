@@ -24,6 +24,14 @@ STRATEGIES: dict[str, str] = {
         "the DAM position re-planned each interval with a threshold offer curve from spread quantiles "
         "(simulate.offer_low_quantile / offer_high_quantile); needs the DAM and a spread model, as storage_value"
     ),
+    "mpc_stochastic": (
+        "rolling MPC on simulate.stochastic_scenarios paths of DAM + spread, re-planned each interval; offers "
+        "the monotone curve of the scenario LP's first actions; needs the DAM and a spread model, as storage_value"
+    ),
+    "mpc_median": (
+        "the same rolling MPC on the per-interval median of those scenario prices, offered flat; "
+        "needs the DAM and a spread model, as storage_value"
+    ),
     "percentile_threshold": (
         "charge below / discharge above percentiles of the previous day's prices "
         "(simulate.threshold_low_percentile / threshold_high_percentile)"
