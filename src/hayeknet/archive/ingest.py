@@ -16,36 +16,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from hayeknet.archive.quality import (
+    DEFAULT_MAX_FILLED_MINUTES,
+    QUARANTINED,
+    Check,
+    check_day,
+    clip_text,
+    parse_checks,
+    verdict,
+)
 from hayeknet.archive.store import write_day
-from hayeknet.ercot.calendar import as_date, expected_intervals, interval_starts_utc
+from hayeknet.ercot.calendar import as_date
 from hayeknet.ercot.parse import ParseOutcome, parse_files_collecting
-from hayeknet.ercot.reports import AS_TYPES, REPORTS, REPORTS_BY_DIR
+from hayeknet.ercot.reports import REPORTS_BY_DIR
 
-PROVENANCE_SCHEMA_VERSION = 1
+PROVENANCE_SCHEMA_VERSION = 2
 NOT_PUBLISHED_MARKER = "NOT_PUBLISHED.json"
 """Written by the collector into a report folder the source had no file for (ADR 0004); not a raw file."""
-PRICE_BOUNDS_USD_PER_MWH = (-251.0, 5001.0)
-"""Prices outside this range are flagged: ERCOT's offer floor (-250) and cap (5000) plus a dollar's slack."""
 
 
 class MissingDataError(FileNotFoundError):
     """No usable raw data for an operating day (message names the folder and the failures)."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validation of an ingested day. ``detail`` says what was found."""
-
-    name: str
-    report: str
-    passed: bool
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "report": self.report, "passed": self.passed, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -63,6 +56,10 @@ class IngestResult:
     @property
     def checks_passed(self) -> bool:
         return all(c.passed for c in self.checks)
+
+    @property
+    def quarantined(self) -> bool:
+        return self.provenance.get("verdict") == QUARANTINED
 
 
 def raw_files_of_day(raw_root: Path, day: dt.date | str) -> list[Path]:
@@ -92,74 +89,21 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def validate(table: pd.DataFrame, day: dt.date | str, reports_present: set[str]) -> list[Check]:
-    """Checks of one day's normalized table, per report.
-
-    * ``report_present``: the report has at least one parsed file (NP6-331-CD
-      only from RTC+B go-live, 2025-12-05);
-    * ``interval_count``: the distinct intervals equal the day's calendar
-      (288 SCED intervals, 96 fifteen-minute intervals, 24 DAM hours; 276/92/23
-      on the spring-forward day, 300/100/25 on the fall-back day), none missing,
-      none outside the day;
-    * ``complete_series``: every location (AS product) has every interval;
-    * ``price_bounds``: prices within :data:`PRICE_BOUNDS_USD_PER_MWH`;
-    * ``as_types`` (AS reports): all of REGUP, REGDN, RRS, ECRS, NSPIN present.
-    """
-    d = as_date(day)
-    checks: list[Check] = []
-    low, high = PRICE_BOUNDS_USD_PER_MWH
-    for spec in REPORTS:
-        rid = spec.report_id
-        if rid not in reports_present:
-            if spec.published_on(d):
-                checks.append(Check("report_present", rid, False, "no parsed file for this report"))
-            else:
-                detail = f"not expected: ERCOT publishes it from {spec.published_from} on"
-                checks.append(Check("report_present", rid, True, detail))
-            continue
-        rows = table[table["report"] == rid]
-        checks.append(Check("report_present", rid, True, f"{len(rows)} rows"))
-        grid = interval_starts_utc(d, spec.interval_minutes)
-        present = pd.DatetimeIndex(rows["interval_start_utc"].unique())
-        missing = grid.difference(present)
-        extra = present.difference(grid)
-        n_expected = expected_intervals(d, spec.interval_minutes)
-        ok = len(missing) == 0 and len(extra) == 0
-        detail = f"{len(present)} intervals, expected {n_expected}"
-        if len(missing):
-            detail += f"; {len(missing)} missing (first {missing[0].isoformat()})"
-        if len(extra):
-            detail += f"; {len(extra)} outside the operating day (first {extra[0].isoformat()})"
-        checks.append(Check("interval_count", rid, ok, detail))
-        series_key = ["location", "location_type", "as_type"]
-        counts = rows.groupby(series_key, dropna=False, observed=True)["interval_start_utc"].nunique()
-        short = counts[counts < n_expected]
-        checks.append(
-            Check(
-                "complete_series",
-                rid,
-                short.empty,
-                f"{len(counts)} series" + ("" if short.empty else f"; {len(short)} with missing intervals"),
-            )
-        )
-        price = rows["price"].to_numpy()
-        outside = int(np.count_nonzero((price < low) | (price > high)))
-        checks.append(
-            Check(
-                "price_bounds",
-                rid,
-                outside == 0,
-                f"{outside} prices outside [{low:g}, {high:g}]"
-                + (f" (min {price.min():.2f}, max {price.max():.2f})" if len(price) else ""),
-            )
-        )
-        if spec.is_ancillary:
-            seen = set(rows["as_type"].dropna().astype(str))
-            lacking = [a for a in AS_TYPES if a not in seen]
-            checks.append(
-                Check("as_types", rid, not lacking, "all present" if not lacking else f"missing {', '.join(lacking)}")
-            )
-    return checks
+def validate(
+    table: pd.DataFrame,
+    day: dt.date | str,
+    reports_present: set[str],
+    *,
+    origin: pd.DataFrame | None = None,
+    file_paths: dict[str, str] | None = None,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+) -> list[Check]:
+    """Checks of one day's normalized table, per report: :func:`hayeknet.archive.quality.check_day`
+    (report present, interval count, complete series, plausible prices, market price bounds, AS products,
+    real-time prices present), each with its severity."""
+    return check_day(
+        table, day, reports_present, origin=origin, file_paths=file_paths, max_filled_minutes=max_filled_minutes
+    )
 
 
 def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
@@ -172,17 +116,29 @@ def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
 
 
 def ingest_day(
-    raw_root: Path, day: dt.date | str, archive_root: Path, collected_from: str | None = None
+    raw_root: Path,
+    day: dt.date | str,
+    archive_root: Path,
+    collected_from: str | None = None,
+    *,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+    raw_label: str = "",
 ) -> IngestResult:
     """Parse, validate and archive operating day ``day``; return what was done.
 
     ``collected_from`` (the day's collection source: ``synthetic``, ``files``,
     ``mis``, ``api``) is recorded in the provenance: later stages choose the
     network by it (the synthetic grid only for synthetic data).
+    ``max_filled_minutes`` bounds the gaps the query layer may fill
+    (``quality.max_filled_minutes``); ``raw_label`` prefixes the raw paths in
+    the one-line reason (``data/raw``).
 
     Raises :class:`MissingDataError` when no raw file of the day parses.
-    Failed validation checks do not stop the ingest: they are recorded in the
-    provenance (``checks``, ``checks_passed``) for downstream stages to read.
+    Failed checks do not stop the ingest: they are recorded in the provenance
+    (``checks``, ``checks_passed``) with the day's verdict (``verdict``:
+    ``valid`` or ``quarantined``, ``quarantine``: the one-line reason,
+    ``flags``), which the later stages read (:mod:`hayeknet.archive.quality`).
+    Rows that a later publication replaced are listed under ``superseded``.
     """
     raw_root = Path(raw_root)
     d = as_date(day)
@@ -190,20 +146,69 @@ def ingest_day(
     if not paths:
         raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/)")
     outcome = parse_files_collecting(paths)
-    failures = {p.relative_to(raw_root).as_posix(): str(e) for p, e in outcome.failures.items()}
+    failures = {p.relative_to(raw_root).as_posix(): e for p, e in outcome.failures.items()}
     table = outcome.table
     if table.empty:
         listing = "; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or "files hold no rows"
-        raise MissingDataError(f"{raw_root}: no usable rows for {d.isoformat()}: {listing}")
+        raise MissingDataError(f"{raw_root}: no usable rows for {d.isoformat()}: {clip_text(listing, 600)}")
+    provenance, checks = day_provenance(
+        raw_root,
+        d,
+        paths,
+        outcome,
+        collected_from=collected_from,
+        max_filled_minutes=max_filled_minutes,
+        raw_label=raw_label,
+    )
+    partition = write_day(Path(archive_root), d, table, provenance)
+    return IngestResult(
+        day=d,
+        partition=partition,
+        n_rows=len(table),
+        files_ok=tuple(s["path"] for s in provenance["source_files"] if s["status"] == "ok"),
+        files_failed={k: str(v) for k, v in failures.items()},
+        checks=tuple(checks),
+        provenance=provenance,
+    )
 
+
+def day_provenance(
+    raw_root: Path,
+    d: dt.date,
+    paths: list[Path],
+    outcome: ParseOutcome,
+    *,
+    collected_from: str | None,
+    max_filled_minutes: int,
+    raw_label: str = "",
+) -> tuple[dict[str, Any], list[Check]]:
+    """The partition's provenance (files, row counts, checks, verdict, republications) and its checks."""
+    raw_root = Path(raw_root)
+    failures = {p.relative_to(raw_root).as_posix(): e for p, e in outcome.failures.items()}
+    table = outcome.table
+    file_paths = {p.name: p.relative_to(raw_root).as_posix() for p in paths}
+    spec_of = {p.name: r.spec for p, r in outcome.raw_files.items()}
     reports_present = {r.spec.report_id for r in outcome.raw_files.values()}
-    checks = validate(table, d, reports_present)
-    if failures:
-        checks.append(Check("files_parsed", "*", False, f"{len(failures)} of {len(paths)} files failed to parse"))
-    else:
-        checks.append(Check("files_parsed", "*", True, f"{len(paths)} files parsed"))
+    checks = validate(
+        table,
+        d,
+        reports_present,
+        origin=outcome.origin,
+        file_paths=file_paths,
+        max_filled_minutes=max_filled_minutes,
+    )
+    checks += parse_checks(failures, len(paths), outcome.conflicts, outcome.n_conflicts, file_paths, spec_of)
     dropped = outcome.rows_before_dedup - len(table)
-    checks.append(Check("duplicates_removed", "*", True, f"{dropped} duplicate or superseded rows dropped"))
+    checks.append(
+        Check(
+            "duplicates_removed",
+            "*",
+            True,
+            f"{dropped} duplicate or superseded rows dropped ({outcome.n_superseded} replaced by a later publication)",
+            "flag",
+        )
+    )
+    day_verdict = verdict(checks)
 
     sources = []
     for p in paths:
@@ -215,11 +220,20 @@ def ingest_day(
             "report": _report_of(p, raw_root, outcome),
         }
         if rel in failures:
-            entry.update(status="failed", error=failures[rel])
+            entry.update(status="failed", error=clip_text(failures[rel], 600))
         else:
             entry.update(status="ok", rows=outcome.raw_files[p].n_rows)
         sources.append(entry)
-    row_counts = {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+    row_counts = (
+        {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+        if len(table)
+        else {}
+    )
+    superseded = [
+        {"kept": file_paths.get(e["kept"], e["kept"]), "dropped": file_paths.get(e["dropped"], e["dropped"]),
+         "rows": e["rows"]}
+        for e in outcome.superseded
+    ]  # fmt: skip
     provenance: dict[str, Any] = {
         "schema_version": PROVENANCE_SCHEMA_VERSION,
         "day": d.isoformat(),
@@ -232,14 +246,46 @@ def ingest_day(
         "rows_total": len(table),
         "checks": [c.to_dict() for c in checks],
         "checks_passed": all(c.passed for c in checks),
+        "verdict": day_verdict.status,
+        "quarantine": [c.first_line(raw_label) for c in day_verdict.blocking],
+        "flags": [c.first_line(raw_label) for c in day_verdict.flags],
+        "max_filled_minutes": int(max_filled_minutes),
+        "raw_label": raw_label,
+        "superseded": {
+            "rows": outcome.n_superseded,
+            "rule": "the later publication wins: SCED run time, then a _retry_ file over the original, then name",
+            "by_file": superseded,
+        },
     }
-    partition = write_day(Path(archive_root), d, table, provenance)
-    return IngestResult(
-        day=d,
-        partition=partition,
-        n_rows=len(table),
-        files_ok=tuple(s["path"] for s in sources if s["status"] == "ok"),
-        files_failed=failures,
-        checks=tuple(checks),
-        provenance=provenance,
+    return provenance, checks
+
+
+def quarantine_unusable_day(
+    raw_root: Path,
+    day: dt.date | str,
+    archive_root: Path,
+    collected_from: str | None = None,
+    *,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+    raw_label: str = "",
+) -> IngestResult:
+    """Archive a day none of whose raw files parses as an empty, quarantined partition (its provenance names
+    every failed file), so the day's stages short-circuit instead of failing. Raises
+    :class:`MissingDataError` when the day has no raw file at all."""
+    raw_root = Path(raw_root)
+    d = as_date(day)
+    paths = raw_files_of_day(raw_root, d)
+    if not paths:
+        raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/)")
+    outcome = parse_files_collecting(paths)
+    provenance, checks = day_provenance(
+        raw_root,
+        d,
+        paths,
+        outcome,
+        collected_from=collected_from,
+        max_filled_minutes=max_filled_minutes,
+        raw_label=raw_label,
     )
+    partition = write_day(Path(archive_root), d, outcome.table, provenance)
+    return IngestResult(d, partition, len(outcome.table), (), {}, tuple(checks), provenance)

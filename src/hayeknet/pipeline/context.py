@@ -58,9 +58,12 @@ class StageContext:
         return earlier[-1].isoformat() if earlier else INIT
 
     def days_through(self, day: str) -> list[str]:
-        """Study days up to and including ``day`` (ISO strings)."""
+        """Study days up to and including ``day`` (ISO strings), quarantined days left out (their data is
+        never used: :mod:`hayeknet.pipeline.quarantine`)."""
+        from hayeknet.pipeline.quarantine import is_quarantined
+
         d = dt.date.fromisoformat(day)
-        return [x.isoformat() for x in self.study_days() if x <= d]
+        return [x.isoformat() for x in self.study_days() if x <= d and not is_quarantined(self.paths, x.isoformat())]
 
 
 def check_day(day: str) -> str:
