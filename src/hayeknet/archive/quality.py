@@ -187,7 +187,7 @@ def _price_checks(
     outside = np.isfinite(price) & ~bad & ((price < low) | (price > high))
     checks = []
     for name, mask, severity, what in (
-        ("price_plausible", bad, ERROR, f"beyond +/-{limit:,.0f}, which no ERCOT market rule allows"),
+        ("price_plausible", bad, ERROR, f"beyond +/-{limit:,.0f} $/MWh, which no ERCOT market rule allows"),
         ("price_bounds", outside, FLAG, f"outside ERCOT's offer floor and cap [{low:g}, {high:g}]"),
     ):
         idx = np.flatnonzero(mask)

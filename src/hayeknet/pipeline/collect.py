@@ -1,16 +1,21 @@
 """Collect raw ERCOT files for a window of operating days into ``data/raw``.
 
-Idempotent: a day whose collection record (``data/provenance/<day>.json``)
-lists the same source and whose files still have the recorded sha256 is
-skipped. After collecting, ``days.yaml`` is rewritten from the days present and
-``data.dvc`` is refreshed with ``dvc add data`` (never from inside a stage).
+Idempotent and resumable: a day whose collection record
+(``data/provenance/<day>.json``) lists the same source, says the day is
+complete and whose files still have the recorded sha256 is skipped; any other
+day is fetched again (:mod:`hayeknet.pipeline.completeness`). Exclusive: a run
+holds the project lock (:mod:`hayeknet.pipeline.lock`) and first removes the
+temporary files an interrupted run left. A day that cannot be completed keeps
+what was fetched and is reported in :attr:`CollectSummary.incomplete`; the
+other days still run. After collecting, ``days.yaml`` is rewritten from the
+complete days and ``data.dvc`` is refreshed with ``dvc add data`` (never from
+inside a stage).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -21,7 +26,7 @@ from hayeknet.archive.ingest import NOT_PUBLISHED_MARKER
 from hayeknet.config import ProjectPaths
 from hayeknet.io import atomic_write_json
 from hayeknet.params import Params
-from hayeknet.pipeline.days import NO_MAPPING, RAW_REPORT_DIRS, collected_days, mapping_in_force, write_days_file
+from hayeknet.pipeline.days import NO_MAPPING, RAW_REPORT_DIRS, mapping_in_force, write_days_file
 
 
 class CollectError(RuntimeError):
@@ -37,6 +42,10 @@ class CollectSummary:
     days_file_changed: bool = False
     dvc_updated: bool = False
     mapping_notes: list[str] = field(default_factory=list)
+    incomplete: dict[dt.date, str] = field(default_factory=dict)
+    """Days of the window that could not be completed, with the reason (collect exits non-zero)."""
+    notes: list[str] = field(default_factory=list)
+    """What the run repaired or could not do (temporary files removed, a stale lock taken over, no DVC)."""
 
 
 def sha256_file(path: Path) -> str:
@@ -48,12 +57,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _day_files(paths: ProjectPaths, day: dt.date) -> list[Path]:
-    files: list[Path] = []
-    for report in RAW_REPORT_DIRS:
-        folder = paths.raw_day(report, day)
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir() if p.is_file()))
-    return files
+    from hayeknet.pipeline.completeness import day_files
+
+    return day_files(paths, day)
 
 
 def _record_path(paths: ProjectPaths, day: dt.date) -> Path:
@@ -61,18 +67,11 @@ def _record_path(paths: ProjectPaths, day: dt.date) -> Path:
 
 
 def day_is_current(paths: ProjectPaths, day: dt.date, source: str) -> bool:
-    """True when the day's record matches the source and every recorded file hash."""
-    record_file = _record_path(paths, day)
-    if not record_file.exists():
-        return False
-    record = json.loads(record_file.read_text())
-    if record.get("source") != source:
-        return False
-    for entry in record.get("files", []):
-        f = paths.root / entry["path"]
-        if not f.exists() or sha256_file(f) != entry["sha256"]:
-            return False
-    return True
+    """True when the day's record matches the source, says the day is complete, and every recorded file is
+    there with its hash and no other (:func:`hayeknet.pipeline.completeness.day_state`)."""
+    from hayeknet.pipeline.completeness import day_state
+
+    return day_state(paths, day, source) is None
 
 
 def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extra: dict | None = None) -> Path:
@@ -99,6 +98,7 @@ def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extr
     record = {
         "day": day.isoformat(),
         "source": source,
+        "complete": True,
         "files": [
             {"path": f.relative_to(paths.root).as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size}
             for f in files
@@ -164,11 +164,20 @@ def _mark_no_mapping(paths: ProjectPaths) -> None:
 
 
 def dvc_add_data(paths: ProjectPaths) -> bool:
-    """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable."""
+    """Refresh ``data.dvc`` (``dvc add data``); False when DVC is unavailable.
+
+    Raises :class:`CollectError` (one line: DVC's own last message) when ``dvc add`` fails.
+    """
     dvc = shutil.which("dvc")
     if dvc is None or not (paths.root / ".dvc").is_dir():
         return False
-    subprocess.run([dvc, "add", "-q", "data"], cwd=paths.root, check=True)
+    proc = subprocess.run([dvc, "add", "-q", "data"], cwd=paths.root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
+        last = lines[-1][:300] if lines else f"exit code {proc.returncode}"
+        raise CollectError(
+            f"`dvc add data` failed ({last}); the raw files are saved: run `hayeknet collect` (or `dvc add data`) again"
+        )
     return True
 
 
@@ -183,7 +192,24 @@ def collect_real_day(paths: ProjectPaths, day: dt.date, source: str, collector: 
     transfers = getattr(collector, "archive_transfers", None)  # the API collector: how archive documents came
     if transfers is not None and transfers(day):
         record["archive_transfers"] = transfers(day)
+    _write_real_record(paths, day, source, record)
+
+
+def _write_real_record(paths: ProjectPaths, day: dt.date, source: str, record: dict[str, Any]) -> None:
+    """The day's record: complete (with NOT_PUBLISHED markers for absent reports), or incomplete with the reason
+    (its files kept, fetched again next run) and :class:`IncompleteDayError`."""
+    from hayeknet.pipeline.completeness import incompleteness, write_incomplete_record
+
+    reasons = incompleteness(record["collection"].get("checks") or [])
+    if reasons:
+        reason = "; ".join(reasons)
+        write_incomplete_record(paths, day, source, reason, record)
+        raise IncompleteDayError(reason)
     write_collection_record(paths, day, source, record)
+
+
+class IncompleteDayError(CollectError):
+    """The source did not deliver a complete day (files kept, record says incomplete)."""
 
 
 def collect(
@@ -196,6 +222,7 @@ def collect(
     drop_folder: Path | None = None,
     options: Any = None,
     now: dt.datetime | None = None,
+    wait_s: float = 0.0,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
@@ -204,8 +231,12 @@ def collect(
     ``synthetic`` writes the generator's files; ``mis`` and ``api`` download
     from ERCOT (credentials of the API from ``ERCOT_API_*`` environment
     variables); ``files`` takes the files of a drop folder, placed by content.
-    A day whose record matches the source and every file hash is skipped; a
-    day that fails raises :class:`CollectError` and leaves earlier days as they are.
+    A day whose record matches the source, is complete and every file hash
+    matches is skipped; a day that fails or comes incomplete keeps what was
+    fetched, is listed in :attr:`CollectSummary.incomplete` and is fetched again
+    next run (the other days still run). The run holds the project lock
+    (:class:`~hayeknet.pipeline.lock.LockBusyError` when another run holds it and
+    ``wait_s`` seconds pass). ``days.yaml`` lists the complete days only.
     """
     from hayeknet.pipeline.window import WindowError, resolve_end
 
@@ -226,28 +257,77 @@ def collect(
         raise CollectError(str(exc)) from None
     if end < start:
         raise CollectError(f"the window ends ({end}) before it starts ({start})")
-    summary = CollectSummary(start=start, end=end)
-    day = start
-    while day <= end:
-        if day_is_current(paths, day, source):
-            summary.skipped.append(day)
-        elif source == "synthetic":
-            collect_synthetic_day(paths, day, params)
-            summary.collected.append(day)
-        else:
-            from hayeknet.ercot.collectors import CollectorError
+    from hayeknet.pipeline.lock import project_lock
 
-            try:
-                collect_real_day(paths, day, source, collector, options)
-            except CollectorError as exc:
-                raise CollectError(f"{source} {day}: {exc}") from None
-            summary.collected.append(day)
-        day += dt.timedelta(days=1)
-    if collector is not None:
-        summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
-    _mark_no_mapping(paths)
-    days = collected_days(paths.raw)
-    summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
-    if update_dvc:
-        summary.dvc_updated = dvc_add_data(paths)
+    with project_lock(paths.root, f"hayeknet collect --source {source} {start}..{end}", wait_s=wait_s) as note:
+        summary = CollectSummary(start=start, end=end)
+        if note:
+            summary.notes.append(note)
+        _collect_window(paths, params, source, collector, options, summary)
+        if update_dvc:
+            summary.dvc_updated = dvc_add_data(paths)
+            if not summary.dvc_updated and (paths.root / ".dvc").is_dir():
+                summary.notes.append("data.dvc not refreshed: `dvc` not found on PATH (install it: make venv)")
     return summary
+
+
+def _collect_window(
+    paths: ProjectPaths, params: Params, source: str, collector: Any, options: Any, summary: CollectSummary
+) -> None:
+    """Collect every day of the summary's window (under the project lock), then rewrite days.yaml from the
+    complete days. A day that fails is recorded as incomplete and the next day still runs; a full disk or a
+    permission error stops the run (after days.yaml is written for the complete days, when it still can be)."""
+    from hayeknet.pipeline.completeness import clean_temp_files, complete_days
+
+    removed = clean_temp_files(paths)
+    if removed:
+        summary.notes.append(
+            f"removed {len(removed)} temporary file(s) an interrupted run left under {paths.raw.parent}"
+        )
+    assert summary.start is not None and summary.end is not None
+    day = summary.start
+    try:
+        while day <= summary.end:
+            _collect_one(paths, params, source, collector, options, day, summary)
+            day += dt.timedelta(days=1)
+        if collector is not None:
+            summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
+        _mark_no_mapping(paths)
+    finally:
+        days = complete_days(paths)
+        if days:
+            summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
+
+
+def _collect_one(
+    paths: ProjectPaths,
+    params: Params,
+    source: str,
+    collector: Any,
+    options: Any,
+    day: dt.date,
+    summary: CollectSummary,
+) -> None:
+    from hayeknet.pipeline.completeness import day_state
+
+    if day_state(paths, day, source) is None:
+        summary.skipped.append(day)
+        return
+    if source == "synthetic":
+        collect_synthetic_day(paths, day, params)
+        summary.collected.append(day)
+        return
+    from hayeknet.ercot.collectors import CollectorError
+    from hayeknet.pipeline.completeness import write_incomplete_record
+
+    try:
+        collect_real_day(paths, day, source, collector, options)
+    except IncompleteDayError as exc:
+        summary.incomplete[day] = str(exc)
+        return
+    except (CollectorError, CollectError) as exc:
+        reason = str(exc)
+        write_incomplete_record(paths, day, source, reason)
+        summary.incomplete[day] = reason
+        return
+    summary.collected.append(day)
