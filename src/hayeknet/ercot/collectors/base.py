@@ -29,6 +29,7 @@ from hayeknet.ercot.reports import (
     ReportFormatError,
     ReportSpec,
 )
+from hayeknet.io import make_shareable
 
 __all__ = [
     "CollectOptions",
@@ -223,6 +224,7 @@ def _stage(raw_root: Path, name: str, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        make_shareable(Path(tmp))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

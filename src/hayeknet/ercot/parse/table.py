@@ -84,6 +84,11 @@ def empty_table() -> pd.DataFrame:
     )
 
 
+def _clip_value(value: object, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
 def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str) -> None:
     """Raise for the first row where ``mask`` is True, naming its file, row and field."""
     if not mask.any():
@@ -95,7 +100,7 @@ def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str)
         str(frame[_FILE].iloc[i]),
         int(frame[_ROW].iloc[i]),
         field,
-        f"{message} (value {value!r})",
+        f"{message} (value {_clip_value(value)})",
         sheet=sheet or None,
     )
 
