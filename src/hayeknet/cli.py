@@ -62,9 +62,11 @@ def _paths(args: argparse.Namespace) -> ProjectPaths:
 def cmd_collect(args: argparse.Namespace) -> int:
     from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
+    from hayeknet.pipeline.context import check_settlement_points
 
     paths = _paths(args)
     params = load_params(paths.params_file)
+    check_settlement_points(params, paths)
     start = args.start or params.study.start
     end = args.through or args.end or (args.start if args.start else params.study.end)
     source = args.source or params.study.source
@@ -77,6 +79,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         update_dvc=not args.no_dvc,
         drop_folder=args.drop_folder,
         wait_s=args.wait,
+        notify=lambda line: print(f"hayeknet collect: {line}", file=sys.stderr, flush=True),
     )
     for note in summary.notes:
         print(f"hayeknet collect: {note}", file=sys.stderr)

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,7 @@ def collect(
     options: Any = None,
     now: dt.datetime | None = None,
     wait_s: float = 0.0,
+    notify: Callable[[str], None] | None = None,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
@@ -236,7 +238,8 @@ def collect(
     fetched, is listed in :attr:`CollectSummary.incomplete` and is fetched again
     next run (the other days still run). The run holds the project lock
     (:class:`~hayeknet.pipeline.lock.LockBusyError` when another run holds it and
-    ``wait_s`` seconds pass). ``days.yaml`` lists the complete days only.
+    ``wait_s`` seconds pass; ``notify`` is told once when it starts waiting).
+    ``days.yaml`` lists the complete days only.
     """
     from hayeknet.pipeline.window import WindowError, resolve_end
 
@@ -259,7 +262,8 @@ def collect(
         raise CollectError(f"the window ends ({end}) before it starts ({start})")
     from hayeknet.pipeline.lock import project_lock
 
-    with project_lock(paths.root, f"hayeknet collect --source {source} {start}..{end}", wait_s=wait_s) as note:
+    command = f"hayeknet collect --source {source} {start}..{end}"
+    with project_lock(paths.root, command, wait_s=wait_s, notify=notify) as note:
         summary = CollectSummary(start=start, end=end)
         if note:
             summary.notes.append(note)

@@ -77,6 +77,8 @@ def _payload_member(path: Path) -> tuple[bytes, str | None]:
             data = fh.read()
     except OSError as exc:
         raise ReportFormatError(path.name, None, None, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise ReportFormatError(path.name, 0, "header", "file is empty (0 bytes: no header row)")
     if data[:2] == b"PK" or path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
