@@ -352,7 +352,9 @@ def params_from_mapping(raw: Mapping[str, Any], source: str = "<params>", *, com
         raise ParamsError(f"{source}: unknown section {clip(unknown[0])!r}")
     hints = get_type_hints(Params)
     kwargs = {
-        f.name: _build(hints[f.name], raw.get(f.name), f.name, source, complete)
+        f.name: _build(
+            hints[f.name], {} if f.name in raw and raw[f.name] is None else raw.get(f.name), f.name, source, complete
+        )
         for f in dataclasses.fields(Params)
         if f.name in raw or f.name == "study" or complete
     }

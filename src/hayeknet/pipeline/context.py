@@ -39,9 +39,17 @@ class StageContext:
     def load(cls, start: Path | None = None) -> StageContext:
         """The project's context: its paths and its validated ``params.yaml`` (every key present, every value
         in range, the settlement points it names known to the project: :func:`check_settlement_points`)."""
+        from hayeknet.params import ParamsError
+        from hayeknet.pipeline.timings import StageFailed, progress
+
         paths = project_paths(start)
-        params = load_params(paths.params_file)
-        check_settlement_points(params, paths)
+        try:
+            params = load_params(paths.params_file)
+            check_settlement_points(params, paths)
+        except ParamsError as exc:  # one line in the terminal and as the notebook's traceback
+            line = f"params: {exc}"
+            progress(line)
+            raise StageFailed(line) from exc
         return cls(paths, params)
 
     def params_for(self, stage: str) -> Params:

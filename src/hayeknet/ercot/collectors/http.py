@@ -35,6 +35,7 @@ import datetime as dt
 import email.utils
 import json
 import os
+import re
 import time
 import urllib.parse
 from collections import defaultdict, deque
@@ -212,6 +213,12 @@ class RequestsTransport:
         except requests.exceptions.Timeout as exc:
             raise NetworkError(f"{_redact(request.url)}: timed out ({type(exc).__name__})") from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            short = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", str(exc))
+            if short:
+                got, more = int(short.group(1)), int(short.group(2))
+                raise NetworkError(
+                    f"{_redact(request.url)}: short body: {got} of {got + more} bytes (connection cut)"
+                ) from None
             raise NetworkError(f"{_redact(request.url)}: incomplete response ({_first_line(exc)})") from None
         except requests.exceptions.ConnectionError as exc:
             raise NetworkError(f"{_redact(request.url)}: network error ({_first_line(exc)})") from None
