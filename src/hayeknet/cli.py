@@ -125,6 +125,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {day}  {state}")
     if held:
         print(f"quarantined days: {len(held)} ({', '.join(held)}): `hayeknet validate DAY` lists every problem")
+    from hayeknet.pipeline.completeness import incomplete_days
+
+    for day, reason in incomplete_days(paths).items():
+        print(f"incomplete (not in days.yaml; run collect again): {day}: {_clip(reason, 200)}")
     study = paths.reports / "study.html"
     print(f"study report: {'yes' if study.exists() else 'no'}")
     from hayeknet.commands.experiments import find_dvc

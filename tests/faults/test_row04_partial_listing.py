@@ -65,6 +65,8 @@ def test_a_short_listing_leaves_the_day_incomplete_and_the_full_one_completes_it
     record = json.loads((root / "data" / "provenance" / f"{D2}.json").read_text())
     assert record["complete"] is False and "188 of 288" in record["incomplete_reason"]
     assert not (root / "days.yaml").exists() or D2 not in yaml.safe_load((root / "days.yaml").read_text())["days"]
+    assert main(["--project", str(root), "status", "--no-dvc"]) == 0
+    assert f"incomplete (not in days.yaml; run collect again): {D2}: " in capsys.readouterr().out
 
     full = ReplayTransport(mis_recordings(published))
     code, out, err = _collect(root, full, monkeypatch, capsys)

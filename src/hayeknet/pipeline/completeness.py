@@ -131,6 +131,21 @@ def complete_days(paths: ProjectPaths) -> list[dt.date]:
     return out
 
 
+def incomplete_days(paths: ProjectPaths) -> dict[dt.date, str]:
+    """``{day: reason}`` of the collected days whose record says incomplete."""
+    out: dict[dt.date, str] = {}
+    folder = paths.collect_log
+    for record_file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            day = dt.date.fromisoformat(record_file.stem)
+        except ValueError:
+            continue
+        record = read_record(paths, day)
+        if record is not None and not record_complete(record):
+            out[day] = str(record.get("incomplete_reason") or "checks failed")
+    return out
+
+
 def write_incomplete_record(
     paths: ProjectPaths, day: dt.date, source: str, reason: str, extra: Mapping[str, Any] | None = None
 ) -> Path:
@@ -177,6 +192,7 @@ __all__ = [
     "complete_days",
     "day_files",
     "day_state",
+    "incomplete_days",
     "incompleteness",
     "read_record",
     "record_complete",
