@@ -1,4 +1,4 @@
-"""Quarantined days: a day whose data-quality checks fail runs its stages, but each only says so (ADR 0014).
+"""Quarantined days: a day whose data-quality checks fail runs its stages, but each only says so (ADR 0015).
 
 ``ingest@<day>`` records the day's verdict in its partition's
 ``provenance.json`` (:mod:`hayeknet.archive.quality`). Every later stage of a
