@@ -29,10 +29,12 @@ WAIT ?= 0
 daily: venv
 	$(BIN)/python -m hayeknet.pipeline.lock --wait $(WAIT) -- $(MAKE) --no-print-directory daily-steps
 
+## collect exits 1 when a day of the window is incomplete: the complete days still run (dvc repro), and
+## daily exits 1 at the end; any other failure (2: error, 3: the lock is busy) stops here.
 daily-steps:
-	$(BIN)/hayeknet collect --source synthetic
-	$(BIN)/dvc repro
-	$(BIN)/hayeknet status
+	@$(BIN)/hayeknet collect --source synthetic; collected=$$?; \
+	if [ $$collected -gt 1 ]; then exit $$collected; fi; \
+	$(BIN)/dvc repro && $(BIN)/hayeknet status && exit $$collected
 
 repro: venv
 	$(BIN)/dvc repro
