@@ -76,7 +76,9 @@ def test_a_collect_killed_mid_day_is_completed_by_the_next_run(reference: dict[s
         assert time.monotonic() < deadline, "collect never reached the second day"
         time.sleep(0.02)
     _kill(proc)
-    assert D2 not in _listed(root)  # the partial day is never a pipeline day
+    record = root / "data" / "provenance" / f"{D2}.json"
+    if not record.exists():  # (a slow kill may land after the day was complete: then it is rightly listed)
+        assert D2 not in _listed(root)  # the partial day is never a pipeline day
     again = hayeknet("collect", cwd=root)
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr
