@@ -10,7 +10,7 @@ export PYTHON_JULIAPKG_OFFLINE := yes
 export MPLBACKEND := Agg
 export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
 
-.PHONY: venv daily collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab
+.PHONY: venv daily daily-steps collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab
 
 venv: $(STAMP)
 
@@ -22,11 +22,19 @@ $(STAMP): pyproject.toml requirements/lock.txt
 	touch $(STAMP)
 
 ## The main job on the embedded default: collect the window from the synthetic
-## source, then run the DVC pipeline (one HTML report per day).
+## source, then run the DVC pipeline (one HTML report per day). The three steps
+## run holding the project lock (.hayeknet.lock): a second `make daily` or
+## `hayeknet collect` meanwhile refuses with one line (exit 3); WAIT=SECONDS waits.
+WAIT ?= 0
 daily: venv
-	$(BIN)/hayeknet collect --source synthetic
-	$(BIN)/dvc repro
-	$(BIN)/hayeknet status
+	$(BIN)/python -m hayeknet.pipeline.lock --wait $(WAIT) -- $(MAKE) --no-print-directory daily-steps
+
+## collect exits 1 when a day of the window is incomplete: the complete days still run (dvc repro), and
+## daily exits 1 at the end; any other failure (2: error, 3: the lock is busy) stops here.
+daily-steps:
+	@$(BIN)/hayeknet collect --source synthetic; collected=$$?; \
+	if [ $$collected -gt 1 ]; then exit $$collected; fi; \
+	$(BIN)/dvc repro && $(BIN)/hayeknet status && exit $$collected
 
 repro: venv
 	$(BIN)/dvc repro

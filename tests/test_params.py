@@ -76,3 +76,27 @@ def test_experiment_override_changes_value() -> None:
     raw = _raw()
     raw["battery"]["power_mw"] = 50
     assert params_from_mapping(raw).battery.power_mw == 50.0
+
+
+def test_an_unquoted_yaml_date_is_refused_naming_the_key(tmp_path: Path) -> None:
+    """DVC stops every command with "unexpected error" on a YAML date in params.yaml (CI stop 19: `dvc add
+    data` exit 255): the loader refuses it first, naming the key and the quoted form."""
+    text = (ROOT / "params.yaml").read_text().replace('tuning_start: "2024-01-01"', "tuning_start: 2024-01-01")
+    assert "tuning_start: 2024-01-01" in text
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ParamsError, match=r'evaluation\.tuning_start: write the date quoted \("2024-01-01"\)'):
+        load_params(tmp_path / "params.yaml")
+
+
+def test_dvc_reads_the_shipped_params(tmp_path: Path) -> None:
+    """Every shipped params file is one DVC's interpolation context accepts (it refuses YAML dates and any other
+    non-primitive value), and a file with a date is one it refuses (so this test can fail)."""
+    from dvc.fs import LocalFileSystem
+    from dvc.parsing.context import Context
+
+    for name in ("params.yaml", "tests/params.tiny.yaml"):
+        Context.load_from(LocalFileSystem(), str(ROOT / name))
+    dated = tmp_path / "dated.yaml"
+    dated.write_text("evaluation:\n  tuning_start: 2024-01-01\n")
+    with pytest.raises(TypeError, match="Unsupported value of type 'date'"):
+        Context.load_from(LocalFileSystem(), str(dated))

@@ -78,7 +78,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root.mkdir()
     for name in ("params.yaml", "days.yaml"):
         shutil.copy(ROOT / name, root / name)
-    (root / "dvc.yaml").write_text("metrics:\n  - metrics/study.json\n")
+    # the ingest stage's declaration (its params: the quality gates) and the study metrics
+    (root / "dvc.yaml").write_text(
+        "stages:\n  ingest:\n    cmd: 'true'\n    params:\n      - quality\nmetrics:\n  - metrics/study.json\n"
+    )
     (root / "metrics").mkdir()
     study = {
         "days": 3,

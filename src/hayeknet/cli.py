@@ -62,22 +62,46 @@ def _paths(args: argparse.Namespace) -> ProjectPaths:
 def cmd_collect(args: argparse.Namespace) -> int:
     from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
+    from hayeknet.pipeline.context import check_settlement_points
 
     paths = _paths(args)
     params = load_params(paths.params_file)
+    check_settlement_points(params, paths)
     start = args.start or params.study.start
     end = args.through or args.end or (args.start if args.start else params.study.end)
     source = args.source or params.study.source
     summary = collect(
-        paths, params, start, end, source=source, update_dvc=not args.no_dvc, drop_folder=args.drop_folder
+        paths,
+        params,
+        start,
+        end,
+        source=source,
+        update_dvc=not args.no_dvc,
+        drop_folder=args.drop_folder,
+        wait_s=args.wait,
+        notify=lambda line: print(f"hayeknet collect: {line}", file=sys.stderr, flush=True),
     )
+    for note in summary.notes:
+        print(f"hayeknet collect: {note}", file=sys.stderr)
     print(
         f"collect --source {source} {summary.start}..{summary.end}: {len(summary.collected)} collected, "
         f"{len(summary.skipped)} already present"
+        + (f", {len(summary.incomplete)} incomplete" if summary.incomplete else "")
         + ("; days.yaml updated" if summary.days_file_changed else "")
         + ("; data.dvc updated" if summary.dvc_updated else "")
     )
-    return 0
+    for day, reason in sorted(summary.incomplete.items()):
+        print(
+            f"hayeknet collect: {day} incomplete, kept what came and left out of days.yaml; run collect again: "
+            f"{_clip(reason)}",
+            file=sys.stderr,
+        )
+    return 1 if summary.incomplete else 0
+
+
+def _clip(text: object, limit: int = 300) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else f"{s[:limit]}... [{len(s) - limit} more characters]"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -89,11 +113,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"project: {paths.root}")
     print(f"collected days: {len(collected)}" + (f" ({collected[0]} .. {collected[-1]})" if collected else ""))
     print(f"pipeline days (days.yaml): {len(listed)}")
+    from hayeknet.pipeline.quarantine import quarantined_days
+
+    held = quarantined_days(paths, [d.isoformat() for d in listed])
     for day in listed:
         report = paths.reports / "daily" / f"{day.isoformat()}.html"
         results = paths.research / day.isoformat() / "results.json"
         state = "report" if report.exists() else ("results" if results.exists() else "pending")
+        if day.isoformat() in held:
+            state = f"QUARANTINED ({'not-valid page' if report.exists() else 'no report'}): {held[day.isoformat()]}"
         print(f"  {day}  {state}")
+    if held:
+        print(f"quarantined days: {len(held)} ({', '.join(held)}): `hayeknet validate DAY` lists every problem")
+    from hayeknet.pipeline.completeness import incomplete_days
+
+    for day, reason in incomplete_days(paths).items():
+        print(f"incomplete (not in days.yaml; run collect again): {day}: {_clip(reason, 200)}")
     study = paths.reports / "study.html"
     print(f"study report: {'yes' if study.exists() else 'no'}")
     from hayeknet.commands.experiments import find_dvc
@@ -145,8 +180,9 @@ ERCOT_API_SUBSCRIPTION_KEY in the environment.
 
 STATUS_DESCRIPTION = """\
 Show the project root, the collected days (data/raw), the pipeline days of days.yaml with each day's
-state (report: its HTML report exists; results: research results but no report yet; pending: neither),
-whether the study report exists, and whether `dvc status` finds stages to run.
+state (report: its HTML report exists; results: research results but no report yet; pending: neither;
+QUARANTINED: its data failed a quality check, with the one-line reason), whether the study report
+exists, and whether `dvc status` finds stages to run.
 """
 
 STATUS_EPILOG = """\
@@ -201,6 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--drop-folder", type=Path, metavar="DIR", help="folder of downloaded raw ERCOT files (with --source files)"
     )
     p.add_argument("--no-dvc", action="store_true", help="do not refresh data.dvc (no `dvc add data`)")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another collect (or make daily) holds the project lock, wait up to this long for it "
+        "(default: 0, refuse at once with exit code 3)",
+    )
     p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser(
@@ -221,13 +265,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a foreseeable fault (bad input or params, disk full, permission denied, a busy project
+    lock, an interrupt) prints one line saying what failed and what to do, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # ParamsError, ReportFormatError: ValueError
-        print(f"hayeknet {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print(f"hayeknet {args.command}: interrupted; nothing half-written was kept: run it again", file=sys.stderr)
+        return 130
+    except BaseException as exc:
+        code, line = error_line(exc)
+        if code is None:
+            raise
+        print(f"hayeknet {args.command}: error: {line}", file=sys.stderr)
+        return code
+
+
+def error_line(exc: BaseException) -> tuple[int | None, str]:
+    """(exit code, one line) for a foreseeable fault; (None, "") for anything else (a bug: its traceback)."""
+    import subprocess
+
+    from hayeknet.pipeline.timings import foreseeable_message
+
+    if type(exc).__name__ == "LockBusyError":
+        return 3, _clip(exc, 600)
+    message = foreseeable_message(exc)
+    if message is not None:
+        return 2, message
+    if isinstance(exc, subprocess.CalledProcessError):
+        cmd = exc.cmd if isinstance(exc.cmd, str) else " ".join(map(str, exc.cmd))
+        return 2, _clip(f"`{cmd}` failed with exit code {exc.returncode}")
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return 2, _clip(f"{where}{exc.strerror or exc}")
+    if isinstance(exc, (ValueError, RuntimeError, LookupError)):  # ParamsError, ReportFormatError: ValueError
+        return 2, _clip(exc, 600)
+    return None, ""
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 Each writer writes a temporary file in the destination folder and renames it
 over the destination (``os.replace`` is atomic on POSIX within one file system).
+The temporary file (0600) or folder (0700) is given the mode an ordinary
+``open``/``mkdir`` would have given it under the process's umask before it is
+renamed into place (:func:`make_shareable`), so a colleague's group reads the
+outputs whenever the umask lets it (``umask 002``: group-writable too).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +40,25 @@ def quiet_stdout() -> Iterator[None]:
         os.close(saved)
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting and restoring it, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def make_shareable(path: Path) -> None:
+    """Give ``path`` (a temporary file or folder about to be renamed into place) the mode ``open``/``mkdir``
+    would have given it: 0666 or 0777 less the umask (``tempfile`` creates 0600 and 0700)."""
+    path = Path(path)
+    base = 0o777 if path.is_dir() else 0o666
+    os.chmod(path, base & ~current_umask())
+
+
 @contextmanager
 def atomic_path(dest: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; on success rename it to ``dest``."""
@@ -45,6 +69,7 @@ def atomic_path(dest: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        make_shareable(tmp_path)
         os.replace(tmp_path, dest)
     finally:
         if tmp_path.exists():
@@ -117,6 +142,7 @@ def atomic_directory(dest: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
     try:
         yield tmp
+        make_shareable(tmp)
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
             old.rmdir()

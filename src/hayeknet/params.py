@@ -86,8 +86,10 @@ class AssimilationParams:
             raise ParamsError(f"assimilation.backend must be auto|julia|numpy, got {self.backend!r}")
         if self.ensemble_size < 2:
             raise ParamsError("assimilation.ensemble_size must be >= 2")
-        if self.inflation < 1:
-            raise ParamsError("assimilation.inflation must be >= 1")
+        if not 1 <= self.inflation <= 2:
+            raise ParamsError(f"assimilation.inflation must be within [1, 2], got {self.inflation!r}")
+        if self.obs_error_usd_per_mwh <= 0:
+            raise ParamsError(f"assimilation.obs_error_usd_per_mwh must be > 0, got {self.obs_error_usd_per_mwh!r}")
         if self.localization_radius_hops < 0:
             raise ParamsError("assimilation.localization_radius_hops must be >= 0 (0: own price only)")
 
@@ -104,8 +106,23 @@ class TrainParams:
     seed: int = 42
 
     def __post_init__(self) -> None:
-        if self.timesteps_per_day < 0 or self.n_envs < 1 or self.n_steps < 2:
-            raise ParamsError("train: timesteps_per_day >= 0, n_envs >= 1, n_steps >= 2")
+        if self.timesteps_per_day < 0:
+            raise ParamsError(f"train.timesteps_per_day must be >= 0, got {self.timesteps_per_day!r}")
+        if self.n_envs < 1:
+            raise ParamsError(f"train.n_envs must be >= 1, got {self.n_envs!r}")
+        if self.n_steps < 2:
+            raise ParamsError(f"train.n_steps must be >= 2, got {self.n_steps!r}")
+        if not 0 < self.learning_rate < 1:
+            raise ParamsError(f"train.learning_rate must be within (0, 1), got {self.learning_rate!r}")
+        if not 2 <= self.batch_size <= self.n_steps * self.n_envs:
+            raise ParamsError(
+                f"train.batch_size must be within 2..n_steps x n_envs ({self.n_steps * self.n_envs}), "
+                f"got {self.batch_size!r}"
+            )
+        if self.n_epochs < 1:
+            raise ParamsError(f"train.n_epochs must be >= 1, got {self.n_epochs!r}")
+        if not 0 < self.gamma <= 1:
+            raise ParamsError(f"train.gamma must be within (0, 1], got {self.gamma!r}")
 
 
 @dataclass(frozen=True)
@@ -285,6 +302,20 @@ class EvaluationParams:
 
 
 @dataclass(frozen=True)
+class QualityParams:
+    """Data-quality gates (:mod:`hayeknet.archive.quality`): ``max_filled_minutes`` is how many minutes of
+    one price series (a report's intervals, a hub, load zone or AS product) may be missing and still be
+    filled from the neighbouring interval by the query layer; the fill is counted and shown in the report.
+    More missing quarantines the day (ingest), or stops a stage that would fill more at its location."""
+
+    max_filled_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_filled_minutes <= 1440:
+            raise ParamsError(f"quality.max_filled_minutes must be within 0..1440, got {self.max_filled_minutes!r}")
+
+
+@dataclass(frozen=True)
 class Params:
     study: StudyParams
     synthetic: SyntheticParams = field(default_factory=SyntheticParams)
@@ -296,6 +327,7 @@ class Params:
     simulate: SimulateParams = field(default_factory=SimulateParams)
     research: ResearchParams = field(default_factory=ResearchParams)
     evaluation: EvaluationParams = field(default_factory=EvaluationParams)
+    quality: QualityParams = field(default_factory=QualityParams)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
@@ -324,7 +356,7 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
                 raise ValueError
             number = float(value)
             if not math.isfinite(number):
-                raise ParamsError(f"{source}: {key} = {value!r} is not a finite number")
+                raise ParamsError(f"{source}: {key} = {clip(repr(value))} is not a finite number")
             return number
         if typ is bool:
             if not isinstance(value, bool):
@@ -339,28 +371,34 @@ def _coerce(value: Any, typ: Any, key: str, source: str) -> Any:
     except ParamsError:
         raise
     except (TypeError, ValueError):
-        raise ParamsError(f"{source}: {key} = {value!r} is not a valid {typ.__name__}") from None
+        raise ParamsError(f"{source}: {key} = {clip(repr(value))} is not a valid {typ.__name__}") from None
     return value
 
 
-def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
+def _build(cls: type, raw: Any, prefix: str, source: str, complete: bool = False) -> Any:
     if raw is None:
+        if complete:
+            raise ParamsError(f"{source}: missing section {prefix} (params.yaml holds every key dvc.yaml tracks)")
         raw = {}
     if not isinstance(raw, Mapping):
         raise ParamsError(f"{source}: {prefix} must be a mapping, got {type(raw).__name__}")
     hints = get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(raw) - set(fields))
+    unknown = sorted(set(map(str, raw)) - set(fields))
     if unknown:
-        raise ParamsError(f"{source}: unknown key {prefix}.{unknown[0]} (known: {', '.join(fields)})")
+        raise ParamsError(f"{source}: unknown key {prefix}.{clip(unknown[0])} (known: {', '.join(fields)})")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         key = f"{prefix}.{name}"
         typ = hints[name]
         if isinstance(typ, type) and dataclasses.is_dataclass(typ):
-            kwargs[name] = _build(typ, raw.get(name), key, source)
+            kwargs[name] = _build(typ, raw.get(name), key, source, complete)
             continue
         if name not in raw:
+            if complete:
+                raise ParamsError(
+                    f"{source}: missing key {key} (no default is used for a key dvc.yaml tracks: put it back)"
+                )
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ParamsError(f"{source}: missing key {key}")
             continue
@@ -371,29 +409,72 @@ def _build(cls: type, raw: Any, prefix: str, source: str) -> Any:
         raise ParamsError(f"{source}: {exc}") from None
 
 
-def params_from_mapping(raw: Mapping[str, Any], source: str = "<params>") -> Params:
-    """Validate a parsed mapping (the content of params.yaml) into :class:`Params`."""
+def params_from_mapping(raw: Mapping[str, Any], source: str = "<params>", *, complete: bool = False) -> Params:
+    """Validate a parsed mapping (the content of params.yaml) into :class:`Params`.
+
+    ``complete``: every section and key must be present (a params *file*: a
+    deleted key fails with its name instead of silently taking a default that
+    ``dvc.lock`` would not record); otherwise absent keys take their defaults.
+    """
     if not isinstance(raw, Mapping):
         raise ParamsError(f"{source}: top level must be a mapping")
-    unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(Params)})
+    unknown = sorted(set(map(str, raw)) - {f.name for f in dataclasses.fields(Params)})
     if unknown:
-        raise ParamsError(f"{source}: unknown section {unknown[0]!r}")
+        raise ParamsError(f"{source}: unknown section {clip(unknown[0])!r}")
     hints = get_type_hints(Params)
     kwargs = {
-        f.name: _build(hints[f.name], raw.get(f.name), f.name, source)
+        f.name: _build(
+            hints[f.name], {} if f.name in raw and raw[f.name] is None else raw.get(f.name), f.name, source, complete
+        )
         for f in dataclasses.fields(Params)
-        if f.name in raw or f.name == "study"
+        if f.name in raw or f.name == "study" or complete
     }
     return Params(**kwargs)
 
 
-def load_params(path: str | Path) -> Params:
-    """Read and validate a params file (``params.yaml``)."""
+MAX_PARAMS_BYTES = 1 << 20
+"""A params file larger than this is not a params file (read bounded)."""
+
+
+def load_params(path: str | Path, *, complete: bool = True) -> Params:
+    """Read and validate a params file (``params.yaml``): every key present (``complete``), every value in range."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_PARAMS_BYTES + 1)
     except FileNotFoundError:
         raise ParamsError(f"{path}: no such params file") from None
+    except OSError as exc:
+        raise ParamsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_PARAMS_BYTES:
+        raise ParamsError(f"{path}: larger than {MAX_PARAMS_BYTES} bytes: not a params file")
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ParamsError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from None
-    return params_from_mapping(raw or {}, str(path))
+        raise ParamsError(f"{path}: not valid YAML: {clip(exc)}") from None
+    _refuse_yaml_dates(raw, str(path))
+    return params_from_mapping(raw or {}, str(path), complete=complete)
+
+
+def _refuse_yaml_dates(raw: Any, source: str, prefix: str = "") -> None:
+    """DVC cannot read a YAML date (``2024-01-01`` unquoted) in a params file: every ``dvc`` command of the
+    project then fails with "unexpected error". Refuse it here, naming the key."""
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            _refuse_yaml_dates(value, source, f"{prefix}{key}.")
+    elif isinstance(raw, list):
+        for i, value in enumerate(raw):
+            _refuse_yaml_dates(value, source, f"{prefix}{i}.")
+    elif isinstance(raw, dt.date):
+        raise ParamsError(
+            f'{source}: {prefix.rstrip(".")}: write the date quoted ("{raw.isoformat()}"): DVC cannot read '
+            "an unquoted YAML date"
+        )
+
+
+def clip(text: object, limit: int = 200) -> str:
+    """``str(text)`` cut to ``limit`` characters: messages never echo more of an input than that."""
+    s = str(text)
+    return s if len(s) <= limit else f"{s[:limit]}... [{len(s) - limit} more characters]"

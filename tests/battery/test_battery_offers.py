@@ -154,6 +154,43 @@ def test_run_causal_shows_each_offer_only_the_prices_before_it() -> None:
     charge, discharge = run_causal(Spy(), prices, SPEC, StrategyContext(dt_hours=1.0))
     assert seen == list(range(24))
     p = prices.to_numpy()
-    assert np.all(p[charge > 0] < 20.0) and np.all(p[discharge > 0] >= 60.0)
+    free = slice(0, 23)  # the last hour returns the SOC to the day's start (end_of_day_bounds), at any price
+    assert np.all(p[free][charge[free] > 0] < 20.0) and np.all(p[free][discharge[free] > 0] >= 60.0)
     assert charge.sum() > 0 and discharge.sum() > 0
     assert not np.any((charge > 0) & (discharge > 0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lows=st.lists(st.floats(-50, 200), min_size=24, max_size=24),
+    widths=st.lists(st.floats(0, 200), min_size=24, max_size=24),
+    prices=st.lists(st.floats(-250, 5000), min_size=24, max_size=24),
+    start_frac=st.floats(0.1, 0.9),
+)
+def test_every_causal_day_ends_where_it_started_inside_the_soc_window(
+    lows: list[float], widths: list[float], prices: list[float], start_frac: float
+) -> None:
+    """Whatever curves a strategy offers, the cleared day keeps the SOC in its window, never charges and
+    discharges at once, and ends at the SOC it started with (as the perfect-foresight bound does), so no
+    strategy is paid for energy it leaves the next day to buy back."""
+    from hayeknet.battery.ledger import next_soc_mwh
+
+    class Wild:
+        name = "wild"
+
+        def open_day(self, index: pd.DatetimeIndex, spec: BatterySpec, context: StrategyContext) -> Wild:
+            return self
+
+        def offer(self, t: int, observed: pd.Series, soc_mwh: float) -> OfferCurve:
+            return OfferCurve.thresholds(lows[t], lows[t] + widths[t], SPEC.power_mw, SPEC.power_mw)
+
+    start = start_frac * SPEC.energy_mwh
+    start = min(max(start, SPEC.soc_min_mwh), SPEC.soc_max_mwh)
+    ctx = StrategyContext(dt_hours=1.0, soc_start_mwh=start)
+    charge, discharge = run_causal(Wild(), pd.Series(prices, index=INDEX), SPEC, ctx)
+    assert not np.any((charge > 0) & (discharge > 0))
+    soc = start
+    for c, d in zip(charge, discharge):
+        soc = next_soc_mwh(soc, c, d, SPEC, 1.0)
+        assert SPEC.soc_min_mwh - 1e-9 <= soc <= SPEC.soc_max_mwh + 1e-9
+    assert soc == pytest.approx(start, abs=1e-6)

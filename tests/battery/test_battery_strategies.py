@@ -76,7 +76,7 @@ def test_percentile_threshold_without_history_idles_through_opening_hour() -> No
     assert np.all(c[:4] == 0) and np.all(d[:4] == 0)
     assert c[4] == pytest.approx(100.0)  # 0 < 17.5
     assert d[5] == pytest.approx(100.0)  # 100 > 32.5
-    assert c[6] == 0 and d[6] == 0
+    assert d[6] == 0 and c[6] > 0  # 25 is between the thresholds, but the last interval must restore the SOC
 
 
 @settings(max_examples=30, deadline=None)
@@ -103,7 +103,7 @@ def test_time_of_day_uses_chicago_hours() -> None:
     prices = _day(np.full(24, 30.0), dt)  # 2025-10-01 00:00..23:00 CDT
     strategy = TimeOfDaySchedule(charge_hours=(2,), discharge_hours=(19,))
     c, d = strategy.schedule(prices, SPEC, StrategyContext(dt_hours=dt))
-    assert np.flatnonzero(c).tolist() == [2]  # 07:00 UTC = 02:00 CDT
+    assert np.flatnonzero(c).tolist() == [2, 23]  # 07:00 UTC = 02:00 CDT; 23:00 restores the day's SOC
     assert np.flatnonzero(d).tolist() == [19]
     with pytest.raises(ScheduleInputError, match="both charge and discharge"):
         TimeOfDaySchedule(charge_hours=(5,), discharge_hours=(5,))

@@ -70,6 +70,8 @@ from hayeknet.agents.training import (
     parameters_sha256,
     save_checkpoint,
 )
+from hayeknet.agents.trust import verify as verify_checkpoint
+from hayeknet.agents.trust import with_checkpoint_hash
 from hayeknet.io import atomic_directory
 from hayeknet.params import TrainParams
 
@@ -281,6 +283,7 @@ def load_qse_models(checkpoint_dir: Path, config: QSEEnvConfig | None = None) ->
         path = Path(checkpoint_dir) / agent / CHECKPOINT_NAME
         if not path.exists():
             raise CheckpointError(f"{path}: no such checkpoint")
+        verify_checkpoint(path)
         models[agent] = PPO.load(path, device="cpu")
     return models
 
@@ -301,7 +304,8 @@ def _write(
         for agent in AGENTS:
             (tmp / agent).mkdir()
             save_checkpoint(models[agent], tmp / agent / CHECKPOINT_NAME)
-            (tmp / agent / REGISTRY_NAME).write_text(json.dumps(registries[agent], indent=2, sort_keys=True) + "\n")
+            registry = with_checkpoint_hash(tmp / agent / CHECKPOINT_NAME, registries[agent])  # agents.trust
+            (tmp / agent / REGISTRY_NAME).write_text(json.dumps(registry, indent=2, sort_keys=True) + "\n")
         (tmp / REGISTRY_NAME).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 

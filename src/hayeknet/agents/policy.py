@@ -22,6 +22,7 @@ from hayeknet.agents.battery_env import (
 )
 from hayeknet.agents.errors import CheckpointError
 from hayeknet.agents.training import checkpoint_file, read_registry
+from hayeknet.agents.trust import verify as verify_checkpoint
 from hayeknet.battery.spec import BatterySpec
 
 
@@ -47,6 +48,7 @@ def load_agent(checkpoint: Path, spec: BatterySpec | None = None) -> PPO:
                 f"{path.parent / 'registry.json'}: field battery {registry['battery']} differs from the "
                 f"battery simulated {dataclasses.asdict(spec)}"
             )
+    verify_checkpoint(path)  # a model.zip unpickles code: only the project's own, or one the user trusts
     return PPO.load(path, device="cpu")
 
 

@@ -57,7 +57,10 @@ from hayeknet.agents.battery_env import (
 )
 from hayeknet.agents.errors import CheckpointError, PriceDataError
 from hayeknet.agents.features import validate_prices
+from hayeknet.agents.trust import verify as verify_checkpoint
+from hayeknet.agents.trust import with_checkpoint_hash
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.io import make_shareable
 from hayeknet.params import TrainParams
 
 CHECKPOINT_NAME = "model.zip"
@@ -260,7 +263,9 @@ def _write_atomically(out_dir: Path, model: PPO, registry: dict[str, Any]) -> No
     old: Path | None = None
     try:
         save_checkpoint(model, tmp / CHECKPOINT_NAME)
+        registry = with_checkpoint_hash(tmp / CHECKPOINT_NAME, registry)  # checked before every load (agents.trust)
         (tmp / REGISTRY_NAME).write_text(json.dumps(registry, indent=2, sort_keys=True) + "\n")
+        make_shareable(tmp)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
             os.replace(out_dir, old / out_dir.name)
@@ -341,6 +346,7 @@ def _new_model(env: DummyVecEnv, train_params: TrainParams) -> PPO:
 def _load_model(checkpoint: Path, env: DummyVecEnv, train_params: TrainParams) -> PPO:
     if not checkpoint.exists():
         raise CheckpointError(f"{checkpoint}: no such checkpoint")
+    verify_checkpoint(checkpoint)
     try:
         return PPO.load(
             checkpoint,

@@ -22,38 +22,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from hayeknet.archive.quality import (
+    DEFAULT_MAX_FILLED_MINUTES,
+    QUARANTINED,
+    Check,
+    check_day,
+    clip_text,
+    parse_checks,
+    verdict,
+)
 from hayeknet.archive.store import write_day
-from hayeknet.ercot.calendar import ERCOT_TZ, as_date, expected_intervals, interval_starts_utc
+from hayeknet.ercot.calendar import ERCOT_TZ, as_date, expected_intervals
 from hayeknet.ercot.generation.reports import GENERATION_BY_DIR, GENERATION_REPORTS, SYSTEM_WIDE
 from hayeknet.ercot.generation.table import PostingsOutcome, day_ahead_cutoff_utc, generation_table, parse_postings
 from hayeknet.ercot.parse import ParseOutcome, parse_files_collecting
-from hayeknet.ercot.reports import AS_TYPES, REPORTS, REPORTS_BY_DIR
+from hayeknet.ercot.reports import REPORTS_BY_DIR
 
-PROVENANCE_SCHEMA_VERSION = 1
+PROVENANCE_SCHEMA_VERSION = 2
 NOT_PUBLISHED_MARKER = "NOT_PUBLISHED.json"
 """Written by the collector into a report folder the source had no file for (ADR 0004); not a raw file."""
-PRICE_BOUNDS_USD_PER_MWH = (-251.0, 5001.0)
-"""Prices outside this range are flagged: ERCOT's offer floor (-250) and cap (5000) plus a dollar's slack."""
 
 
 class MissingDataError(FileNotFoundError):
     """No usable raw data for an operating day (message names the folder and the failures)."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validation of an ingested day. ``detail`` says what was found."""
-
-    name: str
-    report: str
-    passed: bool
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "report": self.report, "passed": self.passed, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -73,6 +66,10 @@ class IngestResult:
     @property
     def checks_passed(self) -> bool:
         return all(c.passed for c in self.checks)
+
+    @property
+    def quarantined(self) -> bool:
+        return self.provenance.get("verdict") == QUARANTINED
 
 
 def _day_files(raw_root: Path, day: dt.date | str, postings: bool) -> list[Path]:
@@ -113,74 +110,21 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def validate(table: pd.DataFrame, day: dt.date | str, reports_present: set[str]) -> list[Check]:
-    """Checks of one day's normalized table, per report.
-
-    * ``report_present``: the report has at least one parsed file (NP6-331-CD
-      only from RTC+B go-live, 2025-12-05);
-    * ``interval_count``: the distinct intervals equal the day's calendar
-      (288 SCED intervals, 96 fifteen-minute intervals, 24 DAM hours; 276/92/23
-      on the spring-forward day, 300/100/25 on the fall-back day), none missing,
-      none outside the day;
-    * ``complete_series``: every location (AS product) has every interval;
-    * ``price_bounds``: prices within :data:`PRICE_BOUNDS_USD_PER_MWH`;
-    * ``as_types`` (AS reports): all of REGUP, REGDN, RRS, ECRS, NSPIN present.
-    """
-    d = as_date(day)
-    checks: list[Check] = []
-    low, high = PRICE_BOUNDS_USD_PER_MWH
-    for spec in REPORTS:
-        rid = spec.report_id
-        if rid not in reports_present:
-            if spec.published_on(d):
-                checks.append(Check("report_present", rid, False, "no parsed file for this report"))
-            else:
-                detail = f"not expected: ERCOT publishes it from {spec.published_from} on"
-                checks.append(Check("report_present", rid, True, detail))
-            continue
-        rows = table[table["report"] == rid]
-        checks.append(Check("report_present", rid, True, f"{len(rows)} rows"))
-        grid = interval_starts_utc(d, spec.interval_minutes)
-        present = pd.DatetimeIndex(rows["interval_start_utc"].unique())
-        missing = grid.difference(present)
-        extra = present.difference(grid)
-        n_expected = expected_intervals(d, spec.interval_minutes)
-        ok = len(missing) == 0 and len(extra) == 0
-        detail = f"{len(present)} intervals, expected {n_expected}"
-        if len(missing):
-            detail += f"; {len(missing)} missing (first {missing[0].isoformat()})"
-        if len(extra):
-            detail += f"; {len(extra)} outside the operating day (first {extra[0].isoformat()})"
-        checks.append(Check("interval_count", rid, ok, detail))
-        series_key = ["location", "location_type", "as_type"]
-        counts = rows.groupby(series_key, dropna=False, observed=True)["interval_start_utc"].nunique()
-        short = counts[counts < n_expected]
-        checks.append(
-            Check(
-                "complete_series",
-                rid,
-                short.empty,
-                f"{len(counts)} series" + ("" if short.empty else f"; {len(short)} with missing intervals"),
-            )
-        )
-        price = rows["price"].to_numpy()
-        outside = int(np.count_nonzero((price < low) | (price > high)))
-        checks.append(
-            Check(
-                "price_bounds",
-                rid,
-                outside == 0,
-                f"{outside} prices outside [{low:g}, {high:g}]"
-                + (f" (min {price.min():.2f}, max {price.max():.2f})" if len(price) else ""),
-            )
-        )
-        if spec.is_ancillary:
-            seen = set(rows["as_type"].dropna().astype(str))
-            lacking = [a for a in AS_TYPES if a not in seen]
-            checks.append(
-                Check("as_types", rid, not lacking, "all present" if not lacking else f"missing {', '.join(lacking)}")
-            )
-    return checks
+def validate(
+    table: pd.DataFrame,
+    day: dt.date | str,
+    reports_present: set[str],
+    *,
+    origin: pd.DataFrame | None = None,
+    file_paths: dict[str, str] | None = None,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+) -> list[Check]:
+    """Checks of one day's normalized table, per report: :func:`hayeknet.archive.quality.check_day`
+    (report present, interval count, complete series, plausible prices, market price bounds, AS products,
+    real-time prices present), each with its severity."""
+    return check_day(
+        table, day, reports_present, origin=origin, file_paths=file_paths, max_filled_minutes=max_filled_minutes
+    )
 
 
 def _report_of(path: Path, raw_root: Path, outcome: ParseOutcome) -> str:
@@ -226,6 +170,7 @@ def generation_checks(table: pd.DataFrame, day: dt.date | str, reports_present: 
                 rid,
                 actual == n,
                 f"{actual} of {n} hours have system-wide actual output (latest posting {_local(latest)})",
+                "flag",
             )
         )
         checks.append(
@@ -234,6 +179,7 @@ def generation_checks(table: pd.DataFrame, day: dt.date | str, reports_present: 
                 rid,
                 forecast == n,
                 f"{forecast} of {n} hours have a forecast posted before {_local(cutoff)} (posting {_local(posted)})",
+                "flag",
             )
         )
     return checks
@@ -255,7 +201,9 @@ def generation_provenance(
     checks = generation_checks(table, d, present)
     failed = {p.relative_to(raw_root).as_posix(): str(e) for p, e in sorted(outcome.failures.items())}
     total = len(outcome.files) + len(outcome.failures)
-    checks.append(Check("generation_files_parsed", "*", not failed, f"{len(outcome.files)} of {total} postings parsed"))
+    checks.append(
+        Check("generation_files_parsed", "*", not failed, f"{len(outcome.files)} of {total} postings parsed", "flag")
+    )
     postings: dict[str, int] = {}
     for posting in outcome.files.values():
         postings[posting.report.report_id] = postings.get(posting.report.report_id, 0) + 1
@@ -277,48 +225,130 @@ def generation_provenance(
 
 
 def ingest_day(
-    raw_root: Path, day: dt.date | str, archive_root: Path, collected_from: str | None = None
+    raw_root: Path,
+    day: dt.date | str,
+    archive_root: Path,
+    collected_from: str | None = None,
+    *,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+    raw_label: str = "",
 ) -> IngestResult:
     """Parse, validate and archive operating day ``day``; return what was done.
 
     ``collected_from`` (the day's collection source: ``synthetic``, ``files``,
     ``mis``, ``api``) is recorded in the provenance: later stages choose the
     network by it (the synthetic grid only for synthetic data).
+    ``max_filled_minutes`` bounds the gaps the query layer may fill
+    (``quality.max_filled_minutes``); ``raw_label`` prefixes the raw paths in
+    the one-line reason (``data/raw``).
 
     Raises :class:`MissingDataError` when no raw file of the day parses.
-    Failed validation checks do not stop the ingest: they are recorded in the
-    provenance (``checks``, ``checks_passed``) for downstream stages to read.
+    Failed checks do not stop the ingest: they are recorded in the provenance
+    (``checks``, ``checks_passed``) with the day's verdict (``verdict``:
+    ``valid`` or ``quarantined``, ``quarantine``: the one-line reason,
+    ``flags``), which the later stages read (:mod:`hayeknet.archive.quality`).
+    Rows that a later publication replaced are listed under ``superseded``.
     """
     raw_root = Path(raw_root)
     d = as_date(day)
-    price_paths = raw_files_of_day(raw_root, d)
+    paths = raw_files_of_day(raw_root, d)
     posting_paths = posting_files_of_day(raw_root, d)
-    if not price_paths:
+    if not paths:
         alone = f"; {len(posting_paths)} wind/solar postings alone make no partition" if posting_paths else ""
         raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/{alone})")
-    paths = sorted(price_paths + posting_paths, key=lambda p: p.relative_to(raw_root).as_posix())
-    outcome = parse_files_collecting(price_paths)
-    failures = {p.relative_to(raw_root).as_posix(): str(e) for p, e in outcome.failures.items()}
+    outcome = parse_files_collecting(paths)
+    failures = {p.relative_to(raw_root).as_posix(): e for p, e in outcome.failures.items()}
     table = outcome.table
     if table.empty:
         listing = "; ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or "files hold no rows"
-        raise MissingDataError(f"{raw_root}: no usable rows for {d.isoformat()}: {listing}")
+        raise MissingDataError(f"{raw_root}: no usable rows for {d.isoformat()}: {clip_text(listing, 600)}")
+    provenance, checks = day_provenance(
+        raw_root,
+        d,
+        paths,
+        outcome,
+        collected_from=collected_from,
+        max_filled_minutes=max_filled_minutes,
+        raw_label=raw_label,
+    )
+    generation = add_postings(provenance, raw_root, d, posting_paths)
+    partition = write_day(Path(archive_root), d, table, provenance, generation=generation)
+    return IngestResult(
+        day=d,
+        partition=partition,
+        n_rows=len(table),
+        files_ok=tuple(s["path"] for s in provenance["source_files"] if s["status"] == "ok"),
+        files_failed={s["path"]: s["error"] for s in provenance["source_files"] if s["status"] == "failed"},
+        checks=tuple(checks),
+        provenance=provenance,
+        generation_rows=0 if generation is None else len(generation),
+    )
 
-    reports_present = {r.spec.report_id for r in outcome.raw_files.values()}
-    checks = validate(table, d, reports_present)
-    if failures:
-        checks.append(Check("files_parsed", "*", False, f"{len(failures)} of {len(price_paths)} files failed to parse"))
-    else:
-        checks.append(Check("files_parsed", "*", True, f"{len(price_paths)} files parsed"))
+
+def add_postings(
+    provenance: dict[str, Any], raw_root: Path, d: dt.date, posting_paths: list[Path]
+) -> pd.DataFrame | None:
+    """Parse the day's wind/solar postings into the generation table and describe them in ``provenance``
+    (their source files, a ``generation`` section with its own checks, rows per report); ``rows_total``,
+    ``checks`` and the verdict stay the prices' (the postings never gate the day). None when there are none."""
+    if not posting_paths:
+        return None
     postings = parse_postings(posting_paths)
-    generation: pd.DataFrame | None = None
-    generation_section: dict[str, Any] | None = None
-    if posting_paths:
-        generation_section, generation = generation_provenance(postings, d, raw_root)
-        if generation.empty:
-            generation = None
+    section, generation = generation_provenance(postings, d, raw_root)
+    for p in posting_paths:
+        rel = p.relative_to(raw_root).as_posix()
+        entry: dict[str, Any] = {"path": rel, "sha256": sha256_of(p), "bytes": p.stat().st_size}
+        if p in postings.failures:
+            entry.update(report=GENERATION_BY_DIR[p.relative_to(raw_root).parts[0]].report_id, status="failed")
+            entry["error"] = clip_text(str(postings.failures[p]), 600)
+        else:
+            entry.update(report=postings.files[p].report.report_id, status="ok", rows=postings.files[p].n_rows)
+        provenance["source_files"].append(entry)
+    provenance["source_files"].sort(key=lambda s: s["path"])
+    provenance["files_failed"] = sum(s["status"] == "failed" for s in provenance["source_files"])
+    provenance["files_ok"] = len(provenance["source_files"]) - provenance["files_failed"]
+    provenance["row_counts"] = {**provenance["row_counts"], **section["row_counts"]}
+    provenance["generation"] = section
+    return None if generation.empty else generation
+
+
+def day_provenance(
+    raw_root: Path,
+    d: dt.date,
+    paths: list[Path],
+    outcome: ParseOutcome,
+    *,
+    collected_from: str | None,
+    max_filled_minutes: int,
+    raw_label: str = "",
+) -> tuple[dict[str, Any], list[Check]]:
+    """The partition's provenance (files, row counts, checks, verdict, republications) and its checks."""
+    raw_root = Path(raw_root)
+    failures = {p.relative_to(raw_root).as_posix(): e for p, e in outcome.failures.items()}
+    table = outcome.table
+    file_paths = {p.name: p.relative_to(raw_root).as_posix() for p in paths}
+    spec_of = {p.name: r.spec for p, r in outcome.raw_files.items()}
+    reports_present = {r.spec.report_id for r in outcome.raw_files.values()}
+    checks = validate(
+        table,
+        d,
+        reports_present,
+        origin=outcome.origin,
+        file_paths=file_paths,
+        max_filled_minutes=max_filled_minutes,
+    )
+    checks += parse_checks(failures, len(paths), outcome.conflicts, outcome.n_conflicts, file_paths, spec_of)
     dropped = outcome.rows_before_dedup - len(table)
-    checks.append(Check("duplicates_removed", "*", True, f"{dropped} duplicate or superseded rows dropped"))
+    checks.append(
+        Check(
+            "duplicates_removed",
+            "*",
+            True,
+            f"{dropped} duplicate or superseded rows dropped ({outcome.n_superseded} replaced by a later publication)",
+            "flag",
+        )
+    )
+    day_verdict = verdict(checks)
 
     sources = []
     for p in paths:
@@ -329,17 +359,21 @@ def ingest_day(
             "bytes": p.stat().st_size,
             "report": _report_of(p, raw_root, outcome),
         }
-        if p in postings.failures:
-            failures[rel] = str(postings.failures[p])
-            entry.update(status="failed", error=failures[rel])
-        elif p in postings.files:
-            entry.update(report=postings.files[p].report.report_id, status="ok", rows=postings.files[p].n_rows)
-        elif rel in failures:
-            entry.update(status="failed", error=failures[rel])
+        if rel in failures:
+            entry.update(status="failed", error=clip_text(failures[rel], 600))
         else:
             entry.update(status="ok", rows=outcome.raw_files[p].n_rows)
         sources.append(entry)
-    row_counts = {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+    row_counts = (
+        {str(k): int(v) for k, v in table.groupby("report", observed=True).size().sort_index().items()}
+        if len(table)
+        else {}
+    )
+    superseded = [
+        {"kept": file_paths.get(e["kept"], e["kept"]), "dropped": file_paths.get(e["dropped"], e["dropped"]),
+         "rows": e["rows"]}
+        for e in outcome.superseded
+    ]  # fmt: skip
     provenance: dict[str, Any] = {
         "schema_version": PROVENANCE_SCHEMA_VERSION,
         "day": d.isoformat(),
@@ -352,18 +386,46 @@ def ingest_day(
         "rows_total": len(table),
         "checks": [c.to_dict() for c in checks],
         "checks_passed": all(c.passed for c in checks),
+        "verdict": day_verdict.status,
+        "quarantine": [c.first_line(raw_label) for c in day_verdict.blocking],
+        "flags": [c.first_line(raw_label) for c in day_verdict.flags],
+        "max_filled_minutes": int(max_filled_minutes),
+        "raw_label": raw_label,
+        "superseded": {
+            "rows": outcome.n_superseded,
+            "rule": "the later publication wins: SCED run time, then a _retry_ file over the original, then name",
+            "by_file": superseded,
+        },
     }
-    if generation_section is not None:  # rows_total and checks stay the prices' (they gate the day)
-        provenance["row_counts"] = {**row_counts, **generation_section["row_counts"]}
-        provenance["generation"] = generation_section
-    partition = write_day(Path(archive_root), d, table, provenance, generation=generation)
-    return IngestResult(
-        day=d,
-        partition=partition,
-        n_rows=len(table),
-        files_ok=tuple(s["path"] for s in sources if s["status"] == "ok"),
-        files_failed=failures,
-        checks=tuple(checks),
-        provenance=provenance,
-        generation_rows=0 if generation is None else len(generation),
+    return provenance, checks
+
+
+def quarantine_unusable_day(
+    raw_root: Path,
+    day: dt.date | str,
+    archive_root: Path,
+    collected_from: str | None = None,
+    *,
+    max_filled_minutes: int = DEFAULT_MAX_FILLED_MINUTES,
+    raw_label: str = "",
+) -> IngestResult:
+    """Archive a day none of whose raw files parses as an empty, quarantined partition (its provenance names
+    every failed file), so the day's stages short-circuit instead of failing. Raises
+    :class:`MissingDataError` when the day has no raw file at all."""
+    raw_root = Path(raw_root)
+    d = as_date(day)
+    paths = raw_files_of_day(raw_root, d)
+    if not paths:
+        raise MissingDataError(f"{raw_root}: no raw files for operating day {d.isoformat()} (looked in */{d}/)")
+    outcome = parse_files_collecting(paths)
+    provenance, checks = day_provenance(
+        raw_root,
+        d,
+        paths,
+        outcome,
+        collected_from=collected_from,
+        max_filled_minutes=max_filled_minutes,
+        raw_label=raw_label,
     )
+    partition = write_day(Path(archive_root), d, outcome.table, provenance)
+    return IngestResult(d, partition, len(outcome.table), (), {}, tuple(checks), provenance)

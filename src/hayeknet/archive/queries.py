@@ -17,7 +17,11 @@ Real-time prices: the finest market present
     276 or 300 five-minute intervals; 96, 92 or 100 fifteen-minute ones);
     intervals without a price are filled from the previous interval (from the
     next one at the start of the day), and the number of filled intervals is
-    part of the answer (:attr:`RealTimePrices.n_filled`), never hidden.
+    part of the answer (:attr:`RealTimePrices.n_filled`), never hidden. The
+    fill is bounded: more than ``max_filled_minutes`` of fill (by default the
+    bound the day's ingest ran with, ``quality.max_filled_minutes``, carried
+    in ``table.attrs`` by :func:`hayeknet.pipeline.stages.ingest.read_day`)
+    raises :class:`PriceQueryError` instead of inventing the prices.
 
 Day-ahead prices
     :func:`dam_prices`: the hourly NP4-190-CD settlement point price (market
@@ -73,6 +77,7 @@ class RealTimePrices:
     market: str
     prices: pd.Series
     n_filled: int
+    max_filled: int | None = None
 
     @property
     def interval_minutes(self) -> int:
@@ -91,7 +96,8 @@ class RealTimePrices:
         """One sentence for metrics and reports: which prices, at what resolution, how many filled."""
         text = f"{self.report} {self.interval_minutes}-minute real-time prices at {self.location}"
         if self.n_filled:
-            text += f" ({self.n_filled} of {len(self.prices)} intervals had no price and were filled)"
+            bound = f"; at most {self.max_filled} may be" if self.max_filled is not None else ""
+            text += f" ({self.n_filled} of {len(self.prices)} intervals had no price and were filled{bound})"
         return text
 
 
@@ -159,15 +165,22 @@ def realtime_prices(
     what: str = "day table",
     markets: Sequence[str] = REALTIME_MARKETS,
     complete_days: bool = True,
+    max_filled_minutes: int | None = None,
 ) -> RealTimePrices:
     """Real-time prices ($/MWh) at ``location``: the finest market present (module docstring).
 
     ``markets`` narrows the choice (e.g. ``(prices.market,)`` to ask a second
     location on the first one's market). ``complete_days=False`` returns only
     the intervals the table holds (no grid, no fill: for a file that covers
-    part of a day). Raises :class:`PriceQueryError` when the location has no
-    price in any of ``markets``, listing a few locations that do.
+    part of a day). ``max_filled_minutes`` bounds the fill (default
+    ``table.attrs["max_filled_minutes"]``, unbounded when neither is set).
+    Raises :class:`PriceQueryError` when the location has no price in any of
+    ``markets``, listing a few locations that do, or when more would be filled
+    than the bound allows.
     """
+    if max_filled_minutes is None:
+        bound = table.attrs.get("max_filled_minutes")
+        max_filled_minutes = int(bound) if isinstance(bound, (int, np.integer)) else None
     seen: list[str] = []
     for market in markets:
         wide = wide_prices(table, market=market)
@@ -176,9 +189,16 @@ def realtime_prices(
             if not complete_days:
                 column = column.dropna()
             n_filled = int(column.isna().sum())
+            limit = None if max_filled_minutes is None else max_filled_minutes // INTERVAL_MINUTES[market]
+            if limit is not None and n_filled > limit:
+                raise PriceQueryError(
+                    f"{what}: {n_filled} of {len(column)} {REPORT_OF_MARKET[market]} intervals have no price at "
+                    f"{location}, more than quality.max_filled_minutes ({max_filled_minutes} min = {limit} "
+                    "intervals) lets the query layer fill"
+                )
             series = column.ffill().bfill().astype(float).rename(location)
             series.index.name = "interval_start_utc"
-            return RealTimePrices(location, market, series, n_filled)
+            return RealTimePrices(location, market, series, n_filled, limit)
         seen += [c for c in wide.columns if c not in seen]
     sample = ", ".join(sorted(seen)[:12]) or "none"
     reports = " or ".join(REPORT_OF_MARKET[m] for m in markets)

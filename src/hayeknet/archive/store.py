@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 
 from hayeknet.ercot.calendar import as_date
 from hayeknet.ercot.parse import COLUMNS, SORT_COLUMNS, empty_table
+from hayeknet.io import make_shareable
 
 PRICES_FILE = "prices.parquet"
 PROVENANCE_FILE = "provenance.json"
@@ -278,7 +279,7 @@ def write_day(
         if gen_arrow is not None:
             pq.write_table(gen_arrow, tmp / GENERATION_FILE, compression="zstd")
         (tmp / PROVENANCE_FILE).write_text(_canonical_json(dict(provenance)))
-        os.chmod(tmp, 0o755)
+        make_shareable(tmp)
         if final.exists():
             aside = _aside_dir(final)
             os.rename(final, aside)
@@ -350,6 +351,15 @@ def read_provenance(archive_root: Path, day: dt.date | str) -> dict[str, Any]:
     if not path.exists():
         raise ArchiveError(f"{path}: no provenance for {as_date(day).isoformat()}")
     return json.loads(path.read_text())
+
+
+def quarantined(archive_root: Path, day: dt.date | str) -> bool:
+    """Whether ``day``'s partition is quarantined by its data-quality checks (:mod:`hayeknet.archive.quality`)."""
+    path = partition_dir(archive_root, day) / PROVENANCE_FILE
+    try:
+        return bool(json.loads(path.read_text()).get("verdict") == "quarantined")
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def archived_days(archive_root: Path) -> list[dt.date]:

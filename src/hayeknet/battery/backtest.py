@@ -188,6 +188,7 @@ class BacktestResult:
     risk: RiskSummary
     ledgers: dict[str, pd.DataFrame]
     missing_days: tuple[str, ...]
+    quarantined_days: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         rows = self.days.replace({np.nan: None}).to_dict(orient="records")
@@ -202,6 +203,7 @@ class BacktestResult:
                 "pnl": "daily profit_usd; VaR/CVaR are positive losses in dollars",
             },
             "missing_days": list(self.missing_days),
+            "quarantined_days": list(self.quarantined_days),
         }
 
 
@@ -227,19 +229,22 @@ def run_backtest(
 ) -> BacktestResult:
     """Run ``strategy`` on every archived day from ``start`` to ``end`` (inclusive) at ``location``.
 
-    Days without an archive partition are skipped and listed in ``missing_days``;
-    :class:`BacktestError` if none is archived.
+    Days without an archive partition are skipped and listed in ``missing_days``, quarantined days
+    (failed data-quality checks) in ``quarantined_days``; :class:`BacktestError` if none is left.
     """
-    from hayeknet.archive.store import archived_days, read_day
+    from hayeknet.archive.store import archived_days, quarantined, read_day
 
     if strategy not in STRATEGY_NAMES:
         raise BacktestError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGY_NAMES)}")
     window = _days_between(start, end)
     present = set(archived_days(Path(archive_root)))
+    held = {d for d in window if d in present and quarantined(Path(archive_root), d)}
+    present -= held
     todo = [d for d in window if d in present]
-    missing = tuple(d.isoformat() for d in window if d not in present)
+    missing = tuple(d.isoformat() for d in window if d not in present and d not in held)
     if not todo:
-        raise BacktestError(f"{archive_root}: no archived day between {window[0]} and {window[-1]}")
+        why = f" ({len(held)} quarantined: hayeknet validate DAY)" if held else ""
+        raise BacktestError(f"{archive_root}: no archived day between {window[0]} and {window[-1]}{why}")
     rows, cycles, ledgers = [], [], {}
     cache: dict[dt.date, Any] = {}
 
@@ -265,7 +270,7 @@ def run_backtest(
         cache.pop(prev, None)
     days = pd.DataFrame(rows, columns=list(DAY_COLUMNS))
     risk = risk_summary(days["profit_usd"].to_numpy(float), level=level, cycles=cycles)
-    return BacktestResult(strategy, location, days, risk, ledgers, missing)
+    return BacktestResult(strategy, location, days, risk, ledgers, missing, tuple(sorted(d.isoformat() for d in held)))
 
 
 # --------------------------------------------------------------------------- many node-days

@@ -10,7 +10,10 @@ and the SOC reached; it returns an :class:`OfferCurve`, a non-decreasing step
 function from the interval's price to net power (MW, + discharge). Only then
 does :func:`run_causal` clear the curve at the interval's realised price and
 make the result feasible for the SOC (clipping a non-decreasing curve to an
-interval keeps it non-decreasing). :func:`clear_offers` is the single place a
+interval keeps it non-decreasing). Feasible includes the day's end: every
+causal strategy ends the day at the SOC it started with, as the perfect-foresight
+bound does (:func:`end_of_day_bounds`), so no strategy is paid for energy the
+next day will have to buy back. :func:`clear_offers` is the single place a
 causal strategy meets the price of the interval it is paid at; a strategy
 that does not depend on the price offers a flat curve.
 """
@@ -131,6 +134,34 @@ def run_causal(
     return clear_offers(strategy.open_day(pd.DatetimeIndex(prices.index), spec, context), prices, spec, context, curves)
 
 
+def end_of_day_bounds(
+    soc_mwh: float, intervals_after: int, target_mwh: float, spec: BatterySpec, dt_hours: float
+) -> tuple[float, float]:
+    """Bounds ``(lo, hi)`` on the net power (MW, + discharge) of an interval that keep ``target_mwh`` reachable
+    at the end of the day with ``intervals_after`` intervals left after this one.
+
+    The SOC after the interval must lie where full power over the remaining
+    intervals can still bring it back to the target: at least ``target -
+    intervals_after * power * charge_efficiency * dt`` and at most ``target +
+    intervals_after * power / discharge_efficiency * dt`` (and inside the SOC
+    window). When the SOC is already outside that band the interval must charge
+    (``hi < 0``) or discharge (``lo > 0``). On the last interval both bounds
+    bring the SOC to the target exactly. Known before the interval (SOC and clock only).
+    """
+    eta_c, eta_d, power = spec.charge_efficiency, spec.discharge_efficiency, spec.power_mw
+    floor = max(spec.soc_min_mwh, target_mwh - intervals_after * power * eta_c * dt_hours)
+    ceiling = min(spec.soc_max_mwh, target_mwh + intervals_after * power / eta_d * dt_hours)
+    if soc_mwh >= floor:
+        hi = min(power, (soc_mwh - floor) * eta_d / dt_hours)
+    else:
+        hi = -min(power, (floor - soc_mwh) / (eta_c * dt_hours))
+    if soc_mwh <= ceiling:
+        lo = -min(power, (ceiling - soc_mwh) / (eta_c * dt_hours))
+    else:
+        lo = min(power, (soc_mwh - ceiling) * eta_d / dt_hours)
+    return min(lo, hi), hi
+
+
 def clear_offers(
     day: DayOffers,
     day_prices: pd.Series,
@@ -141,20 +172,23 @@ def clear_offers(
     """Ask ``day`` for each interval's curve with the prices before it, clear it at the interval's price.
 
     The only place a causal strategy's dispatch meets the price of the interval
-    it is paid at. Each cleared request is projected onto what the SOC allows
-    (:func:`~hayeknet.battery.ledger.project_action`).
+    it is paid at. Each cleared request is clipped to what keeps the day's
+    starting SOC reachable at its end (:func:`end_of_day_bounds`) and projected
+    onto what the SOC allows (:func:`~hayeknet.battery.ledger.project_action`).
     """
     prices = validated_prices(day_prices)
     values = prices.to_numpy(dtype=float)
     n = len(values)
     dt = float(context.dt_hours)
     soc = spec.soc_initial_mwh if context.soc_start_mwh is None else float(context.soc_start_mwh)
+    target = soc
     charge, discharge = np.zeros(n), np.zeros(n)
     for t in range(n):
         curve = day.offer(t, prices.iloc[:t], soc)
         if curves is not None:
             curves.append(curve)
-        c, d = project_action(curve.clear(values[t]), soc, spec, dt)
+        lo, hi = end_of_day_bounds(soc, n - 1 - t, target, spec, dt)
+        c, d = project_action(min(max(curve.clear(values[t]), lo), hi), soc, spec, dt)
         charge[t], discharge[t] = c, d
         soc = next_soc_mwh(soc, c, d, spec, dt)
     return charge, discharge

@@ -55,6 +55,8 @@ DEFAULT_STRATEGIES: tuple[str, ...] = (
     BASELINE,
     "storage_value",
     "dam_offer",
+    "mpc_stochastic",
+    "mpc_median",
     "mpc_dam",
     "mpc_naive",
     "percentile_threshold",

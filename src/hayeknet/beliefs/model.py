@@ -104,8 +104,14 @@ class Transform:
     def forward(self, x_usd_per_mwh: np.ndarray) -> np.ndarray:
         return (np.arcsinh(np.asarray(x_usd_per_mwh, dtype=float) / self.scale_usd_per_mwh) - self.center) / self.sd
 
-    def inverse(self, y: np.ndarray) -> np.ndarray:
-        return np.sinh(np.asarray(y) * self.sd + self.center) * self.scale_usd_per_mwh
+    def inverse(self, y: np.ndarray, bound_usd_per_mwh: float | None = None) -> np.ndarray:
+        """$/MWh of standardized ``y``; ``bound_usd_per_mwh`` caps the magnitude *before* ``sinh`` (a heavy
+        Student-t draw would overflow it to inf), so every value is finite and within the bound."""
+        z = np.asarray(y) * self.sd + self.center
+        if bound_usd_per_mwh is not None:
+            z_max = np.arcsinh(bound_usd_per_mwh / self.scale_usd_per_mwh)
+            z = np.clip(z, -z_max, z_max)
+        return np.sinh(z) * self.scale_usd_per_mwh
 
     def dam_level(self, dam_usd_per_mwh: np.ndarray) -> np.ndarray:
         """DAM-level regressor of the means: ``(DAM - dam_center) / dam_sd`` (DAM in $/MWh, linear)."""

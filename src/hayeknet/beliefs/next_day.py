@@ -52,9 +52,11 @@ operating day: 288 rows, 276/300 on DST days); columns, all $/MWh:
 
 The spread is modelled in asinh units with Student-t innovations, so its
 predictive mean in $/MWh is sensitive to the few most extreme paths (the
-exact mean of ``sinh`` of a Student-t variable does not exist); the mean
-columns are sample means over the paths and the ``q50`` columns are the robust
-alternative. A consumer that knows the predicted day's published DAM (the
+exact mean of ``sinh`` of a Student-t variable does not exist); every path is
+bounded by the market, each simulated price within the day's offer floor and
+system-wide cap (:func:`bounded_paths_usd`), so every column is finite; the
+mean columns are sample means over the paths and the ``q50`` columns are the
+robust alternative. A consumer that knows the predicted day's published DAM (the
 simulate stage does) should add it to the spread columns rather than use the
 price columns, which may hold the persistence stand-in.
 """
@@ -247,6 +249,24 @@ def price_forecast_frame(
     return frame
 
 
+def bounded_paths_usd(transform: Any, paths: np.ndarray, dam_usd_per_mwh: np.ndarray, day: dt.date) -> np.ndarray:
+    """Predictive paths in $/MWh (RT - DAM spread[, node - hub basis]), finite and physical: each simulated
+    real-time price ``DAM + spread`` lies within the market's offer floor and system-wide cap of ``day``
+    (:func:`hayeknet.ercot.market_rules.energy_price_bounds`), and the basis within the width of that range.
+
+    The model's asinh transform has a Student-t tail, so ``sinh`` of a heavy draw overflows to +-inf
+    (a path at -1.5e15 $/MWh was seen); the draw is capped before ``sinh`` and the price clipped to the
+    bounds, which no real-time price of the day can leave.
+    """
+    from hayeknet.ercot.market_rules import energy_price_bounds
+
+    low, high = energy_price_bounds(day)
+    usd = transform.inverse(paths, bound_usd_per_mwh=high - low)
+    dam = np.asarray(dam_usd_per_mwh, dtype=float)[None, :]
+    usd[..., 0] = np.clip(dam + usd[..., 0], low, high) - dam
+    return usd
+
+
 def _dam_for_day(
     starts: pd.DatetimeIndex, location: str, dam_table: pd.DataFrame | None, last_table: pd.DataFrame
 ) -> tuple[np.ndarray, str]:
@@ -312,7 +332,7 @@ def run_beliefs_day(
     starts = pd.DatetimeIndex(interval_starts_utc(day, int(data.step_minutes)))
     dam, dam_source = _dam_for_day(starts, location, dam_table, usable[-1][1])
     paths = simulate_paths(posterior, starts, settings.paths_per_draw, seed=settings.seed + 1, dam_usd_per_mwh=dam)
-    usd = data.transform.inverse(paths)  # (paths, intervals, d): RT-DAM spread[, basis] in $/MWh
+    usd = bounded_paths_usd(data.transform, paths, dam, day)  # (paths, intervals, d): spread[, basis] $/MWh
     singles = {
         "A": dam[None, :] + usd[..., 0] > thresholds.high_price_usd_per_mwh,
         "B": np.abs(usd[..., 0]) > thresholds.imbalance_usd_per_mwh,
@@ -370,6 +390,7 @@ __all__ = [
     "EVENT_NAMES",
     "FORECAST_QUANTILES",
     "BeliefsResult",
+    "bounded_paths_usd",
     "event_thresholds",
     "forecast_columns",
     "price_forecast_frame",

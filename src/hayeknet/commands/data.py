@@ -93,43 +93,59 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 # --- validate ----------------------------------------------------------------------------------
 
 
-def day_checks(day: dt.date, archive: Path | None = None, raw: Path | None = None) -> tuple[str, list[Any]]:
+def day_checks(
+    day: dt.date,
+    archive: Path | None = None,
+    raw: Path | None = None,
+    *,
+    max_filled_minutes: int | None = None,
+    raw_label: str = "",
+) -> tuple[str, list[Any]]:
     """The checks of ``day`` from an archive root or a raw root; returns (what was read, checks).
 
+    From an archive partition written by this version, the checks its ingest
+    recorded (every problem with its file, row and field); from raw files, the
+    same checks computed now (:mod:`hayeknet.archive.quality`).
     Raises :class:`DataCommandError` when the day has no partition / no raw file.
     """
-    from hayeknet.archive.ingest import Check, raw_files_of_day, validate
+    from hayeknet.archive.ingest import day_provenance, raw_files_of_day, validate
+    from hayeknet.archive.quality import DEFAULT_MAX_FILLED_MINUTES, Check
     from hayeknet.archive.store import PROVENANCE_FILE, ArchiveError, partition_dir, read_day
     from hayeknet.ercot.parse import parse_files_collecting
 
+    bound = DEFAULT_MAX_FILLED_MINUTES if max_filled_minutes is None else max_filled_minutes
     if archive is not None:
+        prov = partition_dir(archive, day) / PROVENANCE_FILE
+        record = json.loads(prov.read_text()) if prov.exists() else {}
+        where = f"archive partition {partition_dir(archive, day)}"
+        if record.get("verdict") is not None:
+            return where, [Check.from_dict(c) for c in record.get("checks", [])]
         try:
             table = read_day(archive, day)
         except ArchiveError as exc:
             raise DataCommandError(str(exc)) from None
-        checks = validate(table, day, set(table["report"].unique()))
-        prov = partition_dir(archive, day) / PROVENANCE_FILE
-        if prov.exists():
-            record = json.loads(prov.read_text())
-            checks += [Check(**c) for c in record.get("checks", []) if c.get("name") == "files_parsed"]
-        return f"archive partition {partition_dir(archive, day)}", checks
+        checks = validate(table, day, set(table["report"].unique()), max_filled_minutes=bound)
+        checks += [Check.from_dict(c) for c in record.get("checks", []) if c.get("name") == "files_parsed"]
+        return where, checks
     assert raw is not None
     paths = raw_files_of_day(raw, day)
     if not paths:
         raise DataCommandError(f"{raw}: no raw files for operating day {day.isoformat()} (looked in */{day}/)")
     outcome = parse_files_collecting(paths)
-    present = {r.spec.report_id for r in outcome.raw_files.values()}
-    checks = validate(outcome.table, day, present)
-    failed = "; ".join(str(e) for e in outcome.failures.values())
-    checks.append(
-        Check(
-            "files_parsed",
-            "*",
-            not outcome.failures,
-            f"{len(paths) - len(outcome.failures)} of {len(paths)} files parsed" + (f" ({failed})" if failed else ""),
-        )
+    _, checks = day_provenance(
+        raw, day, paths, outcome, collected_from=None, max_filled_minutes=bound, raw_label=raw_label
     )
     return f"raw files under {raw} ({len(paths)} files)", checks
+
+
+def _project_paths(args: argparse.Namespace) -> Any:
+    from hayeknet.config import project_paths
+
+    project = getattr(args, "project", None)
+    try:
+        return project_paths(Path(project) if project else None)
+    except FileNotFoundError:
+        return None
 
 
 def _default_roots(args: argparse.Namespace, day: dt.date) -> tuple[Path | None, Path | None]:
@@ -145,14 +161,35 @@ def _default_roots(args: argparse.Namespace, day: dt.date) -> tuple[Path | None,
     return None, paths.raw
 
 
+def _quality_bound(args: argparse.Namespace) -> tuple[int | None, str]:
+    """``quality.max_filled_minutes`` of the project's params.yaml (None outside a project or when it does not
+    load) and the raw folder's name relative to the project (for the messages)."""
+    import os
+
+    paths = _project_paths(args)
+    if paths is None:
+        return None, ""
+    label = os.path.relpath(paths.raw, paths.root) if args.raw is None else ""
+    try:
+        from hayeknet.params import load_params
+
+        return load_params(paths.params_file).quality.max_filled_minutes, label
+    except (OSError, ValueError):
+        return None, label
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    from hayeknet.archive.quality import all_problem_lines, verdict
+
     day: dt.date = args.day
     try:
         archive, raw = _default_roots(args, day)
-        source, checks = day_checks(day, archive, raw)
+        bound, label = _quality_bound(args) if archive is None else (None, "")
+        source, checks = day_checks(day, archive, raw, max_filled_minutes=bound, raw_label=label)
     except (DataCommandError, FileNotFoundError) as exc:
         return _error("validate", str(exc))
     ok = all(c.passed for c in checks)
+    result = verdict(checks)
     if args.json:
         print(
             json.dumps(
@@ -160,6 +197,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                     "day": day.isoformat(),
                     "source": source,
                     "checks_passed": ok,
+                    "verdict": result.status,
                     "checks": [c.to_dict() for c in checks],
                 },
                 indent=2,
@@ -169,8 +207,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{day.isoformat()}: {source}")
         for c in checks:
             print(f"  {'PASS' if c.passed else 'FAIL'}  {c.report:<10}  {c.name:<17}  {c.detail}")
+        problems = all_problem_lines(checks)
+        if problems:
+            print("problems (ERROR quarantines the day, FLAG is shown in the report):")
+            for line in problems:
+                print(f"  {line}")
         n_failed = sum(not c.passed for c in checks)
-        print(f"{len(checks) - n_failed} of {len(checks)} checks passed" + ("" if ok else f"; {n_failed} failed"))
+        print(
+            f"{len(checks) - n_failed} of {len(checks)} checks passed" + ("" if ok else f"; {n_failed} failed")
+            + f"; verdict: {result.status}"
+            + (f" ({len(result.blocking)} error check(s))" if result.quarantined else "")
+        )  # fmt: skip
     return 0 if ok else 1
 
 
@@ -195,10 +242,12 @@ examples:
 VALIDATE_DESCRIPTION = """\
 Completeness and quality checks of one operating day: every report present, the interval count
 against the DST-aware calendar (288 five-minute intervals on a normal day), complete series per
-settlement point, prices within bounds, the ancillary-service products, and whether every raw file
-parsed. Reads the day's archive partition (--archive) or parses its raw files (--raw); by default the
-project's archive when the day is archived, else its raw folder. Exits 0 when every check passes, 1 when
-one fails, 2 when the day cannot be read.
+settlement point, prices within ERCOT's bounds (offer floor, system-wide cap) and plausible, no key
+priced twice within one file, the ancillary-service products, and whether every raw file parsed. A
+failed ERROR check quarantines the day (its stages do not run); a FLAG is shown in the report. Every
+problem is listed with its raw file, row and field, and the verdict. Reads the day's archive partition
+(--archive) or parses its raw files (--raw); by default the project's archive when the day is archived,
+else its raw folder. Exits 0 when every check passes, 1 when one fails, 2 when the day cannot be read.
 """
 
 VALIDATE_EPILOG = """\

@@ -316,6 +316,25 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _check_checkpoint(checkpoint: Path, trusted: bool, paths: Any) -> None:
+    """Refuse a ``--checkpoint`` outside the project's ``artifacts/models`` unless ``--trust-checkpoint`` (a
+    model.zip unpickles code when loaded: :mod:`hayeknet.agents.trust`); inside, its registry hash is checked
+    when it is loaded."""
+    from hayeknet.agents.errors import CheckpointError
+    from hayeknet.agents.trust import WHY, inside, trust
+
+    if trusted:
+        trust(checkpoint)
+        return
+    models = getattr(paths, "models", None)
+    if models is None or not inside(checkpoint, models):
+        where = f"under {models}" if models is not None else "inside a HayekNet project"
+        raise CheckpointError(
+            f"{checkpoint}: refused: not a checkpoint of this project (not {where}); {WHY}. Pass "
+            "--trust-checkpoint to load a file you trust"
+        )
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from hayeknet.battery.backtest import STRATEGY_NAMES as KNOWN
     from hayeknet.battery.backtest import run_backtest
@@ -334,6 +353,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         raise FileNotFoundError("not inside a HayekNet project (no params.yaml found): give --archive DIR")
     spec = battery.spec
+    if args.checkpoint:
+        _check_checkpoint(Path(args.checkpoint), args.trust_checkpoint, battery.paths)
     _warm_highs()
     result = run_backtest(
         archive,
@@ -353,6 +374,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(
         f"backtest {args.strategy} at {spec.location}: {_plural(len(result.days), 'day')} from {archive}"
         + (f"; not archived: {', '.join(result.missing_days)}" if result.missing_days else "")
+        + (f"; quarantined (skipped): {', '.join(result.quarantined_days)}" if result.quarantined_days else "")
     )
     print(battery.describe())
     cols = ["day", "profit_usd", "pf_profit_usd", "capture_ratio", "cycles", "rainflow_full_cycles"]
@@ -481,7 +503,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--checkpoint",
         metavar="PATH",
-        help="PPO model folder (artifacts/models/<day>) or model.zip; needed by --strategy ppo_agent",
+        help="PPO model folder (artifacts/models/<day>) or model.zip; needed by --strategy ppo_agent. Only the "
+        "project's own checkpoints are loaded (under artifacts/models, sha256 as its registry records), because "
+        "a model.zip holds pickled code that runs when it is loaded",
+    )
+    p.add_argument(
+        "--trust-checkpoint",
+        action="store_true",
+        help="load --checkpoint even from outside the project or without a matching registry: only for a file "
+        "you trust (loading it runs the Python objects pickled in it)",
     )
     p.add_argument(
         "--level",

@@ -41,11 +41,16 @@ class ReportFormatError(ValueError):
     counts the sheet's data rows (spreadsheet row ``row + 1``).
     """
 
+    MAX_MESSAGE_CHARS = 400
+    """A message never echoes more of the input than this (a 200 MB line stays out of logs)."""
+
     def __init__(self, file: str, row: int | None, field: str | None, message: str, sheet: str | None = None) -> None:
-        self.file = str(file)
+        self.file = str(file)[:300]
         self.row = row
-        self.field = field
-        self.message = message
+        self.field = None if field is None else str(field)[:200]
+        limit = self.MAX_MESSAGE_CHARS
+        message = str(message)
+        self.message = message if len(message) <= limit else f"{message[:limit]}... [{len(message) - limit} more]"
         self.sheet = sheet
         where = f"{self.file}"
         if sheet is not None:
@@ -353,6 +358,11 @@ def as_product(column: str) -> str | None:
     return key if key in AS_TYPES else None
 
 
+def _clip_repr(text: str, limit: int = 200) -> str:
+    """``repr(text)`` of at most ``limit`` characters of it (the rest counted)."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... [{len(text) - limit} more characters]"
+
+
 def detect_report(columns: Iterable[str], file: str = "<unknown>", sheet: str | None = None) -> ReportSpec:
     """The report whose header is ``columns`` (exact MIS header, its API camelCase form, or a
     historical report's spaced header, folded for case, spacing and punctuation).
@@ -389,7 +399,7 @@ def detect_report(columns: Iterable[str], file: str = "<unknown>", sheet: str | 
         file,
         0,
         "header",
-        f"header {','.join(header)!r} matches no supported report "
+        f"header {_clip_repr(','.join(header))} matches no supported report "
         f"({', '.join(r.report_id for r in (*REPORTS, *HISTORICAL_REPORTS))})",
         sheet=sheet,
     )

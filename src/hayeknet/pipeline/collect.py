@@ -1,9 +1,15 @@
 """Collect raw ERCOT files for a window of operating days into ``data/raw``.
 
-Idempotent: a day whose collection record (``data/provenance/<day>.json``)
-lists the same source and whose files still have the recorded sha256 is
-skipped. After collecting, ``days.yaml`` is rewritten from the days present and
-``data.dvc`` is refreshed with ``dvc add data`` (never from inside a stage).
+Idempotent and resumable: a day whose collection record
+(``data/provenance/<day>.json``) lists the same source, says the day is
+complete and whose files still have the recorded sha256 is skipped; any other
+day is fetched again (:mod:`hayeknet.pipeline.completeness`). Exclusive: a run
+holds the project lock (:mod:`hayeknet.pipeline.lock`) and first removes the
+temporary files an interrupted run left. A day that cannot be completed keeps
+what was fetched and is reported in :attr:`CollectSummary.incomplete`; the
+other days still run. After collecting, ``days.yaml`` is rewritten from the
+complete days and ``data.dvc`` is refreshed with ``dvc add data`` (never from
+inside a stage).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +32,6 @@ from hayeknet.pipeline.days import (
     GENERATION_REPORT_DIRS,
     NO_MAPPING,
     RAW_REPORT_DIRS,
-    collected_days,
     mapping_in_force,
     write_days_file,
 )
@@ -44,6 +50,10 @@ class CollectSummary:
     days_file_changed: bool = False
     dvc_updated: bool = False
     mapping_notes: list[str] = field(default_factory=list)
+    incomplete: dict[dt.date, str] = field(default_factory=dict)
+    """Days of the window that could not be completed, with the reason (collect exits non-zero)."""
+    notes: list[str] = field(default_factory=list)
+    """What the run repaired or could not do (temporary files removed, a stale lock taken over, no DVC)."""
 
 
 def sha256_file(path: Path) -> str:
@@ -55,12 +65,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _day_files(paths: ProjectPaths, day: dt.date) -> list[Path]:
-    files: list[Path] = []
-    for report in RAW_REPORT_DIRS:
-        folder = paths.raw_day(report, day)
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir() if p.is_file()))
-    return files
+    from hayeknet.pipeline.completeness import day_files
+
+    return day_files(paths, day)
 
 
 def _record_path(paths: ProjectPaths, day: dt.date) -> Path:
@@ -68,18 +75,11 @@ def _record_path(paths: ProjectPaths, day: dt.date) -> Path:
 
 
 def day_is_current(paths: ProjectPaths, day: dt.date, source: str) -> bool:
-    """True when the day's record matches the source and every recorded file hash."""
-    record_file = _record_path(paths, day)
-    if not record_file.exists():
-        return False
-    record = json.loads(record_file.read_text())
-    if record.get("source") != source:
-        return False
-    for entry in record.get("files", []):
-        f = paths.root / entry["path"]
-        if not f.exists() or sha256_file(f) != entry["sha256"]:
-            return False
-    return True
+    """True when the day's record matches the source, says the day is complete, and every recorded file is
+    there with its hash and no other (:func:`hayeknet.pipeline.completeness.day_state`)."""
+    from hayeknet.pipeline.completeness import day_state
+
+    return day_state(paths, day, source) is None
 
 
 def default_reports(source: str) -> tuple[str, ...]:
@@ -94,10 +94,11 @@ def default_reports(source: str) -> tuple[str, ...]:
     return prices
 
 
-def mark_unpublished(paths: ProjectPaths, day: dt.date, source: str) -> None:
+def mark_unpublished(paths: ProjectPaths, day: dt.date, source: str) -> list[Path]:
     """Give every report folder of ``day`` that is missing or empty a ``NOT_PUBLISHED.json`` marker, so the
     per-report DVC dependencies of the day exist (reports the source did not publish, or folders added
-    after the day was collected)."""
+    after the day was collected); returns the markers written."""
+    written: list[Path] = []
     for report in RAW_REPORT_DIRS:
         folder = paths.raw_day(report, day)
         if not folder.is_dir() or not any(folder.iterdir()):
@@ -111,6 +112,29 @@ def mark_unpublished(paths: ProjectPaths, day: dt.date, source: str) -> None:
                     "reason": "no file for this report and day from the source",
                 },
             )
+            written.append(folder / NOT_PUBLISHED_MARKER)
+    return written
+
+
+def mark_unpublished_current_day(paths: ProjectPaths, day: dt.date, source: str) -> None:
+    """:func:`mark_unpublished` for a day already current (collected before a report folder existed), with
+    the new markers added to its collection record, so the day stays current and is not collected again."""
+    written = mark_unpublished(paths, day, source)
+    if not written:
+        return
+    record_file = _record_path(paths, day)
+    record = json.loads(record_file.read_text())
+    record["files"] = sorted(
+        [
+            *record.get("files", []),
+            *(
+                {"path": f.relative_to(paths.root).as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size}
+                for f in written
+            ),
+        ],
+        key=lambda e: e["path"],
+    )
+    atomic_write_json(record_file, record)
 
 
 def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extra: dict | None = None) -> Path:
@@ -126,6 +150,7 @@ def write_collection_record(paths: ProjectPaths, day: dt.date, source: str, extr
     record = {
         "day": day.isoformat(),
         "source": source,
+        "complete": True,
         "files": [
             {"path": f.relative_to(paths.root).as_posix(), "sha256": sha256_file(f), "bytes": f.stat().st_size}
             for f in files
@@ -203,8 +228,8 @@ def dvc_add_data(paths: ProjectPaths) -> bool:
     if done.returncode != 0:
         said = " | ".join(line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip())
         raise CollectError(
-            f"`dvc add data` in {paths.root} failed (exit {done.returncode}): {said[-1500:] or 'no message'}; "
-            "the collected files are in place, run `dvc add data` again once the cause is fixed"
+            f"`dvc add data` failed (exit {done.returncode}, in {paths.root}): {said[-600:] or 'no message'}; "
+            "the raw files are saved: run `hayeknet collect` (or `dvc add data`) again once the cause is fixed"
         )
     return True
 
@@ -220,7 +245,24 @@ def collect_real_day(paths: ProjectPaths, day: dt.date, source: str, collector: 
     transfers = getattr(collector, "archive_transfers", None)  # the API collector: how archive documents came
     if transfers is not None and transfers(day):
         record["archive_transfers"] = transfers(day)
+    _write_real_record(paths, day, source, record)
+
+
+def _write_real_record(paths: ProjectPaths, day: dt.date, source: str, record: dict[str, Any]) -> None:
+    """The day's record: complete (with NOT_PUBLISHED markers for absent reports), or incomplete with the reason
+    (its files kept, fetched again next run) and :class:`IncompleteDayError`."""
+    from hayeknet.pipeline.completeness import incompleteness, write_incomplete_record
+
+    reasons = incompleteness(record["collection"].get("checks") or [])
+    if reasons:
+        reason = "; ".join(reasons)
+        write_incomplete_record(paths, day, source, reason, record)
+        raise IncompleteDayError(reason)
     write_collection_record(paths, day, source, record)
+
+
+class IncompleteDayError(CollectError):
+    """The source did not deliver a complete day (files kept, record says incomplete)."""
 
 
 def collect(
@@ -233,6 +275,8 @@ def collect(
     drop_folder: Path | None = None,
     options: Any = None,
     now: dt.datetime | None = None,
+    wait_s: float = 0.0,
+    notify: Callable[[str], None] | None = None,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
@@ -241,8 +285,13 @@ def collect(
     ``synthetic`` writes the generator's files; ``mis`` and ``api`` download
     from ERCOT (credentials of the API from ``ERCOT_API_*`` environment
     variables); ``files`` takes the files of a drop folder, placed by content.
-    A day whose record matches the source and every file hash is skipped; a
-    day that fails raises :class:`CollectError` and leaves earlier days as they are.
+    A day whose record matches the source, is complete and every file hash
+    matches is skipped; a day that fails or comes incomplete keeps what was
+    fetched, is listed in :attr:`CollectSummary.incomplete` and is fetched again
+    next run (the other days still run). The run holds the project lock
+    (:class:`~hayeknet.pipeline.lock.LockBusyError` when another run holds it and
+    ``wait_s`` seconds pass; ``notify`` is told once when it starts waiting).
+    ``days.yaml`` lists the complete days only.
     """
     from hayeknet.pipeline.window import WindowError, resolve_end
 
@@ -263,29 +312,79 @@ def collect(
         raise CollectError(str(exc)) from None
     if end < start:
         raise CollectError(f"the window ends ({end}) before it starts ({start})")
-    summary = CollectSummary(start=start, end=end)
-    day = start
-    while day <= end:
-        if day_is_current(paths, day, source):
-            mark_unpublished(paths, day, source)  # a day collected before a report folder was added
-            summary.skipped.append(day)
-        elif source == "synthetic":
-            collect_synthetic_day(paths, day, params)
-            summary.collected.append(day)
-        else:
-            from hayeknet.ercot.collectors import CollectorError
+    from hayeknet.pipeline.lock import project_lock
 
-            try:
-                collect_real_day(paths, day, source, collector, options)
-            except CollectorError as exc:
-                raise CollectError(f"{source} {day}: {exc}") from None
-            summary.collected.append(day)
-        day += dt.timedelta(days=1)
-    if collector is not None:
-        summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
-    _mark_no_mapping(paths)
-    days = collected_days(paths.raw)
-    summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
-    if update_dvc:
-        summary.dvc_updated = dvc_add_data(paths)
+    command = f"hayeknet collect --source {source} {start}..{end}"
+    with project_lock(paths.root, command, wait_s=wait_s, notify=notify) as note:
+        summary = CollectSummary(start=start, end=end)
+        if note:
+            summary.notes.append(note)
+        _collect_window(paths, params, source, collector, options, summary)
+        if update_dvc:
+            summary.dvc_updated = dvc_add_data(paths)
+            if not summary.dvc_updated and (paths.root / ".dvc").is_dir():
+                summary.notes.append("data.dvc not refreshed: `dvc` not found on PATH (install it: make venv)")
     return summary
+
+
+def _collect_window(
+    paths: ProjectPaths, params: Params, source: str, collector: Any, options: Any, summary: CollectSummary
+) -> None:
+    """Collect every day of the summary's window (under the project lock), then rewrite days.yaml from the
+    complete days. A day that fails is recorded as incomplete and the next day still runs; a full disk or a
+    permission error stops the run (after days.yaml is written for the complete days, when it still can be)."""
+    from hayeknet.pipeline.completeness import clean_temp_files, complete_days
+
+    removed = clean_temp_files(paths)
+    if removed:
+        summary.notes.append(
+            f"removed {len(removed)} temporary file(s) an interrupted run left under {paths.raw.parent}"
+        )
+    assert summary.start is not None and summary.end is not None
+    day = summary.start
+    try:
+        while day <= summary.end:
+            _collect_one(paths, params, source, collector, options, day, summary)
+            day += dt.timedelta(days=1)
+        if collector is not None:
+            summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
+        _mark_no_mapping(paths)
+    finally:
+        days = complete_days(paths)
+        if days:
+            summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
+
+
+def _collect_one(
+    paths: ProjectPaths,
+    params: Params,
+    source: str,
+    collector: Any,
+    options: Any,
+    day: dt.date,
+    summary: CollectSummary,
+) -> None:
+    from hayeknet.pipeline.completeness import day_state
+
+    if day_state(paths, day, source) is None:
+        mark_unpublished_current_day(paths, day, source)
+        summary.skipped.append(day)
+        return
+    if source == "synthetic":
+        collect_synthetic_day(paths, day, params)
+        summary.collected.append(day)
+        return
+    from hayeknet.ercot.collectors import CollectorError
+    from hayeknet.pipeline.completeness import write_incomplete_record
+
+    try:
+        collect_real_day(paths, day, source, collector, options)
+    except IncompleteDayError as exc:
+        summary.incomplete[day] = str(exc)
+        return
+    except (CollectorError, CollectError) as exc:
+        reason = str(exc)
+        write_incomplete_record(paths, day, source, reason)
+        summary.incomplete[day] = reason
+        return
+    summary.collected.append(day)

@@ -37,8 +37,20 @@ class StageContext:
 
     @classmethod
     def load(cls, start: Path | None = None) -> StageContext:
+        """The project's context: its paths and its validated ``params.yaml`` (every key present, every value
+        in range, the settlement points it names known to the project: :func:`check_settlement_points`)."""
+        from hayeknet.params import ParamsError
+        from hayeknet.pipeline.timings import StageFailed, progress
+
         paths = project_paths(start)
-        return cls(paths, load_params(paths.params_file))
+        try:
+            params = load_params(paths.params_file)
+            check_settlement_points(params, paths)
+        except ParamsError as exc:  # one line in the terminal and as the notebook's traceback
+            line = f"params: {exc}"
+            progress(line)
+            raise StageFailed(line) from exc
+        return cls(paths, params)
 
     def params_for(self, stage: str) -> Params:
         """The params as stage ``stage`` of ``dvc.yaml`` may read them (undeclared keys raise)."""
@@ -58,9 +70,66 @@ class StageContext:
         return earlier[-1].isoformat() if earlier else INIT
 
     def days_through(self, day: str) -> list[str]:
-        """Study days up to and including ``day`` (ISO strings)."""
+        """Study days up to and including ``day`` (ISO strings), quarantined days left out (their data is
+        never used: :mod:`hayeknet.pipeline.quarantine`)."""
+        from hayeknet.pipeline.quarantine import is_quarantined
+
         d = dt.date.fromisoformat(day)
-        return [x.isoformat() for x in self.study_days() if x <= d]
+        return [x.isoformat() for x in self.study_days() if x <= d and not is_quarantined(self.paths, x.isoformat())]
+
+
+CATALOGUE_PARTITIONS = 3
+"""The newest archive partitions whose settlement points make the project's catalogue."""
+
+
+def known_settlement_points(params: Params, paths: ProjectPaths) -> tuple[set[str], str] | None:
+    """The settlement points the project knows and where they come from: the energy prices of the newest
+    :data:`CATALOGUE_PARTITIONS` usable archive partitions, else (nothing archived yet) the synthetic
+    market's catalogue when the study's source is synthetic; None when neither is available."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from hayeknet.archive.store import PRICES_FILE, archived_days, partition_dir, quarantined
+
+    days = [d for d in archived_days(paths.archive) if not quarantined(paths.archive, d)][-CATALOGUE_PARTITIONS:]
+    names: set[str] = set()
+    for day in days:
+        try:
+            table = pq.read_table(partition_dir(paths.archive, day) / PRICES_FILE, columns=["location", "as_type"])
+        except (OSError, ValueError):
+            continue
+        energy = table.filter(pc.is_null(table["as_type"]))
+        names |= {str(n) for n in pc.unique(energy["location"]).to_pylist() if n is not None}
+    if names:
+        span = f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
+        return names, f"the archive ({span})"
+    if params.study.source == "synthetic":
+        from hayeknet.ercot.locations import default_catalogue
+
+        return {p.name for p in default_catalogue(params.synthetic.n_resource_nodes)}, "the synthetic market"
+    return None
+
+
+def check_settlement_points(params: Params, paths: ProjectPaths) -> None:
+    """Raise :class:`~hayeknet.params.ParamsError` naming the key when ``battery.location`` (or a
+    ``beliefs.hub`` other than ``auto``) is not a settlement point the project knows
+    (:func:`known_settlement_points`)."""
+    from hayeknet.params import ParamsError
+
+    known = known_settlement_points(params, paths)
+    if known is None:
+        return
+    names, where = known
+    wanted = {"battery.location": params.battery.location}
+    if params.beliefs.hub != "auto":
+        wanted["beliefs.hub"] = params.beliefs.hub
+    for key, value in wanted.items():
+        if value not in names:
+            hubs = sorted(n for n in names if n.startswith("HB_"))[:8]
+            raise ParamsError(
+                f"{paths.params_file}: {key} = {value[:100]!r} is not a settlement point of {where} "
+                f"({len(names)} known, e.g. {', '.join(hubs or sorted(names)[:8])})"
+            )
 
 
 def check_day(day: str) -> str:

@@ -111,17 +111,128 @@ def stage_clock(folder: Path, stage: str, key: str) -> Iterator[StageClock]:
     write_timings(folder, clock)
 
 
+INPUT_ERRORS = frozenset(
+    {
+        "StageInputError",
+        "PriceQueryError",
+        "ReportFormatError",
+        "ArchiveError",
+        "MissingDataError",
+        "EventDataError",
+        "CheckpointError",
+        "ParamsError",
+        "UndeclaredParamError",
+        "CollectorError",
+    }
+)
+"""Exception classes (by name, anywhere in the MRO) that are a stage's *input* errors: the message names
+the file, row and field (or key); a stage reports them in one line, not a traceback."""
+ONE_LINE_CHARS = 400
+
+
+class StageFailed(RuntimeError):
+    """A stage stopped on a foreseeable fault; the message is the one line printed to the terminal.
+
+    In a notebook kernel the cell's traceback is that line alone (IPython's
+    ``_render_traceback_``), so papermill's report of the failed cell is short
+    and names the input at fault; the original exception is the ``__cause__``.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+def _clip(text: str, limit: int = ONE_LINE_CHARS) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+def foreseeable_message(exc: BaseException) -> str | None:
+    """One line for a foreseeable fault (bad input, disk full, permission denied, interrupted), else None."""
+    import errno
+
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & INPUT_ERRORS:
+        return _clip(str(exc))
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C or a signal): nothing half-written was kept; run `dvc repro` again"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return _clip(f"{where}disk full (no space left on device): free space, then run `dvc repro` again")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return _clip(f"{where}permission denied: check the owner and mode of the file or folder, then re-run")
+    return None
+
+
+def stage_failure(name: str, day: str, exc: BaseException) -> BaseException:
+    """The exception to raise for ``exc`` in stage ``name@day``: a :class:`StageFailed` with one line (printed
+    to the terminal now) for a foreseeable fault, else ``exc`` itself (a bug: its traceback is wanted)."""
+    message = foreseeable_message(exc)
+    if message is None:
+        return exc
+    line = f"{name}@{day} failed: {message}"
+    progress(line)
+    failed = StageFailed(line)
+    failed.__cause__ = exc
+    return failed
+
+
+def _short_circuit(ctx: Any, stage: str, day: Any) -> Any:
+    from hayeknet.pipeline.quarantine import short_circuit
+
+    return short_circuit(ctx, stage, str(day))
+
+
+def guarded(stage: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a stage function ``f(ctx, day)`` that is not timed (the report stage's ``load``): a quarantined
+    day short-circuits (:mod:`hayeknet.pipeline.quarantine`), a foreseeable fault becomes one line."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(ctx: Any, day: str, *args: Any, **kwargs: Any) -> Any:
+            held = _short_circuit(ctx, stage, day)
+            if held is not None:
+                return held
+            try:
+                return fn(ctx, day, *args, **kwargs)
+            except Exception as exc:
+                failure = stage_failure(stage, str(day), exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
+
+        return run
+
+    return wrap
+
+
 def timed(stage: str, init_stage: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a stage's ``run(ctx, day)``: its wall clock goes to ``artifacts/timings/<stage>@<day>.json``
-    (``init_stage`` names the run when ``day == "init"``)."""
+    (``init_stage`` names the run when ``day == "init"``). The stage guard: on a quarantined day the stage
+    short-circuits (:mod:`hayeknet.pipeline.quarantine`); a foreseeable fault (an input error naming its
+    file, row and field, disk full, permission denied) stops it with one line (:class:`StageFailed`)."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def run(ctx: Any, day: str, *args: Any, **kwargs: Any) -> Any:
             name = init_stage if init_stage is not None and day == "init" else stage
-            with stage_clock(ctx.paths.timings, name, str(day)) as clock:
-                result = fn(ctx, day, *args, **kwargs)
+            held = _short_circuit(ctx, stage, day)
+            if held is not None:
+                return held
+            try:
+                with stage_clock(ctx.paths.timings, name, str(day)) as clock:
+                    result = fn(ctx, day, *args, **kwargs)
+            except Exception as exc:
+                failure = stage_failure(name, str(day), exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
             progress(f"{name}@{day}: done in {time.perf_counter() - clock.started:.1f} s")
+            if stage == "ingest":
+                from hayeknet.pipeline.quarantine import announce_ingest
+
+                announce_ingest(ctx, str(day))
             return result
 
         return run

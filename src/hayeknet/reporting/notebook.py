@@ -15,11 +15,16 @@ def escape_dollars(markdown: str) -> str:
 
 
 def show_figure(fig: Any) -> None:
-    """Display a matplotlib Figure as an embedded PNG (works for pyplot-free figures)."""
+    """Display a matplotlib Figure as an embedded PNG (works for pyplot-free figures); nothing for the stand-in
+    of a quarantined day (:mod:`hayeknet.pipeline.quarantine`)."""
     import io
 
     from IPython.display import Image, display
 
+    from hayeknet.pipeline.quarantine import is_stand_in
+
+    if is_stand_in(fig):
+        return
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     display(Image(data=buffer.getvalue(), format="png"))

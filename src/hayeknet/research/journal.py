@@ -30,6 +30,7 @@ import pandas as pd
 
 from hayeknet.archive.queries import location_column
 from hayeknet.battery.spec import BatterySpec
+from hayeknet.io import make_shareable
 from hayeknet.params import ResearchParams
 from hayeknet.research.claims import coherence_across_sources
 from hayeknet.research.errors import ResearchInputError
@@ -581,6 +582,7 @@ def _atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        make_shareable(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

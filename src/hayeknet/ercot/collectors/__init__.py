@@ -29,7 +29,7 @@ from hayeknet.ercot.collectors.base import (
     CredentialsError,
     collection_provenance,
 )
-from hayeknet.ercot.collectors.http import HttpClient
+from hayeknet.ercot.collectors.http import HttpClient, UrlPolicy
 
 __all__ = [
     "SOURCES",
@@ -48,7 +48,12 @@ SOURCES = ("mis", "api", "files")
 
 
 def _client(options: CollectOptions) -> HttpClient:
-    return HttpClient(options.transport, options.sleep, max_retries=options.max_retries)
+    return HttpClient(
+        options.transport,
+        options.sleep,
+        max_retries=options.max_retries,
+        policy=UrlPolicy.default(options.allowed_hosts),
+    )
 
 
 def make_collector(source: str, options: CollectOptions | None = None):

@@ -29,6 +29,7 @@ from hayeknet.ercot.reports import (
     ReportFormatError,
     ReportSpec,
 )
+from hayeknet.io import make_shareable
 
 __all__ = [
     "CollectOptions",
@@ -103,7 +104,7 @@ class CollectOptions:
     """Settings of one collection run; every side effect is injectable for tests.
 
     ``transport`` (an :class:`hayeknet.ercot.collectors.http.Transport`)
-    defaults to urllib; ``sleep`` is called with seconds between retries;
+    defaults to ``requests``; ``sleep`` is called with seconds between retries;
     ``env`` holds the API credentials (default ``os.environ``); ``now_utc``
     decides between the live API and its archive (default: the clock);
     ``drop_folder`` is the folder the ``files`` source reads; ``reports``
@@ -112,12 +113,14 @@ class CollectOptions:
     that year's report and split it, ADR 0011; ``NP4-732-CD``/``NP4-737-CD``
     add the hourly wind/solar postings of the day's window, ADR 0014,
     sources ``mis`` and ``files``); ``max_retries``
-    bounds the retries of one request after HTTP 429/503; ``page_size`` is the
+    bounds the retries of one request (HTTP 429 and 5xx, timeouts, resets, short bodies); ``page_size`` is the
     public API's page size (rows); ``archive_after_days`` the age (days) from
     which the API archive endpoint is used instead of the live query;
     ``archive_bulk`` fetches archive documents with the bulk ``POST
     /archive/{emil}/download`` (``archive_batch_size`` documents per request,
-    at most 1,000) instead of one ``GET`` each.
+    at most 1,000) instead of one ``GET`` each; ``allowed_hosts`` adds hosts
+    (``host`` or ``host:port``) to ERCOT's, the only ones fetched from
+    (:class:`hayeknet.ercot.collectors.http.UrlPolicy`).
     """
 
     transport: Any = None
@@ -131,6 +134,7 @@ class CollectOptions:
     archive_after_days: int = 90
     archive_bulk: bool = True
     archive_batch_size: int = 1000
+    allowed_hosts: tuple[str, ...] = ()
 
     def specs(self) -> list[ReportSpec]:
         """The price reports asked for (the wind/solar production reports are in :meth:`generation_reports`)."""
@@ -232,6 +236,7 @@ def _stage(raw_root: Path, name: str, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        make_shareable(Path(tmp))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

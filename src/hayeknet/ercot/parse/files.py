@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,13 @@ from hayeknet.ercot.parse.raw import (
     read_raw,
 )
 from hayeknet.ercot.parse.sced_fast import _map_plain_file, _sced_fast, _sced_fast_mapped
-from hayeknet.ercot.parse.table import deduplicate, empty_table, normalize
+from hayeknet.ercot.parse.table import (
+    deduplicate,
+    empty_table,
+    normalize,
+    superseded_publications,
+    within_file_conflicts,
+)
 from hayeknet.ercot.reports import ReportFormatError, ReportSpec
 
 __all__ = ["ParseOutcome", "parse_file", "parse_files", "parse_files_collecting"]
@@ -78,13 +84,24 @@ class ParseOutcome:
 
     ``table`` holds the rows of every good file (deduplicated), ``raw_files``
     the good files' :class:`RawFile` (report and row count), ``failures`` the
-    error of each bad file by path.
+    error of each bad file by path. ``origin`` (aligned with ``table``) names
+    the file (``_file``) and 1-based row (``_row``) each kept row came from;
+    ``conflicts`` lists keys one file priced twice differently
+    (:func:`~hayeknet.ercot.parse.table.within_file_conflicts`, ``n_conflicts``
+    in all); ``superseded`` the rows a later publication of another file
+    replaced (:func:`~hayeknet.ercot.parse.table.superseded_publications`,
+    ``n_superseded`` in all).
     """
 
     table: pd.DataFrame
     raw_files: dict[Path, RawFile]
     failures: dict[Path, ReportFormatError]
     rows_before_dedup: int
+    origin: pd.DataFrame | None = None
+    n_conflicts: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    n_superseded: int = 0
+    superseded: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _parse_one_by_one(
@@ -164,7 +181,21 @@ def parse_files_collecting(paths: Iterable[str | Path]) -> ParseOutcome:
                 del raws[bad]
     table = pd.concat(parts, ignore_index=True) if parts else empty_table()
     n_before = len(table)
-    return ParseOutcome(deduplicate(table), raws, failures, n_before)
+    n_conflicts, conflicts = within_file_conflicts(table)
+    n_superseded, superseded = superseded_publications(table)
+    kept = deduplicate(table, keep_origin=True)
+    origin_columns = [c for c in (_FILE, _ROW) if c in kept]
+    return ParseOutcome(
+        kept.drop(columns=origin_columns),
+        raws,
+        failures,
+        n_before,
+        origin=kept[origin_columns] if origin_columns else None,
+        n_conflicts=n_conflicts,
+        conflicts=conflicts,
+        n_superseded=n_superseded,
+        superseded=superseded,
+    )
 
 
 def parse_files(paths: Sequence[str | Path]) -> pd.DataFrame:

@@ -35,6 +35,8 @@ _FILE, _ROW, _PUBLISHED, _RETRY, _ORDER = "_file", "_row", "_published_ns", "_re
 _SHEET = "_sheet"
 
 _MEMBER_SUFFIXES = (".csv", ".json", ".jsonl", ".xlsx")
+MAX_HEADER_BYTES = 1 << 16
+"""A CSV report's header line is under 1 KB; no line break within this many bytes means it is not one."""
 """What a zip may hold: exactly one CSV, JSON (Lines) or xlsx workbook (ERCOT's historical reports)."""
 
 
@@ -62,11 +64,21 @@ def _payload_member(path: Path) -> tuple[bytes, str | None]:
     """The bytes of the report and the name of the zip member they came from (``None``: not zipped).
 
     A plain xlsx workbook is itself a zip; it is returned whole (its bytes are the report).
+    A plain file that is neither JSON nor a CSV with a header line in its first
+    :data:`MAX_HEADER_BYTES` is refused before it is read whole (a 200 MB line is
+    not a report, and reading it would cost its size several times over).
     """
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            head = fh.read(MAX_HEADER_BYTES + 3)
+            if head[:2] != b"PK" and path.suffix.lower() != ".zip":
+                _check_first_line(head, path.name, more=bool(fh.read(1)))
+            fh.seek(0)
+            data = fh.read()
     except OSError as exc:
-        raise ReportFormatError(path.name, None, None, f"cannot read file: {exc}") from None
+        raise ReportFormatError(path.name, None, None, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise ReportFormatError(path.name, 0, "header", "file is empty (0 bytes: no header row)")
     if data[:2] == b"PK" or path.suffix.lower() == ".zip":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -75,27 +87,57 @@ def _payload_member(path: Path) -> tuple[bytes, str | None]:
                     return data, None  # the file is a workbook
                 wanted = [m for m in members if m.filename.lower().endswith(_MEMBER_SUFFIXES)]
                 if len(wanted) != 1:
-                    names = ", ".join(m.filename for m in members) or "nothing"
+                    names = ", ".join(m.filename for m in members)[:200] or "nothing"
                     raise ReportFormatError(
                         path.name, None, None, f"zip must hold exactly one CSV, JSON or xlsx file, holds {names}"
                     )
-                return zf.read(wanted[0]), wanted[0].filename
+                member = zf.read(wanted[0])
+                if not _is_json(member[:64]) and member[:2] != b"PK":
+                    _check_first_line(member[: MAX_HEADER_BYTES + 3], path.name, more=len(member) > MAX_HEADER_BYTES)
+                return member, wanted[0].filename
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
             if isinstance(exc, ReportFormatError):
                 raise
-            raise ReportFormatError(path.name, None, None, f"corrupt zip archive: {exc}") from None
+            raise ReportFormatError(path.name, None, None, f"corrupt zip archive: {str(exc)[:200]}") from None
     return data, None
+
+
+def _check_first_line(head: bytes, name: str, more: bool) -> None:
+    """Refuse CSV bytes whose first line does not end within :data:`MAX_HEADER_BYTES` (JSON is exempt)."""
+    if _is_json(head[:64]):
+        return
+    first = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    if more and head.find(b"\n", first, first + MAX_HEADER_BYTES) < 0:
+        raise ReportFormatError(
+            name,
+            0,
+            "header",
+            f"no line break in the first {MAX_HEADER_BYTES} bytes: not a CSV report (its header line is under 1 KB)",
+        )
 
 
 def _csv_start(data: bytes, name: str) -> tuple[ReportSpec, int]:
     """Recognise the report from the header line; return it and the offset of the data rows in ``data``."""
     first = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    nl = data.find(b"\n", first)
+    nl = data.find(b"\n", first, first + MAX_HEADER_BYTES)
+    if nl < 0 and len(data) > first + MAX_HEADER_BYTES:
+        raise ReportFormatError(
+            name,
+            0,
+            "header",
+            f"no line break in the first {MAX_HEADER_BYTES} bytes: not a CSV report (its header line is under 1 KB)",
+        )
     header = data[first:] if nl < 0 else data[first:nl]
     header_text = header.decode("utf-8", errors="replace").strip()
     if not header_text:
         raise ReportFormatError(name, 0, "header", "file is empty (no header row)")
     return detect_report(header_text.split(","), name), (len(data) if nl < 0 else nl + 1)
+
+
+def _first_line(data: bytes) -> bytes:
+    """The first line of ``data`` (with its line break), or at most :data:`MAX_HEADER_BYTES` + 4 bytes of it."""
+    nl = data.find(b"\n", 0, MAX_HEADER_BYTES + 3)
+    return data[: nl + 1] if nl >= 0 else data[: MAX_HEADER_BYTES + 4]
 
 
 def _split_csv(data: bytes, name: str) -> tuple[ReportSpec, bytes]:
@@ -247,7 +289,7 @@ def _is_json(data: bytes) -> bool:
 
 def _is_historical_csv(data: bytes, name: str) -> bool:
     """A CSV whose header is a yearly historical report's (read by :mod:`hayeknet.ercot.parse.historical`)."""
-    spec, _ = _csv_start(data[: (data.find(b"\n") + 1) or len(data)], name)
+    spec, _ = _csv_start(_first_line(data), name)
     return spec.is_historical
 
 
@@ -277,7 +319,7 @@ def peek_report(path: str | Path) -> ReportSpec:
         return detect_report(header, path.name, sheet=sheet)
     if _is_json(data):
         return _json_frames(data, path.name)[0]
-    return _csv_start(data[: (data.find(b"\n") + 1) or len(data)], path.name)[0]
+    return _csv_start(_first_line(data), path.name)[0]
 
 
 def read_raw(path: str | Path) -> RawFile:

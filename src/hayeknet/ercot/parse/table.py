@@ -35,7 +35,16 @@ from hayeknet.ercot.calendar import (
 from hayeknet.ercot.parse.raw import _FILE, _PUBLISHED, _ROW, _SHEET
 from hayeknet.ercot.reports import AS_TYPES, ReportFormatError, ReportSpec, daily_spec
 
-__all__ = ["COLUMNS", "KEY_COLUMNS", "SORT_COLUMNS", "deduplicate", "empty_table", "normalize"]
+__all__ = [
+    "COLUMNS",
+    "KEY_COLUMNS",
+    "SORT_COLUMNS",
+    "deduplicate",
+    "empty_table",
+    "normalize",
+    "superseded_publications",
+    "within_file_conflicts",
+]
 
 COLUMNS: tuple[str, ...] = (
     "interval_start_utc",
@@ -75,6 +84,11 @@ def empty_table() -> pd.DataFrame:
     )
 
 
+def _clip_value(value: object, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
 def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str) -> None:
     """Raise for the first row where ``mask`` is True, naming its file, row and field."""
     if not mask.any():
@@ -86,7 +100,7 @@ def _fail_first(mask: np.ndarray, frame: pd.DataFrame, field: str, message: str)
         str(frame[_FILE].iloc[i]),
         int(frame[_ROW].iloc[i]),
         field,
-        f"{message} (value {value!r})",
+        f"{message} (value {_clip_value(value)})",
         sheet=sheet or None,
     )
 
@@ -259,26 +273,110 @@ def _is_retry(name: str) -> bool:
     return "_retry" in name.lower()
 
 
-def deduplicate(table: pd.DataFrame) -> pd.DataFrame:
+def _precedence_order(work: pd.DataFrame) -> pd.DataFrame:
+    """Rows in publication order (the later a row, the higher its precedence; :func:`deduplicate`)."""
+    if _FILE not in work:
+        return work
+    codes, uniques = pd.factorize(work[_FILE])
+    names = [str(u) for u in uniques]
+    retry = np.array([_is_retry(u) for u in names], dtype=bool)[codes]
+    name_rank = np.argsort(np.argsort(np.array(names, dtype=object)))[codes]
+    published = work[_PUBLISHED].to_numpy() if _PUBLISHED in work else np.zeros(len(work), dtype=np.int64)
+    rows = work[_ROW].to_numpy() if _ROW in work else np.arange(len(work))
+    order = np.lexsort((rows, name_rank, retry, published))
+    return work.iloc[order]
+
+
+def deduplicate(table: pd.DataFrame, *, keep_origin: bool = False) -> pd.DataFrame:
     """Keep one row per key (:data:`KEY_COLUMNS`): the latest publication wins.
 
     Publications are ordered by the SCED run instant (NP6-788-CD), then a
     ``_retry_`` file over the original, then file name, then row. Exact
     duplicate rows collapse to one. Returns the contract columns, sorted by
-    (market, as_type, location, location_type, interval_start_utc).
+    (market, as_type, location, location_type, interval_start_utc);
+    ``keep_origin`` adds the internal ``_file`` and ``_row`` of each kept row
+    (where it came from, for messages that name the raw file and row).
     """
     if table.empty:
-        return empty_table()
-    work = table
-    if _FILE in work:
-        codes, uniques = pd.factorize(work[_FILE])
-        names = [str(u) for u in uniques]
-        retry = np.array([_is_retry(u) for u in names], dtype=bool)[codes]
-        name_rank = np.argsort(np.argsort(np.array(names, dtype=object)))[codes]
-        published = work[_PUBLISHED].to_numpy() if _PUBLISHED in work else np.zeros(len(work), dtype=np.int64)
-        rows = work[_ROW].to_numpy() if _ROW in work else np.arange(len(work))
-        order = np.lexsort((rows, name_rank, retry, published))
-        work = work.iloc[order]
+        out = empty_table()
+        if keep_origin:
+            out[_FILE] = pd.Series([], dtype="str")
+            out[_ROW] = pd.Series([], dtype="int64")
+        return out
+    work = _precedence_order(table)
     work = work.drop_duplicates(subset=list(KEY_COLUMNS), keep="last")
-    out = work.loc[:, list(COLUMNS)].sort_values(SORT_COLUMNS, kind="stable", na_position="first")
+    columns = list(COLUMNS) + ([c for c in (_FILE, _ROW) if c in work] if keep_origin else [])
+    out = work.loc[:, columns].sort_values(SORT_COLUMNS, kind="stable", na_position="first")
     return out.reset_index(drop=True)
+
+
+def within_file_conflicts(table: pd.DataFrame, limit: int = 100) -> tuple[int, list[dict[str, object]]]:
+    """Keys given two different prices by one file (``_file``): ``(count, the first ``limit``)``.
+
+    One file states one price per key; a second, different price for the same
+    key in the same file cannot be ordered by publication, so it is an error
+    (:mod:`hayeknet.archive.quality`), never settled silently by row order.
+    Identical repeats are not conflicts. Each entry names the file, the later
+    row, the first row and both prices.
+    """
+    if table.empty or _FILE not in table:
+        return 0, []
+    keys = [_FILE, *KEY_COLUMNS]
+    repeated = table[table.duplicated(subset=keys, keep=False)]
+    if repeated.empty:
+        return 0, []
+    groups = repeated.groupby(keys, dropna=False, observed=True, sort=False)["price"]
+    spread = groups.transform("nunique")
+    clash = repeated[spread.to_numpy() > 1]
+    if clash.empty:
+        return 0, []
+    clash = clash.sort_values([_FILE, _ROW] if _ROW in clash else [_FILE], kind="stable")
+    first = clash.drop_duplicates(subset=keys, keep="first")
+    later = clash[clash.duplicated(subset=keys, keep="first")]
+    later = later[~later.duplicated(subset=[*keys, "price"], keep="first")]
+    merged = later.merge(
+        first[[*keys, "price", *([_ROW] if _ROW in first else [])]],
+        on=keys,
+        how="left",
+        suffixes=("", "_first"),
+    )
+    merged = merged[merged["price"] != merged["price_first"]]
+    found = []
+    for record in merged.head(limit).to_dict("records"):
+        as_type = record["as_type"]
+        found.append(
+            {
+                "file": str(record[_FILE]),
+                "row": int(record[_ROW]) if _ROW in record else None,
+                "first_row": int(record[f"{_ROW}_first"]) if f"{_ROW}_first" in record else None,
+                "location": as_type if isinstance(as_type, str) else str(record["location"]),
+                "interval_start_utc": pd.Timestamp(record["interval_start_utc"]).strftime("%Y-%m-%dT%H:%MZ"),
+                "price": float(record["price"]),
+                "first_price": float(record["price_first"]),
+            }
+        )
+    return len(merged), found
+
+
+def superseded_publications(table: pd.DataFrame, limit: int = 50) -> tuple[int, list[dict[str, object]]]:
+    """Rows replaced by a later publication of another file (a ``_retry_`` republication, a later SCED run):
+    ``(rows replaced, [{"kept": file, "dropped": file, "rows": n}, ...])`` for the provenance, the pairs with
+    the most rows first (at most ``limit``)."""
+    if table.empty or _FILE not in table:
+        return 0, []
+    work = _precedence_order(table)
+    dup = work.duplicated(subset=list(KEY_COLUMNS), keep=False)
+    if not dup.any():
+        return 0, []
+    shared = work[dup.to_numpy()]
+    winner = shared.groupby(list(KEY_COLUMNS), dropna=False, observed=True, sort=False)[_FILE].transform("last")
+    losers = shared[shared.duplicated(subset=list(KEY_COLUMNS), keep="last").to_numpy()]
+    kept = winner[losers.index].astype("str").to_numpy()
+    dropped = losers[_FILE].astype("str").to_numpy()
+    other = kept != dropped
+    if not other.any():
+        return 0, []
+    pairs = pd.DataFrame({"kept": kept[other], "dropped": dropped[other]})
+    counts = pairs.groupby(["kept", "dropped"], sort=True).size().sort_values(ascending=False, kind="stable")
+    entries = [{"kept": k, "dropped": d, "rows": int(n)} for (k, d), n in counts.head(limit).items()]
+    return int(other.sum()), entries

@@ -21,6 +21,7 @@ from hayeknet.ercot.calendar import ERCOT_TZ, as_date, utc_to_hour_ending
 from hayeknet.ercot.locations import SettlementPoint
 from hayeknet.ercot.reports import AS_TYPES, NP4_188, NP4_190, NP6_331, NP6_788, NP6_905, ReportSpec
 from hayeknet.ercot.synthetic.market import SyntheticDay, _rng, synthetic_prices
+from hayeknet.io import make_shareable
 
 # --- formatting ----------------------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        make_shareable(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

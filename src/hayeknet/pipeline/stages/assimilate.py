@@ -116,7 +116,10 @@ def filtered_mean_at(ctx: StageContext, day: str, location: str) -> pd.Series:
 
 
 def figure(ctx: StageContext, outcome: AssimilateOutcome) -> Any:
-    """The filtered band against the observed prices at the battery location."""
+    """The filtered band against the observed prices at the battery location (nothing on a quarantined day)."""
+    from hayeknet.pipeline.quarantine import is_stand_in
     from hayeknet.reporting.plots import plot_enkf_band
 
+    if is_stand_in(outcome):
+        return outcome
     return plot_enkf_band(outcome.filtered, ctx.params_for(STAGE).battery.location)

@@ -265,6 +265,8 @@ def beliefs_about(ctx: StageContext, day: str) -> tuple[Path | None, str]:
         return None, "first study day: no beliefs stated the day before"
     folder = ctx.paths.beliefs / prev
     if not (folder / BELIEFS_FILE).exists():
+        if (folder / "quarantine.json").exists():
+            return None, f"{prev} is quarantined: no beliefs were stated on it"
         return None, f"{folder / BELIEFS_FILE} missing (run beliefs@{prev})"
     stated_for = read_json(folder / BELIEFS_FILE).get("day")
     if stated_for != day:

@@ -19,7 +19,7 @@ from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.timings import timed
 
 STAGE = "ingest"
-"""The DVC stage (no params: it depends on raw files only)."""
+"""The DVC stage (params: ``quality``, the data-quality gates)."""
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,28 @@ class IngestOutcome:
 
 @timed(STAGE)
 def run(ctx: StageContext, day: str) -> IngestOutcome:
-    """Parse, validate and archive the day's raw files -> ``artifacts/archive/day=<day>/``."""
-    from hayeknet.archive.ingest import ingest_day
+    """Parse, validate and archive the day's raw files -> ``artifacts/archive/day=<day>/``.
 
+    The partition's provenance holds the day's verdict (:mod:`hayeknet.archive.quality`): a day whose
+    checks fail is archived as *quarantined* (a day none of whose files parses, with no rows), and its
+    later stages short-circuit (:mod:`hayeknet.pipeline.quarantine`).
+    """
+    import os
+
+    from hayeknet.archive.ingest import MissingDataError, ingest_day, quarantine_unusable_day
+
+    quality = ctx.params_for(STAGE).quality
     day = check_day(day)
-    result = ingest_day(ctx.paths.raw, day, ctx.paths.archive, collected_from=_collection_source(ctx, day))
+    source = _collection_source(ctx, day)
+    bound, label = quality.max_filled_minutes, os.path.relpath(ctx.paths.raw, ctx.paths.root)
+    try:
+        result = ingest_day(
+            ctx.paths.raw, day, ctx.paths.archive, collected_from=source, max_filled_minutes=bound, raw_label=label
+        )
+    except MissingDataError:  # no row parses: archived empty and quarantined, so the day's stages short-circuit
+        result = quarantine_unusable_day(
+            ctx.paths.raw, day, ctx.paths.archive, collected_from=source, max_filled_minutes=bound, raw_label=label
+        )
     return IngestOutcome(day, result.provenance)
 
 
@@ -96,10 +113,14 @@ def read_day(ctx: StageContext, day: str) -> pd.DataFrame:
     (atomic replace) is read again.
     """
     from hayeknet.archive.store import read_day as read_partition
+    from hayeknet.pipeline.quarantine import reason
 
     folder = ctx.paths.archive_day(day)
     if not folder.exists():
         raise StageInputError(f"{folder}: no archive partition for {day} (run ingest@{day})")
+    why = reason(ctx.paths, day)
+    if why is not None:
+        raise StageInputError(f"{day} is quarantined, its prices are not used: {why}")
     key = (str(folder.resolve()), day, _partition_signature(folder))
     table = _DAY_TABLE_CACHE.get(key)
     if table is None:
@@ -109,18 +130,48 @@ def read_day(ctx: StageContext, day: str) -> pd.DataFrame:
             _DAY_TABLE_CACHE.popitem(last=False)
     else:
         _DAY_TABLE_CACHE.move_to_end(key)
-    return table.copy()
+    out = table.copy()
+    out.attrs["max_filled_minutes"] = fill_bound(ctx, day)
+    return out
+
+
+def fill_bound(ctx: StageContext, day: str) -> int | None:
+    """Minutes of a price series the query layer may fill on ``day`` (``quality.max_filled_minutes`` that
+    ingest ran with, from the partition's provenance); None for a partition written before the bound."""
+    from hayeknet.pipeline.quarantine import provenance_of
+
+    record = provenance_of(ctx.paths, day) or {}
+    bound = record.get("max_filled_minutes")
+    return int(bound) if isinstance(bound, int) else None
+
+
+def quality_summary(ctx: StageContext, day: str) -> list[str]:
+    """The day's data-quality flags (rare-but-possible extremes, gaps filled within the bound), one line each,
+    for the report; empty when the checks found nothing to flag."""
+    from hayeknet.pipeline.quarantine import provenance_of
+
+    record = provenance_of(ctx.paths, day) or {}
+    return [str(line) for line in record.get("flags") or []]
 
 
 def archived(ctx: StageContext, day: str) -> bool:
-    """Whether ``day`` has an archive partition (False for ``init``)."""
-    return ctx.paths.archive_day(day).exists()
+    """Whether ``day`` has a usable archive partition: one that exists and is not quarantined (False for
+    ``init``)."""
+    from hayeknet.pipeline.quarantine import is_quarantined
+
+    return ctx.paths.archive_day(day).exists() and not is_quarantined(ctx.paths, day)
 
 
 def figure_prices(ctx: StageContext, day: str) -> Any:
-    """The day's real-time prices at the trading hubs (the ingest stage knows no battery location)."""
+    """The day's real-time prices at the trading hubs (the ingest stage knows no battery location); nothing
+    (a :class:`~hayeknet.pipeline.quarantine.Quarantined` stand-in) for a quarantined day."""
     from hayeknet.archive.queries import realtime_wide
+    from hayeknet.pipeline.quarantine import Quarantined, reason
     from hayeknet.reporting.plots import plot_price_paths
+
+    why = reason(ctx.paths, day)
+    if why is not None:
+        return Quarantined(STAGE, day, why)
 
     _, wide = realtime_wide(read_day(ctx, day), what=str(ctx.paths.archive_day(day)))
     hubs = [c for c in wide.columns if str(c).startswith("HB_")][:6] or list(wide.columns[:6])

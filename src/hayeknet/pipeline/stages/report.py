@@ -9,13 +9,14 @@ params of its own. ``nbconvert`` renders the executed notebook to HTML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from hayeknet.pipeline.context import StageContext, check_day
 from hayeknet.pipeline.stages import assimilate, ingest, research, simulate
+from hayeknet.pipeline.timings import guarded
 
 STAGE = "report"
 
@@ -36,6 +37,7 @@ class DayBundle:
     simulation: simulate.SimulateOutcome
     results: dict[str, Any]
     journal: str
+    quality_flags: list[str] = field(default_factory=list)
 
     @property
     def location(self) -> str:
@@ -61,7 +63,17 @@ class DayBundle:
             f"(capture ratio {number(agent.get('capture_ratio')):.2f}; checkpoint trained on "
             f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
         ]
+        lines += self.quality_lines()
         return escape_dollars("\n".join(lines))
+
+    def quality_lines(self) -> list[str]:
+        """Data quality: the prices' fill (counted, bounded) and the day's flags (rare-but-possible extremes)."""
+        rt = self.simulation.summary.get("realtime_prices") or {}
+        lines = ["", f"Data: {rt.get('description', 'real-time prices')}."]
+        if self.quality_flags:
+            lines.append(f"**Data-quality flags ({len(self.quality_flags)})**, shown, not stopping the day:")
+            lines += [f"- {flag}" for flag in self.quality_flags]
+        return lines
 
     def figure_prices(self) -> Any:
         from hayeknet.reporting.plots import plot_price_paths
@@ -122,6 +134,7 @@ class DayBundle:
         return escape_dollars("\n".join(lines))
 
 
+@guarded(STAGE)
 def load(ctx: StageContext, day: str) -> DayBundle:
     """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research."""
     from hayeknet.archive.queries import realtime_wide
@@ -136,4 +149,5 @@ def load(ctx: StageContext, day: str) -> DayBundle:
         simulation=simulate.read_simulation(ctx, day),
         results=research.read_results(ctx, day),
         journal=research.read_journal(ctx, day),
+        quality_flags=ingest.quality_summary(ctx, day),
     )

@@ -147,7 +147,7 @@ def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
     reason = qse_unavailable(ctx, day)
     if reason is not None:
         return {"enabled": True, "available": False, "reason": reason}
-    reference = None if prev == INIT else qse_day(ctx, prev, params)
+    reference = None if prev == INIT or not ingest.archived(ctx, prev) else qse_day(ctx, prev, params)
     config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
     return evaluate_qse_day(ctx.paths.models / prev / QSE_DIR, qse_day(ctx, day, params), reference, config)
 
