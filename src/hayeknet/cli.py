@@ -62,6 +62,7 @@ def _paths(args: argparse.Namespace) -> ProjectPaths:
 def cmd_collect(args: argparse.Namespace) -> int:
     from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
+    from hayeknet.pipeline.progress import day_progress
 
     paths = _paths(args)
     params = load_params(paths.params_file)
@@ -69,7 +70,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
     end = args.through or args.end or (args.start if args.start else params.study.end)
     source = args.source or params.study.source
     summary = collect(
-        paths, params, start, end, source=source, update_dvc=not args.no_dvc, drop_folder=args.drop_folder
+        paths,
+        params,
+        start,
+        end,
+        source=source,
+        update_dvc=not args.no_dvc,
+        drop_folder=args.drop_folder,
+        progress=day_progress(sys.stdout, sys.stderr),
     )
     print(
         f"collect --source {source} {summary.start}..{summary.end}: {len(summary.collected)} collected, "
@@ -128,7 +136,8 @@ collection record per day (data/provenance/<day>.json: source and sha256 of ever
 days.yaml from the collected days (the days dvc.yaml runs over), and refresh data.dvc (dvc add data)
 when the project is a DVC repository. A day already collected from the same source, with every file
 intact, is skipped. Without options it collects the window and source of params.yaml (study.start,
-study.end, study.source).
+study.end, study.source). On a terminal a progress bar shows the days done, the collected and skipped
+counts and an ETA; without one (cron, a log file) it prints one line per day.
 """
 
 COLLECT_EPILOG = """\

@@ -22,6 +22,7 @@ from hayeknet.config import ProjectPaths
 from hayeknet.io import atomic_write_json
 from hayeknet.params import Params
 from hayeknet.pipeline.days import NO_MAPPING, RAW_REPORT_DIRS, collected_days, mapping_in_force, write_days_file
+from hayeknet.pipeline.progress import COLLECTED, SKIPPED, DayProgress, NoProgress, Stopwatch
 
 
 class CollectError(RuntimeError):
@@ -196,6 +197,7 @@ def collect(
     drop_folder: Path | None = None,
     options: Any = None,
     now: dt.datetime | None = None,
+    progress: DayProgress | None = None,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
@@ -206,6 +208,8 @@ def collect(
     variables); ``files`` takes the files of a drop folder, placed by content.
     A day whose record matches the source and every file hash is skipped; a
     day that fails raises :class:`CollectError` and leaves earlier days as they are.
+    ``progress`` hears of every day as it is done (:mod:`hayeknet.pipeline.progress`: a bar on a
+    terminal, a line per day in a log); default: nothing.
     """
     from hayeknet.pipeline.window import WindowError, resolve_end
 
@@ -227,22 +231,32 @@ def collect(
     if end < start:
         raise CollectError(f"the window ends ({end}) before it starts ({start})")
     summary = CollectSummary(start=start, end=end)
-    day = start
-    while day <= end:
-        if day_is_current(paths, day, source):
-            summary.skipped.append(day)
-        elif source == "synthetic":
-            collect_synthetic_day(paths, day, params)
-            summary.collected.append(day)
-        else:
-            from hayeknet.ercot.collectors import CollectorError
+    window = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    progress = progress or NoProgress()
+    progress.start(f"collect {source}", window)
+    try:
+        for day in window:
+            clock = Stopwatch()
+            if day_is_current(paths, day, source):
+                summary.skipped.append(day)
+                status = SKIPPED
+            elif source == "synthetic":
+                collect_synthetic_day(paths, day, params)
+                summary.collected.append(day)
+                status = COLLECTED
+            else:
+                from hayeknet.ercot.collectors import CollectorError
 
-            try:
-                collect_real_day(paths, day, source, collector, options)
-            except CollectorError as exc:
-                raise CollectError(f"{source} {day}: {exc}") from None
-            summary.collected.append(day)
-        day += dt.timedelta(days=1)
+                try:
+                    collect_real_day(paths, day, source, collector, options)
+                except CollectorError as exc:
+                    raise CollectError(f"{source} {day}: {exc}") from None
+                summary.collected.append(day)
+                status = COLLECTED
+            files = _day_files(paths, day)
+            progress.day_done(day, status, len(files), sum(f.stat().st_size for f in files), clock.seconds())
+    finally:
+        progress.close()
     if collector is not None:
         summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
     _mark_no_mapping(paths)
