@@ -29,7 +29,9 @@ START, END = "2025-10-01", "2025-10-30"  # 30 days
 def _project(folder: Path) -> Path:
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "tests" / "params.tiny.yaml", folder / "params.yaml")
-    text = (folder / "params.yaml").read_text().replace('published_through: "2025-10-02"', f'published_through: "{END}"')
+    text = (
+        (folder / "params.yaml").read_text().replace('published_through: "2025-10-02"', f'published_through: "{END}"')
+    )
     (folder / "params.yaml").write_text(text)
     (folder / "dvc.yaml").write_text("stages: {}\n")
     return folder
