@@ -117,13 +117,15 @@ DESCRIPTION = """\
 HayekNet: battery trading research on ERCOT market data. The DVC pipeline (dvc repro) runs the study
 day by day; these commands collect its raw data, show its state, compare its experiments, and work on
 ERCOT files directly: turn them into the normalized price table, check a day, compute the perfect-
-foresight profit of a battery, and backtest a strategy over archived days.
+foresight profit of a battery, backtest a strategy over archived days, and export a table of a day's
+report as CSV or Parquet.
 """
 
 EPILOG = """\
 examples:
   hayeknet collect --source synthetic --start 2025-10-01 --end 2025-10-03
   hayeknet optimize artifacts/archive/day=2025-10-01/prices.parquet
+  hayeknet export --day 2025-10-01 --what strategies
 
 Run `hayeknet COMMAND --help` for a command's description, options and examples.
 """
@@ -163,7 +165,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, experiments
+    from hayeknet.commands import data, economics, experiments, export
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -222,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiments.register(sub)
     data.register(sub)
     economics.register(sub)
+    export.register(sub)
     return parser
 
 

@@ -53,8 +53,9 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _link(anchor: str, text: str) -> str:
-    return f'<a href="#{_e(anchor)}">{_e(text)}</a>'
+def _link(anchor: str | None, text: str) -> str:
+    """``text`` linked to the section ``anchor`` of the page; plain text when ``anchor`` is None."""
+    return f'<a href="#{_e(anchor)}">{_e(text)}</a>' if anchor else _e(text)
 
 
 def number(value: Any) -> float:
@@ -440,13 +441,13 @@ def metrics_table(day: str, results: Mapping[str, Any]) -> Table | Note:
     )
     kinds = {m["name"]: _metric_kind(m) for m in metrics}
     labels = {m["name"]: _metric_label(m) for m in metrics}
-    frame["metric"] = names
+    frame["field"] = names
     return Table(
         data=frame,
         columns=(
             Column("value", "Value", "decimal", row_kinds=kinds),
             Column("unit", "Unit", "text"),
-            Column("metric", "Field in results.json", "text", detail=True),
+            Column("field", "Field in results.json", "text", detail=True),
         ),
         caption=f"Every metric of {day} as the research stage recorded it (artifacts/research/{day}/results.json).",
         name=f"{day}_metrics",
@@ -555,7 +556,7 @@ def navigation(day: str, previous_day: str | None) -> HtmlBlock:
     return HtmlBlock(f'<nav class="hk-nav">{"".join(items)}</nav>', f"previous {previous_day}, next {following}")
 
 
-def price_line(summary: Mapping[str, Any], results: Mapping[str, Any]) -> str:
+def price_line(summary: Mapping[str, Any], results: Mapping[str, Any], anchor: str | None = ANCHORS["prices"]) -> str:
     """The day's prices in one line (HTML): which prices, min/mean/max, spikes, negative hours."""
     m = metric_values(results)
     description = (summary.get("realtime_prices") or {}).get("description") or (
@@ -578,7 +579,7 @@ def price_line(summary: Mapping[str, Any], results: Mapping[str, Any]) -> str:
     text = f"{_e(_sentence(description))}: {_e('; '.join(parts))}" if parts else _e(_sentence(description))
     if isinstance(filled, int) and filled > 0:
         text += f" ({filled} missing intervals filled)"
-    return _link(ANCHORS["prices"], "Prices") + ". " + text + "."
+    return _link(anchor, "Prices") + ". " + text + "."
 
 
 def _capture_text(result: Mapping[str, Any]) -> str:
@@ -591,48 +592,54 @@ def _capture_text(result: Mapping[str, Any]) -> str:
     return ", ".join(bits)
 
 
-def flags(summary: Mapping[str, Any], results: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Unusual things of the day, ``(anchor, text)``: spikes, negative-price episodes, congestion events,
-    EnKF outliers, beliefs warnings, and the parts not computed today (with the stage's reason)."""
-    out: list[tuple[str, str]] = []
+def flags(
+    summary: Mapping[str, Any], results: Mapping[str, Any], anchors: Mapping[str, str | None] = ANCHORS
+) -> list[tuple[str | None, str]]:
+    """Unusual things of the day, ``(anchor, text)``: spikes, congestion events, EnKF outliers, beliefs
+    warnings."""
+    out: list[tuple[str | None, str]] = []
     insights = results.get("insights") or {}
     spikes = insights.get("spikes") or []
     if spikes:
         peak = max(number(s.get("extreme_price_usd_per_mwh")) for s in spikes)
-        out.append((ANCHORS["journal"], f"{len(spikes)} price spike episode(s), peak {format_price(peak)} $/MWh"))
+        out.append((anchors["journal"], f"{len(spikes)} price spike episode(s), peak {format_price(peak)} $/MWh"))
     congestion = insights.get("congestion_events") or []
     if congestion:
-        out.append((ANCHORS["journal"], f"{len(congestion)} congestion event(s) (|node − hub| basis)"))
+        out.append((anchors["journal"], f"{len(congestion)} congestion event(s) (|node − hub| basis)"))
     outliers = (insights.get("innovation_outliers") or {}).get("count")
     if outliers:
-        out.append((ANCHORS["assimilation"], f"{int(outliers):,} EnKF innovation outliers"))
+        out.append((anchors["assimilation"], f"{int(outliers):,} EnKF innovation outliers"))
     for warning in (results.get("beliefs") or {}).get("warnings") or []:
-        out.append((ANCHORS["beliefs"], f"beliefs: {warning}"))
+        out.append((anchors["beliefs"], f"beliefs: {warning}"))
     return out
 
 
-def not_computed(summary: Mapping[str, Any], results: Mapping[str, Any]) -> list[tuple[str, str]]:
+def not_computed(
+    summary: Mapping[str, Any], results: Mapping[str, Any], anchors: Mapping[str, str | None] = ANCHORS
+) -> list[tuple[str | None, str]]:
     """``(anchor, text)`` for each part of the day the stages could not compute, with their reasons."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str | None, str]] = []
     for name, why in (summary.get("strategies_not_run") or {}).items():
-        out.append((ANCHORS["strategies"], f"{strategy_label(name)}: {why}"))
+        out.append((anchors["strategies"], f"{strategy_label(name)}: {why}"))
     designs = summary.get("market_designs") or {}
     if designs and not designs.get("available"):
-        out.append((ANCHORS["market_designs"], f"SCED today vs RTC+B: {designs.get('reason', 'not simulated')}"))
+        out.append((anchors["market_designs"], f"SCED today vs RTC+B: {designs.get('reason', 'not simulated')}"))
     qse = summary.get("qse_agents") or {}
     if qse.get("enabled") is False:
-        out.append((ANCHORS["qse"], "QSE agents: switched off (qse.enabled: false)"))
+        out.append((anchors["qse"], "QSE agents: switched off (qse.enabled: false)"))
     elif qse.get("available") is False:
-        out.append((ANCHORS["qse"], f"QSE agents: {qse.get('reason', 'not simulated')}"))
+        out.append((anchors["qse"], f"QSE agents: {qse.get('reason', 'not simulated')}"))
     congestion = (results.get("beliefs") or {}).get("congestion") or {}
     if isinstance(congestion, Mapping) and congestion.get("stated") is False:
-        out.append((ANCHORS["beliefs"], f"congestion beliefs: {congestion.get('note', 'not stated')}"))
+        out.append((anchors["beliefs"], f"congestion beliefs: {congestion.get('note', 'not stated')}"))
     return out
 
 
-def headline(day: str, summary: Mapping[str, Any], results: Mapping[str, Any]) -> HtmlBlock:
+def headline(day: str, summary: Mapping[str, Any], results: Mapping[str, Any], linked: bool = True) -> HtmlBlock:
     """The block at the top of a daily report: the day, its prices, the bound, the best causal strategy,
-    the agent, and what was unusual or not computed; every number links to its section."""
+    the agent, and what was unusual or not computed; every number links to its section (``linked``; a page
+    without the report's sections, such as a notebook, passes False)."""
+    anchors = ANCHORS if linked else dict.fromkeys(ANCHORS)
     strategies = summary.get("strategies") or {}
     spec = summary.get("battery") or results.get("battery") or {}
     study = results.get("study") or {}
@@ -643,8 +650,8 @@ def headline(day: str, summary: Mapping[str, Any], results: Mapping[str, Any]) -
         + f"; regime <strong>{_e(regime_label(results))}</strong>; battery "
         f"{number(spec.get('power_mw')):g} MW / {number(spec.get('energy_mwh')):g} MWh at {_e(location)}.</p>"
     )
-    items = [price_line(summary, results)]
-    s_anchor = ANCHORS["strategies"]
+    items = [price_line(summary, results, anchors["prices"])]
+    s_anchor = anchors["strategies"]
     pf = strategies.get(PERFECT_FORESIGHT)
     if pf:
         items.append(
@@ -668,10 +675,10 @@ def headline(day: str, summary: Mapping[str, Any], results: Mapping[str, Any]) -
             + (f" ({_e(capture)})" if capture else "")
             + f"; checkpoint {_e(trained)}."
         )
-    unusual = flags(summary, results)
+    unusual = flags(summary, results, anchors)
     if unusual:
         items.append('<span class="hk-flag">Flagged:</span> ' + "; ".join(_link(a, t) for a, t in unusual) + ".")
-    missing = not_computed(summary, results)
+    missing = not_computed(summary, results, anchors)
     if missing:
         items.append(
             '<span class="hk-flag">Not computed today:</span> ' + "; ".join(_link(a, t) for a, t in missing) + "."

@@ -21,6 +21,8 @@ STRATEGY_LABELS: dict[str, str] = {
     "mpc_beliefs": "MPC, beliefs",
     "ppo_agent": "PPO agent",
     "dam_schedule": "DAM schedule",
+    "hedge_full": "Full day-ahead hedge",
+    "no_hedge": "No hedge",
 }
 """Strategy name (``summary.json`` ``strategies``) -> label; unknown names go through :func:`humanize`."""
 

@@ -49,8 +49,9 @@ def days_frame(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.set_index("day")
 
 
-def days_table(history: Sequence[Mapping[str, Any]]) -> Table:
-    """Every study day with its headline numbers, each day linked to its daily report."""
+def days_table(history: Sequence[Mapping[str, Any]], link_prefix: str = "") -> Table:
+    """Every study day with its headline numbers, each day linked to its daily report (``link_prefix``:
+    the way from the page to ``reports/``, e.g. ``"../reports/"`` from a notebook)."""
     frame = days_frame(history)
     return Table(
         data=frame,
@@ -73,7 +74,7 @@ def days_table(history: Sequence[Mapping[str, Any]]) -> Table:
         name="study_days",
         anchor="days",
         row_header="Day",
-        row_links={d: daily_href(str(d)) for d in frame.index},
+        row_links={d: link_prefix + daily_href(str(d)) for d in frame.index},
     )
 
 

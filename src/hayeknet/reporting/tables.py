@@ -70,6 +70,8 @@ def significant(x: float, digits: int = 3) -> str:
         return "0"
     if abs(x) < 0.001:
         return "<0.001" if x > 0 else ">-0.001"
+    if abs(x) >= 10 ** (digits - 1):
+        return f"{x:,.0f}"
     x = float(f"{x:.{digits}g}")  # round first: 0.99996 -> 1.0 (then 1.00, not 1.000)
     if abs(x) >= 10 ** (digits - 1):
         return f"{x:,.0f}"
@@ -209,6 +211,12 @@ def auto_columns(data: pd.DataFrame, overrides: Mapping[str, Column] | None = No
 
 
 def _escape(text: Any) -> str:
+    """Text for an element's content (``<``, ``>``, ``&`` escaped; quotes read as quotes)."""
+    return html.escape(str(text), quote=False)
+
+
+def _attr(text: Any) -> str:
+    """Text for an attribute value (quotes escaped too)."""
     return html.escape(str(text), quote=True)
 
 
@@ -287,6 +295,17 @@ class Table:
     def csv(self) -> str:
         return self.export_frame().to_csv(lineterminator="\n")
 
+    def write(self, path: str | Path, fmt: str = "csv") -> Path:
+        """Write :meth:`export_frame` as ``csv`` (what the download link holds) or ``parquet``."""
+        path = Path(path)
+        if fmt == "csv":
+            path.write_text(self.csv(), encoding="utf-8")
+        elif fmt == "parquet":
+            parquet_ready(self.export_frame()).to_parquet(path)
+        else:
+            raise ValueError(f"unknown format {fmt!r}: csv | parquet")
+        return path
+
     # -- HTML
     def _table_html(self, columns: Sequence[Column]) -> str:
         head = [f'<th scope="col" class="hk-rowhead">{_escape(self.row_header)}</th>']
@@ -298,7 +317,7 @@ class Table:
             label = _escape(self.label(key))
             link = self.row_links.get(key)
             if link:
-                label = f'<a href="{_escape(link)}">{label}</a>'
+                label = f'<a href="{_attr(link)}">{label}</a>'
             cells = [f'<th scope="row">{label}</th>']
             for c in columns:
                 text = c.cell(key, record.get(c.key))
@@ -314,7 +333,7 @@ class Table:
 
     def _repr_html_(self) -> str:
         anchor = self.anchor or self.name
-        parts = [f'<figure class="hk-table {NO_MATH}" id="{_escape(anchor)}">']
+        parts = [f'<figure class="hk-table {NO_MATH}" id="{_attr(anchor)}">']
         if self.collapsed:
             n = len(self.data)
             parts.append(f'<details class="hk-more"><summary>Show the table ({n} row{"s" if n != 1 else ""})</summary>')
@@ -332,7 +351,7 @@ class Table:
         if self.collapsed:
             parts.append("</details>")
         download = (
-            f'<a class="hk-csv" download="{_escape(self.name)}.csv" href="{csv_data_uri(self.export_frame())}">'
+            f'<a class="hk-csv" download="{_attr(self.name)}.csv" href="{csv_data_uri(self.export_frame())}">'
             "Download CSV</a>"
         )
         parts.append(f"<figcaption>{_escape(self.caption)} {download}</figcaption>")
@@ -343,6 +362,19 @@ class Table:
 
     def with_caption(self, caption: str) -> Table:
         return replace(self, caption=caption)
+
+
+def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every object column that mixes value types (``"numpy"`` beside ``40``) as text,
+    which Parquet needs (one type per column); missing values stay missing."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object:
+            kinds = {type(v) for v in values if not _missing(v)}
+            if len(kinds) > 1:
+                out[column] = [None if _missing(v) else str(v) for v in values]
+    return out
 
 
 def table(
@@ -374,7 +406,7 @@ class Note:
         return f"{self.prefix}: {self.reason}"
 
     def _repr_html_(self) -> str:
-        anchor = f' id="{_escape(self.name)}"' if self.name else ""
+        anchor = f' id="{_attr(self.name)}"' if self.name else ""
         return (
             f'<div class="hk-note {NO_MATH}"{anchor}><strong>{_escape(self.prefix)}:</strong> '
             f"{_escape(self.reason)}</div>"
@@ -414,11 +446,11 @@ class FigureBlock:
         return f"<Figure {self.name!r}: {self.caption}>"
 
     def _repr_html_(self) -> str:
-        anchor = f' id="{_escape(self.name)}"' if self.name else ""
+        anchor = f' id="{_attr(self.name)}"' if self.name else ""
         data = base64.b64encode(self.png).decode("ascii")
         return (
             f'<figure class="hk-figure {NO_MATH}"{anchor}><img src="data:image/png;base64,{data}" '
-            f'alt="{_escape(self.alt)}"><figcaption>{_escape(self.caption)}</figcaption></figure>'
+            f'alt="{_attr(self.alt)}"><figcaption>{_escape(self.caption)}</figcaption></figure>'
         )
 
 
