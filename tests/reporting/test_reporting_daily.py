@@ -143,12 +143,16 @@ def test_journal_keeps_the_research_and_leaves_out_what_the_report_tabulates():
     journal = (
         "# HayekNet research journal: 2025-10-03\n\n**Headline.** text\n\n## Metrics\n\n| metric | value |\n"
         "|---|---|\n| `price.mean` | 8.31 |\n\n## Insights\n\n### Price spikes (0)\n\nNone.\n\n"
-        "## Strategies\n\n| strategy |\n\n## Questions and answers\n\n### Q1. Why?\n\nBecause.\n"
+        "## Strategies\n\n| strategy |\n\n## Questions and answers\n\n### Q1. Why?\n\nBecause.\n\n"
+        "## Hypotheses (all study days so far)\n\n| | hypothesis |\n\n## Predictions and their scores\n\n"
+        "- P(spike) = 0.60\n\n| forecast bin | n |\n|---|---:|\n| 0.6-0.7 | 2 |\n"
     )
     out = daily.with_journal_sections(journal)
     assert "research journal: 2025" not in out and "| metric |" not in out and "| strategy |" not in out
     assert "#### Insights" in out and "##### Price spikes (0)" in out and "#### Questions and answers" in out
     assert "**Headline.** text" in out and "Because." in out
+    assert "| hypothesis |" not in out and "| forecast bin |" not in out and "|" not in out
+    assert "- P(spike) = 0.60" in out and out.count(daily.TABLE_POINTER) == 1
 
 
 def test_study_tables_link_the_days_and_read_well(day):

@@ -730,19 +730,34 @@ def day_headline_text(record: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def with_journal_sections(journal: str, drop: Sequence[str] = ("Metrics", "Strategies", "Assimilation")) -> str:
+JOURNAL_SECTIONS_TABULATED = ("Metrics", "Strategies", "Assimilation", "Hypotheses")
+"""Journal sections (``## <title>``, matched by their first word) the reports show as formatted tables:
+the daily report's metrics, strategies and assimilation tables, the study report's hypotheses."""
+
+TABLE_POINTER = "*(Table in the study report, with its CSV download.)*"
+
+
+def with_journal_sections(journal: str, drop: Sequence[str] = JOURNAL_SECTIONS_TABULATED) -> str:
     """The research journal for the daily report: its title line dropped (the section heading names it),
-    headings two levels down (``##`` -> ``####``) so they sit under the report's sections, and the
-    sections the report shows as formatted tables (``drop``) left out."""
+    headings two levels down (``##`` -> ``####``) so they sit under the report's sections, the sections the
+    reports show as formatted tables (``drop``) left out, and any other Markdown table replaced by a pointer
+    to the study report (every table of a report comes in the one style, with its CSV)."""
     out: list[str] = []
-    skipping = False
+    skipping = in_table = False
     for line in journal.splitlines():
         if line.startswith("# "):
             continue
         if line.startswith("## "):
-            skipping = line[3:].strip() in drop
+            title = line[3:].strip()
+            skipping = any(title == d or title.startswith(d + " ") for d in drop)
         if skipping:
             continue
+        if line.lstrip().startswith("|"):
+            if not in_table:
+                out.append(TABLE_POINTER)
+            in_table = True
+            continue
+        in_table = False
         if line.startswith("#"):
             hashes = len(line) - len(line.lstrip("#"))
             line = "#" * min(hashes + 2, 6) + line[hashes:]
