@@ -197,13 +197,18 @@ class DayBundle:
         return escape_dollars(with_journal_sections(self.journal))
 
 
-def load(ctx: StageContext, day: str) -> DayBundle:
-    """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research."""
+def load(ctx: StageContext, day: str, previous_day: str = "") -> DayBundle:
+    """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research.
+
+    ``previous_day``: the study day before (the report links it; ``init`` on the first day); the pipeline
+    passes ``days.yaml``'s ``prev`` of the day in the stage's command, so the link is part of what
+    ``dvc.lock`` records; empty (a notebook's default): looked up in ``days.yaml``.
+    """
     from hayeknet.archive.queries import realtime_wide
 
     day = check_day(day)
     filtered, metrics = assimilate.read_states(ctx, day)
-    previous = ctx.prev_of(day)
+    previous = previous_day or ctx.prev_of(day)
     return DayBundle(
         day=day,
         prices=realtime_wide(ingest.read_day(ctx, day), what=str(ctx.paths.archive_day(day)))[1],
