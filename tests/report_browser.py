@@ -680,8 +680,8 @@ class LayoutCheck:
     """What a reader meets in a report at one viewport width.
 
     ``page_width_px`` is the document's scroll width (the page scrolls sideways when it exceeds
-    ``viewport_width_px``); ``wide_tables`` are HayekNet tables wider than their box (they scroll inside it,
-    not the page); ``long_numbers`` are unformatted numbers of more than 6 digits in table cells;
+    ``viewport_width_px``); ``wide_tables`` are HayekNet tables wider than their box (they would scroll
+    inside it, not the page; a problem too: a reader should see the whole table); ``long_numbers`` are unformatted numbers of more than 6 digits in table cells;
     ``snake_case_headers`` are ``snake_case`` words in table header cells; ``missing_anchors`` are in-page
     links to no element.
     """
@@ -705,6 +705,8 @@ class LayoutCheck:
         where = f"at {self.viewport_width_px} px"
         if self.horizontal_scroll:
             out.append(f"page scrolls sideways {where}: {self.page_width_px} px wide")
+        if self.wide_tables:
+            out.append(f"tables wider than the page {where} (they scroll in their box): {list(self.wide_tables)}")
         if self.long_numbers:
             out.append(
                 f"unformatted numbers of more than 6 digits in table cells {where}: {list(self.long_numbers)[:5]}"

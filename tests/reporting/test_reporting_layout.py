@@ -135,8 +135,7 @@ def test_reports_read_well_at_phone_and_desktop_width(pages: dict[str, Path], wi
             problems += [f"{name}: {p}" for p in check.problems()]
             if name != "index":
                 assert check.n_tables >= 3 and check.n_cells > 50, name
-            if name.startswith("daily"):
-                assert not check.wide_tables, f"{name} at {width} px: tables wider than the page: {check.wide_tables}"
+            assert not check.wide_tables, f"{name} at {width} px: tables wider than the page: {check.wide_tables}"
     assert not problems, "\n".join(problems)
 
 

@@ -57,10 +57,10 @@ def days_table(history: Sequence[Mapping[str, Any]], link_prefix: str = "") -> T
         data=frame,
         columns=(
             Column("regime", "Regime", "text"),
-            Column("mean_price_usd_per_mwh", "Mean price ($/MWh)", "price"),
             Column("perfect_foresight_profit_usd", "Perfect foresight ($)", "usd"),
             Column("best_causal_label", "Best causal strategy", "text"),
-            Column("best_causal_capture_ratio", "Its capture (% of fair bound)", "percent"),
+            Column("best_causal_capture_ratio", "Capture (% of fair bound)", "percent"),
+            Column("mean_price_usd_per_mwh", "Mean price ($/MWh)", "price", detail=True),
             Column("best_causal_profit_usd", "Best causal ($)", "usd", detail=True),
             Column("min_price_usd_per_mwh", "Min price ($/MWh)", "price", detail=True),
             Column("max_price_usd_per_mwh", "Max price ($/MWh)", "price", detail=True),
@@ -69,8 +69,8 @@ def days_table(history: Sequence[Mapping[str, Any]], link_prefix: str = "") -> T
             Column("agent_profit_usd", "PPO agent ($)", "usd", detail=True),
             Column("agent_capture_ratio", "PPO agent capture (% of fair bound)", "percent", detail=True),
         ),
-        caption="Every study day: its regime, mean price, the perfect-foresight bound and the best causal "
-        "strategy with its capture of the fair bound; a day's date opens its daily report.",
+        caption="Every study day: its regime, the perfect-foresight bound and the best causal strategy with its "
+        "capture of the fair bound (prices and the agent in the detail); a day's date opens its daily report.",
         name="study_days",
         anchor="days",
         row_header="Day",

@@ -29,6 +29,7 @@ import base64
 import html
 import io
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ MAX_VISIBLE_COLUMNS = 5
 """Data columns shown beside the row label (6 visible columns in all); the rest go into the details."""
 
 NA = "n/a"
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 NO_MATH = "tex2jax_ignore mathjax_ignore"
 STYLESHEET = Path(__file__).resolve().parent / "nbconvert_templates" / "hayeknet" / "hayeknet.css"
 
@@ -318,7 +320,8 @@ class Table:
             link = self.row_links.get(key)
             if link:
                 label = f'<a href="{_attr(link)}">{label}</a>'
-            cells = [f'<th scope="row">{label}</th>']
+            date = ' class="date"' if ISO_DAY.fullmatch(str(key)) else ""  # a day reads whole, never "2025-/10-01"
+            cells = [f'<th scope="row"{date}>{label}</th>']
             for c in columns:
                 text = c.cell(key, record.get(c.key))
                 css = "text" if c.kind == "text" else "num"
