@@ -681,7 +681,8 @@ class LayoutCheck:
 
     ``page_width_px`` is the document's scroll width (the page scrolls sideways when it exceeds
     ``viewport_width_px``); ``wide_tables`` are HayekNet tables wider than their box (they would scroll
-    inside it, not the page; a problem too: a reader should see the whole table); ``long_numbers`` are unformatted numbers of more than 6 digits in table cells;
+    inside it, not the page; a problem too: a reader should see the whole table); ``long_numbers``
+    are unformatted numbers of more than 6 digits in table cells;
     ``snake_case_headers`` are ``snake_case`` words in table header cells; ``missing_anchors`` are in-page
     links to no element.
     """
