@@ -10,7 +10,7 @@ export PYTHON_JULIAPKG_OFFLINE := yes
 export MPLBACKEND := Agg
 export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
 
-.PHONY: venv daily daily-steps collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab
+.PHONY: venv daily daily-steps collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab screenshots
 
 venv: $(STAMP)
 
@@ -52,6 +52,13 @@ LAB_PORT ?= 8888
 lab: venv
 	$(BIN)/jupyter lab notebooks/ --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) --ServerApp.root_dir=$(CURDIR)
+
+## Screenshots of the reports in headless Chromium at phone (390 px) and desktop (1280 px) width: the last
+## daily report's headline block and strategy table, the study report's day table -> docs/screenshots/
+## (after the browser check of the reports; `make daily` first brings them up to date).
+screenshots: daily
+	bash tools/ensure_chromium.sh
+	$(BIN)/python tools/screenshots.py --reports reports --out docs/screenshots
 
 ## The whole test suite (unit, property, notebook, end-to-end dvc repro,
 ## the reports in headless Chromium: installed from Debian when missing),

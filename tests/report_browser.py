@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import io
 import os
 import re
@@ -471,3 +472,324 @@ def check_html_report(html: str | Path, screenshot: str | Path, *, timeout_s: fl
         viewport_width_px=PHONE_WIDTH_PX,
         screenshot_std=std,
     )
+
+
+# --------------------------------------------------------------------------- a page at any width (issue 15)
+#
+# Headless Chromium will not make a window narrower than 500 px, so a phone is emulated through the
+# DevTools protocol instead (Emulation.setDeviceMetricsOverride, as DevTools' device mode does), spoken
+# over --remote-debugging-pipe (no port, no network): JSON messages ending in NUL on file descriptors 3
+# (to Chromium) and 4 (from Chromium).
+
+
+class ChromiumPage:
+    """One headless Chromium tab at a given viewport, driven over the DevTools pipe.
+
+    ``with ChromiumPage(width_px=390) as page: page.open(path); page.evaluate("...")``.
+    ``mobile`` emulates a phone (the page's ``<meta name="viewport">`` applies); ``scale`` is the device
+    pixel ratio of screenshots.
+    """
+
+    def __init__(
+        self,
+        width_px: int,
+        height_px: int = 900,
+        *,
+        mobile: bool | None = None,
+        scale: float = 1.0,
+        timeout_s: float = BROWSER_TIMEOUT_S,
+    ) -> None:
+        self.width_px, self.height_px = width_px, height_px
+        self.mobile = width_px < 600 if mobile is None else mobile
+        self.scale, self.timeout_s = scale, timeout_s
+        self._id = 0
+        self._buffer = b""
+        self._events: list[dict] = []  # DevTools events read while waiting for a command's answer
+        self.session: str | None = None
+
+    # -- process and pipe
+    def __enter__(self) -> ChromiumPage:
+        self._profile = tempfile.TemporaryDirectory(prefix="hayeknet-chromium-")
+        to_child_r, self._to_child = os.pipe()
+        self._from_child, from_child_w = os.pipe()
+
+        def _fds() -> None:  # the child's fd 3 reads our commands, fd 4 writes its answers
+            high_r, high_w = os.dup(to_child_r), os.dup(from_child_w)  # neither may be clobbered by the other
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
+
+        flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
+        self._proc = subprocess.Popen(
+            [str(chromium_path()), *flags, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_fds,
+            pass_fds=(3, 4),  # kept open after preexec_fn (subprocess closes the other descriptors then)
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.send("Page.enable")
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": self.width_px,
+                "height": self.height_px,
+                "deviceScaleFactor": self.scale,
+                "mobile": self.mobile,
+            },
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(BrowserRunError, OSError):
+            self.send("Browser.close", session=False)
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        for fd in (self._to_child, self._from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._profile.cleanup()
+
+    def _read_message(self, deadline: float) -> dict:
+        import json
+        import select
+        import time
+
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrowserRunError(f"chromium did not answer within {self.timeout_s:g} s")
+            ready, _, _ = select.select([self._from_child], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(self._from_child, 1 << 20)
+                if not chunk:
+                    raise BrowserRunError("chromium closed the DevTools pipe")
+                self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        return json.loads(message)
+
+    def send(self, method: str, params: dict | None = None, *, session: bool = True) -> dict:
+        """Send a DevTools command (to the tab unless ``session=False``) and return its result."""
+        import json
+        import time
+
+        self._id += 1
+        message: dict = {"id": self._id, "method": method, "params": params or {}}
+        if session and self.session:
+            message["sessionId"] = self.session
+        os.write(self._to_child, json.dumps(message).encode() + b"\0")
+        if method == "Browser.close":
+            return {}
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            answer = self._read_message(deadline)
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise BrowserRunError(f"{method}: {answer['error']}")
+                return answer.get("result", {})
+            self._events.append(answer)
+
+    def wait_event(self, method: str) -> dict:
+        import time
+
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            for i, event in enumerate(self._events):
+                if event.get("method") == method:
+                    del self._events[: i + 1]
+                    return event
+            self._events.clear()
+            self._events.append(self._read_message(deadline))
+
+    # -- the page
+    def open(self, path: str | Path) -> None:
+        """Load a local file and wait for its ``load`` event."""
+        self._events.clear()
+        self.send("Page.navigate", {"url": Path(path).resolve().as_uri()})
+        self.wait_event("Page.loadEventFired")
+
+    def evaluate(self, expression: str) -> object:
+        """The value of a JavaScript expression in the page (JSON-able)."""
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise BrowserRunError(f"script failed: {result['exceptionDetails'].get('text')}")
+        return result.get("result", {}).get("value")
+
+    def screenshot(self, path: str | Path, clip: dict | None = None) -> Path:
+        """PNG of the viewport, or of ``clip`` (``{x, y, width, height}`` in CSS px of the page)."""
+        params: dict = {"format": "png", "captureBeyondViewport": clip is not None}
+        if clip is not None:
+            params["clip"] = {**clip, "scale": 1}
+        data = self.send("Page.captureScreenshot", params)["data"]
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+
+LAYOUT_SCRIPT = r"""
+(function () {
+  var root = document.documentElement;
+  var cells = [], headers = [];
+  var tables = document.querySelectorAll('table');
+  for (var t = 0; t < tables.length; t++) {
+    var tcells = tables[t].querySelectorAll('td, th');
+    for (var c = 0; c < tcells.length; c++) {
+      var clone = tcells[c].cloneNode(true);
+      var code = clone.querySelectorAll('code');
+      for (var k = 0; k < code.length; k++) { code[k].remove(); }
+      var text = clone.textContent.replace(/\s+/g, ' ').trim();
+      cells.push(text);
+      if (tcells[c].tagName === 'TH' && tcells[c].closest('thead')) { headers.push(text); }
+    }
+  }
+  var wide = [];
+  var boxes = document.querySelectorAll('.hk-scroll');
+  for (var i = 0; i < boxes.length; i++) {
+    var b = boxes[i];
+    if (b.offsetParent !== null && !b.closest('details:not([open])') && b.scrollWidth > b.clientWidth + 1) {
+      var fig = b.closest('figure');
+      wide.push((fig && fig.id ? fig.id : 'table ' + i) + ': ' + b.scrollWidth + ' > ' + b.clientWidth);
+    }
+  }
+  var ids = {};
+  var all = document.querySelectorAll('[id]');
+  for (var j = 0; j < all.length; j++) { ids[all[j].id] = true; }
+  var missing = [];
+  var links = document.querySelectorAll('a[href^="#"]:not(.anchor-link)');
+  for (var m = 0; m < links.length; m++) {
+    var target = decodeURIComponent(links[m].getAttribute('href').slice(1));
+    if (target && !ids[target]) { missing.push(target); }
+  }
+  return {scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, cells: cells, headers: headers,
+          nTables: tables.length, wide: wide, missing: missing};
+})()
+"""
+
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+@dataclass(frozen=True)
+class LayoutCheck:
+    """What a reader meets in a report at one viewport width.
+
+    ``page_width_px`` is the document's scroll width (the page scrolls sideways when it exceeds
+    ``viewport_width_px``); ``wide_tables`` are HayekNet tables wider than their box (they would scroll
+    inside it, not the page; a problem too: a reader should see the whole table); ``long_numbers``
+    are unformatted numbers of more than 6 digits in table cells;
+    ``snake_case_headers`` are ``snake_case`` words in table header cells; ``missing_anchors`` are in-page
+    links to no element.
+    """
+
+    html: Path
+    viewport_width_px: int
+    page_width_px: int
+    wide_tables: tuple[str, ...]
+    long_numbers: tuple[str, ...]
+    snake_case_headers: tuple[str, ...]
+    missing_anchors: tuple[str, ...]
+    n_tables: int
+    n_cells: int
+
+    @property
+    def horizontal_scroll(self) -> bool:
+        return self.page_width_px > self.viewport_width_px
+
+    def problems(self) -> list[str]:
+        out = []
+        where = f"at {self.viewport_width_px} px"
+        if self.horizontal_scroll:
+            out.append(f"page scrolls sideways {where}: {self.page_width_px} px wide")
+        if self.wide_tables:
+            out.append(f"tables wider than the page {where} (they scroll in their box): {list(self.wide_tables)}")
+        if self.long_numbers:
+            out.append(
+                f"unformatted numbers of more than 6 digits in table cells {where}: {list(self.long_numbers)[:5]}"
+            )
+        if self.snake_case_headers:
+            out.append(f"snake_case table headers: {sorted(set(self.snake_case_headers))[:8]}")
+        if self.missing_anchors:
+            out.append(f"in-page links to nothing: {sorted(set(self.missing_anchors))}")
+        return out
+
+
+def long_unformatted_numbers(text: str, max_digits: int = 6) -> list[str]:
+    """Numbers in ``text`` written without thousands separators and with more than ``max_digits`` digits
+    (``324.580495``, ``26300.362776``, ``1234567``); ``$26,300``, ``1,234,567`` and ``0.082`` pass.
+    Dates and times (``2025-10-03``, ``23:15``) are not numbers."""
+    out = []
+    for match in re.finditer(r"(?<![\w.:-])-?\d[\d,]*(?:\.\d+)?(?![\w:])", text):
+        token = match.group().rstrip(",")
+        if "," in token.split(".")[0]:
+            continue  # thousands separated: formatted
+        if sum(c.isdigit() for c in token) > max_digits:
+            out.append(token)
+    return out
+
+
+def snake_case_words(text: str) -> list[str]:
+    """``snake_case`` words of ``text`` (``profit_usd``, ``capture_ratio_vs_pf``)."""
+    return SNAKE_CASE.findall(text)
+
+
+def check_layout(html: str | Path, width_px: int, *, page: ChromiumPage | None = None) -> LayoutCheck:
+    """Open ``html`` in headless Chromium at a viewport ``width_px`` CSS px wide (a phone below 600 px)
+    and measure what a reader meets (:class:`LayoutCheck`). ``page``: a browser already open at that width."""
+    html = Path(html)
+    if page is None:
+        with ChromiumPage(width_px) as fresh:
+            return check_layout(html, width_px, page=fresh)
+    page.open(html)
+    found = page.evaluate(LAYOUT_SCRIPT)
+    assert isinstance(found, dict)
+    cells = [str(c) for c in found["cells"]]
+    return LayoutCheck(
+        html=html,
+        viewport_width_px=int(found["innerWidth"]),
+        page_width_px=int(found["scrollWidth"]),
+        wide_tables=tuple(found["wide"]),
+        long_numbers=tuple(n for c in cells for n in long_unformatted_numbers(c)),
+        snake_case_headers=tuple(w for h in found["headers"] for w in snake_case_words(str(h))),
+        missing_anchors=tuple(found["missing"]),
+        n_tables=int(found["nTables"]),
+        n_cells=len(cells),
+    )
+
+
+def element_screenshot(
+    html: str | Path,
+    element_id: str,
+    screenshot: str | Path,
+    *,
+    width_px: int,
+    scale: float = 1.0,
+    open_details: bool = False,
+    margin_px: int = 8,
+) -> Path:
+    """PNG of the element ``id=element_id`` of ``html`` as laid out at a viewport ``width_px`` CSS px wide
+    (a phone below 600 px), with ``margin_px`` around it; ``open_details`` unfolds its ``<details>``."""
+    with ChromiumPage(width_px, scale=scale) as page:
+        page.open(html)
+        if open_details:
+            page.evaluate(f"document.querySelectorAll('#{element_id} details').forEach(d => d.open = true)")
+        box = page.evaluate(
+            f"(function () {{ var e = document.getElementById({element_id!r}); if (!e) return null;"
+            " var r = e.getBoundingClientRect();"
+            " return {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height}; })()"
+        )
+        if not isinstance(box, dict):
+            raise BrowserRunError(f"{html}: no element with id {element_id!r}")
+        x, y = max(box["x"] - margin_px, 0), max(box["y"] - margin_px, 0)
+        clip = {
+            "x": x,
+            "y": y,
+            "width": min(box["width"] + 2 * margin_px, width_px - x),
+            "height": box["height"] + 2 * margin_px,
+        }
+        return page.screenshot(screenshot, clip)

@@ -21,7 +21,7 @@ from hayeknet.cli import build_parser, main
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEAVY = ("numpy", "pandas", "scipy", "torch", "pyarrow", "pymc", "highspy", "matplotlib", "stable_baselines3")
-COMMANDS = ("collect", "status", "experiments", "normalize", "validate", "optimize", "backtest", "evaluate")
+COMMANDS = ("collect", "status", "experiments", "normalize", "validate", "optimize", "backtest", "evaluate", "export")
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -12,10 +12,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOT_STAGES = {"explore": "hayeknet.reporting"}
+"""Notebooks that are no DVC stage (exploration in JupyterLab) -> the package they call instead of a stage module."""
 
 
 def test_every_stage_has_a_notebook() -> None:
-    names = {p.stem for p in NOTEBOOKS}
+    names = {p.stem for p in NOTEBOOKS} - set(NOT_STAGES)
     assert {
         "ingest",
         "assimilate",
@@ -45,13 +47,20 @@ def test_notebook_is_thin_and_parameterized(path: Path) -> None:
         defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
         assert not defs, f"{path.name}: logic belongs in src/hayeknet, not in a notebook"
         assert len(cell.source.splitlines()) <= 12
-    stage_imports = {
-        n.names[0].name
-        for c in code
-        for n in ast.walk(ast.parse(c.source))
-        if isinstance(n, ast.ImportFrom) and n.module == "hayeknet.pipeline.stages"
-    }
-    assert stage_imports == {path.stem}, f"{path.name} should call its own stage module only"
+    imports = [n for c in code for n in ast.walk(ast.parse(c.source)) if isinstance(n, ast.ImportFrom)]
+    stage_imports = {n.names[0].name for n in imports if n.module == "hayeknet.pipeline.stages"}
+    if path.stem in NOT_STAGES:  # no stage of its own: it reads every stage through the package
+        assert stage_imports == set(), f"{path.name} is no stage: it calls {NOT_STAGES[path.stem]}, not a stage module"
+        assert any(n.module == NOT_STAGES[path.stem] for n in imports), path.name
+    else:
+        assert stage_imports == {path.stem}, f"{path.name} should call its own stage module only"
+
+
+def test_notebooks_that_are_no_stage_are_not_in_the_pipeline() -> None:
+    dvc = (ROOT / "dvc.yaml").read_text()
+    for name in NOT_STAGES:
+        assert (ROOT / "notebooks" / f"{name}.ipynb").exists()
+        assert f"notebooks/{name}.ipynb" not in dvc, f"{name}.ipynb is for JupyterLab, not a DVC stage"
 
 
 def test_dvc_stages_run_the_notebooks_with_the_named_kernel() -> None:

@@ -170,6 +170,73 @@ def test_reports_render_in_a_browser(project: Path, first_run: str, tmp_path: Pa
         assert check.n_images >= 1 and check.screenshot.stat().st_size > 10_000
 
 
+def test_reports_read_well_at_phone_and_desktop_width(project: Path, first_run: str) -> None:
+    """Issue 15's browser test: every daily report, the study report and the index at 390 and 1280 CSS px in
+    headless Chromium: no sideways page scroll, no unformatted float of more than 6 digits in a table cell, no
+    snake_case header, every in-page link lands; the links between the pages lead to files that exist."""
+    from report_browser import BrowserUnavailableError, ChromiumPage, check_layout, chromium_path
+
+    try:
+        chromium_path()
+    except BrowserUnavailableError as exc:
+        pytest.skip(f"no Chromium: {exc}")
+    reports = project / "reports"
+    pages = [*sorted((reports / "daily").glob("*.html")), reports / "study.html", reports / "index.html"]
+    assert len(pages) == 4
+    problems = []
+    for width in (390, 1280):
+        with ChromiumPage(width) as page:
+            for html in pages:
+                check = check_layout(html, width, page=page)
+                problems += [f"{html.relative_to(project)}: {p}" for p in check.problems()]
+                if html.name != "index.html":
+                    assert check.n_tables >= 4, html
+    assert not problems, "\n".join(problems)
+    index = (reports / "index.html").read_text()
+    for href in ("study.html", "daily/2025-10-01.html", "daily/2025-10-02.html"):
+        assert f'href="{href}"' in index and (reports / href).is_file(), href
+    day2 = (reports / "daily" / "2025-10-02.html").read_text()
+    for href in ("../index.html", "../study.html", "2025-10-01.html", "2025-10-03.html"):
+        assert f'href="{href}"' in day2, href
+    assert 'href="daily/2025-10-02.html"' in (reports / "study.html").read_text()
+    assert "[hayeknet] " not in (reports / "study.html").read_text(), "stage progress lines stay in the terminal"
+
+
+def test_export_writes_the_tables_the_report_links_as_csv(project: Path, first_run: str, tmp_path: Path) -> None:
+    """`hayeknet export` writes the same table as the daily report's "Download CSV" link, also as Parquet."""
+    import base64
+
+    import pandas as pd
+
+    html = (project / "reports" / "daily" / "2025-10-02.html").read_text()
+    for what in ("strategies", "beliefs", "qa"):
+        out = tmp_path / f"{what}.csv"
+        printed = _run(
+            [str(BIN / "hayeknet"), "export", "--day", "2025-10-02", "--what", what, "-o", str(out)], project
+        )
+        assert f"export {what} of 2025-10-02" in printed.stdout
+        link = re.search(rf'download="2025-10-02_{what}.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+        assert link, what
+        assert base64.b64decode(link.group(1)).decode() == out.read_text(), what
+        parquet = tmp_path / f"{what}.parquet"
+        _run([str(BIN / "hayeknet"), "export", "--day", "2025-10-02", "--what", what, "--format", "parquet",
+              "-o", str(parquet)], project)  # fmt: skip
+        assert len(pd.read_parquet(parquet)) == len(pd.read_csv(out))
+    strategies = pd.read_csv(tmp_path / "strategies.csv", index_col=0)
+    assert {"perfect_foresight", "ppo_agent"} <= set(strategies.index) and "profit_usd" in strategies.columns
+
+
+def test_explore_notebook_runs_top_to_bottom(project: Path, first_run: str, tmp_path: Path) -> None:
+    """notebooks/explore.ipynb (JupyterLab, no DVC stage) on a range and on its defaults (the whole study)."""
+    out = tmp_path / "explore.ipynb"
+    pm = [str(BIN / "papermill"), "-k", "hayeknet", "--no-progress-bar", "--log-level", "WARNING"]
+    _run([*pm, "notebooks/explore.ipynb", str(out), "-p", "start", "2025-10-01", "-p", "end", "2025-10-02",
+          "-p", "strategy", "mpc_beliefs"], project)  # fmt: skip
+    text = out.read_text()
+    assert "2 study days loaded: 2025-10-01 to 2025-10-02" in text and "MPC, beliefs on 2025-10-02" in text
+    _run([*pm, "notebooks/explore.ipynb", str(tmp_path / "defaults.ipynb")], project)
+
+
 def test_second_repro_is_up_to_date(project: Path, first_run: str) -> None:
     out = _run([str(BIN / "dvc"), "repro"], project).stdout
     assert _stages_run(out) == set(), out

@@ -63,6 +63,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from hayeknet.params import load_params
     from hayeknet.pipeline.collect import collect
     from hayeknet.pipeline.context import check_settlement_points
+    from hayeknet.pipeline.progress import day_progress
 
     paths = _paths(args)
     params = load_params(paths.params_file)
@@ -80,6 +81,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         drop_folder=args.drop_folder,
         wait_s=args.wait,
         notify=lambda line: print(f"hayeknet collect: {line}", file=sys.stderr, flush=True),
+        progress=day_progress(sys.stdout, sys.stderr),
     )
     for note in summary.notes:
         print(f"hayeknet collect: {note}", file=sys.stderr)
@@ -144,13 +146,15 @@ DESCRIPTION = """\
 HayekNet: battery trading research on ERCOT market data. The DVC pipeline (dvc repro) runs the study
 day by day; these commands collect its raw data, show its state, compare its experiments, and work on
 ERCOT files directly: turn them into the normalized price table, check a day, compute the perfect-
-foresight profit of a battery, and backtest a strategy over archived days.
+foresight profit of a battery, backtest a strategy over archived days, and export a table of a day's
+report as CSV or Parquet.
 """
 
 EPILOG = """\
 examples:
   hayeknet collect --source synthetic --start 2025-10-01 --end 2025-10-03
   hayeknet optimize artifacts/archive/day=2025-10-01/prices.parquet
+  hayeknet export --day 2025-10-01 --what strategies
 
 Run `hayeknet COMMAND --help` for a command's description, options and examples.
 """
@@ -166,7 +170,8 @@ collection record per day (data/provenance/<day>.json: source and sha256 of ever
 days.yaml from the collected days (the days dvc.yaml runs over), and refresh data.dvc (dvc add data)
 when the project is a DVC repository. A day already collected from the same source, with every file
 intact, is skipped. Without options it collects the window and source of params.yaml (study.start,
-study.end, study.source).
+study.end, study.source). On a terminal a progress bar shows the days done, the collected and skipped
+counts and an ETA; without one (cron, a log file) it prints one line per day.
 """
 
 COLLECT_EPILOG = """\
@@ -193,7 +198,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, evaluate, experiments
+    from hayeknet.commands import data, economics, evaluate, experiments, export
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -261,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.register(sub)
     economics.register(sub)
     evaluate.register(sub)
+    export.register(sub)
     return parser
 
 

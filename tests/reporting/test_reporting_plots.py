@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from hayeknet.reporting.labels import strategy_label
 from hayeknet.reporting.plots import (
     OKABE_ITO,
     PlotInputError,
@@ -143,9 +144,10 @@ def test_soc_plot(ledgers):
     _time_axes_ok(fig)
     ax = fig.axes[0]
     assert ax.get_ylabel() == "State of charge (MWh)"
-    strategy_lines = [line for line in ax.get_lines() if line.get_label() in ledgers]
+    labels = {strategy_label(name) for name in ledgers}  # readable names in the legend
+    strategy_lines = [line for line in ax.get_lines() if line.get_label() in labels]
     assert len(strategy_lines) == 3
-    pf = next(line for line in strategy_lines if line.get_label() == "perfect_foresight")
+    pf = next(line for line in strategy_lines if line.get_label() == "Perfect foresight (bound)")
     assert pf.get_linestyle() == "--"
     assert len(pf.get_xdata()) == 289  # interval boundaries
     assert pf.get_ydata()[0] == 200.0
@@ -156,7 +158,7 @@ def test_cumulative_profit(ledgers):
     _time_axes_ok(fig)
     ax = fig.axes[0]
     assert "($)" in ax.get_ylabel()
-    ppo = next(line for line in ax.get_lines() if line.get_label() == "ppo_agent")
+    ppo = next(line for line in ax.get_lines() if line.get_label() == "PPO agent")
     assert ppo.get_ydata()[-1] == pytest.approx(ledgers["ppo_agent"]["profit_usd"].sum())
 
 
@@ -172,7 +174,7 @@ def test_strategy_revenue_bars(ledgers):
     fig = plot_strategy_revenue(summary)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Strategy" and "($)" in ax.get_ylabel()
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(strategy_styles(list(summary)))
+    assert [t.get_text() for t in ax.get_xticklabels()] == [strategy_label(n) for n in strategy_styles(list(summary))]
     assert len(ax.patches) == 3 * 3
     with pytest.raises(PlotInputError):
         plot_strategy_revenue({})

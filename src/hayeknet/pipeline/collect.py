@@ -35,6 +35,7 @@ from hayeknet.pipeline.days import (
     mapping_in_force,
     write_days_file,
 )
+from hayeknet.pipeline.progress import COLLECTED, INCOMPLETE, SKIPPED, DayProgress, NoProgress, Stopwatch
 
 
 class CollectError(RuntimeError):
@@ -277,6 +278,7 @@ def collect(
     now: dt.datetime | None = None,
     wait_s: float = 0.0,
     notify: Callable[[str], None] | None = None,
+    progress: DayProgress | None = None,
 ) -> CollectSummary:
     """Collect every day of ``[start, end]`` from ``source`` (idempotent, resumable).
 
@@ -292,6 +294,8 @@ def collect(
     (:class:`~hayeknet.pipeline.lock.LockBusyError` when another run holds it and
     ``wait_s`` seconds pass; ``notify`` is told once when it starts waiting).
     ``days.yaml`` lists the complete days only.
+    ``progress`` hears of every day as it is done (:mod:`hayeknet.pipeline.progress`: a bar on a
+    terminal, a line per day in a log); default: nothing.
     """
     from hayeknet.pipeline.window import WindowError, resolve_end
 
@@ -319,7 +323,7 @@ def collect(
         summary = CollectSummary(start=start, end=end)
         if note:
             summary.notes.append(note)
-        _collect_window(paths, params, source, collector, options, summary)
+        _collect_window(paths, params, source, collector, options, summary, progress or NoProgress())
         if update_dvc:
             summary.dvc_updated = dvc_add_data(paths)
             if not summary.dvc_updated and (paths.root / ".dvc").is_dir():
@@ -328,7 +332,13 @@ def collect(
 
 
 def _collect_window(
-    paths: ProjectPaths, params: Params, source: str, collector: Any, options: Any, summary: CollectSummary
+    paths: ProjectPaths,
+    params: Params,
+    source: str,
+    collector: Any,
+    options: Any,
+    summary: CollectSummary,
+    progress: DayProgress,
 ) -> None:
     """Collect every day of the summary's window (under the project lock), then rewrite days.yaml from the
     complete days. A day that fails is recorded as incomplete and the next day still runs; a full disk or a
@@ -341,15 +351,19 @@ def _collect_window(
             f"removed {len(removed)} temporary file(s) an interrupted run left under {paths.raw.parent}"
         )
     assert summary.start is not None and summary.end is not None
-    day = summary.start
+    window = [summary.start + dt.timedelta(days=i) for i in range((summary.end - summary.start).days + 1)]
+    progress.start(f"collect {source}", window)
     try:
-        while day <= summary.end:
-            _collect_one(paths, params, source, collector, options, day, summary)
-            day += dt.timedelta(days=1)
+        for day in window:
+            clock = Stopwatch()
+            status = _collect_one(paths, params, source, collector, options, day, summary)
+            files = _day_files(paths, day)
+            progress.day_done(day, status, len(files), sum(f.stat().st_size for f in files), clock.seconds())
         if collector is not None:
             summary.mapping_notes = _collect_mappings(paths, source, collector, options, summary.collected)
         _mark_no_mapping(paths)
     finally:
+        progress.close()
         days = complete_days(paths)
         if days:
             summary.days_file_changed = write_days_file(paths.days_file, days, mapping_in_force(paths.raw))
@@ -363,17 +377,18 @@ def _collect_one(
     options: Any,
     day: dt.date,
     summary: CollectSummary,
-) -> None:
+) -> str:
+    """Collect one day into ``summary``; returns its progress status (collected, skipped or incomplete)."""
     from hayeknet.pipeline.completeness import day_state
 
     if day_state(paths, day, source) is None:
         mark_unpublished_current_day(paths, day, source)
         summary.skipped.append(day)
-        return
+        return SKIPPED
     if source == "synthetic":
         collect_synthetic_day(paths, day, params)
         summary.collected.append(day)
-        return
+        return COLLECTED
     from hayeknet.ercot.collectors import CollectorError
     from hayeknet.pipeline.completeness import write_incomplete_record
 
@@ -381,10 +396,11 @@ def _collect_one(
         collect_real_day(paths, day, source, collector, options)
     except IncompleteDayError as exc:
         summary.incomplete[day] = str(exc)
-        return
+        return INCOMPLETE
     except (CollectorError, CollectError) as exc:
         reason = str(exc)
         write_incomplete_record(paths, day, source, reason)
         summary.incomplete[day] = reason
-        return
+        return INCOMPLETE
     summary.collected.append(day)
+    return COLLECTED

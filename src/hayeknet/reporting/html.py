@@ -26,9 +26,44 @@ def _stable_cell_ids(nb: Any) -> Any:
     return nb
 
 
+PROGRESS_PREFIX = "[hayeknet] "
+"""Lines the stages print for the terminal running the pipeline (:func:`hayeknet.pipeline.timings.progress`);
+ipykernel captures them into the notebook, the HTML report leaves them out."""
+
+
+def _drop_progress_lines(nb: Any) -> Any:
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = [
+                    line for line in output.get("text", "").splitlines(True) if not line.startswith(PROGRESS_PREFIX)
+                ]
+                if not "".join(lines).strip():
+                    continue
+                output["text"] = "".join(lines)
+            kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
 def __getattr__(name: str) -> Any:
-    # StableCellIds subclasses nbconvert's Preprocessor; built on first use so importing this module
-    # (the stage glue does) does not import nbconvert.
+    # StableCellIds and DropProgressLines subclass nbconvert's Preprocessor; built on first use so importing
+    # this module (the stage glue does) does not import nbconvert.
+    if name == "DropProgressLines":
+        from nbconvert.preprocessors import Preprocessor
+
+        class DropProgressLines(Preprocessor):
+            """Leave the pipeline's ``[hayeknet] ...`` progress lines (stderr, meant for the terminal) out of
+            the HTML report; other stderr output (warnings) stays."""
+
+            def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+                return _drop_progress_lines(nb), resources
+
+        globals()["DropProgressLines"] = DropProgressLines
+        return DropProgressLines
     if name == "StableCellIds":
         from nbconvert.preprocessors import Preprocessor
 

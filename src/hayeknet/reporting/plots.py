@@ -25,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.rcsetup import cycler
 
+from hayeknet.reporting.labels import strategy_label
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
@@ -273,7 +275,7 @@ def plot_soc(
     all_times: list[pd.Timestamp] = []
     for name in styles:
         x, soc = _ledger_times(ledgers[name], name)
-        ax.plot(x, soc, lw=1.5, label=name, **styles[name])
+        ax.plot(x, soc, lw=1.5, label=strategy_label(name), **styles[name])
         all_times += list(pd.DatetimeIndex(ledgers[name]["interval_start_utc"]))
     for level, text in ((soc_min_mwh, "SOC floor"), (soc_max_mwh, "SOC ceiling")):
         if level is not None:
@@ -309,7 +311,7 @@ def plot_cumulative_profit(ledgers: Mapping[str, pd.DataFrame]) -> Figure:
             raise PlotInputError(f"ledger of strategy {name!r}: missing column profit_usd")
         x, _ = _ledger_times(ledger, name)
         profit = ledger.sort_values("interval_start_utc")["profit_usd"].to_numpy(dtype=float)
-        ax.plot(x, np.concatenate([[0.0], np.cumsum(profit)]), lw=1.5, label=name, **styles[name])
+        ax.plot(x, np.concatenate([[0.0], np.cumsum(profit)]), lw=1.5, label=strategy_label(name), **styles[name])
         all_times += list(pd.DatetimeIndex(ledger["interval_start_utc"]))
     ax.axhline(0.0, color="0.4", lw=0.6)
     ax.set_ylabel("Cumulative net profit ($)")
@@ -343,7 +345,7 @@ def plot_strategy_revenue(summary: Mapping[str, Mapping[str, Any]]) -> Figure:
         )
         ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontsize=7, padding=2)
     ax.axhline(0.0, color="0.4", lw=0.6)
-    ax.set_xticks(x, names)
+    ax.set_xticks(x, [strategy_label(n) for n in names], rotation=20, ha="right")
     ax.set_xlabel("Strategy")
     ax.set_ylabel("Amount over the day ($)")
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
@@ -403,7 +405,7 @@ def plot_profit_by_day(profit: pd.DataFrame) -> Figure:
     ax = fig.add_subplot()
     x = np.arange(len(profit))
     for name in styles:
-        ax.plot(x, profit[name].to_numpy(dtype=float), marker="o", lw=1.5, label=name, **styles[name])
+        ax.plot(x, profit[name].to_numpy(dtype=float), marker="o", lw=1.5, label=strategy_label(name), **styles[name])
     ax.axhline(0.0, color="0.4", lw=0.6)
     ax.set_xticks(x, list(profit.index), rotation=45, ha="right")
     ax.set_xlabel("Operating day (America/Chicago)")

@@ -5,6 +5,11 @@ reads every figure and table from the outputs of the stages before it; the
 battery, location and thresholds shown are the ones those stages ran with
 (from ``summary.json`` and ``results.json``), so the report declares no
 params of its own. ``nbconvert`` renders the executed notebook to HTML.
+
+What the bundle shows is built by :mod:`hayeknet.reporting.daily` in the one
+table style of :mod:`hayeknet.reporting.tables` (formatted numbers, units in
+headers, a caption and a CSV download under each table); ``hayeknet export``
+writes the same tables (:meth:`DayBundle.table`).
 """
 
 from __future__ import annotations
@@ -15,15 +20,21 @@ from typing import Any
 import pandas as pd
 
 from hayeknet.pipeline.context import StageContext, check_day
+from hayeknet.pipeline.days import INIT
 from hayeknet.pipeline.stages import assimilate, ingest, research, simulate
 from hayeknet.pipeline.timings import guarded
 
 STAGE = "report"
 
+EXPORTS = ("strategies", "beliefs", "qa", "market_designs", "qse_agents", "assimilation", "metrics")
+"""Tables of a day that ``hayeknet export --what`` writes (:meth:`DayBundle.table`)."""
+
 
 def number(value: object) -> float:
     """A figure read from strict JSON for formatting: ``None`` (undefined, or absent) as NaN."""
-    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
+    from hayeknet.reporting.daily import number as _number
+
+    return _number(value)
 
 
 @dataclass
@@ -37,110 +48,170 @@ class DayBundle:
     simulation: simulate.SimulateOutcome
     results: dict[str, Any]
     journal: str
+    previous_day: str | None = None
     quality_flags: list[str] = field(default_factory=list)
 
     @property
     def location(self) -> str:
         return str(self.simulation.summary["location"])
 
-    def headline_markdown(self) -> str:
-        from hayeknet.reporting.notebook import escape_dollars
-        from hayeknet.research.questions import usd
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.simulation.summary
 
-        s = self.simulation.summary
-        spec = self.simulation.spec
-        pf = s["strategies"]["perfect_foresight"]
-        agent = s["strategies"].get("ppo_agent", {})
-        progress = self.results.get("study", {})
-        regime = self.results.get("regime", {})
-        regime_label = regime.get("label", regime) if isinstance(regime, dict) else regime
-        lines = [
-            f"**Operating day {self.day}** (America/Chicago) — study day "
-            f"{progress.get('day_index', 0) + 1} of {progress.get('n_days', '?')}; regime: **{regime_label}**.",
-            "",
-            f"Battery: {spec.power_mw:g} MW / {spec.energy_mwh:g} MWh at {s['location']}. "
-            f"Perfect-foresight profit {usd(pf['profit_usd'])}; PPO agent {usd(number(agent.get('profit_usd')))} "
-            f"(capture ratio {number(agent.get('capture_ratio')):.2f}; checkpoint trained on "
-            f"{', '.join(s['agent_checkpoint_days_seen']) or 'no days (untrained start)'}).",
-        ]
-        lines += self.quality_lines()
-        return escape_dollars("\n".join(lines))
+    # -- top of the report
+    def navigation(self) -> Any:
+        """Links to the index, the study report and the previous and next day's reports."""
+        from hayeknet.reporting.daily import navigation
 
-    def quality_lines(self) -> list[str]:
-        """Data quality: the prices' fill (counted, bounded) and the day's flags (rare-but-possible extremes)."""
-        rt = self.simulation.summary.get("realtime_prices") or {}
-        lines = ["", f"Data: {rt.get('description', 'real-time prices')}."]
-        if self.quality_flags:
-            lines.append(f"**Data-quality flags ({len(self.quality_flags)})**, shown, not stopping the day:")
-            lines += [f"- {flag}" for flag in self.quality_flags]
-        return lines
+        return navigation(self.day, self.previous_day)
 
+    def headline(self) -> Any:
+        """The headline block: prices, the bound, the best causal strategy, the agent, flags; numbers link down."""
+        from hayeknet.reporting.daily import headline
+
+        return headline(self.day, self.summary, self.results, quality_flags=self.quality_flags)
+
+    def style(self) -> Any:
+        """The report style sheet as an output (for JupyterLab; the HTML template has it already)."""
+        from hayeknet.reporting.tables import style_block
+
+        return style_block()
+
+    # -- figures
     def figure_prices(self) -> Any:
+        from hayeknet.reporting.daily import ANCHORS
         from hayeknet.reporting.plots import plot_price_paths
+        from hayeknet.reporting.tables import FigureBlock
 
         high = (self.results.get("thresholds") or {}).get("high_price_usd_per_mwh")
-        return plot_price_paths(self.prices, self.location, high_price_usd_per_mwh=high)
-
-    def assimilation_table(self) -> pd.DataFrame:
-        keys = [
-            "backend",
-            "ensemble_size",
-            "rmse_analysis_usd_per_mwh",
-            "rmse_forecast_usd_per_mwh",
-            "mean_spread_usd_per_mwh",
-            "spread_rmse_ratio",
-            "n_anomalies",
-        ]
-        return pd.Series({k: self.assimilation_metrics.get(k) for k in keys}, name="value").to_frame()
+        described = (self.summary.get("realtime_prices") or {}).get("description") or "Real-time prices"
+        caption = (
+            f"{described} (bold) and the hubs through the day, America/Chicago time on the bottom axis, UTC on top"
+            + (f"; dotted: the high-price threshold, {high:g} $/MWh." if isinstance(high, (int, float)) else ".")
+        )
+        fig = plot_price_paths(self.prices, self.location, high_price_usd_per_mwh=high)
+        return FigureBlock(fig, caption, ANCHORS["prices"], alt=f"Real-time prices on {self.day}")
 
     def figure_assimilation(self) -> Any:
         from hayeknet.reporting.plots import plot_enkf_band
+        from hayeknet.reporting.tables import FigureBlock
 
-        return plot_enkf_band(self.filtered, self.location)
+        caption = (
+            f"EnKF one-step forecast at {self.location} with ±1 and ±2 ensemble spreads; dots are the observed "
+            "prices, crosses the observations far outside the forecast (anomalies)."
+        )
+        return FigureBlock(plot_enkf_band(self.filtered, self.location), caption, "assimilation-figure")
 
-    def strategy_table(self) -> pd.DataFrame:
-        return self.simulation.summary_table()
+    def figure_soc(self) -> Any:
+        from hayeknet.reporting.tables import FigureBlock
 
+        spec = self.simulation.spec
+        caption = (
+            f"State of charge of each strategy through the day (MWh); dotted: the SOC window "
+            f"{spec.soc_min_mwh:g}-{spec.soc_max_mwh:g} MWh. A line ending low sold energy it did not buy today."
+        )
+        return FigureBlock(self.simulation.figure_soc(), caption, "soc-figure")
+
+    def figure_cumulative_profit(self) -> Any:
+        from hayeknet.reporting.tables import FigureBlock
+
+        caption = (
+            "Cumulative net profit of each strategy through the day ($); steps are charging (down) and selling (up)."
+        )
+        return FigureBlock(self.simulation.figure_cumulative_profit(), caption, "profit-figure")
+
+    # -- tables (hayeknet.reporting.tables.Table, or a Note where the day could not compute them)
+    def strategy_table(self) -> Any:
+        from hayeknet.reporting.daily import strategy_table
+
+        return strategy_table(self.day, self.summary)
+
+    def strategies_not_run(self) -> list[Any]:
+        """A note naming the strategies that could not run today and why (an empty list when all ran)."""
+        from hayeknet.reporting.daily import strategies_not_run_note
+
+        note = strategies_not_run_note(self.summary)
+        return [note] if note is not None else []
+
+    def market_design_table(self) -> Any:
+        from hayeknet.reporting.daily import market_design_table
+
+        return market_design_table(self.day, self.summary)
+
+    def qse_table(self) -> Any:
+        from hayeknet.reporting.daily import qse_table
+
+        return qse_table(self.day, self.summary)
+
+    def beliefs_intro(self) -> Any:
+        from hayeknet.reporting.daily import beliefs_intro
+
+        return beliefs_intro(self.day, self.results)
+
+    def beliefs_table(self) -> Any:
+        from hayeknet.reporting.daily import beliefs_table
+
+        return beliefs_table(self.day, self.results)
+
+    def beliefs_notes(self) -> list[Any]:
+        from hayeknet.reporting.daily import beliefs_notes
+
+        return beliefs_notes(self.results)
+
+    def assimilation_table(self) -> Any:
+        from hayeknet.reporting.daily import assimilation_table
+
+        return assimilation_table(self.day, self.assimilation_metrics)
+
+    def metrics_table(self) -> Any:
+        from hayeknet.reporting.daily import metrics_table
+
+        return metrics_table(self.day, self.results)
+
+    def qa_table(self) -> Any:
+        from hayeknet.reporting.daily import qa_table
+
+        return qa_table(self.day, self.results)
+
+    def table(self, what: str) -> Any:
+        """The table called ``what`` (one of :data:`EXPORTS`), as the report shows it."""
+        builders = {
+            "strategies": self.strategy_table,
+            "beliefs": self.beliefs_table,
+            "qa": self.qa_table,
+            "market_designs": self.market_design_table,
+            "qse_agents": self.qse_table,
+            "assimilation": self.assimilation_table,
+            "metrics": self.metrics_table,
+        }
+        if what not in builders:
+            raise ValueError(f"no table {what!r} in the daily report; known: {', '.join(EXPORTS)}")
+        return builders[what]()
+
+    # -- the journal
     def journal_markdown(self) -> str:
+        """The research journal (insights, questions and answers, predictions) under the report's headings;
+        its metrics, strategies and assimilation sections are the report's formatted tables instead."""
+        from hayeknet.reporting.daily import with_journal_sections
         from hayeknet.reporting.notebook import escape_dollars
 
-        return escape_dollars(self.journal)
-
-    def beliefs_table(self) -> pd.DataFrame:
-        """Stated probabilities for the next day and next hour (A high price, B imbalance, C congestion)."""
-        b = self.results.get("beliefs") or {}
-        return pd.DataFrame({"next_day": b.get("next_day", {}), "next_hour": b.get("next_hour", {})}).round(4)
-
-    def beliefs_markdown(self) -> str:
-        from hayeknet.reporting.notebook import escape_dollars
-
-        b = self.results.get("beliefs") or {}
-        diag = b.get("diagnostics") or {}
-        lines = [
-            f"Beliefs about **{b.get('forecast_day', 'the next day')}** from the PyMC model fitted on the "
-            f"study days up to {self.day}; R-hat max {number(diag.get('rhat_max')):.3f}, "
-            f"bulk ESS min {number(diag.get('ess_bulk_min')):.0f}."
-        ]
-        for w in b.get("warnings", []):
-            lines.append(f"- **Warning:** {w}")
-        cal = (b.get("calibration_of_previous_beliefs") or {}).get("day") or {}
-        scored = {k: v["brier"] for k, v in cal.items() if isinstance(v, dict) and v.get("brier") is not None}
-        if scored:
-            lines.append("")
-            lines.append(
-                "Yesterday's beliefs about this day, scored (Brier per interval, 0 is perfect; "
-                "A high price, B imbalance, C congestion): " + ", ".join(f"{k} {v:.4f}" for k, v in scored.items())
-            )
-        return escape_dollars("\n".join(lines))
+        return escape_dollars(with_journal_sections(self.journal))
 
 
 @guarded(STAGE)
-def load(ctx: StageContext, day: str) -> DayBundle:
-    """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research."""
+def load(ctx: StageContext, day: str, previous_day: str = "") -> DayBundle:
+    """The :class:`DayBundle` of ``day`` from the outputs of ingest, assimilate, simulate and research.
+
+    ``previous_day``: the study day before (the report links it; ``init`` on the first day); the pipeline
+    passes ``days.yaml``'s ``prev`` of the day in the stage's command, so the link is part of what
+    ``dvc.lock`` records; empty (a notebook's default): looked up in ``days.yaml``.
+    """
     from hayeknet.archive.queries import realtime_wide
 
     day = check_day(day)
     filtered, metrics = assimilate.read_states(ctx, day)
+    previous = previous_day or ctx.prev_of(day)
     return DayBundle(
         day=day,
         prices=realtime_wide(ingest.read_day(ctx, day), what=str(ctx.paths.archive_day(day)))[1],
@@ -149,5 +220,6 @@ def load(ctx: StageContext, day: str) -> DayBundle:
         simulation=simulate.read_simulation(ctx, day),
         results=research.read_results(ctx, day),
         journal=research.read_journal(ctx, day),
+        previous_day=None if previous == INIT else previous,
         quality_flags=ingest.quality_summary(ctx, day),
     )

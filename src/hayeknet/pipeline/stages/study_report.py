@@ -2,12 +2,15 @@
 
 Reads the study history of ``research@<last_day>`` (every day's results); the
 battery and location shown are the ones the days were simulated with, so the
-stage declares no params.
+stage declares no params. :func:`run` also writes the study's DVC metrics and
+``reports/index.html``, the page that links the study report and every daily report.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,69 +21,61 @@ from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "study_report"
 
-STUDY_DAY_METRICS = {
-    "mean_price_usd_per_mwh": "price.mean",
-    "min_price_usd_per_mwh": "price.min",
-    "max_price_usd_per_mwh": "price.max",
-    "spread_top4h_bottom4h_usd_per_mwh": "spread.top4h_bottom4h",
-    "volatility_asinh_return_std": "volatility.asinh_return_std",
-}
-"""Columns of the study report's day table: label -> metric name in results.json."""
-
 
 @dataclass
 class StudyBundle:
-    """The study history up to the last day, for the study report."""
+    """The study history up to the last day, for the study report.
+
+    Tables and words come from :mod:`hayeknet.reporting.study` in the one table style of
+    :mod:`hayeknet.reporting.tables`; links are relative to ``reports/`` (``daily/<day>.html``).
+    """
 
     last_day: str
     history: list[dict[str, Any]]
     battery: dict[str, Any]
 
-    def headline_markdown(self) -> str:
-        from hayeknet.reporting.notebook import escape_dollars
+    def navigation(self) -> Any:
+        """Links to the index and the first and latest daily reports."""
+        from hayeknet.reporting.study import study_navigation
 
-        days = [r["day"] for r in self.history]
-        b = self.battery
-        return escape_dollars(
-            f"**HayekNet study**: {len(days)} operating days ({days[0]} to {days[-1]}), battery "
-            f"{b['power_mw']:g} MW / {b['energy_mwh']:g} MWh at {b['location']}."
-        )
+        return study_navigation(self.history)
 
-    def days_table(self) -> pd.DataFrame:
-        rows = []
-        for r in self.history:
-            metrics = {m["name"]: m["value"] for m in r.get("metrics", [])}
-            regime = r.get("regime", {})
-            rows.append(
-                {
-                    "day": r["day"],
-                    "regime": regime.get("label", regime) if isinstance(regime, dict) else regime,
-                    **{label: metrics.get(name) for label, name in STUDY_DAY_METRICS.items()},
-                }
-            )
-        return pd.DataFrame(rows).set_index("day")
+    def headline(self) -> Any:
+        from hayeknet.reporting.study import study_headline
+
+        return study_headline(self.history, self.battery)
+
+    def days_table(self) -> Any:
+        """Every day with its headline numbers, linked to its daily report."""
+        from hayeknet.reporting.study import days_table
+
+        return days_table(self.history)
 
     def profit_by_day(self) -> pd.DataFrame:
-        rows = {r["day"]: {k: v.get("profit_usd") for k, v in r.get("strategies", {}).items()} for r in self.history}
-        return pd.DataFrame(rows).T.astype(float)
+        from hayeknet.reporting.study import profit_by_day
 
-    def strategy_table(self) -> pd.DataFrame:
-        profit = self.profit_by_day()
-        table = pd.DataFrame({"total_profit_usd": profit.sum(), "mean_daily_profit_usd": profit.mean()})
-        if "perfect_foresight" in profit:
-            table["study_capture_ratio"] = profit.sum() / profit["perfect_foresight"].sum()
-        return table.round(2)
+        return profit_by_day(self.history)
+
+    def strategy_table(self) -> Any:
+        from hayeknet.reporting.study import strategy_table
+
+        return strategy_table(self.history)
 
     def figure_profit_by_day(self) -> Any:
         from hayeknet.reporting.plots import plot_profit_by_day
+        from hayeknet.reporting.tables import FigureBlock
 
-        return plot_profit_by_day(self.profit_by_day())
+        caption = (
+            "Net profit of each strategy on each study day ($); the dashed black line is the perfect-foresight bound."
+        )
+        return FigureBlock(plot_profit_by_day(self.profit_by_day()), caption, "profit-by-day")
 
-    def hypotheses_table(self) -> pd.DataFrame:
+    def hypotheses_table(self) -> Any:
         """H1-H3 over every study day so far (test, effect size, p-value, CI, n, verdict)."""
-        from hayeknet.research.hypotheses import hypotheses_table
+        from hayeknet.reporting.study import hypotheses_table
+        from hayeknet.research.hypotheses import hypotheses_table as research_table
 
-        return hypotheses_table(self.history[-1].get("hypotheses", []))
+        return hypotheses_table(research_table(self.history[-1].get("hypotheses", [])))
 
     def prediction_scores(self) -> Any:
         """Predictive claims of earlier days scored on the days after them (Brier, reliability)."""
@@ -88,22 +83,28 @@ class StudyBundle:
 
         return score_predictions(self.history)
 
-    def market_design_table(self) -> pd.DataFrame:
+    def predictions_summary(self) -> Any:
+        from hayeknet.reporting.tables import HtmlBlock
+
+        text = self.prediction_scores().summary()
+        return HtmlBlock(f"<p>{html.escape(text)}</p>", text)
+
+    def reliability_table(self) -> Any:
+        from hayeknet.reporting.study import reliability_table
+
+        return reliability_table(self.prediction_scores().reliability())
+
+    def market_design_table(self) -> Any:
         """Profit ($) per day under SCED today and RTC+B (energy + AS, perfect foresight)."""
-        rows = {}
-        for r in self.history:
-            designs = r.get("market_designs") or {}
-            if designs.get("available"):
-                rows[r["day"]] = {
-                    "sced_today_profit_usd": designs["sced_today"]["revenue_by_stream_usd"]["profit"],
-                    "rtc_b_profit_usd": designs["rtc_b"]["revenue_by_stream_usd"]["profit"],
-                    "rtc_b_minus_sced_usd": designs["difference_usd"]["profit"],
-                }
-        return pd.DataFrame(rows).T.round(2) if rows else pd.DataFrame({"note": ["no market-design results"]})
+        from hayeknet.reporting.study import market_design_table
+
+        return market_design_table(self.history)
 
 
 METRICS_FILE = "study.json"
 DAILY_PROFIT_FILE = "daily_profit.csv"
+INDEX_FILE = "index.html"
+"""``reports/index.html``, written by :func:`run` beside ``reports/study.html``."""
 
 
 @timed(STAGE)
@@ -118,7 +119,19 @@ def run(ctx: StageContext, last_day: str) -> StudyBundle:
     with atomic_directory(ctx.paths.metrics) as tmp:
         tracked_json(tmp / METRICS_FILE, study_metrics(bundle.history))
         daily_profit_table(bundle.history).round(2).to_csv(tmp / DAILY_PROFIT_FILE)
+    write_index(ctx, bundle)
     return bundle
+
+
+def write_index(ctx: StageContext, bundle: StudyBundle) -> Path:
+    """``reports/index.html``: the study report and every daily report with its headline (a declared output)."""
+    from hayeknet.io import atomic_write_text
+    from hayeknet.reporting.study import index_html
+
+    path = ctx.paths.reports / INDEX_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, index_html(bundle.history, bundle.battery))
+    return path
 
 
 def load(ctx: StageContext, last_day: str) -> StudyBundle:
