@@ -109,7 +109,8 @@ DESCRIPTION = """\
 HayekNet: battery trading research on ERCOT market data. The DVC pipeline (dvc repro) runs the study
 day by day; these commands collect its raw data, show its state, compare its experiments, and work on
 ERCOT files directly: turn them into the normalized price table, check a day, compute the perfect-
-foresight profit of a battery, and backtest a strategy over archived days.
+foresight profit of a battery, backtest a strategy over archived days, and sweep every settlement point
+as a battery site.
 """
 
 EPILOG = """\
@@ -154,7 +155,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, experiments
+    from hayeknet.commands import data, economics, experiments, sweep
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -213,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     experiments.register(sub)
     data.register(sub)
     economics.register(sub)
+    sweep.register(sub)
     return parser
 
 
