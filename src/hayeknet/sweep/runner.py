@@ -363,6 +363,8 @@ def run_sweep(
             for k in range(per_day)
         ]
         _execute(run, tasks, {p.day: p for p in todo}, config, options, progress)
+        run.written.sort()
+        run.failed = dict(sorted(run.failed.items()))
     me = str(os.getpid())
     run.peak_rss_mib_by_process[me] = max(run.peak_rss_mib_by_process.get(me, 0.0), _peak_rss_mib())
     _write_window_summary(run, plans, config)
