@@ -155,3 +155,20 @@ def test_a_worker_killed_mid_sweep_is_retried_and_reported(
     assert any("worker lost" in t.retry_reasons for t in retried), [t.retry_reasons for t in retried]
     assert "retried: sweep-" in run.describe()
     _same_partitions(serial, tmp_path / "out")
+
+
+def test_a_task_that_keeps_failing_on_a_cluster_is_retried_then_reported(sweep_archive: Path, tmp_path: Path) -> None:
+    """A corrupt partition (the last day's: it is no other day's history) fails its task on every attempt:
+    Dask retries it, the report counts the attempts (from the scheduler's story) and names the day, and the
+    other days are written."""
+    import shutil
+
+    archive = tmp_path / "archive"
+    shutil.copytree(sweep_archive / "archive", archive)
+    (archive / f"day={DAYS[2]}" / "prices.parquet").write_bytes(b"PAR1 not really parquet PAR1")
+    options = SweepOptions(scheduler="local", n_workers=1, tasks_per_day=1, retries=1)
+    run = run_sweep(archive, DAYS, CONFIG, tmp_path / "out", options)
+    assert run.written == DAYS[:2] and list(run.failed) == [DAYS[2]]
+    (failed,) = [t for t in run.tasks if not t.ok]
+    assert failed.day == DAYS[2] and failed.attempts == 2 and failed.retry_reasons == ("exception",)
+    assert "ran 2 times (exception) and failed" in run.describe() and f"FAILED {DAYS[2]}" in run.describe()
