@@ -9,6 +9,8 @@ JSON list of ``{name, value, unit, baseline_value, ratio, ...}``.
 every core (:func:`hayeknet.benchmarking.cpu_load`), and reports both: the
 loaded entry is named ``<name>@loaded`` and carries the idle value and
 ``loaded_over_idle`` (how many times worse the figure got under load).
+Figures run with one BLAS/OpenMP thread, as the pipeline's kernel does
+(``--threads``; :mod:`hayeknet.threads`), baselines included.
 """
 
 from __future__ import annotations
@@ -85,7 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--load", action="store_true", help="run every figure idle and again with a CPU-bound process on every core"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS/OpenMP threads of this process, as the pipeline's kernel runs (default: 1; 0: the libraries' own)",
+    )
     args = parser.parse_args(argv)
+    if args.threads > 0:
+        from hayeknet.threads import limit_process_threads
+
+        limit_process_threads(args.threads)
     areas = args.area or AREAS
     results = run_loaded(areas, quick=args.quick) if args.load else run_benchmarks(areas, quick=args.quick)
     payload = [r.to_dict() for r in results]
@@ -96,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quick": args.quick,
         "load": args.load,
         "load_average_at_start": _load_average(),
+        "blas_threads": args.threads or "library default",
     }
     atomic_write_text(args.output.with_suffix(".meta.json"), json.dumps(meta, indent=2) + "\n")
     print(f"wrote {args.output} ({len(payload)} figures)")
