@@ -115,6 +115,7 @@ class SweepRun:
     rows: int = 0
     wall_seconds: float = 0.0
     compute_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     peak_rss_mib_by_process: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -147,6 +148,9 @@ class SweepRun:
             "days_failed": float(len(self.failed)),
             "tasks": float(len(self.tasks)),
             "tasks_retried": float(len(self.retried)),
+            "task_seconds": self.compute_seconds,
+            "task_cpu_seconds": self.cpu_seconds,
+            "cpu_seconds_per_node_day": self.cpu_seconds / self.node_days if self.node_days else float("nan"),
             "peak_rss_mib": self.peak_rss_mib,
             "total_peak_rss_mib": self.total_peak_rss_mib,
         }
@@ -161,8 +165,9 @@ class SweepRun:
         if self.node_days:
             lines.append(
                 f"{self.node_days:,} node-days ({self.rows:,} rows) in {self.wall_seconds:.1f} s: "
-                f"{self.node_days_per_second:.1f} node-days/s; peak memory {self.peak_rss_mib:.0f} MiB in one "
-                f"process, {self.total_peak_rss_mib:.0f} MiB summed over {len(self.peak_rss_mib_by_process)}"
+                f"{self.node_days_per_second:.1f} node-days/s ({self.cpu_seconds / self.node_days:.3f} CPU s per "
+                f"node-day in the tasks); peak memory {self.peak_rss_mib:.0f} MiB in one process, "
+                f"{self.total_peak_rss_mib:.0f} MiB summed over {len(self.peak_rss_mib_by_process)}"
             )
         for task in self.retried:
             reasons = ", ".join(task.retry_reasons) or "retried"
@@ -396,6 +401,7 @@ def _execute(
         else:
             pending[task.day].append(result)
             run.compute_seconds += result.seconds
+            run.cpu_seconds += result.cpu_seconds
             pid = str(result.pid)
             run.peak_rss_mib_by_process[pid] = max(run.peak_rss_mib_by_process.get(pid, 0.0), result.peak_rss_mib)
         day = task.day

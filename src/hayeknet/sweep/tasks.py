@@ -75,7 +75,8 @@ class ChunkTask:
 
 @dataclass(frozen=True, eq=False)
 class ChunkResult:
-    """The rows of one task, and where and how long it ran (the wall time is a log, never an output)."""
+    """The rows of one task, and where and how long it ran: wall and CPU seconds of the task, the process's peak
+    memory (logs, never outputs)."""
 
     day: str
     chunk: int
@@ -84,6 +85,7 @@ class ChunkResult:
     pid: int
     seconds: float
     peak_rss_mib: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +188,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run every strategy of the task's config at its share of the day's points (module doc)."""
     from hayeknet.threads import blas_threads
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with blas_threads(1):
         today = day_prices(task.archive_root, task.day, task.zones)
         history = day_prices(task.archive_root, task.prev_day, None) if task.prev_day else None
@@ -199,7 +201,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-    return ChunkResult(task.day, task.chunk, rows_frame(rows), len(names), os.getpid(), elapsed, peak)
+    cpu = time.process_time() - cpu_started
+    return ChunkResult(task.day, task.chunk, rows_frame(rows), len(names), os.getpid(), elapsed, peak, cpu)
 
 
 def _basis(today: DayPrices, name: str, hub: str | None) -> float:
