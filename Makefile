@@ -10,7 +10,7 @@ export PYTHON_JULIAPKG_OFFLINE := yes
 export MPLBACKEND := Agg
 export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
 
-.PHONY: venv daily daily-steps collect repro test test-fast bench lint-julia lock clean-artifacts status experiments lab screenshots
+.PHONY: venv daily daily-steps collect repro test test-fast bench bench-load lint-julia lock clean-artifacts status experiments lab screenshots
 
 venv: $(STAMP)
 
@@ -80,6 +80,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m hayeknet.bench --output reports/benchmarks.json
+
+## Every figure twice: idle, and with a CPU-bound process on every core (both reported, with the ratio).
+bench-load: venv
+	$(BIN)/python -m hayeknet.bench --load --output reports/benchmarks-load.json
 
 lint-julia: venv
 	$(BIN)/fatou lint julia

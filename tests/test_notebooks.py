@@ -28,6 +28,7 @@ def test_every_stage_has_a_notebook() -> None:
         "report",
         "study_report",
         "thesis_figures",
+        "sweep",
     } == names
 
 

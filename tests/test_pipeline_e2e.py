@@ -126,6 +126,17 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
     assert "ingest@2025-10-01" in _stages_run(first_run)
 
 
+def test_the_sweep_covers_every_point_and_day_and_the_study_report_shows_it(project: Path, first_run: str) -> None:
+    """The sweep stage (tiny params: two strategies, one process) wrote one partition per study day with every
+    settlement point and strategy, and the study report has its siting section."""
+    sweep = json.loads((project / "artifacts" / "sweep" / "sweep.json").read_text())
+    assert list(sweep["days"]) == ["2025-10-01", "2025-10-02"] and not sweep["days_failed"]
+    assert all(d["n_locations"] == 17 and d["rows"] == 17 * 2 for d in sweep["days"].values())
+    assert sweep["config"]["strategies"] == ["perfect_foresight", "percentile_threshold"]
+    study = (project / "reports" / "study.html").read_text()
+    assert "Siting sweep" in study and "Top 20 settlement points" in study
+
+
 def test_every_stage_reads_exactly_the_params_it_declares(project: Path, first_run: str) -> None:
     """Each stage of the real repro read every key its dvc.yaml entry declares (a whole section: all of its
     keys) and nothing else (an undeclared read would have stopped the stage with UndeclaredParamError)."""
@@ -270,7 +281,9 @@ def test_each_night_adds_one_day_and_runs_only_its_stages(project: Path, first_r
     expected = {
         f"{s}@{new_day}" for s in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report")
     }
-    assert ran == expected | {"study_report", "thesis_figures"}
+    assert ran == expected | {"sweep", "study_report", "thesis_figures"}
+    sweep = json.loads((project / "artifacts" / "timings" / f"sweep@{new_day}.json").read_text())["phases"]
+    assert sweep["sweep:days_written"] == 1 and sweep["sweep:days_skipped"] >= 2  # the new day only
 
 
 def test_experiment_answers_without_touching_the_workspace(project: Path, first_run: str) -> None:

@@ -146,8 +146,9 @@ DESCRIPTION = """\
 HayekNet: battery trading research on ERCOT market data. The DVC pipeline (dvc repro) runs the study
 day by day; these commands collect its raw data, show its state, compare its experiments, and work on
 ERCOT files directly: turn them into the normalized price table, check a day, compute the perfect-
-foresight profit of a battery, backtest a strategy over archived days, and export a table of a day's
-report as CSV or Parquet.
+foresight profit of a battery, backtest a strategy over archived days, evaluate the strategies on real
+days (tuned on one window, reported on the next), sweep every settlement point as a battery site, and
+export a table of a day's report as CSV or Parquet.
 """
 
 EPILOG = """\
@@ -198,7 +199,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, evaluate, experiments, export
+    from hayeknet.commands import data, economics, evaluate, experiments, export, sweep
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -267,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     economics.register(sub)
     evaluate.register(sub)
     export.register(sub)
+    sweep.register(sub)
     return parser
 
 

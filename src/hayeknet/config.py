@@ -107,6 +107,11 @@ class ProjectPaths:
         return self.root / "metrics"
 
     @property
+    def sweep(self) -> Path:
+        """The siting sweep's results, ``artifacts/sweep/day=<day>/results.parquet`` and ``sweep.json``."""
+        return self.artifacts / "sweep"
+
+    @property
     def timings(self) -> Path:
         """Wall-clock logs of the stage runs, ``artifacts/timings/<stage>@<day>.json`` (not DVC outputs)."""
         return self.artifacts / "timings"

@@ -210,7 +210,7 @@ class SimulateParams:
     ``threshold_*_percentile``: the percentile heuristic's charge/discharge percentiles of the previous
     day; ``value_soc_points`` / ``value_power_levels``: the SOC grid and net-power levels of the
     ``storage_value`` dynamic program; ``offer_*_quantile``: the spread quantiles of ``dam_offer``'s
-    charge and discharge thresholds. The last four were chosen on the tuning window (ADR 0018).
+    charge and discharge thresholds. The last four were chosen on the tuning window (ADR 0020).
     ``stochastic_scenarios``: spread paths per re-plan of ``mpc_stochastic`` (and the paths whose median
     ``mpc_median`` plans on); ``stochastic_replan_intervals``: intervals between their re-plans;
     ``stochastic_seed``: seeds their draws together with the operating day and the interval.
@@ -315,6 +315,51 @@ class QualityParams:
             raise ParamsError(f"quality.max_filled_minutes must be within 0..1440, got {self.max_filled_minutes!r}")
 
 
+SWEEP_SCHEDULERS = ("local", "serial")
+"""``sweep.scheduler`` words; anything else must be a Dask scheduler address (``tcp://host:port``)."""
+
+
+@dataclass(frozen=True)
+class SweepParams:
+    """The siting sweep (stage ``sweep``, ``hayeknet sweep``; ADR 0019): every settlement point x study day
+    x strategy, on Dask.
+
+    ``locations``: ``all`` (every point with a real-time price) or a file of names, one a line (relative
+    to the project root); ``strategies``: comma-separated lineup names (:mod:`hayeknet.battery.lineup`;
+    ``perfect_foresight``, the bound of the capture ratios, always runs); ``scheduler``: ``local`` (a Dask
+    LocalCluster on this machine), ``serial`` (no Dask: one process) or a running scheduler's address
+    ``tcp://host:port``; ``n_workers``: the LocalCluster's worker processes (0: one per core);
+    ``tasks_per_day``: tasks each day is split into (0: twice the workers); ``retries``: extra attempts of
+    a failed task. The last four change how the sweep runs, never a number: a change re-runs the stage,
+    which then finds every day partition finished.
+    """
+
+    locations: str = "all"
+    strategies: str = "perfect_foresight,mpc_dam,percentile_threshold"
+    scheduler: str = "local"
+    n_workers: int = 0
+    tasks_per_day: int = 0
+    retries: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.locations.strip():
+            raise ParamsError("sweep.locations must be 'all' or a file of settlement point names")
+        names = self.strategy_names()
+        if not names or not all(n.replace("_", "").isalnum() for n in names):
+            raise ParamsError(f"sweep.strategies must be comma-separated strategy names, got {self.strategies!r}")
+        if self.scheduler not in SWEEP_SCHEDULERS and "://" not in self.scheduler:
+            raise ParamsError(
+                "sweep.scheduler must be local, serial or a scheduler address (tcp://host:port), "
+                f"got {self.scheduler!r}"
+            )
+        if self.n_workers < 0 or self.tasks_per_day < 0 or self.retries < 0:
+            raise ParamsError("sweep: n_workers, tasks_per_day and retries must be >= 0")
+
+    def strategy_names(self) -> tuple[str, ...]:
+        """``strategies`` as a tuple of names (blanks dropped)."""
+        return tuple(n.strip() for n in self.strategies.split(",") if n.strip())
+
+
 @dataclass(frozen=True)
 class Params:
     study: StudyParams
@@ -328,6 +373,8 @@ class Params:
     research: ResearchParams = field(default_factory=ResearchParams)
     evaluation: EvaluationParams = field(default_factory=EvaluationParams)
     quality: QualityParams = field(default_factory=QualityParams)
+
+    sweep: SweepParams = field(default_factory=SweepParams)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))

@@ -4,7 +4,9 @@
   with ``n = 1,100`` settlement points, ``N = 100`` members and ``p = 1,100``
   observations (index observation operator), against :func:`naive_enkf_analysis`,
   the textbook stochastic EnKF that forms the ``n x n`` sample covariance and
-  inverts the ``p x p`` innovation covariance. Targets: under 5 ms, ratio >= 20.
+  inverts the ``p x p`` innovation covariance. Targets: under 5 ms, ratio >= 20; with a CPU-bound
+  process on every core (``make bench-load``) under 20 ms, ratio >= 20. Both run with the thread
+  budget of ``make bench`` (one BLAS thread, as the pipeline's kernel).
 * ``enkf_full_day``: :func:`hayeknet.assimilation.price_model.assimilate_day`
   over one synthetic day (288 five-minute intervals, forecast step included)
   of 1,100 locations in :data:`N_ZONES` zones (the factor model with zone
@@ -97,7 +99,9 @@ def benchmarks(quick: bool = False) -> list[BenchResult]:
             naive_s,
             unit="ms",
             baseline="naive stochastic EnKF forming the n x n covariance (same run)",
-            target="< 5 ms and ratio >= 20 at n=1100, N=100, p=1100" if not quick else "",
+            target="< 5 ms and ratio >= 20 at n=1100, N=100, p=1100; under load (make bench-load) < 20 ms, ratio >= 20"
+            if not quick
+            else "",
             note=label + (" (quick)" if quick else ""),
         )
     ]

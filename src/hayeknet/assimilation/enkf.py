@@ -45,6 +45,10 @@ Random numbers: the stochastic filter takes its perturbations as an array
 ``Generator``. The Julia kernel (``julia/enkf.jl``) receives the same array, so
 both backends see identical inputs and return the same ensemble.
 
+Threads: the analyses run with one BLAS thread (:func:`hayeknet.threads.bounded_blas`): their
+``N x N`` factorisations are too small to gain from a thread pool, and lose badly to oversubscription
+when the machine is busy (ADR 0019).
+
 Observation operators are either an integer index array ``(p,)`` (observation
 ``j`` is state variable ``idx[j]``, 0-based) or a dense ``(p, n)`` matrix.
 
@@ -66,6 +70,8 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from hayeknet.threads import bounded_blas
 
 FloatArray = NDArray[np.float64]
 
@@ -165,6 +171,7 @@ def apply_obs_operator(obs_operator: ArrayLike, ensemble: ArrayLike) -> FloatArr
     return h.astype(float) @ x
 
 
+@bounded_blas
 def analysis_etkf(
     ensemble: ArrayLike,
     obs: ArrayLike,
@@ -243,6 +250,7 @@ def analysis_stochastic(
     )
 
 
+@bounded_blas
 def stochastic_update(
     ensemble: ArrayLike,
     obs: ArrayLike,

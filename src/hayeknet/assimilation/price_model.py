@@ -80,6 +80,7 @@ from hayeknet.assimilation import skill
 from hayeknet.assimilation.backend import EnKFKernel, kernel
 from hayeknet.assimilation.enkf import localization_taper
 from hayeknet.params import AssimilationParams
+from hayeknet.threads import bounded_blas
 
 if TYPE_CHECKING:
     from hayeknet.constraints.grid import GridGraph
@@ -309,6 +310,7 @@ def level_noise_covariance(spec: PriceModelSpec, zones: np.ndarray | None, n_loc
     return (loadings * variances) @ loadings.T + spec.basis_noise_std**2 * np.eye(n_locations)
 
 
+@bounded_blas
 def assimilate_day(
     wide_prices: pd.DataFrame,
     params: AssimilationParams,

@@ -1,6 +1,6 @@
 """The evaluation protocol of the strategies on real days: tune on one window, report walk-forward on another.
 
-Protocol (issue 17, ADR 0018):
+Protocol (issue 17, ADR 0020):
 
 * Two windows of operating days (America/Chicago dates), the **tuning**
   window and the **evaluation** window. They must not overlap, the

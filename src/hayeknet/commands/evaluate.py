@@ -1,6 +1,6 @@
 """``hayeknet evaluate``: the strategies on real days, tuned on one window and reported walk-forward on the next.
 
-The protocol is :mod:`hayeknet.battery.walk_forward` (ADR 0018). The windows,
+The protocol is :mod:`hayeknet.battery.walk_forward` (ADR 0020). The windows,
 location and strategy settings come from ``params.yaml`` (``evaluation``,
 ``simulate``, ``beliefs``; the built-in defaults outside a project), flags
 override them. Results go to ``--out`` (default ``results/evaluation``):

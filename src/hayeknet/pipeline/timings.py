@@ -8,7 +8,8 @@ tracked JSON through :func:`tracked_json`, which moves every wall-clock field
 (:data:`WALL_CLOCK_KEYS`) into the stage's timing log
 ``artifacts/timings/<stage>@<day>.json`` (:func:`write_timings`), a plain file
 no stage declares. Each stage run also prints one line to the terminal when it
-is done (:func:`progress`).
+is done (:func:`progress`), and the log records the stage's peak memory
+(``peak_rss_mib``: the kernel process's peak resident set).
 """
 
 from __future__ import annotations
@@ -67,8 +68,17 @@ class StageClock:
             "stage": self.stage,
             "key": self.key,
             "seconds": time.perf_counter() - self.started,
+            "peak_rss_mib": peak_rss_mib(),
             "phases": dict(sorted(self.phases.items())),
         }
+
+
+def peak_rss_mib() -> float:
+    """The peak resident memory of this process so far, MiB (the stage's kernel: the stage's peak)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0  # bytes on macOS, KiB on Linux
 
 
 _CURRENT: ContextVar[StageClock | None] = ContextVar("hayeknet_stage_clock", default=None)
@@ -82,6 +92,13 @@ def tracked_json(path: Path, payload: Any) -> None:
     if clock is not None and timings:
         clock.note(Path(path).name, timings)
     atomic_write_json(Path(path), clean)
+
+
+def note_timings(prefix: str, values: dict[str, float]) -> None:
+    """Add ``values`` (wall-clock or other run-dependent numbers) to the running stage's timing log."""
+    clock = _CURRENT.get()
+    if clock is not None:
+        clock.note(prefix, values)
 
 
 def write_timings(folder: Path, clock: StageClock) -> Path:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from hayeknet.pipeline.context import StageContext, StageInputError, check_day
 from hayeknet.pipeline.stages import research
+from hayeknet.pipeline.stages import sweep as sweep_stage
 from hayeknet.pipeline.timings import timed, tracked_json
 
 STAGE = "study_report"
@@ -100,6 +101,48 @@ class StudyBundle:
 
         return market_design_table(self.history)
 
+    # --- siting (the sweep stage's results; ADR 0019) ----------------------------------------------
+
+    sweep: Any = None
+    """The siting sweep's results (:func:`hayeknet.pipeline.stages.sweep.read_sweep`), None without them."""
+    sweep_note: str = ""
+
+    def siting(self) -> Any:
+        """The :class:`~hayeknet.sweep.siting.SitingSummary` of the sweep, None without results."""
+        if self.sweep is None:
+            return None
+        if "_siting" not in self.__dict__:
+            self.__dict__["_siting"] = self.sweep.siting()
+        return self.__dict__["_siting"]
+
+    def siting_markdown(self) -> str:
+        """One paragraph: what was swept, the best causal strategy and the spread of profit over the nodes."""
+        from hayeknet.reporting.siting import siting_markdown
+
+        return siting_markdown(self.siting(), self.sweep_note)
+
+    def siting_top_table(self, n: int = 20) -> pd.DataFrame:
+        """The ``n`` settlement points with the highest perfect-foresight profit, with their zone."""
+        summary = self.siting()
+        return summary.top(n) if summary is not None else pd.DataFrame({"note": [self.sweep_note]})
+
+    def siting_zone_table(self) -> pd.DataFrame:
+        """Per load zone: points, median and best profit, mean basis to the zone's hub."""
+        summary = self.siting()
+        return summary.zones.round(2) if summary is not None else pd.DataFrame({"note": [self.sweep_note]})
+
+    def figure_siting_distribution(self) -> Any:
+        from hayeknet.reporting.siting import plot_siting_distribution
+
+        summary = self.siting()
+        return plot_siting_distribution(summary) if summary is not None else None
+
+    def figure_siting_by_zone(self) -> Any:
+        from hayeknet.reporting.siting import plot_siting_by_zone
+
+        summary = self.siting()
+        return plot_siting_by_zone(summary) if summary is not None else None
+
 
 METRICS_FILE = "study.json"
 DAILY_PROFIT_FILE = "daily_profit.csv"
@@ -143,4 +186,9 @@ def load(ctx: StageContext, last_day: str) -> StudyBundle:
     battery = dict(history[-1].get("battery") or {})
     if not battery:
         raise StageInputError(f"{ctx.paths.research / last_day}: results.json holds no battery")
-    return StudyBundle(last_day, history, battery)
+    bundle = StudyBundle(last_day, history, battery)
+    try:
+        bundle.sweep = sweep_stage.read_sweep(ctx, last_day)
+    except StageInputError as exc:
+        bundle.sweep_note = f"no siting sweep results: {exc}"
+    return bundle
