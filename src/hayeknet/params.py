@@ -94,6 +94,14 @@ class AssimilationParams:
 
 @dataclass(frozen=True)
 class TrainParams:
+    """PPO settings of the agents, and the tuning window they were chosen on.
+
+    ``tuning_start`` .. ``tuning_end`` (operating days, inclusive): the only days the agents' design and
+    these settings may be tuned on (ADR 0008: real 2024-01..06 HB_HUBAVG); results are to be reported on
+    days outside it. Nothing enforces that yet: checkpoints record which of their training days fall
+    inside it (``registry.json``: ``days_in_tuning_window``).
+    """
+
     timesteps_per_day: int = 20000
     n_envs: int = 4
     learning_rate: float = 3e-4
@@ -102,10 +110,16 @@ class TrainParams:
     n_epochs: int = 5
     gamma: float = 0.995
     seed: int = 42
+    tuning_start: dt.date = dt.date(2024, 1, 1)
+    tuning_end: dt.date = dt.date(2024, 6, 30)
 
     def __post_init__(self) -> None:
         if self.timesteps_per_day < 0 or self.n_envs < 1 or self.n_steps < 2:
             raise ParamsError("train: timesteps_per_day >= 0, n_envs >= 1, n_steps >= 2")
+        if not 0.0 < self.gamma <= 1.0:
+            raise ParamsError(f"train.gamma must be within (0, 1], got {self.gamma}")
+        if self.tuning_end < self.tuning_start:
+            raise ParamsError(f"train.tuning_end {self.tuning_end} is before train.tuning_start {self.tuning_start}")
 
 
 @dataclass(frozen=True)
