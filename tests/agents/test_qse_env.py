@@ -358,3 +358,33 @@ def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -
     assert QSEEnvConfig().price_reference == "previous_day"
     with pytest.raises(ValueError, match="price_reference"):
         QSEEnvConfig(price_reference="yesterday")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    breaks=st.lists(st.floats(-300.0, 400.0), min_size=0, max_size=3, unique=True),
+    steps=st.lists(st.floats(0.0, 60.0), min_size=4, max_size=4),
+    exo=st.floats(-250.0, 500.0),
+    others=st.floats(-200.0, 200.0),
+    slope=st.sampled_from([0.0, 0.05, 0.5, 5.0]),
+)
+def test_an_offer_curve_clears_where_it_meets_the_price_it_moves(
+    breaks: list[float], steps: list[float], exo: float, others: float, slope: float
+) -> None:
+    """``clear_with_impact`` finds the market's fixed point: a level whose own local price dispatches it, or
+    a break price the local price sits at with the net power between the levels around it."""
+    from hayeknet.agents.market import clear_with_impact
+    from hayeknet.battery.offers import OfferCurve
+
+    b = np.sort(np.asarray(breaks, dtype=float))
+    b = b[np.concatenate([[True], np.diff(b) > 1e-6])] if b.size else b
+    levels = -100.0 + np.cumsum(steps[: b.size + 1])
+    curve = OfferCurve(b, levels)
+    impact = PriceImpact(slope)
+    net = clear_with_impact(curve, exo, others, impact)
+    price = local_price(exo, others + net, impact)
+    on_level = curve.clear(price) == pytest.approx(net, abs=1e-9)
+    at_break = any(
+        price == pytest.approx(x, abs=1e-6) and levels[i] - 1e-9 <= net <= levels[i + 1] + 1e-9 for i, x in enumerate(b)
+    )
+    assert on_level or at_break
