@@ -96,6 +96,14 @@ class AssimilationParams:
 
 @dataclass(frozen=True)
 class TrainParams:
+    """PPO settings of the agents, and the tuning window they were chosen on.
+
+    ``tuning_start`` .. ``tuning_end`` (operating days, inclusive): the only days the agents' design and
+    these settings may be tuned on (ADR 0008: real 2024-01..06 HB_HUBAVG); results are to be reported on
+    days outside it. Nothing enforces that yet: checkpoints record which of their training days fall
+    inside it (``registry.json``: ``days_in_tuning_window``).
+    """
+
     timesteps_per_day: int = 20000
     n_envs: int = 4
     learning_rate: float = 3e-4
@@ -104,6 +112,8 @@ class TrainParams:
     n_epochs: int = 5
     gamma: float = 0.995
     seed: int = 42
+    tuning_start: dt.date = dt.date(2024, 1, 1)
+    tuning_end: dt.date = dt.date(2024, 6, 30)
 
     def __post_init__(self) -> None:
         if self.timesteps_per_day < 0:
@@ -123,6 +133,8 @@ class TrainParams:
             raise ParamsError(f"train.n_epochs must be >= 1, got {self.n_epochs!r}")
         if not 0 < self.gamma <= 1:
             raise ParamsError(f"train.gamma must be within (0, 1], got {self.gamma!r}")
+        if self.tuning_end < self.tuning_start:
+            raise ParamsError(f"train.tuning_end {self.tuning_end} is before train.tuning_start {self.tuning_start}")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.market import PriceImpact, local_price, local_prices
+from hayeknet.agents.offer_action import ACTION_NVEC, BASE_LEVELS
 from hayeknet.agents.qse import (
     AGENTS,
     STATE_FEATURE_NAMES,
@@ -29,10 +30,12 @@ from hayeknet.agents.qse import (
     state_features,
     synthetic_qse_day,
 )
+from hayeknet.agents.qse.env import default_action
 from hayeknet.battery.spec import BatterySpec
 
 DT = 1.0 / 12.0
 N = 48
+DISCHARGE_ALWAYS = np.array([BASE_LEVELS.index(1.0), 0, 0])
 
 
 def make_day(rng: np.random.Generator, label: str, n: int = N) -> QSEDay:
@@ -66,7 +69,8 @@ def random_actions(env: ParallelQSEEnv) -> dict:
 def test_parallel_api_shape(days: list[QSEDay]) -> None:
     env = ParallelQSEEnv(days, seed=0)
     assert tuple(env.possible_agents) == AGENTS and env.agents == []
-    assert isinstance(env.action_space("battery"), spaces.Discrete)
+    assert isinstance(env.action_space("battery"), spaces.MultiDiscrete)
+    assert tuple(env.action_space("battery").nvec) == ACTION_NVEC
     assert isinstance(env.action_space("solar"), spaces.MultiDiscrete)
     for agent in AGENTS:
         env.action_space(agent).seed(1)
@@ -84,10 +88,10 @@ def test_parallel_api_shape(days: list[QSEDay]) -> None:
             assert not truncs[a]
     assert steps == N and all(terms.values()) and env.agents == []
     with pytest.raises(RuntimeError):
-        env.step({a: 0 for a in AGENTS})
+        env.step({a: default_action(env, a) for a in AGENTS})
     with pytest.raises(ValueError, match="missing"):
         env.reset()
-        env.step({"battery": 0})
+        env.step({"battery": default_action(env, "battery")})
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -107,6 +111,7 @@ def test_settlement_identities(days: list[QSEDay]) -> None:
         env.action_space(agent).seed(4)
     totals = {a: 0.0 for a in AGENTS}
     shaping_total = 0.0
+    k = 0
     _obs, _ = env.reset(seed=4)
     hedges: dict[str, float] = {}
     while env.agents:
@@ -139,19 +144,20 @@ def test_settlement_identities(days: list[QSEDay]) -> None:
         assert b["cash_usd"] == pytest.approx(expected_price * (d - c) * DT)
         assert b["degradation_usd"] == pytest.approx(cfg.battery.degradation_usd_per_mwh * (c + d) * DT)
         shaping = infos["battery"]["shaping_usd"]
-        shaping_total += shaping
+        shaping_total += env.gamma**k * shaping
+        k += 1
         for a in AGENTS:
             extra = shaping if a == "battery" else 0.0
             assert rewards[a] * cfg.reward_scale_usd(a) == pytest.approx(infos[a]["profit_usd"] + extra)
             totals[a] += infos[a]["profit_usd"]
     for a in AGENTS:
         assert infos[a]["episode_profit_usd"] == pytest.approx(totals[a])
-    # the shaping terms telescope to -Phi(soc[0]) whatever the policy
+    # the discounted shaping terms telescope to -Phi(soc[0]) whatever the policy (gamma * Phi(s') - Phi(s))
     value = np.median(days[infos["battery"]["day_index"]].dam_price_usd_per_mwh) * cfg.battery.discharge_efficiency
     assert shaping_total == pytest.approx(-value * cfg.battery.soc_initial_mwh)
     unshaped = ParallelQSEEnv(days, dataclasses.replace(cfg, battery_shaping=False))
     unshaped.reset(seed=1)
-    _, rewards, _, _, infos = unshaped.step({"battery": 4, "solar": [1, 1], "wind": [2, 0]})
+    _, rewards, _, _, infos = unshaped.step({"battery": DISCHARGE_ALWAYS, "solar": [1, 1], "wind": [2, 0]})
     assert "shaping_usd" not in infos["battery"]
     assert rewards["battery"] * cfg.reward_scale_usd("battery") == pytest.approx(infos["battery"]["profit_usd"])
     assert cfg.reward_scale_usd("solar") == pytest.approx(200.0 * DT * 100.0)
@@ -248,7 +254,11 @@ def test_reset_and_step_are_deterministic(days: list[QSEDay]) -> None:
         picked.append(ia["battery"]["day_index"])
         assert ia["battery"]["day_index"] == ib["battery"]["day_index"]
         for _ in range(10):
-            acts = {"battery": int(rng.integers(5)), "solar": rng.integers(0, [5, 3]), "wind": rng.integers(0, [5, 3])}
+            acts = {
+                "battery": rng.integers(0, ACTION_NVEC),
+                "solar": rng.integers(0, [5, 3]),
+                "wind": rng.integers(0, [5, 3]),
+            }
             sa, sb = a.step(acts), b.step(acts)
             for k in AGENTS:
                 np.testing.assert_array_equal(sa[0][k], sb[0][k])
@@ -266,9 +276,13 @@ def test_state_features_reach_the_observation(days: list[QSEDay]) -> None:
     feats = state_features(mean, np.full(N, 5.0), {"p_high_price": 0.3, "p_congestion": 0.1})
     assert feats.shape == (N, len(STATE_FEATURE_NAMES))
     day = dataclasses.replace(days[0], state_features=feats)
-    obs, _ = ParallelQSEEnv([day]).reset(options={"day_index": 0})
+    env = ParallelQSEEnv([day])
+    obs, _ = env.reset(options={"day_index": 0})
     names = observation_names("battery")
     assert obs["battery"][names.index("has_state")] == 1.0
+    # the filtered state of t has assimilated t's price: interval t sees that of t - 1 (none at t = 0)
+    assert obs["battery"][names.index("enkf_mean_asinh")] == 0.0
+    obs, *_ = env.step({a: default_action(env, a) for a in AGENTS})
     assert obs["battery"][names.index("enkf_mean_asinh")] == pytest.approx(math.asinh(10.0 / 50.0), rel=1e-6)
     assert obs["battery"][names.index("p_high_price")] == pytest.approx(0.3)
     plain, _ = ParallelQSEEnv(days[:1]).reset(options={"day_index": 0})
@@ -321,7 +335,8 @@ def test_day_from_archived_prices_matches_the_synthetic_day() -> None:
 def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -> None:
     """price_reference 'dam': the RT price features are those against the day's own DAM curve
     (known before the day); 'previous_day' (default) the previous day's RT prices."""
-    from hayeknet.agents.features import PRICE_FEATURE_NAMES, price_features
+    from hayeknet.agents.features import PRICE_FEATURE_NAMES, AgentDay, price_features
+    from hayeknet.agents.offer_action import day_ahead_plan
 
     names = list(observation_names("battery", QSEEnvConfig()))
     cols = [names.index(f) for f in PRICE_FEATURE_NAMES]
@@ -333,10 +348,43 @@ def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -
         env = ParallelQSEEnv(days, cfg)
         for i, day in enumerate(days):
             obs, _ = env.reset(seed=0, options={"day_index": i})
-            want = price_features(day.rt_price_usd_per_mwh, DT, expected_ref(i))[0]
+            spec = cfg.battery
+            plan = day_ahead_plan(day.dam_price_usd_per_mwh, spec, DT, spec.soc_initial_mwh)
+            known = AgentDay(day.label, day.rt_price_usd_per_mwh, expected_ref(i), design == "dam")
+            want = price_features(known, DT, spec, *plan)[0]
             np.testing.assert_allclose(obs["battery"][cols], want.astype(np.float32), rtol=1e-6, atol=1e-6)
     with pytest.raises(PriceDataError, match="price_reference is 'dam'"):
         ParallelQSEEnv(days, QSEEnvConfig(price_reference="dam"), reference_prices=[None] * len(days))
     assert QSEEnvConfig().price_reference == "previous_day"
     with pytest.raises(ValueError, match="price_reference"):
         QSEEnvConfig(price_reference="yesterday")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    breaks=st.lists(st.floats(-300.0, 400.0), min_size=0, max_size=3, unique=True),
+    steps=st.lists(st.floats(0.0, 60.0), min_size=4, max_size=4),
+    exo=st.floats(-250.0, 500.0),
+    others=st.floats(-200.0, 200.0),
+    slope=st.sampled_from([0.0, 0.05, 0.5, 5.0]),
+)
+def test_an_offer_curve_clears_where_it_meets_the_price_it_moves(
+    breaks: list[float], steps: list[float], exo: float, others: float, slope: float
+) -> None:
+    """``clear_with_impact`` finds the market's fixed point: a level whose own local price dispatches it, or
+    a break price the local price sits at with the net power between the levels around it."""
+    from hayeknet.agents.market import clear_with_impact
+    from hayeknet.battery.offers import OfferCurve
+
+    b = np.sort(np.asarray(breaks, dtype=float))
+    b = b[np.concatenate([[True], np.diff(b) > 1e-6])] if b.size else b
+    levels = -100.0 + np.cumsum(steps[: b.size + 1])
+    curve = OfferCurve(b, levels)
+    impact = PriceImpact(slope)
+    net = clear_with_impact(curve, exo, others, impact)
+    price = local_price(exo, others + net, impact)
+    on_level = curve.clear(price) == pytest.approx(net, abs=1e-9)
+    at_break = any(
+        price == pytest.approx(x, abs=1e-6) and levels[i] - 1e-9 <= net <= levels[i + 1] + 1e-9 for i, x in enumerate(b)
+    )
+    assert on_level or at_break

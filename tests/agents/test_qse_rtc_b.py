@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.evaluation import evaluate_qse_day, greedy_as_offers
 from hayeknet.agents.multi_training import init_qse_models, load_qse_policies, train_qse_increment
+from hayeknet.agents.offer_action import ACTION_NVEC, BASE_LEVELS
 from hayeknet.agents.qse import (
     AGENTS,
     STATE_FEATURE_NAMES,
@@ -34,6 +35,7 @@ from hayeknet.agents.qse import (
     observation_names,
     state_features,
 )
+from hayeknet.agents.qse.env import BatteryOffer, default_action
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS, UP_PRODUCTS
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.constraints.errors import ProjectionError
@@ -45,6 +47,7 @@ DT = 1.0 / 12.0
 N = 48
 RTC_B = QSEEnvConfig(market_design="rtc_b")
 PRODUCTS = RTC_B.as_products
+FULL = [BASE_LEVELS.index(1.0), 0, 0]  # discharge at full power whatever the price
 
 
 def make_day(rng: np.random.Generator, label: str, n: int = N) -> QSEDay:
@@ -79,21 +82,26 @@ def awards_of(info: dict) -> dict[str, float]:
 def test_rtc_b_action_and_observation_spaces(days: list[QSEDay]) -> None:
     env = ParallelQSEEnv(days, RTC_B, seed=0)
     space = env.action_space("battery")
-    assert list(space.nvec) == [len(RTC_B.battery_levels)] + [len(RTC_B.as_levels)] * len(PRODUCTS)
+    assert list(space.nvec) == [*ACTION_NVEC] + [len(RTC_B.as_levels)] * len(PRODUCTS)
     names = observation_names("battery", RTC_B)
     assert names[-len(PRODUCTS) :] == tuple(f"as_price_{k.lower()}_asinh" for k in PRODUCTS)
     assert observation_names("battery") == names[: -len(PRODUCTS)]  # SCED: no AS features
     obs, _ = env.reset(options={"day_index": 1})
     assert obs["battery"].shape == (len(names),)
-    for k in PRODUCTS:
+    for k in PRODUCTS:  # no AS price of the day is published before its first interval
+        assert obs["battery"][names.index(f"as_price_{k.lower()}_asinh")] == 0.0
+    obs, *_ = env.step({a: default_action(env, a) for a in AGENTS})
+    for k in PRODUCTS:  # then the last published one, of t - 1
         expected = math.asinh(days[1].as_prices_usd_per_mw_h[k][0] / 10.0)
         assert obs["battery"][names.index(f"as_price_{k.lower()}_asinh")] == pytest.approx(expected, rel=1e-6)
+    env.reset(options={"day_index": 1})
     assert env.observation_space("solar").shape == (len(observation_names("solar", RTC_B)),)
-    request = env.action_to_request("battery", [4, 0, 1, 2, 0])
-    assert isinstance(request, BatteryAction) and request.net_mw == RTC_B.battery.power_mw
-    assert request.as_mw == {"REGUP": 0.0, "REGDN": 50.0, "RRS": 100.0, "ECRS": 0.0}
+    request = env.action_to_request("battery", [*FULL, 0, 1, 2, 0])
+    assert isinstance(request, BatteryOffer)
+    assert request.curve.clear(-1000.0) == request.curve.clear(1000.0) == RTC_B.battery.power_mw
+    assert dict(request.as_mw) == {"REGUP": 0.0, "REGDN": 50.0, "RRS": 100.0, "ECRS": 0.0}
     with pytest.raises(ValueError, match="outside"):
-        env.action_to_request("battery", [4, 0, 3, 0, 0])
+        env.action_to_request("battery", [*FULL, 0, 3, 0, 0])
     with pytest.raises(ValueError, match="rtc_b"):
         sced = ParallelQSEEnv(days, seed=0)
         sced.reset()
@@ -271,8 +279,9 @@ def test_a_tight_corridor_limit_binds(days: list[QSEDay], design: str) -> None:
     cfg = QSEEnvConfig(market_design=design, net_power_bounds_mw=(-10.0, 15.0))
     env = ParallelQSEEnv(days[:1], cfg)
     env.reset(options={"day_index": 0})
-    full = [4] + [0] * len(PRODUCTS) if design == "rtc_b" else 4
-    charge = [0] + [0] * len(PRODUCTS) if design == "rtc_b" else 0
+    extra = [0] * len(PRODUCTS) if design == "rtc_b" else []
+    full = [*FULL, *extra]
+    charge = [BASE_LEVELS.index(-1.0), 0, 0, *extra]
     seen = set()
     while env.agents:
         action = full if env.interval % 2 else charge
@@ -398,7 +407,7 @@ def test_rtc_b_learners_train_and_evaluate(days: list[QSEDay], tmp_path: Path) -
     assert reg["observation"]["names"] == list(observation_names("battery", cfg))
     assert reg["env_config"]["market_design"] == "rtc_b"
     policy = load_qse_policies(record.out_dir, cfg)["battery"]
-    assert np.asarray(policy(np.zeros(len(observation_names("battery", cfg)), np.float32))).shape == (5,)
+    assert np.asarray(policy(np.zeros(len(observation_names("battery", cfg)), np.float32))).shape == (7,)
     with pytest.raises(Exception, match=r"field observation|field env_config"):
         load_qse_policies(record.out_dir, QSEEnvConfig())
 

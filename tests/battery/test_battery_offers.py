@@ -12,6 +12,7 @@ falls as the price rises.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,72 @@ def test_nothing_of_the_interval_but_its_price_reaches_the_decision(
     np.testing.assert_array_equal(curve_a.breaks_usd_per_mwh, curve_b.breaks_usd_per_mwh)
     np.testing.assert_array_equal(curve_a.net_mw, curve_b.net_mw)
     assert is_monotone(curve_a, PRICE_GRID)
+
+
+@pytest.fixture(scope="module")
+def agent_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained PPO checkpoint for SPEC at hourly intervals, its action logits scaled up so that the
+    deterministic action moves with the observation."""
+    import torch
+    from stable_baselines3 import PPO
+
+    from hayeknet.agents.training import init_model
+    from hayeknet.agents.trust import trust
+    from hayeknet.params import TrainParams
+
+    path = init_model(
+        SPEC, TrainParams(n_envs=1, n_steps=8, batch_size=8, seed=5), tmp_path_factory.mktemp("agent"), 1.0
+    )
+    model = PPO.load(path, device="cpu")
+    with torch.no_grad():
+        model.policy.action_net.weight.mul_(300.0)
+    model.save(path)
+    trust(path)  # changed after training wrote its registry: vouched for by this test
+    return path
+
+
+@pytest.mark.parametrize("with_dam", [True, False])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    t=st.integers(0, 23),
+    seed=st.integers(0, 10_000),
+    current=st.tuples(st.floats(-250.0, 3000.0), st.floats(-250.0, 3000.0)),
+)
+def test_nothing_of_the_interval_but_its_price_reaches_the_agent(
+    shared: tuple[pd.Series, pd.Series, object],
+    agent_checkpoint: Path,
+    with_dam: bool,
+    t: int,
+    seed: int,
+    current: tuple[float, float],
+) -> None:
+    """The PPO agent (:class:`~hayeknet.agents.policy.AgentOffers`) passes the same two-worlds test, with the
+    DAM as its anchor and reference curve, and without (the last published price and the previous day)."""
+    from hayeknet.agents.policy import AgentOffers
+
+    history, dam, model = shared
+    rng = np.random.default_rng(seed)
+    prefix = 30.0 + rng.normal(0.0, 15.0, t)
+    rest_a = np.concatenate([[current[0]], np.full(23 - t, -5000.0)])
+    rest_b = np.concatenate([[current[1]], np.full(23 - t, 9000.0)])
+    curves = []
+    for rest, poison in ((rest_a, -5000.0), (rest_b, 9000.0)):
+        prices, info = _world(prefix, rest, poison, history, dam, model)
+        agent = AgentOffers(
+            agent_checkpoint,
+            info.dam_hourly if with_dam else None,
+            info.spread_model,
+            info.enkf_mean,  # type: ignore[arg-type]
+        )
+        offered: list[OfferCurve] = []
+        run_causal(agent, prices, SPEC, StrategyContext(dt_hours=1.0, history=history), offered)
+        curves.append(offered)
+    a, b = curves[0][t], curves[1][t]
+    np.testing.assert_array_equal(a.breaks_usd_per_mwh, b.breaks_usd_per_mwh)
+    np.testing.assert_array_equal(a.net_mw, b.net_mw)
+    assert is_monotone(a, PRICE_GRID)
+    # not vacuous: the agent offers more than one kind of curve over the day
+    assert len({(tuple(c.breaks_usd_per_mwh), tuple(c.net_mw)) for c in curves[0]}) > 1
 
 
 def test_run_causal_shows_each_offer_only_the_prices_before_it() -> None:

@@ -38,6 +38,7 @@ STAGE_MODULES = (
     "simulate",
     "research",
     "report",
+    "sweep",
     "study_report",
     "thesis_figures",
 )

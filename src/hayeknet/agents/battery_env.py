@@ -1,18 +1,23 @@
-"""Gymnasium environment: one battery trading one day of real-time prices.
+"""Gymnasium environment: one battery trading one day of real-time prices through offer curves (ADR 0017).
 
-Each episode is one operating day drawn from ``price_days`` (5-minute
-intervals, $/MWh). At every interval the agent picks one of a few discrete
-power levels (fractions of ``spec.power_mw``; negative charges, positive
-discharges). The request is *projected* onto the feasible set before it is
-applied (DESIGN section 8: clipped continuous actions train poorly), so every
-trajectory respects the battery's limits by construction:
+Each episode is one operating day (:class:`~hayeknet.agents.features.AgentDay`):
+real-time prices at the day's interval length, what was known before the day
+(the reference curve: the DAM, else the previous day's prices; the spread model;
+the EnKF mean, seen lagged). Before interval ``t`` the agent observes only what
+was published before ``t`` (:data:`OBSERVATION_NAMES`: the battery's state and
+:mod:`hayeknet.agents.features`) and answers with an offer curve
+(:mod:`hayeknet.agents.offer_action`: a base net power and a charge and a
+discharge threshold around the DAM price of the interval). The environment
+clips the curve to the net power the SOC allows (with the end-of-day floor that
+keeps the initial SOC reachable: ``enforce_terminal_soc``, default), clears it
+at the interval's price and projects the result with
+:func:`hayeknet.battery.ledger.project_action`, exactly as
+:func:`hayeknet.battery.offers.clear_offers` does for every strategy, so
 
 - ``0 <= charge_mw, discharge_mw <= power_mw``, never both > 0;
 - SOC stays within ``[soc_min_mwh, soc_max_mwh]``;
-- with ``enforce_terminal_soc`` (default), the day ends with SOC at least the
-  initial SOC, like the perfect-foresight bound (DESIGN section 5): a request
-  that would leave too little time to recharge is cut back, and near the end
-  of the day charging is forced if needed.
+- with ``enforce_terminal_soc`` the day ends with SOC at least the initial SOC
+  (like the perfect-foresight bound, DESIGN section 5).
 
 Physics (DESIGN section 5), per interval of ``dt_hours``::
 
@@ -20,7 +25,7 @@ Physics (DESIGN section 5), per interval of ``dt_hours``::
 
 Reward of an interval (dimensionless)::
 
-    reward = (price * (discharge - charge) * dt - degradation * (charge + discharge) * dt)
+    reward = (price * (discharge - charge) * dt - degradation * (charge + discharge) * dt + shaping)
              / reward_scale_usd
 
 with ``reward_scale_usd = power_mw * dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH``:
@@ -28,22 +33,21 @@ one interval at full power and $100/MWh is a reward of 1. The unscaled cash
 is in ``info`` (``cash_usd``, ``degradation_usd``, ``profit_usd``).
 
 Energy-value shaping (``energy_value_shaping``, default on, only for days
-with a reference curve): with ``v`` the median of the day's reference prices
-($/MWh, e.g. the day's DAM prices, known before the day) the reward adds the
-potential difference ``phi(t+1) - phi(t)``, ``phi(t) = (soc[t] - soc_initial) * v``
-($, divided by the same scale), with ``phi = 0`` at the end of the day. The
-sum over a day telescopes to ``-phi(0) = 0``, so every day's undiscounted
-return is exactly its scaled profit, but each interval's reward already says
-whether it bought below or sold above the day's typical price instead of
-leaving the cost of the terminal-SOC recharge to the last intervals (where a
-discount of 0.995 per interval shrinks it to a quarter and PPO learned to
-sell at the morning low and buy back at the evening high).
+with a reference curve, :mod:`hayeknet.agents.shaping`): ``shaping = gamma *
+Phi(s') - Phi(s)`` with ``Phi = (soc - soc_initial) * v``, ``v`` the median
+of the day's reference prices ($/MWh, known before the day), ``Phi = 0`` after
+the last interval and ``gamma`` the learner's discount. The discounted return
+of every day is its discounted profit minus ``Phi(s0) = 0``, so the optimal
+policy is the unshaped one, while each interval's reward already says whether
+it bought below or sold above the day's typical price instead of leaving the
+cost of the terminal-SOC recharge to the last intervals (ADR 0008).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -51,17 +55,28 @@ import numpy as np
 from gymnasium import spaces
 
 from hayeknet.agents.errors import PriceDataError
-from hayeknet.agents.features import PRICE_FEATURE_NAMES, Z_CLIP, price_features, validate_prices
+from hayeknet.agents.features import (
+    PRICE_FEATURE_NAMES,
+    Z_CLIP,
+    AgentDay,
+    dynamic_features,
+    static_features,
+)
+from hayeknet.agents.offer_action import ACTION_NVEC, anchor_prices, day_ahead_plan, offer_curve
+from hayeknet.agents.shaping import shaping_term, stored_energy_potential
+from hayeknet.battery.ledger import next_soc_mwh, project_action
+from hayeknet.battery.offers import OfferCurve
 from hayeknet.battery.spec import BatterySpec
 
 #: Default dt of ERCOT SCED intervals, hours.
 DT_HOURS_5MIN = 1.0 / 12.0
-#: Discrete actions: fractions of ``power_mw`` (negative = charge, positive = discharge).
-ACTION_LEVELS: tuple[float, ...] = (-1.0, -0.5, 0.0, 0.5, 1.0)
 #: Price of the reward unit: full power for one interval at this price is reward 1.
 REWARD_PRICE_SCALE_USD_PER_MWH = 100.0
+#: Discount the shaping assumes when none is given (``train.gamma``'s default).
+DEFAULT_GAMMA = 0.995
 #: Bumped whenever the observation layout changes (checked when a checkpoint is loaded).
-OBSERVATION_VERSION = 1
+#: 2: lagged prices only (no lag 0), the DAM curve ahead, the day-ahead plan, spread model and EnKF (t - 1).
+OBSERVATION_VERSION = 2
 
 STATE_FEATURE_NAMES: tuple[str, ...] = (
     "soc_frac",  # (soc - soc_min) / usable, in [0, 1]
@@ -132,38 +147,63 @@ def project_power(
     return max(-net, 0.0), max(net, 0.0)
 
 
-def next_soc_mwh(soc_mwh: float, charge_mw: float, discharge_mw: float, spec: BatterySpec, dt_hours: float) -> float:
-    """SOC after one interval, MWh (DESIGN section 5), clamped to the window against float round-off only."""
-    charged = spec.charge_efficiency * charge_mw * dt_hours
-    soc = soc_mwh + charged - discharge_mw * dt_hours / spec.discharge_efficiency
-    return min(max(soc, spec.soc_min_mwh), spec.soc_max_mwh)
+def battery_state(
+    soc_mwh: float, t: int, n: int, spec: BatterySpec, dt_hours: float, enforce_terminal_soc: bool = True
+) -> np.ndarray:
+    """The :data:`STATE_FEATURE_NAMES` of interval ``t`` of ``n`` at SOC ``soc_mwh`` (float32)."""
+    soc_frac = (soc_mwh - spec.soc_min_mwh) / spec.usable_mwh if spec.usable_mwh > 0 else 0.0
+    pressure = 0.0
+    if enforce_terminal_soc:
+        deficit_h = max(spec.soc_initial_mwh - soc_mwh, 0.0) / (spec.power_mw * spec.charge_efficiency)
+        left_h = (n - t) * dt_hours
+        pressure = min(deficit_h / left_h, 1.0) if left_h > 0 else float(deficit_h > 0)
+    angle = 2.0 * math.pi * (t * dt_hours / 24.0)
+    return np.array([soc_frac, pressure, math.sin(angle), math.cos(angle), t / n], dtype=np.float32)
 
 
-class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
-    """One battery, one day of 5-minute prices per episode (see the module docstring).
+@dataclass(frozen=True, eq=False)
+class DayPlan:
+    """What the agent knows of a day before it starts: the static features, the anchors' source and the
+    day-ahead plan (net MW per interval) from the day's starting SOC."""
+
+    static: np.ndarray
+    plan_net_mw: np.ndarray
+    energy_value_usd_per_mwh: float
+
+
+def plan_day(day: AgentDay, spec: BatterySpec, dt_hours: float, soc_start_mwh: float, shaping: bool) -> DayPlan:
+    """The :class:`DayPlan` of ``day`` (the reference curve, the previous day, the battery)."""
+    n = day.n_intervals
+    net, soc = day_ahead_plan(day.reference_usd_per_mwh, spec, dt_hours, soc_start_mwh)
+    if net.size == 0:
+        net, soc = np.zeros(n), np.full(n, soc_start_mwh)
+    static = static_features(
+        day.reference_usd_per_mwh, day.reference_is_dam, day.previous_usd_per_mwh, n, dt_hours, spec, net, soc
+    )
+    value = float(np.median(day.reference_usd_per_mwh)) if day.reference_usd_per_mwh is not None and shaping else 0.0
+    return DayPlan(static, net, value)
+
+
+class BatteryTradingEnv(gym.Env[np.ndarray, np.ndarray]):
+    """One battery, one day per episode, an offer curve per interval (see the module docstring).
 
     Parameters
     ----------
-    price_days:
-        One array per operating day of real-time prices, $/MWh, one value per interval.
+    days:
+        The operating days (:class:`~hayeknet.agents.features.AgentDay`).
     spec:
         The battery (MW, MWh, efficiencies, $/MWh degradation).
     dt_hours:
-        Interval length, hours (1/12 for 5-minute SCED).
+        Interval length, hours (1/12 for 5-minute SCED, 1/4 for 15-minute settlement).
     seed:
         Seeds the day sampling on the first :meth:`reset` that passes no seed.
-    reference_prices:
-        Optional, parallel to ``price_days``: the previous day's prices ($/MWh)
-        of each day, or ``None`` where there is none. Used only for features.
-    action_levels:
-        Discrete power levels as fractions of ``spec.power_mw``.
     enforce_terminal_soc:
         Keep the end-of-day SOC >= the initial SOC (see the module docstring).
-    day_labels:
-        Optional names of the days for messages and ``info["day_label"]``.
     energy_value_shaping:
-        Add the potential-based energy-value term to the reward on days with a
+        Add the potential-based term ``gamma * Phi(s') - Phi(s)`` to the reward on days with a
         reference curve (see the module docstring; ``info["profit_usd"]`` is the cash either way).
+    gamma:
+        The learner's discount, used by the shaping term.
 
     ``reset(options={"day_index": i})`` plays day ``i`` instead of a random one.
     The battery is ``env.battery`` (``env.spec`` is gymnasium's registration spec).
@@ -173,52 +213,51 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
 
     def __init__(
         self,
-        price_days: Sequence[np.ndarray],
+        days: Sequence[AgentDay],
         spec: BatterySpec,
         dt_hours: float = DT_HOURS_5MIN,
         seed: int | None = None,
-        reference_prices: Sequence[np.ndarray | None] | None = None,
-        action_levels: Sequence[float] = ACTION_LEVELS,
         enforce_terminal_soc: bool = True,
-        day_labels: Sequence[str] | None = None,
         energy_value_shaping: bool = True,
+        gamma: float = DEFAULT_GAMMA,
     ) -> None:
         super().__init__()
-        if len(price_days) == 0:
-            raise PriceDataError("price_days: no days given")
+        if len(days) == 0:
+            raise PriceDataError("days: no days given")
         if not dt_hours > 0:
             raise ValueError(f"dt_hours must be > 0, got {dt_hours}")
-        if day_labels is not None and len(day_labels) != len(price_days):
-            raise PriceDataError(f"day_labels has {len(day_labels)} entries for {len(price_days)} price days")
-        if reference_prices is not None and len(reference_prices) != len(price_days):
-            raise PriceDataError(
-                f"reference_prices has {len(reference_prices)} entries for {len(price_days)} price days"
-            )
-        levels = np.asarray(action_levels, dtype=np.float64)
-        if levels.ndim != 1 or levels.size < 2 or np.any(np.abs(levels) > 1):
-            raise ValueError(f"action_levels must be >= 2 fractions of power within [-1, 1], got {action_levels}")
-
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must be within (0, 1], got {gamma}")
         self.battery = spec
         self.dt_hours = float(dt_hours)
-        self.action_levels = levels
+        self.gamma = float(gamma)
         self.enforce_terminal_soc = enforce_terminal_soc
-        self.day_labels = list(day_labels) if day_labels is not None else [f"day {i}" for i in range(len(price_days))]
-        self.reward_scale_usd = spec.power_mw * self.dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH
-
         self.energy_value_shaping = energy_value_shaping
-        self._prices: list[np.ndarray] = []
+        self.days = list(days)
+        self.day_labels = [d.label for d in self.days]
+        self.reward_scale_usd = spec.power_mw * self.dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH
+        self._plans: list[DayPlan] = []
         self._features: list[np.ndarray] = []
-        self._energy_value: list[float] = []
-        for i, day in enumerate(price_days):
-            p = validate_prices(day, f"price_days[{i}] ({self.day_labels[i]})")
-            ref = None if reference_prices is None else reference_prices[i]
-            if ref is not None:
-                ref = validate_prices(ref, f"reference_prices[{i}] ({self.day_labels[i]})")
-            self._prices.append(p)
-            self._features.append(price_features(p, self.dt_hours, ref).astype(np.float32))
-            self._energy_value.append(float(np.median(ref)) if ref is not None and energy_value_shaping else 0.0)
-
-        self.action_space = spaces.Discrete(levels.size)
+        self._anchors: list[np.ndarray] = []
+        for day in self.days:
+            plan = plan_day(day, spec, self.dt_hours, spec.soc_initial_mwh, energy_value_shaping)
+            dynamic = dynamic_features(
+                day.prices_usd_per_mwh,
+                day.reference_usd_per_mwh,
+                day.reference_is_dam,
+                day.previous_usd_per_mwh,
+                day.local_hour,
+                day.spread_model,
+                day.enkf_mean_usd_per_mwh,
+            )
+            self._plans.append(plan)
+            self._features.append(np.concatenate([dynamic, plan.static], axis=1).astype(np.float32))
+            self._anchors.append(
+                anchor_prices(
+                    day.prices_usd_per_mwh, day.reference_usd_per_mwh, day.reference_is_dam, day.previous_usd_per_mwh
+                )
+            )
+        self.action_space = spaces.MultiDiscrete(list(ACTION_NVEC))
         self.observation_space = spaces.Box(low=-Z_CLIP, high=Z_CLIP, shape=(len(OBSERVATION_NAMES),), dtype=np.float32)
         self._seed = seed
         self._day = 0
@@ -228,32 +267,31 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
 
     @property
     def n_days(self) -> int:
-        return len(self._prices)
+        return len(self.days)
 
     @property
     def soc_mwh(self) -> float:
         return self._soc
 
-    def _min_soc_after(self, t: int, n: int) -> float:
-        """Lowest SOC after interval ``t`` from which the initial SOC is still reachable by the day's end."""
-        if not self.enforce_terminal_soc:
-            return -math.inf
-        s = self.battery
-        return s.soc_initial_mwh - (n - t - 1) * s.power_mw * s.charge_efficiency * self.dt_hours
-
     def _observation(self) -> np.ndarray:
-        s = self.battery
-        n = self._prices[self._day].size
+        n = self.days[self._day].n_intervals
         t = min(self._t, n - 1)
-        soc_frac = (self._soc - s.soc_min_mwh) / s.usable_mwh if s.usable_mwh > 0 else 0.0
-        pressure = 0.0
-        if self.enforce_terminal_soc:
-            deficit_h = max(s.soc_initial_mwh - self._soc, 0.0) / (s.power_mw * s.charge_efficiency)
-            left_h = (n - self._t) * self.dt_hours
-            pressure = min(deficit_h / left_h, 1.0) if left_h > 0 else float(deficit_h > 0)
-        angle = 2.0 * math.pi * (self._t * self.dt_hours / 24.0)
-        state = np.array([soc_frac, pressure, math.sin(angle), math.cos(angle), self._t / n], dtype=np.float32)
+        state = battery_state(self._soc, self._t, n, self.battery, self.dt_hours, self.enforce_terminal_soc)
         return np.concatenate([state, self._features[self._day][t]])
+
+    def bounds_mw(self) -> tuple[float, float]:
+        """The net power (MW) the SOC allows in the current interval (with the end-of-day floor)."""
+        from hayeknet.agents.offer_action import feasible_interval_mw
+
+        n = self.days[self._day].n_intervals
+        return feasible_interval_mw(self._soc, self._t, n, self.battery, self.dt_hours, self.enforce_terminal_soc)
+
+    def offer_curve(self, action: Any) -> OfferCurve:
+        """The curve ``action`` offers for the current interval, clipped to what the SOC allows."""
+        t = self._t
+        plan = self._plans[self._day]
+        anchor = float(self._anchors[self._day][t])
+        return offer_curve(action, anchor, float(plan.plan_net_mw[t]), self.battery.power_mw, self.bounds_mw())
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -270,17 +308,15 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
         return self._observation(), info
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        a = int(action)
-        if not 0 <= a < self.action_levels.size:
-            raise ValueError(f"action {action!r} outside Discrete({self.action_levels.size})")
-        prices = self._prices[self._day]
+        prices = self.days[self._day].prices_usd_per_mwh
         n = prices.size
         if self._t >= n:
             raise RuntimeError("step() called after the episode ended; call reset()")
         s, dt = self.battery, self.dt_hours
-        requested = float(self.action_levels[a]) * s.power_mw
-        charge, discharge = project_power(requested, self._soc, s, dt, self._min_soc_after(self._t, n))
+        curve = self.offer_curve(action)
         price = float(prices[self._t])
+        cleared = curve.clear(price)
+        charge, discharge = project_action(cleared, self._soc, s, dt)
         cash = price * (discharge - charge) * dt
         degradation = s.degradation_usd_per_mwh * (charge + discharge) * dt
         profit = cash - degradation
@@ -290,17 +326,19 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
         self._t += 1
         self._episode_profit_usd += profit
         terminated = self._t >= n
-        # potential-based shaping (see the module docstring): the stored energy's change valued at the
-        # reference median, potential zero at the end of the day, so the episode's return is unchanged
-        value = self._energy_value[self._day]
-        potential_after = 0.0 if terminated else (self._soc - s.soc_initial_mwh) * value
-        shaping = potential_after - (soc_start - s.soc_initial_mwh) * value
+        value = self._plans[self._day].energy_value_usd_per_mwh
+        shaping = shaping_term(
+            stored_energy_potential(soc_start, s.soc_initial_mwh, value),
+            stored_energy_potential(self._soc, s.soc_initial_mwh, value),
+            self.gamma,
+            terminated,
+        )
         info: dict[str, Any] = {
             "day_index": self._day,
             "day_label": self.day_labels[self._day],
             "interval": interval,
             "price_usd_per_mwh": price,
-            "requested_mw": requested,
+            "cleared_mw": cleared,
             "charge_mw": charge,
             "discharge_mw": discharge,
             "soc_start_mwh": soc_start,
@@ -308,6 +346,7 @@ class BatteryTradingEnv(gym.Env[np.ndarray, np.int64]):
             "cash_usd": cash,
             "degradation_usd": degradation,
             "profit_usd": profit,
+            "shaping_usd": shaping,
         }
         if terminated:
             info["episode_profit_usd"] = self._episode_profit_usd

@@ -52,7 +52,13 @@ def _steps_per_second(price_days: list[np.ndarray], labels: list[str], params: T
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        record = train_increment(None, price_days, labels, BatterySpec(), params, Path(tmp) / "m")
+        from hayeknet.agents.features import AgentDay
+
+        days = [
+            AgentDay(label, p, reference_usd_per_mwh=prev)
+            for label, p, prev in zip(labels, price_days, [None, *price_days[:-1]], strict=True)
+        ]
+        record = train_increment(None, days, BatterySpec(), params, Path(tmp) / "m")
         seconds = time.perf_counter() - start
     return record.increment_timesteps / seconds
 

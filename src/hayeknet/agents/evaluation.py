@@ -23,8 +23,8 @@ follow their trained deterministic policies:
   too (``pf_exogenous_profit_usd``). Under ``rtc_b`` the heuristics also run
   with greedy AS offers (``<heuristic>_greedy_as``, and ``greedy_as_only``
   with the battery idle): each interval the power and energy the energy
-  schedule leaves free are offered to the best-paid up products (NPRR1282
-  durations) and to Reg-Down (:func:`greedy_as_offers`).
+  schedule leaves free are offered to the up products best paid in the
+  previous interval (NPRR1282 durations) and to Reg-Down (:func:`greedy_as_offers`).
 * solar and wind: the agent vs "hedge 100% of forecast, never curtail"
   (``hedge_full``) and "no hedge, never curtail" (``no_hedge``).
 
@@ -119,7 +119,8 @@ def greedy_as_offers(
 
 def greedy_as_actor(net_mw: np.ndarray | None) -> Actor:
     """Battery actor (``rtc_b``): the energy schedule ``net_mw`` (MW, + discharges; ``None``: idle),
-    clipped to what is feasible now, plus :func:`greedy_as_offers` at the interval's AS prices."""
+    clipped to what is feasible now, plus :func:`greedy_as_offers` ranked by the previous interval's AS
+    prices (the last published, ADR 0017; none in the first interval)."""
     net = None if net_mw is None else np.asarray(net_mw, dtype=float)
 
     def act(obs: np.ndarray, env: ParallelQSEEnv) -> BatteryAction:
@@ -128,8 +129,10 @@ def greedy_as_actor(net_mw: np.ndarray | None) -> Actor:
         request = 0.0 if net is None else float(net[t])
         request = min(max(request, lo), hi)
         cfg = env.config
+        if t == 0:  # no AS price of the day published yet: no AS offer
+            return BatteryAction(request, {k: 0.0 for k in cfg.as_products})
         day_prices = _day_as_prices(env.day)
-        prices = {k: float(day_prices[k][t]) for k in cfg.as_products}
+        prices = {k: float(day_prices[k][t - 1]) for k in cfg.as_products}  # the last published MCPCs
         return BatteryAction(request, greedy_as_offers(request, env.soc_mwh, cfg.battery, cfg.dt_hours, prices))
 
     return act

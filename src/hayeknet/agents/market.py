@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hayeknet.battery.offers import OfferCurve
+
 #: ERCOT's offer floor and system-wide offer cap, $/MWh.
 PRICE_FLOOR_USD_PER_MWH = -251.0
 PRICE_CAP_USD_PER_MWH = 5000.0
@@ -79,3 +81,28 @@ def local_prices(exogenous_usd_per_mwh: np.ndarray, deviation_mw: np.ndarray, im
         deviation_mw, dtype=float
     )
     return np.clip(p, impact.floor_usd_per_mwh, impact.cap_usd_per_mwh)
+
+
+def clear_with_impact(curve: OfferCurve, exogenous_usd_per_mwh: float, others_deviation_mw: float,
+                      impact: PriceImpact) -> float:  # fmt: skip
+    """Net power (MW, + discharges) at which an offer curve meets the local price it moves itself.
+
+    The local price is ``local_price(exogenous, others + net, impact)``, falling
+    as the battery injects more; the curve's dispatch rises with the price, so
+    they meet once: on a level ``L`` whose price lies in ``L``'s price segment,
+    or at a break price ``b`` with the net power between the two levels around
+    it (the offer partly dispatched at its break price, as a market clears a
+    step offer). With no impact (slope 0) this is ``curve.clear(p_others)``.
+    """
+    slope = impact.slope_usd_per_mwh_per_mw
+    if slope == 0.0:
+        return curve.clear(local_price(exogenous_usd_per_mwh, others_deviation_mw, impact))
+    levels = curve.net_mw
+    for level in np.unique(levels):
+        if curve.clear(local_price(exogenous_usd_per_mwh, others_deviation_mw + float(level), impact)) == level:
+            return float(level)
+    for i, price in enumerate(curve.breaks_usd_per_mwh):
+        net = (exogenous_usd_per_mwh - float(price)) / slope - others_deviation_mw
+        if levels[i] <= net <= levels[i + 1]:
+            return float(net)
+    return curve.clear(local_price(exogenous_usd_per_mwh, others_deviation_mw, impact))

@@ -314,7 +314,7 @@ def init_qse_models(train_params: TrainParams, out_dir: Path, config: QSEEnvConf
     start = time.perf_counter()
     config = config or QSEEnvConfig()
     out_dir = Path(out_dir)
-    proto = ParallelQSEEnv([_placeholder_day(config)], config)
+    proto = ParallelQSEEnv([_placeholder_day(config)], config, gamma=train_params.gamma)
     models, registries, parts = {}, {}, {}
     with deterministic_torch():
         for agent in AGENTS:
@@ -393,7 +393,7 @@ def train_qse_increment(
             raise CheckpointError(f"{prev_dir}: no such checkpoint folder")
         prev_regs = {a: _check_registry(prev_dir, a, config) for a in AGENTS}
 
-    proto = ParallelQSEEnv(days, config)
+    proto = ParallelQSEEnv(days, config, gamma=train_params.gamma)
     models: dict[str, PPO] = {}
     envs: dict[str, DummyVecEnv] = {}
     views: dict[str, list[SingleAgentView]] = {}

@@ -48,7 +48,6 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from hayeknet.agents.battery_env import (
-    ACTION_LEVELS,
     DT_HOURS_5MIN,
     OBSERVATION_NAMES,
     OBSERVATION_VERSION,
@@ -56,7 +55,8 @@ from hayeknet.agents.battery_env import (
     BatteryTradingEnv,
 )
 from hayeknet.agents.errors import CheckpointError, PriceDataError
-from hayeknet.agents.features import validate_prices
+from hayeknet.agents.features import AgentDay
+from hayeknet.agents.offer_action import action_layout
 from hayeknet.agents.trust import verify as verify_checkpoint
 from hayeknet.agents.trust import with_checkpoint_hash
 from hayeknet.battery.spec import BatterySpec
@@ -114,14 +114,18 @@ def read_registry(checkpoint: Path) -> dict[str, Any] | None:
         raise CheckpointError(f"{reg}: not valid JSON: {exc}") from None
 
 
-def prices_sha256(price_days: Sequence[np.ndarray], day_labels: Sequence[str]) -> tuple[str, dict[str, str]]:
-    """sha256 of the price data (float64 little-endian bytes): combined and per day label."""
+def days_sha256(days: Sequence[AgentDay]) -> tuple[str, dict[str, str]]:
+    """sha256 of the days' inputs (float64 little-endian bytes, in name order): combined and per day label."""
     per_day: dict[str, str] = {}
     combined = hashlib.sha256()
-    for label, day in zip(day_labels, price_days, strict=True):
-        digest = hashlib.sha256(np.ascontiguousarray(day, dtype="<f8").tobytes()).hexdigest()
-        per_day[label] = digest
-        combined.update(f"{label}:{digest}\n".encode())
+    for day in days:
+        h = hashlib.sha256()
+        for name, arr in sorted(day.arrays().items()):
+            h.update(f"{name}:{arr.shape}\n".encode())
+            h.update(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        h.update(f"reference_is_dam:{day.reference_is_dam}\n".encode())
+        per_day[day.label] = h.hexdigest()
+        combined.update(f"{day.label}:{per_day[day.label]}\n".encode())
     return combined.hexdigest(), per_day
 
 
@@ -160,8 +164,9 @@ def _versions() -> dict[str, str]:
 
 
 def _hyperparameters(train_params: TrainParams) -> dict[str, Any]:
+    plain = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in dataclasses.asdict(train_params).items()}
     return {
-        **dataclasses.asdict(train_params),
+        **plain,
         **PPO_FIXED_KWARGS,
         "policy": "MlpPolicy",
         "policy_kwargs": POLICY_KWARGS,
@@ -170,32 +175,20 @@ def _hyperparameters(train_params: TrainParams) -> dict[str, Any]:
 
 
 def _make_vec_env(
-    price_days: Sequence[np.ndarray],
-    day_labels: Sequence[str],
-    spec: BatterySpec,
-    n_envs: int,
-    dt_hours: float,
-    reference_days: Sequence[np.ndarray | None] | None = None,
+    days: Sequence[AgentDay], spec: BatterySpec, n_envs: int, dt_hours: float, gamma: float
 ) -> DummyVecEnv:
-    """``n_envs`` environments over the history days.
-
-    Day ``i``'s reference curve is ``reference_days[i]`` when given (e.g. the
-    day's own day-ahead prices, known before the day), else day ``i - 1``.
-    """
-    references: list[np.ndarray | None] = (
-        list(reference_days) if reference_days is not None else [None, *price_days[:-1]]
-    )
+    """``n_envs`` environments over the history days, shaping with the learner's discount ``gamma``."""
 
     def make() -> Monitor:
-        env = BatteryTradingEnv(price_days, spec, dt_hours=dt_hours, reference_prices=references, day_labels=day_labels)
+        env = BatteryTradingEnv(days, spec, dt_hours=dt_hours, gamma=gamma)
         return Monitor(env, info_keywords=("day_label", "episode_profit_usd"))
 
     return DummyVecEnv([make for _ in range(n_envs)])
 
 
-def _placeholder_day(dt_hours: float) -> list[np.ndarray]:
+def _placeholder_day(dt_hours: float) -> list[AgentDay]:
     """A flat day: only the spaces matter when building an untrained model (they do not depend on prices)."""
-    return [np.zeros(max(round(24.0 / dt_hours), 1))]
+    return [AgentDay("placeholder", np.zeros(max(round(24.0 / dt_hours), 1)))]
 
 
 class _EpisodeLog(BaseCallback):
@@ -288,15 +281,23 @@ def _base_registry(spec: BatterySpec, train_params: TrainParams, dt_hours: float
         "battery": dataclasses.asdict(spec),
         "dt_hours": dt_hours,
         "observation": {"version": OBSERVATION_VERSION, "names": list(OBSERVATION_NAMES)},
-        "action_levels": list(ACTION_LEVELS),
+        "action": action_layout(),
         "reward_scale": {
             "price_usd_per_mwh": REWARD_PRICE_SCALE_USD_PER_MWH,
             "usd_per_unit": spec.power_mw * dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH,
         },
-        # potential-based: stored energy valued at the median of the day's reference curve (battery_env)
-        "reward_shaping": "energy_value_reference_median",
+        # potential-based (battery_env, agents.shaping): gamma * Phi(s') - Phi(s), Phi = 0 at the day's end
+        "reward_shaping": "gamma * Phi(s') - Phi(s), Phi = (soc - soc_initial) * median(reference curve)",
         "versions": _versions(),
     }
+
+
+def reference_kind(days: Sequence[AgentDay]) -> str:
+    """What the days' reference curves are: ``dam``, ``previous_day``, ``none`` or ``mixed``."""
+    kinds = {
+        "dam" if d.reference_is_dam else "none" if d.reference_usd_per_mwh is None else "previous_day" for d in days
+    }
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def init_model(spec: BatterySpec, train_params: TrainParams, out_dir: Path, dt_hours: float = DT_HOURS_5MIN) -> Path:
@@ -306,7 +307,7 @@ def init_model(spec: BatterySpec, train_params: TrainParams, out_dir: Path, dt_h
     """
     out_dir = Path(out_dir)
     with deterministic_torch():
-        env = _make_vec_env(_placeholder_day(dt_hours), ["placeholder"], spec, 1, dt_hours)
+        env = _make_vec_env(_placeholder_day(dt_hours), spec, 1, dt_hours, train_params.gamma)
         model = _new_model(env, train_params)
         registry = {
             **_base_registry(spec, train_params, dt_hours),
@@ -379,51 +380,42 @@ def increment_seed(base_seed: int, timesteps_before: int) -> int:
 
 def train_increment(
     prev_checkpoint: Path | None,
-    price_days: Sequence[np.ndarray],
-    day_labels: Sequence[str],
+    days: Sequence[AgentDay],
     spec: BatterySpec,
     train_params: TrainParams,
     out_dir: Path,
     dt_hours: float = DT_HOURS_5MIN,
-    reference_days: Sequence[np.ndarray | None] | None = None,
-    reference_kind: str = "previous_day",
 ) -> TrainingRecord:
     """Train one walk-forward increment and write ``out_dir/model.zip`` + ``out_dir/registry.json``.
 
-    ``price_days`` are the history days in chronological order (``day_labels``
-    strictly increasing, e.g. ISO dates), each an array of real-time prices,
-    $/MWh, at ``dt_hours`` resolution. Day ``i``'s reference features come
-    from ``reference_days[i]`` when given (``reference_kind`` names what they
-    are, e.g. ``"dam"``: the day's day-ahead prices on the same grid, known
-    before the day) and otherwise from day ``i - 1``; the first day has none. ``prev_checkpoint`` (a
-    ``model.zip`` or its folder) is continued; ``None`` starts a fresh seeded
-    model. ``train_params.timesteps_per_day`` steps are trained (rounded up to
-    whole rollouts of ``n_steps * n_envs``); the step counter continues from
-    the previous checkpoint.
+    ``days`` are the history days in chronological order (labels strictly
+    increasing, e.g. ISO dates), each an :class:`~hayeknet.agents.features.AgentDay`
+    at ``dt_hours`` resolution: the prices it is settled at and what was known
+    before it (the reference curve, the previous day, the spread model, the EnKF
+    mean). ``prev_checkpoint`` (a ``model.zip`` or its folder) is continued;
+    ``None`` starts a fresh seeded model. ``train_params.timesteps_per_day``
+    steps are trained (rounded up to whole rollouts of ``n_steps * n_envs``);
+    the step counter continues from the previous checkpoint.
 
     Side effect: like any stable-baselines3 seeding, this reseeds the global
     ``random``, ``numpy.random`` and ``torch`` generators of the process.
     """
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    labels = [str(x) for x in day_labels]
-    if len(labels) != len(price_days):
-        raise PriceDataError(f"{len(labels)} day labels for {len(price_days)} price days")
+    days = list(days)
+    labels = [d.label for d in days]
     if not labels:
         raise PriceDataError("train_increment: no history days given")
     for i in range(1, len(labels)):
         if not labels[i - 1] < labels[i]:
-            raise PriceDataError(f"day_labels must be strictly increasing: {labels[i - 1]!r} then {labels[i]!r}")
-    days = [validate_prices(d, f"price_days[{i}] ({labels[i]})") for i, d in enumerate(price_days)]
-    data_sha, day_sha = prices_sha256(days, labels)
+            raise PriceDataError(f"day labels must be strictly increasing: {labels[i - 1]!r} then {labels[i]!r}")
+    data_sha, day_sha = days_sha256(days)
 
     prev_file = checkpoint_file(prev_checkpoint) if prev_checkpoint is not None else None
     prev_registry = read_registry(prev_file) if prev_file is not None else None
 
     with deterministic_torch():
-        if reference_days is not None and len(reference_days) != len(days):
-            raise PriceDataError(f"{len(reference_days)} reference days for {len(days)} price days")
-        env = _make_vec_env(days, labels, spec, train_params.n_envs, dt_hours, reference_days)
+        env = _make_vec_env(days, spec, train_params.n_envs, dt_hours, train_params.gamma)
         if prev_file is None:
             model = _new_model(env, train_params)
         else:
@@ -442,7 +434,11 @@ def train_increment(
             **_base_registry(spec, train_params, dt_hours),
             "days_seen": seen,
             "days_this_increment": labels,
-            "reference_kind": reference_kind if reference_days is not None else "previous_day",
+            # days the checkpoint was trained on that lie in the tuning window (params train.tuning_*)
+            "days_in_tuning_window": [
+                d for d in seen if str(train_params.tuning_start) <= d <= str(train_params.tuning_end)
+            ],
+            "reference_kind": reference_kind(days),
             "increments": increments,
             "total_timesteps": total,
             "increment_timesteps": total - before,

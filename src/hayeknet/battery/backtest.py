@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+from hayeknet.archive.queries import dam_prices, realtime_prices
 from hayeknet.battery import lineup
 from hayeknet.battery.errors import ScheduleInputError
 from hayeknet.battery.ledger import summarize
@@ -49,9 +49,7 @@ from hayeknet.battery.strategies import (
     StrategyContext,
     capture_ratio,
     fair_bound,
-    previous_day_prices,
     run_strategy,
-    validated_prices,
 )
 from hayeknet.params import SimulateParams
 
@@ -84,37 +82,6 @@ class BacktestError(ValueError):
     """A backtest cannot run: unknown strategy, no archived day in the window, missing checkpoint."""
 
 
-@dataclass(frozen=True, eq=False)
-class AgentStrategy:
-    """A trained PPO checkpoint as a :class:`Strategy` (deterministic policy, see :mod:`hayeknet.agents.policy`).
-
-    Its reference prices are those of the simulate stage: the day's DAM held over each interval when
-    ``dam_hourly`` is given (known the day before), else the previous operating day's prices in
-    ``context.history``.
-    """
-
-    checkpoint: Path
-    dam_hourly: pd.Series | None = None
-
-    @property
-    def name(self) -> str:
-        return "ppo_agent"
-
-    def schedule(
-        self, day_prices: pd.Series, spec: BatterySpec, context: StrategyContext
-    ) -> tuple[np.ndarray, np.ndarray]:
-        from hayeknet.agents.policy import agent_schedule
-
-        prices = validated_prices(day_prices)
-        reference = dam_on_grid(self.dam_hourly, pd.DatetimeIndex(prices.index))
-        if reference is None and len(prices):
-            previous = previous_day_prices(context.history, prices.index[0])
-            reference = previous.to_numpy() if len(previous) else None
-        return agent_schedule(
-            Path(self.checkpoint), prices.to_numpy(), spec, context.dt_hours, reference_prices=reference
-        )
-
-
 def make_strategy(
     name: str,
     day_table: pd.DataFrame | None = None,
@@ -130,7 +97,8 @@ def make_strategy(
     Every name but ``ppo_agent`` is :func:`hayeknet.battery.lineup.make_strategy`'s, with what the
     archive tells about the day (its DAM prices at ``location``); a backtest has no EnKF state or
     beliefs, so ``mpc_enkf`` cannot run and ``mpc_beliefs`` runs as its recorded fallback.
-    ``ppo_agent`` needs ``checkpoint`` (a model folder or ``model.zip``).
+    ``ppo_agent`` needs ``checkpoint`` (a model folder or ``model.zip``): the agent's offer curves
+    (:class:`hayeknet.agents.policy.AgentOffers`) around the day's DAM, without a spread model or EnKF state.
     """
     if name not in STRATEGY_NAMES:
         raise BacktestError(f"unknown strategy {name!r}; known: {', '.join(STRATEGY_NAMES)}")
@@ -140,7 +108,9 @@ def make_strategy(
     if name == "ppo_agent":
         if checkpoint is None:
             raise BacktestError("strategy ppo_agent needs a checkpoint (--checkpoint DIR)")
-        return AgentStrategy(Path(checkpoint), dam)
+        from hayeknet.agents.policy import AgentOffers
+
+        return AgentOffers(Path(checkpoint), dam)
     info = DayInformation(dam_hourly=dam, beliefs_note="a backtest reads no beliefs")
     try:
         strategy, _ = lineup.make_strategy(name, info, SimulateParams(low_pct, high_pct), replan_hours=replan_hours)

@@ -1,18 +1,21 @@
 """The three-QSE market's configuration (issue 5): agents, constants, observation layout, :class:`QSEEnvConfig`.
 
 Observations (float32, one vector per agent, names in
-:func:`observation_names`): time features, causal features of the exogenous
-real-time price (:mod:`hayeknet.agents.features`; reference curve: the day's
-DAM prices, or the previous day's RT, see ``QSEEnvConfig.price_reference``),
-the day-ahead price, the last interval's price impact, the EnKF state and
-the beliefs (:data:`~hayeknet.agents.qse.features.STATE_FEATURE_NAMES`:
+:func:`observation_names`), all of them published before the interval they
+decide (ADR 0017): time features; the features of the exogenous real-time
+price of :mod:`hayeknet.agents.features` (lagged prices, no lag 0; the
+reference curve: the day's DAM prices, or the previous day's RT, see
+``QSEEnvConfig.price_reference``; the day-ahead plan on the DAM);
+the DAM price of the interval; the last interval's RT - DAM spread and price
+impact; the EnKF filtered mean and spread of the *previous* interval (the
+filtered state of ``t`` has assimilated ``t``'s price) and the beliefs stated
+the day before (:data:`~hayeknet.agents.qse.features.STATE_FEATURE_NAMES`:
 zeros and ``has_state = 0`` when no state is given; the belief probabilities
 of the interval's hour, zeros and ``has_beliefs = 0`` when none were stated
-for the day), then the agent's own state (SOC for the battery; forecast,
-actual output and hedge for the renewables) and, for the battery under
-``rtc_b``, ``asinh(mcpc[k, t] / 10)`` per offered product (the interval's
-clearing prices, the same information convention as ``price_lag0_z`` for
-energy). The vectors are built by
+for the day); then the agent's own state (SOC for the battery; forecast, the
+previous interval's actual output and the hedge for the renewables) and, for
+the battery under ``rtc_b``, ``asinh(mcpc[k, t - 1] / 10)`` per offered
+product (the last published AS clearing prices). The vectors are built by
 :class:`~hayeknet.agents.qse.env.ParallelQSEEnv`; a change of this layout
 bumps :data:`QSE_OBSERVATION_VERSION`.
 """
@@ -25,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hayeknet.agents.battery_env import ACTION_LEVELS, DT_HOURS_5MIN
+from hayeknet.agents.battery_env import DT_HOURS_5MIN
 from hayeknet.agents.features import PRICE_FEATURE_NAMES
 from hayeknet.agents.market import PriceImpact
 from hayeknet.agents.qse.features import STATE_FEATURE_NAMES
@@ -39,7 +42,9 @@ REWARD_PRICE_SCALE_USD_PER_MWH = 100.0
 #: Bumped whenever an observation layout changes (recorded in and checked against registries).
 #: 2: ``has_beliefs`` flag and per-hour belief probabilities; AS prices for the battery under ``rtc_b``.
 #: 3: ``QSEEnvConfig.price_reference`` (the reference curve of the price features) in the env config.
-QSE_OBSERVATION_VERSION = 3
+#: 4: the information contract (ADR 0017): lagged prices, EnKF state of t - 1, AS prices of t - 1, previous
+#: actual output; the battery acts through offer curves (:mod:`hayeknet.agents.offer_action`).
+QSE_OBSERVATION_VERSION = 4
 #: Market designs: energy-only SCED (today's behaviour) and real-time co-optimization with AS offers.
 SCED = "sced"
 RTC_B = "rtc_b"
@@ -61,7 +66,7 @@ COMMON_FEATURE_NAMES: tuple[str, ...] = (
     "elapsed_frac",
     *PRICE_FEATURE_NAMES,
     "dam_price_z",  # (DAM - DAM day median) / DAM IQR (the DAM is known before the day)
-    "rt_minus_dam_z",
+    "last_rt_minus_dam_z",  # (RT - DAM) of the previous interval / DAM IQR
     "last_impact_z",  # (local - exogenous price) of the previous interval / DAM IQR
     "has_state",
     *STATE_FEATURE_NAMES,
@@ -70,7 +75,7 @@ OWN_FEATURE_NAMES: dict[str, tuple[str, ...]] = {
     "battery": ("soc_frac", "terminal_pressure"),
     "solar": (
         "forecast_frac",
-        "actual_frac",
+        "last_actual_frac",  # available output of the previous interval (the forecast at t = 0)
         "forecast_day_mean_frac",
         "forecast_weighted_dam_z",
         "hedge_frac",
@@ -130,7 +135,6 @@ class QSEEnvConfig:
     wind: RenewableSpec = field(default_factory=lambda: RenewableSpec(150.0))
     impact: PriceImpact = field(default_factory=PriceImpact)
     dt_hours: float = DT_HOURS_5MIN
-    battery_levels: tuple[float, ...] = ACTION_LEVELS
     hedge_levels: tuple[float, ...] = HEDGE_LEVELS
     curtail_levels: tuple[float, ...] = CURTAIL_LEVELS
     enforce_terminal_soc: bool = True
@@ -148,11 +152,10 @@ class QSEEnvConfig:
             )
         if not self.dt_hours > 0:
             raise ValueError(f"QSEEnvConfig.dt_hours must be > 0, got {self.dt_hours}")
-        for name in ("battery_levels", "hedge_levels", "curtail_levels", "as_levels"):
+        for name in ("hedge_levels", "curtail_levels", "as_levels"):
             levels = getattr(self, name)
-            lo = -1.0 if name == "battery_levels" else 0.0
-            if len(levels) < 2 or any(not lo <= x <= 1.0 for x in levels):
-                raise ValueError(f"QSEEnvConfig.{name} needs >= 2 levels within [{lo:g}, 1], got {levels}")
+            if len(levels) < 2 or any(not 0.0 <= x <= 1.0 for x in levels):
+                raise ValueError(f"QSEEnvConfig.{name} needs >= 2 levels within [0, 1], got {levels}")
         if self.market_design not in MARKET_DESIGNS:
             raise ValueError(f"QSEEnvConfig.market_design must be one of {MARKET_DESIGNS}, got {self.market_design!r}")
         products = tuple(str(p) for p in self.as_products)
@@ -193,5 +196,7 @@ class QSEEnvConfig:
         return self.capacity_mw(agent) * self.dt_hours * REWARD_PRICE_SCALE_USD_PER_MWH
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (for registries)."""
-        return dataclasses.asdict(self)
+        """JSON-serialisable form (for registries), with the battery's offer-curve action grid."""
+        from hayeknet.agents.offer_action import action_layout
+
+        return {**dataclasses.asdict(self), "battery_action": action_layout()}

@@ -4,19 +4,25 @@ Agents (:data:`AGENTS`), one operating day per episode, one step per interval
 (5-minute SCED, ``dt_hours = 1/12``):
 
 * ``battery``: the study battery (DESIGN section 5, 100 MW / 400 MWh). Action
-  under ``market_design="sced"`` (default, energy only): one of a few discrete
-  power levels (fractions of ``power_mw``; negative charges). The request is
+  under ``market_design="sced"`` (default, energy only): an offer curve
+  (:mod:`hayeknet.agents.offer_action`: a base net power or the day-ahead
+  plan's, a charge and a discharge threshold around the interval's DAM price),
+  chosen from what was published before the interval (ADR 0017). Its levels
+  are clipped to the net power the SOC, the corridor limits
+  (:attr:`QSEEnvConfig.net_power_bounds_mw`) and the end-of-day floor allow
+  (all known before the interval); it is then cleared at the local price it
+  itself moves (:func:`hayeknet.agents.market.clear_with_impact`: the fixed
+  point of the curve and the linear price impact, partly dispatched at a
+  break price as a market clears a step offer), and the cleared request is
   projected by the constraint validator
   (:func:`hayeknet.constraints.projection.project_net_power`, via
-  :func:`hayeknet.agents.battery_env.project_power`) onto the feasible range
-  (power, SOC window, corridor limits :attr:`QSEEnvConfig.net_power_bounds_mw`)
-  that also keeps the terminal SOC >= the initial SOC reachable (as in
-  :class:`~hayeknet.agents.battery_env.BatteryTradingEnv`) before it is applied.
+  :func:`hayeknet.agents.battery_env.project_power`) before it is applied.
   Under ``market_design="rtc_b"`` (real-time co-optimization plus batteries)
-  the action is ``MultiDiscrete``: the power level and, per product of
+  the action is ``MultiDiscrete``: the offer curve's three indices and, per product of
   :attr:`QSEEnvConfig.as_products` (default Reg-Up, Reg-Down, RRS, ECRS), an AS
   capacity offer as one of :attr:`QSEEnvConfig.as_levels` (fractions of
-  ``power_mw``). The whole ``(net power, offers)`` request is projected onto
+  ``power_mw``, chosen from the AS prices of the previous interval). The whole
+  ``(cleared net power, offers)`` request is projected onto
   the nearest feasible action (:func:`hayeknet.constraints.projection.project_action`,
   evaluated by :class:`ActionProjector` with its constraint rows cached: power
   headroom, SOC backing per the NPRR1282 duration rules at both ends of
@@ -29,7 +35,7 @@ Agents (:data:`AGENTS`), one operating day per episode, one step per interval
   The hedge fraction ``h`` is chosen at the first step of the day (later
   values are ignored): the plant sells ``q_da[t] = h * forecast_mw[t]`` at the
   day-ahead price. Each interval it curtails a fraction ``c`` of its available
-  output.
+  output, decided from what was published before the interval (a flat offer).
 
 Settlement of interval ``t`` (dollars; ``dt`` hours; ``p[t]`` the local price
 of :mod:`hayeknet.agents.market`, which depends on all three agents' injections)::
@@ -55,11 +61,12 @@ Battery reward shaping (``QSEEnvConfig.battery_shaping``, default on): the
 battery's cash arrives only when stored energy is sold, often hours after it
 was bought, and the terminal-SOC rule charges for an empty battery only at the
 end of the day. Its reward therefore adds the potential-based term
-``shaping_usd = Phi(soc[t+1]) - Phi(soc[t])`` with ``Phi(soc) = v * soc``,
-``v = discharge_efficiency * median(DAM price of the day)`` (known before the
-day) and ``Phi := 0`` after the last interval. Over a day the terms sum to
-``-Phi(soc[0])``, the same for every policy, so the ranking of policies by
-total reward is the ranking by profit (Ng, Harada & Russell 1999); each step's
+``shaping_usd = gamma * Phi(soc[t+1]) - Phi(soc[t])`` (:mod:`hayeknet.agents.shaping`)
+with ``Phi(soc) = v * soc``, ``v = discharge_efficiency * median(DAM price of
+the day)`` (known before the day), ``Phi := 0`` after the last interval and
+``gamma`` the learner's discount (``ParallelQSEEnv(gamma=...)``). The
+discounted terms of a day sum to ``-Phi(soc[0])``, the same for every policy,
+so the optimal policy is unchanged (Ng, Harada & Russell 1999); each step's
 reward now tells whether energy was bought below or sold above its value.
 ``info["shaping_usd"]`` holds the term; ``profit_usd`` is always the cash.
 
@@ -77,6 +84,7 @@ keyed by agent) without depending on pettingzoo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,10 +94,18 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from hayeknet.agents.battery_env import choose_day, project_power
+from hayeknet.agents.battery_env import DEFAULT_GAMMA, choose_day, project_power
 from hayeknet.agents.errors import PriceDataError
-from hayeknet.agents.features import SCALE_FLOOR_USD_PER_MWH, Z_CLIP, price_features, validate_prices
-from hayeknet.agents.market import local_price
+from hayeknet.agents.features import (
+    SCALE_FLOOR_USD_PER_MWH,
+    Z_CLIP,
+    dynamic_features,
+    on_grid,
+    static_features,
+    validate_prices,
+)
+from hayeknet.agents.market import clear_with_impact, local_price
+from hayeknet.agents.offer_action import ACTION_NVEC, IDLE_ACTION, day_ahead_plan, offer_curve
 from hayeknet.agents.qse.config import (
     AGENTS,
     AS_PRICE_SCALE_USD_PER_MW_H,
@@ -101,8 +117,19 @@ from hayeknet.agents.qse.config import (
 from hayeknet.agents.qse.day import QSEDay
 from hayeknet.agents.qse.features import STATE_FEATURE_NAMES
 from hayeknet.agents.qse.projector import ActionProjector
+from hayeknet.agents.shaping import shaping_term
 from hayeknet.battery.ledger import next_soc_mwh
+from hayeknet.battery.offers import OfferCurve
 from hayeknet.constraints.rules import BatteryAction
+
+
+@dataclass(frozen=True, eq=False)
+class BatteryOffer:
+    """The battery's request as an offer curve (MW by price, cleared in :meth:`ParallelQSEEnv.step_requests`)
+    and AS capacity offers (MW per product, ``rtc_b`` only)."""
+
+    curve: OfferCurve
+    as_mw: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,7 +144,8 @@ class _DayCache:
     actual_mw: dict[str, np.ndarray]
     own_static: dict[str, tuple[float, float]]  # renewables: (forecast_day_mean_frac, forecast_weighted_dam_z)
     as_prices: np.ndarray | None = None  # rtc_b: (n, n_products) $/MW-h of the config's products
-    as_obs: np.ndarray | None = None  # rtc_b: (n, n_products) float32 asinh(price / AS_PRICE_SCALE)
+    as_obs: np.ndarray | None = None  # rtc_b: (n, n_products) float32 asinh(price of t - 1 / AS_PRICE_SCALE)
+    plan_net_mw: np.ndarray | None = None  # the day-ahead plan (LP on the DAM from the initial SOC), MW
 
 
 _LAST_IMPACT_COL = COMMON_FEATURE_NAMES.index("last_impact_z")
@@ -149,9 +177,13 @@ class ParallelQSEEnv:
         config: QSEEnvConfig | None = None,
         seed: int | None = None,
         reference_prices: Sequence[np.ndarray | None] | None = None,
+        gamma: float = DEFAULT_GAMMA,
     ) -> None:
         if len(days) == 0:
             raise PriceDataError("ParallelQSEEnv: no days given")
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must be within (0, 1], got {gamma}")
+        self.gamma = float(gamma)
         if reference_prices is not None and len(reference_prices) != len(days):
             raise PriceDataError(f"reference_prices has {len(reference_prices)} entries for {len(days)} days")
         self.config = config or QSEEnvConfig()
@@ -180,14 +212,13 @@ class ParallelQSEEnv:
                 else [None, *(d.rt_price_usd_per_mwh for d in self.days[:-1])]
             )
         self._cache = [self._precompute(d, r) for d, r in zip(self.days, refs, strict=True)]
-        self._battery_levels = np.asarray(cfg.battery_levels, dtype=np.float64) * cfg.battery.power_mw
         self._hedge_levels = np.asarray(cfg.hedge_levels, dtype=np.float64)
         self._curtail_levels = np.asarray(cfg.curtail_levels, dtype=np.float64)
         self._as_levels = np.asarray(cfg.as_levels, dtype=np.float64) * cfg.battery.power_mw
         battery_space: spaces.Space = (
-            spaces.MultiDiscrete([len(cfg.battery_levels)] + [len(cfg.as_levels)] * len(cfg.as_products))
+            spaces.MultiDiscrete(list(ACTION_NVEC) + [len(cfg.as_levels)] * len(cfg.as_products))
             if cfg.offers_as
-            else spaces.Discrete(len(cfg.battery_levels))
+            else spaces.MultiDiscrete(list(ACTION_NVEC))
         )
         self._action_spaces: dict[str, spaces.Space] = {
             "battery": battery_space,
@@ -254,14 +285,27 @@ class ParallelQSEEnv:
         t = np.arange(n)
         angle = 2.0 * np.pi * t * cfg.dt_hours / 24.0
         if reference is not None:
-            reference = validate_prices(reference, f"reference prices of {day.label}")
-        pf = price_features(day.rt_price_usd_per_mwh, cfg.dt_hours, reference)
+            reference = on_grid(validate_prices(reference, f"reference prices of {day.label}"), n)
+        is_dam = cfg.price_reference == "dam"
+        rt = day.rt_price_usd_per_mwh
         dam = day.dam_price_usd_per_mwh
+        plan_net, plan_soc = day_ahead_plan(dam, cfg.battery, cfg.dt_hours, cfg.battery.soc_initial_mwh)
+        pf = np.concatenate(
+            [
+                dynamic_features(rt, reference, is_dam, None, None, None, None),
+                static_features(reference, is_dam, None, n, cfg.dt_hours, cfg.battery, plan_net, plan_soc),
+            ],
+            axis=1,
+        )
         q25, q50, q75 = np.percentile(dam, [25.0, 50.0, 75.0])
         center, scale = float(q50), max(float(q75 - q25), SCALE_FLOOR_USD_PER_MWH)
         clip = lambda x: np.clip(x, -Z_CLIP, Z_CLIP)
         has_state = np.full(n, 0.0 if day.state_features is None else 1.0)
-        sf = np.zeros((n, len(STATE_FEATURE_NAMES))) if day.state_features is None else day.state_features
+        sf = np.zeros((n, len(STATE_FEATURE_NAMES))) if day.state_features is None else day.state_features.copy()
+        # the filtered state of t has assimilated t's price: the observation of t holds that of t - 1
+        enkf_cols = [STATE_FEATURE_NAMES.index("enkf_mean_asinh"), STATE_FEATURE_NAMES.index("enkf_spread_asinh")]
+        sf[:, enkf_cols] = np.vstack([np.zeros((1, 2)), sf[:-1, enkf_cols]])
+        last_spread = np.concatenate([[0.0], (rt - dam)[:-1]])
         common = np.column_stack(
             [
                 np.sin(angle),
@@ -269,7 +313,7 @@ class ParallelQSEEnv:
                 t / n,
                 pf,
                 clip((dam - center) / scale),
-                clip((day.rt_price_usd_per_mwh - dam) / scale),
+                clip(last_spread / scale),
                 np.zeros(n),  # last_impact_z, filled at step time
                 has_state,
                 clip(sf),
@@ -286,8 +330,11 @@ class ParallelQSEEnv:
         if cfg.offers_as:
             given = day.as_prices_usd_per_mw_h or {}
             as_prices = np.column_stack([given[k] for k in cfg.as_products])
-            as_obs = clip(np.arcsinh(as_prices / AS_PRICE_SCALE_USD_PER_MW_H)).astype(np.float32)
-        return _DayCache(day, common, center, scale, forecast_mw, actual_mw, own_static, as_prices, as_obs)
+            lagged = np.vstack([np.zeros((1, as_prices.shape[1])), as_prices[:-1]])  # published before t: t - 1
+            as_obs = clip(np.arcsinh(lagged / AS_PRICE_SCALE_USD_PER_MW_H)).astype(np.float32)
+        return _DayCache(
+            day, common, center, scale, forecast_mw, actual_mw, own_static, as_prices, as_obs, np.asarray(plan_net)
+        )
 
     # ------------------------------------------------------------------ observations
     def _min_soc_after(self, t: int, n: int) -> float:
@@ -319,10 +366,11 @@ class ParallelQSEEnv:
         first = 1.0 if self._t == 0 else 0.0
         for a in RENEWABLE_AGENTS:
             day_mean, weighted_z = c.own_static[a]
+            last_actual = c.day.actual_frac(a)[t - 1] if t > 0 else c.day.forecast_frac(a)[0]
             own = np.array(
                 [
                     c.day.forecast_frac(a)[t],
-                    c.day.actual_frac(a)[t],
+                    last_actual,
                     day_mean,
                     weighted_z,
                     self._hedge[a],
@@ -352,23 +400,29 @@ class ParallelQSEEnv:
         infos["battery"]["soc_mwh"] = self._soc
         return self._observations(), infos
 
-    def action_to_request(self, agent: str, action: Any) -> float | tuple[float, float] | BatteryAction:
-        """Physical request of a discrete action: battery net MW (under ``rtc_b`` a
-        :class:`~hayeknet.constraints.rules.BatteryAction`: net MW and AS offers, MW);
-        renewables ``(hedge_frac, curtail_frac)``."""
+    def battery_offer_curve(self, action: Any) -> OfferCurve:
+        """The battery's offer curve of an offer action (three indices, :mod:`hayeknet.agents.offer_action`)
+        for the current interval: around its DAM price, clipped to :meth:`battery_net_interval_mw`."""
+        c = self._cache[self._d]
+        t = min(self._t, c.day.n_intervals - 1)
+        plan = 0.0 if c.plan_net_mw is None or c.plan_net_mw.size == 0 else float(c.plan_net_mw[t])
+        anchor = float(c.day.dam_price_usd_per_mwh[t])
+        return offer_curve(action, anchor, plan, self.config.battery.power_mw, self.battery_net_interval_mw())
+
+    def action_to_request(self, agent: str, action: Any) -> tuple[float, float] | BatteryOffer:
+        """Physical request of a discrete action: the battery's :class:`BatteryOffer` (offer curve, and
+        under ``rtc_b`` AS offers in MW); renewables ``(hedge_frac, curtail_frac)``."""
         if agent == "battery":
-            if self.config.offers_as:
-                arr = np.asarray(action).reshape(-1)
-                k = len(self.config.as_products)
-                in_range = arr.size == 1 + k and 0 <= arr[0] < self._battery_levels.size
-                if not (in_range and np.all((arr[1:] >= 0) & (arr[1:] < self._as_levels.size))):
-                    raise ValueError(f"battery action {action!r} outside {self._action_spaces['battery']}")
-                offers = {p: float(self._as_levels[int(i)]) for p, i in zip(self.config.as_products, arr[1:])}
-                return BatteryAction(float(self._battery_levels[int(arr[0])]), offers)
-            a = int(action)
-            if not 0 <= a < self._battery_levels.size:
-                raise ValueError(f"battery action {action!r} outside Discrete({self._battery_levels.size})")
-            return float(self._battery_levels[a])
+            arr = np.asarray(action).reshape(-1)
+            k = len(self.config.as_products) if self.config.offers_as else 0
+            nvec = np.asarray(self._action_spaces["battery"].nvec)  # type: ignore[attr-defined]
+            if arr.size != nvec.size or np.any(arr < 0) or np.any(arr >= nvec):
+                raise ValueError(f"battery action {action!r} outside {self._action_spaces['battery']}")
+            curve = self.battery_offer_curve(arr[:3])
+            if k:
+                offers = {p: float(self._as_levels[int(i)]) for p, i in zip(self.config.as_products, arr[3:])}
+                return BatteryOffer(curve, offers)
+            return BatteryOffer(curve)
         arr = np.asarray(action).reshape(-1)
         if arr.size != 2 or not (0 <= arr[0] < self._hedge_levels.size and 0 <= arr[1] < self._curtail_levels.size):
             raise ValueError(f"{agent} action {action!r} outside {self._action_spaces[agent]}")
@@ -403,8 +457,13 @@ class ParallelQSEEnv:
             )
             return -charge, -charge
 
-    def _battery_request(self, request: Any) -> tuple[float, dict[str, float]]:
-        """``(net_mw, offers_mw)`` of a battery request: net MW, a ``BatteryAction`` or ``(net_mw, offers)``."""
+    def _battery_request(self, request: Any, others_deviation_mw: float) -> tuple[float, dict[str, float]]:
+        """``(net_mw, offers_mw)`` of a battery request: net MW, a ``BatteryAction``, ``(net_mw, offers)`` or a
+        :class:`BatteryOffer` (its curve cleared at the local price given the others' deviation, MW)."""
+        if isinstance(request, BatteryOffer):
+            exo = float(self.day.rt_price_usd_per_mwh[self._t])
+            net = clear_with_impact(request.curve, exo, others_deviation_mw, self.config.impact)
+            request = BatteryAction(net, dict(request.as_mw)) if request.as_mw else net
         if isinstance(request, (float, int, np.floating, np.integer)):
             net = float(request)
             if not math.isfinite(net):
@@ -465,10 +524,8 @@ class ParallelQSEEnv:
         day = c.day
         n = day.n_intervals
         t = self._t
-        requested_net, offers = self._battery_request(requests["battery"])
-        charge, discharge, awards = self._battery_dispatch(requested_net, offers, n)
-        deviation = discharge - charge
         ren: dict[str, dict[str, float]] = {}
+        others = 0.0
         for a in RENEWABLE_AGENTS:
             hedge_req, curtail_req = (float(x) for x in requests[a])
             if not (math.isfinite(hedge_req) and math.isfinite(curtail_req)):
@@ -487,7 +544,10 @@ class ParallelQSEEnv:
                 "delivered_mw": delivered,
                 "da_position_mw": self._hedge[a] * forecast,
             }
-            deviation += delivered - forecast
+            others += delivered - forecast
+        requested_net, offers = self._battery_request(requests["battery"], others)
+        charge, discharge, awards = self._battery_dispatch(requested_net, offers, n)
+        deviation = discharge - charge + others
         exo = float(day.rt_price_usd_per_mwh[t])
         price = local_price(exo, deviation, cfg.impact)
         dam = float(day.dam_price_usd_per_mwh[t])
@@ -562,7 +622,7 @@ class ParallelQSEEnv:
         if cfg.battery_shaping:
             # potential-based shaping (module docstring): stored energy valued at the day's DAM median
             value = c.dam_center * s.discharge_efficiency
-            shaping = (0.0 if done else value * self._soc) - value * soc_start
+            shaping = shaping_term(value * soc_start, value * self._soc, self.gamma, done)
             infos["battery"]["shaping_usd"] = shaping
             rewards["battery"] = (profits["battery"] + shaping) / self._scales["battery"]
         obs = self._observations()
@@ -574,15 +634,14 @@ class ParallelQSEEnv:
 
 
 def default_action(env: ParallelQSEEnv, agent: str) -> Any:
-    """The "do nothing special" action: battery idle (offering no AS); renewables hedge 100% of
-    forecast, never curtail."""
+    """The "do nothing special" action: battery idle at any price (offering no AS); renewables hedge
+    100% of forecast, never curtail."""
     cfg = env.config
     if agent == "battery":
-        idle = int(np.argmin(np.abs(np.asarray(cfg.battery_levels))))
         if cfg.offers_as:
             no_offer = int(np.argmin(cfg.as_levels))
-            return np.array([idle] + [no_offer] * len(cfg.as_products), dtype=np.int64)
-        return idle
+            return np.array([*IDLE_ACTION] + [no_offer] * len(cfg.as_products), dtype=np.int64)
+        return np.array(IDLE_ACTION, dtype=np.int64)
     return np.array(
         [int(np.argmax(cfg.hedge_levels)), int(np.argmin(cfg.curtail_levels))],
         dtype=np.int64,

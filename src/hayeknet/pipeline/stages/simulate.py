@@ -147,12 +147,11 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     Every strategy gets a ledger (ADR 0001) and the capture ratios of
     :func:`hayeknet.battery.lineup.strategy_results` (ADR 0005).
     """
-    from hayeknet.agents.policy import agent_schedule
-    from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
-    from hayeknet.battery.ledger import simulate_schedule
+    from hayeknet.agents.policy import AgentOffers
+    from hayeknet.archive.queries import dam_prices, realtime_prices
     from hayeknet.battery.lineup import STRATEGY_NAMES, DayInformation, run_lineup, strategy_results
     from hayeknet.battery.market_designs import simulate_day_designs
-    from hayeknet.battery.strategies import StrategyContext
+    from hayeknet.battery.strategies import StrategyContext, run_strategy
 
     params = ctx.params_for(STAGE)
     spec = params.battery
@@ -176,15 +175,21 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     lineup = run_lineup(STRATEGY_NAMES, prices, spec, info, rt.dt_hours, params.simulate)
     ledgers = dict(lineup.ledgers)
     checkpoint = train.checkpoint_dir(ctx, ctx.prev_of(day))
-    reference = dam_on_grid(dam, prices.index)
-    if reference is None and prev_prices is not None:
-        reference = prev_prices.to_numpy()
-    charge, discharge = agent_schedule(checkpoint, prices.to_numpy(), spec, rt.dt_hours, reference_prices=reference)
-    ledgers[AGENT] = simulate_schedule(prices.index, prices.to_numpy(), charge, discharge, spec, rt.dt_hours)
+    # the walk-forward agent under the information contract: offer curves from what was known before each
+    # interval (the DAM curve, the spread model stated the day before, the EnKF mean up to t - 1)
+    agent = AgentOffers(checkpoint, dam, spread_model, info.enkf_mean)
+    ledgers[AGENT] = run_strategy(agent, prices, spec, StrategyContext(rt.dt_hours, info.history))
 
     strategies = strategy_results(ledgers, spec)
     for name, meta in lineup.metadata.items():
         strategies[name].update(meta)
+    strategies[AGENT].update(
+        {
+            "reference": "dam" if dam is not None else "previous_day" if prev_prices is not None else "none",
+            "spread_model": spread_note,
+            "enkf_lagged": info.enkf_mean is not None,
+        }
+    )
     if "mpc_beliefs" in strategies:
         strategies["mpc_beliefs"].update(
             {

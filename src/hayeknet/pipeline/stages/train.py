@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hayeknet.battery.spec import BatterySpec
@@ -121,6 +122,44 @@ def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
     )
 
 
+def agent_day(
+    ctx: StageContext,
+    day: str,
+    location: str,
+    table: pd.DataFrame,
+    prices: pd.Series,
+    previous: pd.Series | None,
+) -> Any:
+    """``day`` as the single agent knows it (:class:`~hayeknet.agents.features.AgentDay`): the real-time
+    ``prices`` it is settled at, the DAM curve (published the day before; else the previous study day's
+    prices as the reference), the previous study day's prices (``previous``, None on the first), the
+    spread model the beliefs stated the study day before (when fitted at the day's interval length) and
+    the EnKF filtered mean at the location (the agent sees it up to ``t - 1``)."""
+    from hayeknet.agents.features import AgentDay
+    from hayeknet.archive.queries import dam_on_grid, dam_prices
+    from hayeknet.ercot.calendar import ERCOT_TZ
+
+    index = pd.DatetimeIndex(prices.index)
+    dam = dam_on_grid(dam_prices(table, location), index)
+    prev = None if previous is None else previous.to_numpy(dtype=float)
+    dt_hours = float((index[1] - index[0]) / pd.Timedelta(hours=1)) if len(index) > 1 else 1.0
+    model, _ = beliefs.read_spread_model(*beliefs.beliefs_about(ctx, day))
+    if model is not None and abs(model.dt_hours - dt_hours) > 1e-9:
+        model = None
+    # gaps take the last earlier value only, as AgentOffers does when it trades
+    enkf = assimilate.filtered_mean_at(ctx, day, location).reindex(index).ffill()
+    return AgentDay(
+        day,
+        prices.to_numpy(dtype=float),
+        reference_usd_per_mwh=dam if dam is not None else prev,
+        reference_is_dam=dam is not None,
+        previous_usd_per_mwh=prev,
+        local_hour=np.asarray(index.tz_convert(ERCOT_TZ).hour, dtype=int),
+        spread_model=model,
+        enkf_mean_usd_per_mwh=None if enkf.isna().any() else enkf.to_numpy(dtype=float),
+    )
+
+
 def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
     """Train (or, for ``init``, create) the three QSE learners into ``models/<day>/qse``."""
     from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
@@ -193,11 +232,11 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
 
     Otherwise resume from the previous study day's checkpoint and train
     ``train.timesteps_per_day`` steps on every study day up to and including
-    ``day``. The agent's reference curve for a day is that day's DAM price
-    (known the day before), so it sees the day-ahead outlook the MPC strategies use.
+    ``day``, each as the agent knows it before and during the day (:func:`agent_day`:
+    the DAM curve, the spread model, the EnKF mean up to ``t - 1``, prices up to ``t - 1``).
     """
     from hayeknet.agents.training import init_model, read_registry, train_increment
-    from hayeknet.archive.queries import dam_on_grid, dam_prices, realtime_prices
+    from hayeknet.archive.queries import realtime_prices
 
     start = time.perf_counter()
     if day == INIT:
@@ -217,23 +256,15 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
         if len(resolutions) > 1:
             mixed = ", ".join(f"{d} {a.interval_minutes} min" for d, a in zip(labels, answers))
             raise StageInputError(f"train@{day}: the study days hold real-time prices of several resolutions ({mixed})")
-        series = [a.prices for a in answers]
-        references = [dam_on_grid(dam_prices(t, location), s.index) for t, s in zip(tables, series)]
+        days = [
+            agent_day(ctx, d, location, table, answer.prices, answers[i - 1].prices if i > 0 else None)
+            for i, (d, table, answer) in enumerate(zip(labels, tables, answers))
+        ]
         prev_dir = ctx.paths.models / ctx.prev_of(day)
         if not prev_dir.exists():
             raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
         out = ctx.paths.models / day
-        train_increment(
-            prev_dir,
-            [s.to_numpy() for s in series],
-            labels,
-            params.battery,
-            params.train,
-            out,
-            reference_days=references,
-            reference_kind="dam",
-            dt_hours=answers[0].dt_hours,
-        )
+        train_increment(prev_dir, days, params.battery, params.train, out, dt_hours=answers[0].dt_hours)
     qse_note = None if day == INIT else qse_unavailable(ctx, day)
     if params.qse.enabled and qse_note is None:
         _train_qse(ctx, day, params)
