@@ -10,7 +10,7 @@ export PYTHON_JULIAPKG_OFFLINE := yes
 export MPLBACKEND := Agg
 export PYTENSOR_FLAGS ?= compiledir=$(HOME)/.pytensor
 
-.PHONY: venv daily daily-steps collect repro test test-fast bench bench-load lint-julia lock clean-artifacts status experiments lab screenshots
+.PHONY: venv daily daily-steps collect repro test test-fast bench bench-load lint-julia lock clean-artifacts status experiments lab screenshots study-real
 
 venv: $(STAMP)
 
@@ -38,6 +38,15 @@ daily-steps:
 
 repro: venv
 	$(BIN)/dvc repro
+
+## A study on real ERCOT daily reports in one line (hayeknet study): window and location into params.yaml,
+## collect from the folder, dvc repro. `git checkout params.yaml` returns to the committed study.
+REAL_DATA ?= ../shared/real/hb_hubavg_2024
+REAL_LOCATION ?= HB_HUBAVG
+REAL_START ?= 2024-07-01
+REAL_END ?= 2024-08-31
+study-real: venv
+	$(BIN)/hayeknet study --source files --drop-folder $(REAL_DATA) --location $(REAL_LOCATION) --start $(REAL_START) --end $(REAL_END)
 
 status: venv
 	$(BIN)/hayeknet status

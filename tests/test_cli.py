@@ -44,6 +44,7 @@ COMMANDS = (
     "evaluate",
     "export",
     "sweep",
+    "study",
 )
 
 

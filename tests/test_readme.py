@@ -50,6 +50,8 @@ def skip_reason(line: str) -> str | None:
             return "collect --source api downloads from ERCOT's public API (network, credentials)"
         if source == "files":
             return "collect --source files needs a folder of downloaded ERCOT files"
+    if words[1] == "study":
+        return "study collects a folder of ERCOT files and runs dvc repro (tests/commands/test_study_command.py)"
     if words[1] == "evaluate":
         return "evaluate needs a folder of ERCOT daily reports (../shared/real; test_battery_walk_forward runs it)"
     if words[1] == "experiments" and not (GIT and DVC):

@@ -199,7 +199,7 @@ example:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hayeknet`` parser; imports no NumPy, pandas, SciPy, PyArrow, PyMC or torch."""
-    from hayeknet.commands import data, economics, evaluate, experiments, export, sweep
+    from hayeknet.commands import data, economics, evaluate, experiments, export, study, sweep
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hayeknet", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
@@ -269,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.register(sub)
     export.register(sub)
     sweep.register(sub)
+    study.register(sub)
     return parser
 
 
