@@ -147,7 +147,8 @@ def test_every_stage_runs_on_real_days_without_the_synthetic_catalogue(
     summary = simulate.read_simulation(ctx, days[1]).summary
     assert summary["realtime_prices"]["report"] == "NP6-905-CD" and summary["n_intervals"] == 96
     assert summary["market_designs"]["available"] is False and "not computed" in summary["market_designs"]["reason"]
-    assert summary["qse_agents"]["available"] is False and "synthetic profiles" in summary["qse_agents"]["reason"]
+    # 15-minute prices: no QSE market (never synthetic renewables against real prices either)
+    assert summary["qse_agents"]["available"] is False and "5-minute" in summary["qse_agents"]["reason"]
     pf = summary["strategies"]["perfect_foresight"]["profit_usd"]
     assert pf == pytest.approx(independent_pf_profit(_read_spp(dt.date(2024, 7, 9))), abs=1.0)
 

@@ -161,3 +161,23 @@ def test_walk_forward_trains_only_on_earlier_days(days: list[QSEDay], tmp_path: 
         reg = json.loads((tmp_path / LABELS[i] / "battery" / "registry.json").read_text())
         assert reg["days_seen"] == LABELS[: i + 1]  # the checkpoint evaluated on day i+1 never saw it
         assert r["checkpoint"] == f"{tmp_path.name}/{LABELS[i]}"
+
+
+def test_a_renewable_that_is_off_on_every_day_is_carried_over(days: list[QSEDay], tmp_path: Path) -> None:
+    """Wind off on every day (a real window without NP4-732-CD): its learner keeps its weights, the others train,
+    and the evaluation runs the battery and solar QSEs and says why wind did not run."""
+    off = {"wind_actual_frac": None, "wind_forecast_frac": None, "renewable_notes": {"wind": "wind: not collected"}}
+    no_wind = [dataclasses.replace(d, **off) for d in days[:3]]
+    init = init_qse_models(PARAMS, tmp_path / "init")
+    record = train_qse_increment(init.out_dir, no_wind[:2], PARAMS, tmp_path / LABELS[1])
+    wind = json.loads((record.out_dir / "wind" / "registry.json").read_text())
+    assert wind["days_seen"] == [] and wind["days_this_increment"] == [] and wind["increment_timesteps"] == 0
+    assert (
+        wind["parameters_sha256"] == init.agents["wind"].parameters_sha256 and "off on every day" in wind["not_trained"]
+    )
+    solar = json.loads((record.out_dir / "solar" / "registry.json").read_text())
+    assert solar["days_seen"] == LABELS[:2] and solar["increment_timesteps"] > 0
+    result = evaluate_qse_day(record.out_dir, no_wind[2], no_wind[1])
+    assert result["agents_run"] == ["battery", "solar"] and result["wind"]["ran"] is False
+    assert result["agents_not_run"] == {"wind": "wind QSE off: not collected"}
+    assert "agent" in result["solar"] and "agent" in result["battery"]

@@ -314,22 +314,23 @@ def test_synthetic_day_is_deterministic_and_consistent() -> None:
 
 
 def test_day_from_archived_prices_matches_the_synthetic_day() -> None:
-    from hayeknet.agents.qse import qse_day_from_prices
+    from hayeknet.agents.qse import qse_day_from_prices, synthetic_renewable_profiles
 
     synth = synthetic_qse_day("2025-10-04", 7)
     idx = synth.interval_start_utc
     rt = pd.Series(synth.rt_price_usd_per_mwh, index=idx)
     dam = pd.Series(synth.dam_price_usd_per_mwh[::12], index=idx[::12])
     as_15 = pd.DataFrame({k: v[::3] for k, v in synth.as_prices_usd_per_mw_h.items()}, index=idx[::3])
-    day = qse_day_from_prices("2025-10-04", rt, dam, 7, as_prices=as_15, as_price_source="RT MCPC")
+    ren = synthetic_renewable_profiles("2025-10-04", 7)
+    day = qse_day_from_prices("2025-10-04", rt, dam, ren, as_prices=as_15, as_price_source="RT MCPC")
     assert set(day.arrays()) == set(synth.arrays())
     for name, arr in synth.arrays().items():
         np.testing.assert_array_equal(arr, day.arrays()[name], err_msg=name)
-    assert day.as_price_source == "RT MCPC"
+    assert day.as_price_source == "RT MCPC" and day.agents == AGENTS
     with pytest.raises(PriceDataError, match="no DAM price for the hour"):
-        qse_day_from_prices("2025-10-04", rt, dam.iloc[:-1], 7)
+        qse_day_from_prices("2025-10-04", rt, dam.iloc[:-1], ren)
     with pytest.raises(PriceDataError, match="AS price REGUP"):
-        qse_day_from_prices("2025-10-04", rt, dam, 7, as_prices=as_15.iloc[:-1])
+        qse_day_from_prices("2025-10-04", rt, dam, ren, as_prices=as_15.iloc[:-1])
 
 
 def test_price_reference_picks_the_feature_reference_curve(days: list[QSEDay]) -> None:
@@ -388,3 +389,48 @@ def test_an_offer_curve_clears_where_it_meets_the_price_it_moves(
         price == pytest.approx(x, abs=1e-6) and levels[i] - 1e-9 <= net <= levels[i + 1] + 1e-9 for i, x in enumerate(b)
     )
     assert on_level or at_break
+
+
+def _without(day: QSEDay, *resources: str) -> QSEDay:
+    """``day`` with ``resources`` off (no profile), as a day of real data without their ERCOT output."""
+    off = {f"{r}_{k}_frac": None for r in resources for k in ("actual", "forecast")}
+    return dataclasses.replace(day, renewable_notes={r: f"{r}: not collected" for r in resources}, **off)
+
+
+def test_a_day_runs_the_agents_it_has_profiles_of(days: list[QSEDay]) -> None:
+    wind_off, both_off = _without(days[0], "wind"), _without(days[1], "solar", "wind")
+    assert wind_off.agents == ("battery", "solar") and both_off.agents == ("battery",)
+    with pytest.raises(PriceDataError, match="wind QSE is off this day \\(wind: not collected\\)"):
+        wind_off.actual_frac("wind")
+    with pytest.raises(PriceDataError, match="both be given or both be None"):
+        dataclasses.replace(days[0], wind_forecast_frac=None)
+    assert "wind_actual_frac" not in wind_off.arrays() and "solar_actual_frac" in wind_off.arrays()
+    env = ParallelQSEEnv([wind_off, both_off, days[2]], seed=0)
+    obs, infos = env.reset(options={"day_index": 0})
+    assert env.agents == ["battery", "solar"] and set(obs) == set(infos) == {"battery", "solar"}
+    with pytest.raises(ValueError, match=r"missing \['solar'\]"):
+        env.step({"battery": default_action(env, "battery")})
+    # the battery alone: actions of agents that are off are ignored, the price moves with its deviation only
+    env.reset(options={"day_index": 1})
+    assert env.agents == ["battery"]
+    steps = 0
+    while env.agents:
+        obs, rewards, terms, truncs, infos = env.step({a: env.action_space(a).sample() for a in AGENTS})
+        assert set(obs) == set(rewards) == set(terms) == set(truncs) == set(infos) == {"battery"}
+        b = infos["battery"]
+        assert b["deviation_mw"] == pytest.approx(b["discharge_mw"] - b["charge_mw"])
+        steps += 1
+    assert steps == N and "episode_profit_usd" in infos["battery"]
+    # one agent's view plays only the days that agent runs on; the others act only where they run
+    wind = SingleAgentView(env, "wind", seed=3)
+    assert wind.day_indices == [2]
+    for _ in range(3):
+        _, info = wind.reset()
+        assert info["day_label"] == days[2].label
+    with pytest.raises(PriceDataError, match="off on day 0"):
+        wind.reset(options={"day_index": 0})
+    battery = SingleAgentView(env, "battery")
+    battery.reset(options={"day_index": 1})
+    battery.step(default_action(env, "battery"))
+    with pytest.raises(PriceDataError, match="runs on none of the days"):
+        SingleAgentView(ParallelQSEEnv([both_off]), "solar").reset()

@@ -206,3 +206,18 @@ def test_export_names_are_the_report_tables(what):
     from hayeknet.pipeline.stages.report import EXPORTS
 
     assert TABLES == EXPORTS and what in TABLES
+
+
+def test_a_qse_that_did_not_run_is_named_with_its_reason() -> None:
+    why = "wind QSE off: not collected (no NP4-732-CD posting for 2024-07-08)"
+    battery = {
+        "agent": {"profit_usd": 10.0, "capture_ratio": 0.5},
+        "time_of_day": {"profit_usd": 8.0},
+        "best_heuristic": "time_of_day",
+        "agent_minus_best_heuristic_usd": 2.0,
+    }
+    qse = {"enabled": True, "available": True, "battery": battery, "wind": {"ran": False, "reason": why}}
+    qse["agents_not_run"] = {"wind": why}
+    table = daily.qse_table("2024-07-08", {"qse_agents": qse})
+    assert isinstance(table, Table) and list(table.data.index) == ["battery"] and table.footnote == why
+    assert why in [text for _, text in daily.not_computed({"qse_agents": qse}, {})]

@@ -26,7 +26,9 @@ follow their trained deterministic policies:
   schedule leaves free are offered to the up products best paid in the
   previous interval (NPRR1282 durations) and to Reg-Down (:func:`greedy_as_offers`).
 * solar and wind: the agent vs "hedge 100% of forecast, never curtail"
-  (``hedge_full``) and "no hedge, never curtail" (``no_hedge``).
+  (``hedge_full``) and "no hedge, never curtail" (``no_hedge``), on a day
+  that has the resource's profile; otherwise that QSE is off (it does not
+  run, the others run without it) and its entry says why.
 
 Heuristic requests pass through the environment's projection like the
 agent's (the battery's terminal-SOC rule may force a heuristic to recharge
@@ -144,13 +146,15 @@ def constant_actor(hedge_frac: float, curtail_frac: float = 0.0) -> Actor:
 
 
 def rollout(env: ParallelQSEEnv, day_index: int, actors: Mapping[str, Actor]) -> dict[str, pd.DataFrame]:
-    """Play one day with one actor per agent; each agent's per-interval ``info`` rows as a DataFrame."""
+    """Play one day with one actor per agent of the day; each running agent's per-interval ``info`` rows as a
+    DataFrame (agents that are off that day have none)."""
     obs, _ = env.reset(options={"day_index": day_index})
-    rows: dict[str, list[dict[str, Any]]] = {a: [] for a in AGENTS}
+    running = list(env.agents)
+    rows: dict[str, list[dict[str, Any]]] = {a: [] for a in running}
     while env.agents:
-        requests = {a: actors[a](obs[a], env) for a in AGENTS}
+        requests = {a: actors[a](obs[a], env) for a in running}
         obs, _, _, _, infos = env.step_requests(requests)
-        for a in AGENTS:
+        for a in running:
             rows[a].append(infos[a])
     return {a: pd.DataFrame(r) for a, r in rows.items()}
 
@@ -295,7 +299,10 @@ def evaluate_qse_day(
     by stream and profit; the battery's ``capture_ratio`` vs its bound, its
     ``as_cash_usd``, ``as_cash_by_product_usd``, ``mean_as_award_mw`` and
     ``revenue_by_stream_usd``), each with ``best_heuristic`` and
-    ``agent_minus_best_heuristic_usd``, and ``learning_curves``.
+    ``agent_minus_best_heuristic_usd``, and ``learning_curves``;
+    ``agents_run`` (the QSEs of the day) and ``agents_not_run`` (a renewable
+    that is off -> why, also its entry: ``{"ran": False, "reason": ...}``),
+    ``renewables`` (resource -> where its profile came from, or why none).
     """
     from hayeknet.agents.multi_training import load_qse_policies
 
@@ -316,6 +323,9 @@ def evaluate_qse_day(
         "as_price_source": day.as_price_source if config.offers_as else None,
         "net_power_bounds_mw": None if config.net_power_bounds_mw is None else list(config.net_power_bounds_mw),
         "observation": _observation_inputs(day),
+        "agents_run": list(day.agents),
+        "agents_not_run": {a: off_reason(day, a) for a in RENEWABLE_AGENTS if a not in day.agents},
+        "renewables": {a: day.note(a) for a in RENEWABLE_AGENTS if day.note(a) is not None},
     }
     # battery
     strategies: dict[str, Strategy] = {
@@ -345,6 +355,9 @@ def evaluate_qse_day(
     out["battery"] = _with_best(battery, heuristics)
     # renewables
     for agent in RENEWABLE_AGENTS:
+        if agent not in day.agents:
+            out[agent] = {"ran": False, "reason": out["agents_not_run"][agent]}
+            continue
         res: dict[str, Any] = {}
         res["agent"] = _renewable_summary(rollout(env, 0, agent_actors)[agent], config)
         for name, actor in (("hedge_full", constant_actor(1.0)), ("no_hedge", constant_actor(0.0))):
@@ -352,6 +365,13 @@ def evaluate_qse_day(
         out[agent] = _with_best(res, ["hedge_full", "no_hedge"])
     out["learning_curves"] = learning_curves(checkpoint_dir)
     return out
+
+
+def off_reason(day: QSEDay, agent: str) -> str:
+    """Why ``agent``'s QSE does not run on ``day``, in plain words ("wind QSE off: not collected (no NP4-732-CD
+    posting for 2024-07-08)"), from the day's note of the resource (its profile's description)."""
+    note = day.note(agent) or "no profile of its output for the day"
+    return f"{agent} QSE off: {note.removeprefix(f'{agent}: ')}"
 
 
 def _observation_inputs(day: QSEDay) -> dict[str, bool]:

@@ -19,6 +19,11 @@ folder (or ``None`` for fresh seeded learners) and all history days:
    of iterated best response per night);
 3. write the folder.
 
+A renewable agent trains only on the days it runs on (:attr:`QSEDay.agents`:
+off on a day of real data without its ERCOT output); when none of the
+history days has it, its learner is carried over unchanged (no steps, its
+``days_this_increment`` empty and ``not_trained`` saying why).
+
 Walk-forward: the checkpoint of day ``d`` is trained on days up to ``d`` and
 is the one evaluated on day ``d + 1``. Reproducibility: one torch thread,
 deterministic algorithms, every seed derived from ``train.seed``, the agent's
@@ -412,12 +417,13 @@ def train_qse_increment(
             others = {a: FrozenPolicy(models[a]) for a in AGENTS if a != agent}
             for view in views[agent]:
                 view.set_other_policies(others)
+            mine = [d.label for d in days if agent in d.agents]
             before = int(model.num_timesteps)
             seed = agent_seed(train_params.seed, agent, before)
-            log = learn_seeded(model, seed, train_params.timesteps_per_day)
+            log = learn_seeded(model, seed, train_params.timesteps_per_day if mine else 0)
             total = int(model.num_timesteps)
             prev = prev_regs[agent]
-            seen = sorted(set(prev.get("days_seen", []) if prev else []) | set(labels))
+            seen = sorted(set(prev.get("days_seen", []) if prev else []) | set(mine))
             increments = int(prev.get("increments", 0)) + 1 if prev else 1
             curve = list(prev.get("learning_curve", [])) if prev else []
             curve += [{"increment": increments, **ep} for ep in log.episodes]
@@ -425,7 +431,7 @@ def train_qse_increment(
             registries[agent] = {
                 **_base_registry(agent, config, train_params),
                 "days_seen": seen,
-                "days_this_increment": labels,
+                "days_this_increment": mine,
                 "increments": increments,
                 "total_timesteps": total,
                 "increment_timesteps": total - before,
@@ -439,6 +445,8 @@ def train_qse_increment(
                 "other_policies_sha256": {a: p.parameters_sha256 for a, p in others.items()},
                 "learning_curve": curve,
             }
+            if not mine:
+                registries[agent]["not_trained"] = f"the {agent} QSE is off on every day of this increment"
             parts[agent] = AgentIncrement(
                 agent=agent,
                 checkpoint=out_dir / agent / CHECKPOINT_NAME,

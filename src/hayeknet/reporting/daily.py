@@ -260,6 +260,7 @@ def qse_table(day: str, summary: Mapping[str, Any]) -> Table | Note:
         return Note(reason, name=ANCHORS["qse"])
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "agent"
+    not_run = qse.get("agents_not_run") or {}
     return Table(
         data=frame,
         columns=(
@@ -275,6 +276,7 @@ def qse_table(day: str, summary: Mapping[str, Any]) -> Table | Note:
         anchor=ANCHORS["qse"],
         row_header="QSE agent",
         row_labels=lambda k: QSE_AGENT_LABELS.get(k, humanize(k)),
+        footnote="; ".join(str(why) for why in not_run.values()),
     )
 
 
@@ -629,6 +631,8 @@ def not_computed(
         out.append((anchors["qse"], "QSE agents: switched off (qse.enabled: false)"))
     elif qse.get("available") is False:
         out.append((anchors["qse"], f"QSE agents: {qse.get('reason', 'not simulated')}"))
+    for why in (qse.get("agents_not_run") or {}).values():
+        out.append((anchors["qse"], str(why)))
     congestion = (results.get("beliefs") or {}).get("congestion") or {}
     if isinstance(congestion, Mapping) and congestion.get("stated") is False:
         out.append((anchors["beliefs"], f"congestion beliefs: {congestion.get('note', 'not stated')}"))

@@ -7,7 +7,8 @@
   (:func:`state_features`, :func:`interval_beliefs`, :data:`STATE_FEATURE_NAMES`).
 - :mod:`hayeknet.agents.qse.day`: :class:`QSEDay` and how days are built
   (:func:`qse_day_from_prices`, :func:`synthetic_qse_day`,
-  :func:`synthetic_qse_days`, :func:`renewable_forecast`).
+  :func:`synthetic_qse_days`, :func:`synthetic_renewable_profiles`,
+  :func:`renewable_forecast`).
 - :mod:`hayeknet.agents.qse.projector`: :class:`ActionProjector`, the battery's
   RTC+B action projection.
 - :mod:`hayeknet.agents.qse.env`: :class:`ParallelQSEEnv` (actions, settlement,
@@ -45,6 +46,7 @@ from hayeknet.agents.qse.day import (
     renewable_forecast,
     synthetic_qse_day,
     synthetic_qse_days,
+    synthetic_renewable_profiles,
 )
 from hayeknet.agents.qse.env import ParallelQSEEnv, default_action
 from hayeknet.agents.qse.features import (
@@ -92,4 +94,5 @@ __all__ = [
     "state_features",
     "synthetic_qse_day",
     "synthetic_qse_days",
+    "synthetic_renewable_profiles",
 ]

@@ -1,9 +1,12 @@
 """Operating days of market data for the three QSEs (issue 5): :class:`QSEDay` and how days are built.
 
 :func:`qse_day_from_prices` builds a day from archived prices ($/MWh RT and
-DAM, $/MW per hour AS), :func:`synthetic_qse_day` / :func:`synthetic_qse_days`
-from the synthetic market; both take the renewable profiles (fractions of
-capacity) from the synthetic system profiles with forecasts from
+DAM, $/MW per hour AS) and the day's renewable profiles, given explicitly:
+the real ones of :func:`hayeknet.ercot.generation.profiles.renewable_profiles`
+on a day of real data, :func:`synthetic_renewable_profiles` on a synthetic
+day; a resource without a profile is off that day (its QSE does not run).
+:func:`synthetic_qse_day` / :func:`synthetic_qse_days` build days from the
+synthetic market, with the synthetic system profiles and forecasts from
 :func:`renewable_forecast`.
 """
 
@@ -13,6 +16,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +26,12 @@ from hayeknet.agents.features import validate_prices
 from hayeknet.agents.qse.features import STATE_FEATURE_NAMES
 from hayeknet.battery.cooptimize import AS_DURATION_HOURS
 
+if TYPE_CHECKING:
+    from hayeknet.ercot.generation.profiles import RenewableProfile
+
+#: The QSEs of a day: the battery always, each renewable when the day has its profile.
+_RENEWABLES: tuple[str, ...] = ("solar", "wind")
+
 
 @dataclass(frozen=True, eq=False)
 class QSEDay:
@@ -30,7 +40,10 @@ class QSEDay:
     Prices $/MWh: ``rt_price_usd_per_mwh`` (exogenous real-time LMP at the
     location), ``dam_price_usd_per_mwh`` (the DAM price of the interval's
     hour). Renewables as fractions of capacity (0..1): ``*_actual_frac`` the
-    available output, ``*_forecast_frac`` the day-ahead forecast.
+    available output, ``*_forecast_frac`` the day-ahead forecast (published
+    before the day); both ``None`` when the day has no profile of that resource:
+    its QSE is off that day (:attr:`agents`). ``renewable_notes`` (optional):
+    resource -> where its profile came from, or why it is off.
     ``state_features`` (optional, shape ``(n, len(STATE_FEATURE_NAMES))``):
     EnKF state and beliefs per interval, see :func:`~hayeknet.agents.qse.features.state_features`.
     ``interval_start_utc`` (optional) the interval starts (UTC).
@@ -43,14 +56,15 @@ class QSEDay:
     label: str
     rt_price_usd_per_mwh: np.ndarray
     dam_price_usd_per_mwh: np.ndarray
-    solar_actual_frac: np.ndarray
-    solar_forecast_frac: np.ndarray
-    wind_actual_frac: np.ndarray
-    wind_forecast_frac: np.ndarray
+    solar_actual_frac: np.ndarray | None
+    solar_forecast_frac: np.ndarray | None
+    wind_actual_frac: np.ndarray | None
+    wind_forecast_frac: np.ndarray | None
     state_features: np.ndarray | None = None
     interval_start_utc: pd.DatetimeIndex | None = None
     as_prices_usd_per_mw_h: Mapping[str, np.ndarray] | None = None
     as_price_source: str | None = None
+    renewable_notes: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         rt = validate_prices(self.rt_price_usd_per_mwh, f"QSEDay {self.label}: rt_price_usd_per_mwh")
@@ -60,7 +74,16 @@ class QSEDay:
         if dam.size != n:
             raise PriceDataError(f"QSEDay {self.label}: dam_price_usd_per_mwh has {dam.size} intervals, rt has {n}")
         object.__setattr__(self, "dam_price_usd_per_mwh", dam)
+        for resource in _RENEWABLES:
+            present = [getattr(self, f"{resource}_{kind}_frac") is not None for kind in ("actual", "forecast")]
+            if present[0] != present[1]:
+                raise PriceDataError(
+                    f"QSEDay {self.label}: {resource}_actual_frac and {resource}_forecast_frac must both be given "
+                    "or both be None (resource off)"
+                )
         for name in ("solar_actual_frac", "solar_forecast_frac", "wind_actual_frac", "wind_forecast_frac"):
+            if getattr(self, name) is None:
+                continue
             arr = np.asarray(getattr(self, name), dtype=np.float64)
             if arr.shape != (n,):
                 raise PriceDataError(f"QSEDay {self.label}: {name} has shape {arr.shape}, expected ({n},)")
@@ -105,16 +128,36 @@ class QSEDay:
                     )
                 prices[product] = arr
             object.__setattr__(self, "as_prices_usd_per_mw_h", prices)
+        if self.renewable_notes is not None:
+            object.__setattr__(self, "renewable_notes", {str(k): str(v) for k, v in dict(self.renewable_notes).items()})
 
     @property
     def n_intervals(self) -> int:
         return int(self.rt_price_usd_per_mwh.size)
 
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """The QSEs that run on this day: the battery, and each renewable the day has a profile of."""
+        return ("battery", *(r for r in _RENEWABLES if getattr(self, f"{r}_actual_frac") is not None))
+
+    def note(self, resource: str) -> str | None:
+        """Where ``resource``'s profile came from, or why it is off (``renewable_notes``), or None."""
+        return (self.renewable_notes or {}).get(resource)
+
     def actual_frac(self, agent: str) -> np.ndarray:
-        return {"solar": self.solar_actual_frac, "wind": self.wind_actual_frac}[agent]
+        return self._frac(agent, "actual")
 
     def forecast_frac(self, agent: str) -> np.ndarray:
-        return {"solar": self.solar_forecast_frac, "wind": self.wind_forecast_frac}[agent]
+        return self._frac(agent, "forecast")
+
+    def _frac(self, agent: str, kind: str) -> np.ndarray:
+        if agent not in _RENEWABLES:
+            raise KeyError(agent)
+        arr = getattr(self, f"{agent}_{kind}_frac")
+        if arr is None:
+            why = self.note(agent)
+            raise PriceDataError(f"QSEDay {self.label}: the {agent} QSE is off this day" + (f" ({why})" if why else ""))
+        return arr
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The day's numeric arrays by name (for hashing)."""
@@ -128,6 +171,7 @@ class QSEDay:
                 "wind_actual_frac",
                 "wind_forecast_frac",
             )
+            if getattr(self, name) is not None
         }
         if self.state_features is not None:
             out["state_features"] = self.state_features
@@ -194,11 +238,57 @@ def synthetic_qse_day(day: dt.date | str, seed: int, location: str = "HB_WEST", 
     )
 
 
+def synthetic_renewable_profiles(day: dt.date | str, seed: int) -> dict[str, RenewableProfile]:
+    """The synthetic system profiles of ``day`` as :class:`~hayeknet.ercot.generation.profiles.RenewableProfile`
+    (5-minute, UTC), for a day of synthetic data only: never set against real prices.
+
+    Actual: :func:`hayeknet.ercot.synthetic.synthetic_renewables` with
+    ``seed``; forecast: :func:`renewable_forecast` of it (solar first, then
+    wind, from one generator seeded by ``seed`` and the day), the profiles
+    :func:`qse_day_from_prices` used before it took them explicitly.
+    """
+    from hayeknet.ercot.calendar import as_date
+    from hayeknet.ercot.generation.profiles import RenewableProfile
+    from hayeknet.ercot.synthetic import synthetic_renewables
+
+    d = as_date(day)
+    ren = synthetic_renewables(d, seed)
+    index = pd.DatetimeIndex(ren.index).tz_convert("UTC")
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, d.toordinal(), 55])
+    out = {}
+    for resource in _RENEWABLES:
+        actual = ren[f"{resource}_frac"].to_numpy(dtype=float)
+        forecast = renewable_forecast(actual, rng)
+        out[resource] = RenewableProfile(
+            pd.Series(actual, index=index, name=f"{resource}_actual_frac"),
+            pd.Series(forecast, index=index, name=f"{resource}_forecast_frac"),
+            None,
+            f"{resource}: synthetic system profile (seed {seed}) of the synthetic market, "
+            "day-ahead forecast with synthetic errors",
+        )
+    return out
+
+
+def _on_grid(series: pd.Series, idx: pd.DatetimeIndex, what: str) -> np.ndarray:
+    """A profile's values on the day's interval grid ``idx`` (UTC): its own value where the profile has the
+    interval start, else the value of the interval's hour (hourly profiles); :class:`PriceDataError` on a gap."""
+    s = series.astype(float)
+    s.index = pd.DatetimeIndex(s.index).tz_convert("UTC")
+    s = s[~s.index.duplicated()]
+    exact = s.reindex(idx)
+    if exact.isna().any():
+        exact = s.reindex(idx.floor("h"))
+    bad = np.flatnonzero(exact.isna().to_numpy())
+    if bad.size:
+        raise PriceDataError(f"{what}: no value for interval {idx[bad[0]]}")
+    return exact.to_numpy(dtype=float)
+
+
 def qse_day_from_prices(
     day: dt.date | str,
     rt_prices: pd.Series,
     dam_prices: pd.Series,
-    seed: int,
+    renewables: Mapping[str, RenewableProfile],
     state: np.ndarray | None = None,
     as_prices: pd.DataFrame | Mapping[str, pd.Series] | None = None,
     as_price_period: str = "15min",
@@ -208,37 +298,56 @@ def qse_day_from_prices(
 
     ``rt_prices``: 5-minute RT LMPs, $/MWh, indexed by ``interval_start_utc``
     (the day's grid); ``dam_prices``: hourly DAM prices, $/MWh, indexed by the
-    hour's UTC start. Each interval gets the DAM price of its hour. The solar
-    and wind profiles are the synthetic system profiles of the day
-    (:func:`hayeknet.ercot.synthetic.synthetic_renewables` with ``seed``;
-    the archive holds no renewable output yet) with forecasts from
-    :func:`renewable_forecast`. ``state``: optional
-    :func:`~hayeknet.agents.qse.features.state_features` matrix.
-    ``as_prices``: optional AS clearing prices ($/MW per hour), one column
-    (or Series) per product indexed by the UTC start of its period
+    hour's UTC start. Each interval gets the DAM price of its hour.
+    ``renewables``: the day's solar and wind profiles (fractions of capacity,
+    :class:`~hayeknet.ercot.generation.profiles.RenewableProfile`): on a day of
+    real data those of :func:`~hayeknet.ercot.generation.profiles.renewable_profiles`
+    (hourly actual output and the day-ahead forecast as of 10:00 Central the
+    day before; each interval gets its hour's value), on a synthetic day
+    :func:`synthetic_renewable_profiles`. A resource missing from
+    ``renewables`` or whose profile is unavailable (``actual_frac is None``)
+    is off that day: its QSE does not run (:attr:`QSEDay.agents`); nothing is
+    filled in. Each profile's description lands in ``renewable_notes``.
+    ``state``: optional :func:`~hayeknet.agents.qse.features.state_features`
+    matrix. ``as_prices``: optional AS clearing prices ($/MW per hour), one
+    column (or Series) per product indexed by the UTC start of its period
     ``as_price_period`` (``"15min"`` for real-time MCPCs, ``"h"`` for DAM
     MCPCs), held over the period's 5-minute intervals; ``as_price_source``
     labels them (e.g. ``"RT MCPC"``).
     """
-    from hayeknet.ercot.calendar import as_date
-    from hayeknet.ercot.synthetic import synthetic_renewables
+    from hayeknet.ercot.calendar import as_date, interval_starts_utc
 
     d = as_date(day)
     idx = rt_prices.index
     if not isinstance(idx, pd.DatetimeIndex) or idx.tz is None:
         raise PriceDataError(f"qse_day_from_prices {d}: rt_prices must be indexed by timezone-aware interval starts")
     idx = idx.tz_convert("UTC")
+    if not idx.isin(interval_starts_utc(d, 5)).all():
+        raise PriceDataError(f"qse_day_from_prices {d}: rt_prices index is not the 5-minute grid of the day")
     dam = dam_prices.copy()
     dam.index = pd.DatetimeIndex(dam.index).tz_convert("UTC")
     dam_5 = dam.reindex(idx.floor("h"))
     missing = np.flatnonzero(dam_5.isna().to_numpy())
     if missing.size:
         raise PriceDataError(f"qse_day_from_prices {d}: no DAM price for the hour of interval {idx[missing[0]]}")
-    ren = synthetic_renewables(d, seed)
-    ren.index = ren.index.tz_convert("UTC")
-    ren = ren.reindex(idx)
-    if ren.isna().any().any():
-        raise PriceDataError(f"qse_day_from_prices {d}: rt_prices index is not the 5-minute grid of the day")
+    fracs: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+    notes: dict[str, str] = {}
+    for resource in _RENEWABLES:
+        profile = renewables.get(resource)
+        if profile is None:
+            notes[resource] = f"{resource}: no profile given"
+            fracs[resource] = None
+            continue
+        notes[resource] = profile.description
+        if profile.actual_frac is None or profile.forecast_frac is None:
+            fracs[resource] = None  # unavailable: the QSE is off, nothing is filled in
+            continue
+        what = f"qse_day_from_prices {d}: {resource}"
+        fracs[resource] = (
+            _on_grid(profile.actual_frac, idx, f"{what} actual profile"),
+            _on_grid(profile.forecast_frac, idx, f"{what} forecast profile"),
+        )
+    solar, wind = fracs["solar"], fracs["wind"]
     aligned_as = None
     if as_prices is not None:
         from hayeknet.battery.market_designs import MarketDataError, align_to_intervals
@@ -254,21 +363,19 @@ def qse_day_from_prices(
                 )
             except MarketDataError as exc:
                 raise PriceDataError(str(exc)) from None
-    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, d.toordinal(), 55])
-    solar = ren["solar_frac"].to_numpy()
-    wind = ren["wind_frac"].to_numpy()
     return QSEDay(
         label=d.isoformat(),
         rt_price_usd_per_mwh=rt_prices.to_numpy(dtype=float),
         dam_price_usd_per_mwh=dam_5.to_numpy(dtype=float),
-        solar_actual_frac=solar,
-        solar_forecast_frac=renewable_forecast(solar, rng),
-        wind_actual_frac=wind,
-        wind_forecast_frac=renewable_forecast(wind, rng),
         state_features=state,
         interval_start_utc=idx,
         as_prices_usd_per_mw_h=aligned_as,
         as_price_source=as_price_source if aligned_as is not None else None,
+        solar_actual_frac=None if solar is None else solar[0],
+        solar_forecast_frac=None if solar is None else solar[1],
+        wind_actual_frac=None if wind is None else wind[0],
+        wind_forecast_frac=None if wind is None else wind[1],
+        renewable_notes=notes,
     )
 
 

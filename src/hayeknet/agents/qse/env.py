@@ -74,6 +74,14 @@ Expected injections (for the price impact): the renewables' forecast output,
 the battery's zero. Observations: the layout in :mod:`hayeknet.agents.qse.config`
 (:func:`observation_names`).
 
+Agents of a day: the battery always runs; a renewable runs only on the days
+whose :class:`QSEDay` has its profile (:attr:`QSEDay.agents`: on a day of
+real data without that resource's ERCOT output it is off). ``agents`` after
+``reset`` is that day's subset of ``possible_agents``; observations, rewards
+and infos hold only those, ``step`` needs an action for each of them and
+ignores actions of agents that are off. An agent that is off neither
+injects nor affects the price (its deviation is zero).
+
 API: :class:`ParallelQSEEnv` follows PettingZoo's ``ParallelEnv`` shape
 (``possible_agents``, ``agents``, ``observation_space(agent)``,
 ``action_space(agent)``, ``reset(seed, options) -> (obs, infos)``,
@@ -319,10 +327,11 @@ class ParallelQSEEnv:
                 clip(sf),
             ]
         ).astype(np.float32)
-        forecast_mw = {a: day.forecast_frac(a) * cfg.renewable(a).capacity_mw for a in RENEWABLE_AGENTS}
-        actual_mw = {a: day.actual_frac(a) * cfg.renewable(a).capacity_mw for a in RENEWABLE_AGENTS}
+        running = [a for a in RENEWABLE_AGENTS if a in day.agents]
+        forecast_mw = {a: day.forecast_frac(a) * cfg.renewable(a).capacity_mw for a in running}
+        actual_mw = {a: day.actual_frac(a) * cfg.renewable(a).capacity_mw for a in running}
         own_static = {}
-        for a in RENEWABLE_AGENTS:
+        for a in running:
             f = day.forecast_frac(a)
             weighted = float(np.sum(f * dam) / np.sum(f)) if np.sum(f) > 0 else center
             own_static[a] = (float(np.mean(f)), float(np.clip((weighted - center) / scale, -Z_CLIP, Z_CLIP)))
@@ -364,7 +373,7 @@ class ParallelQSEEnv:
             own_battery.append(c.as_obs[t])
         obs = {"battery": np.concatenate(own_battery)}
         first = 1.0 if self._t == 0 else 0.0
-        for a in RENEWABLE_AGENTS:
+        for a in c.own_static:
             day_mean, weighted_z = c.own_static[a]
             last_actual = c.day.actual_frac(a)[t - 1] if t > 0 else c.day.forecast_frac(a)[0]
             own = np.array(
@@ -394,9 +403,9 @@ class ParallelQSEEnv:
         self._hedge = {a: 0.0 for a in RENEWABLE_AGENTS}
         self._last_impact = 0.0
         self._profit = {a: 0.0 for a in AGENTS}
-        self.agents = list(AGENTS)
+        self.agents = list(self.days[d].agents)
         label = self.days[d].label
-        infos = {a: {"day_index": d, "day_label": label} for a in AGENTS}
+        infos = {a: {"day_index": d, "day_label": label} for a in self.agents}
         infos["battery"]["soc_mwh"] = self._soc
         return self._observations(), infos
 
@@ -431,13 +440,13 @@ class ParallelQSEEnv:
     def step(
         self, actions: Mapping[str, Any]
     ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
-        """Apply one discrete action per agent (all three are required)."""
+        """Apply one discrete action per agent of the day (``agents``; actions of agents that are off are ignored)."""
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")
-        missing = [a for a in AGENTS if a not in actions]
+        missing = [a for a in self.agents if a not in actions]
         if missing:
-            raise ValueError(f"step() needs an action for every agent; missing {missing}")
-        return self.step_requests({a: self.action_to_request(a, actions[a]) for a in AGENTS})
+            raise ValueError(f"step() needs an action for every agent of the day; missing {missing}")
+        return self.step_requests({a: self.action_to_request(a, actions[a]) for a in self.agents})
 
     def battery_net_interval_mw(self) -> tuple[float, float]:
         """Feasible net power ``(lo, hi)`` (MW) of the battery now, without AS: power, SOC window,
@@ -516,7 +525,8 @@ class ParallelQSEEnv:
     def step_requests(
         self, requests: Mapping[str, Any]
     ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
-        """Apply physical requests: ``battery`` net MW (+ discharges); renewables ``(hedge_frac, curtail_frac)``."""
+        """Apply physical requests: ``battery`` net MW (+ discharges); renewables ``(hedge_frac, curtail_frac)``
+        (one per agent of the day; requests of agents that are off are ignored)."""
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")
         cfg, dt_h = self.config, self.config.dt_hours
@@ -524,9 +534,13 @@ class ParallelQSEEnv:
         day = c.day
         n = day.n_intervals
         t = self._t
+        running = tuple(self.agents)
+        missing = [a for a in running if a not in requests]
+        if missing:
+            raise ValueError(f"step_requests() needs a request for every agent of the day; missing {missing}")
         ren: dict[str, dict[str, float]] = {}
         others = 0.0
-        for a in RENEWABLE_AGENTS:
+        for a in c.own_static:
             hedge_req, curtail_req = (float(x) for x in requests[a])
             if not (math.isfinite(hedge_req) and math.isfinite(curtail_req)):
                 raise ValueError(f"{a} request {requests[a]!r} at interval {t} of {day.label} is not finite")
@@ -594,7 +608,7 @@ class ParallelQSEEnv:
                 "profit_usd": profits["battery"],
             }
         }
-        for a in RENEWABLE_AGENTS:
+        for a in ren:
             r = ren[a]
             imbalance = r["delivered_mw"] - r["da_position_mw"]
             da_cash = r["da_position_mw"] * dam * dt_h
@@ -614,11 +628,11 @@ class ParallelQSEEnv:
         self._last_impact = price - exo
         self._t += 1
         done = self._t >= n
-        for a in AGENTS:
+        for a in running:
             self._profit[a] += profits[a]
             if done:
                 infos[a]["episode_profit_usd"] = self._profit[a]
-        rewards = {a: profits[a] / self._scales[a] for a in AGENTS}
+        rewards = {a: profits[a] / self._scales[a] for a in running}
         if cfg.battery_shaping:
             # potential-based shaping (module docstring): stored energy valued at the day's DAM median
             value = c.dam_center * s.discharge_efficiency
@@ -626,8 +640,8 @@ class ParallelQSEEnv:
             infos["battery"]["shaping_usd"] = shaping
             rewards["battery"] = (profits["battery"] + shaping) / self._scales["battery"]
         obs = self._observations()
-        terminations = {a: done for a in AGENTS}
-        truncations = {a: False for a in AGENTS}
+        terminations = {a: done for a in running}
+        truncations = {a: False for a in running}
         if done:
             self.agents = []
         return obs, rewards, terminations, truncations, infos

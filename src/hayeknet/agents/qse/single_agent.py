@@ -12,6 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from hayeknet.agents.errors import PriceDataError
 from hayeknet.agents.qse.config import AGENTS
 from hayeknet.agents.qse.env import ParallelQSEEnv, default_action
 
@@ -29,6 +30,11 @@ class SingleAgentView(gym.Env[np.ndarray, Any]):
     ``compact_info`` the per-step info holds only ``day_label`` (and
     ``episode_profit_usd`` at the end of the day), which keeps vectorized
     training fast (``DummyVecEnv`` deep-copies every info).
+
+    The view plays only the days its agent runs on (:attr:`QSEDay.agents`:
+    a renewable is off on a day without its profile); :attr:`day_indices`
+    lists them, and :meth:`reset` refuses when there are none. The other
+    agents act only on the days they run.
     """
 
     metadata = {"render_modes": []}  # noqa: RUF012  # overrides gym.Env.metadata, not a ClassVar there
@@ -52,6 +58,7 @@ class SingleAgentView(gym.Env[np.ndarray, Any]):
         self.observation_space = env.observation_space(agent)
         self.action_space = env.action_space(agent)
         self._seed = seed
+        self.day_indices = [i for i, d in enumerate(env.days) if agent in d.agents]
         self.compact_info = compact_info
         self._obs: dict[str, np.ndarray] = {}
 
@@ -66,16 +73,24 @@ class SingleAgentView(gym.Env[np.ndarray, Any]):
         if seed is None and self._seed is not None:
             seed, self._seed = self._seed, None
         super().reset(seed=seed)
+        if not self.day_indices:
+            raise PriceDataError(f"SingleAgentView({self.agent!r}): the {self.agent} QSE runs on none of the days")
         if not (options and "day_index" in options):
-            # the day is drawn from this view's generator (seeded through gymnasium / SB3)
-            options = {**(options or {}), "day_index": int(self.np_random.integers(self.env.n_days))}
+            # the day is drawn from this view's generator (seeded through gymnasium / SB3), among the agent's days
+            k = int(self.np_random.integers(len(self.day_indices)))
+            options = {**(options or {}), "day_index": self.day_indices[k]}
+        elif int(options["day_index"]) not in self.day_indices:
+            raise PriceDataError(
+                f"SingleAgentView({self.agent!r}): the {self.agent} QSE is off on day {options['day_index']}"
+            )
         self._obs, infos = self.env.reset(options=options)
         return self._obs[self.agent], infos[self.agent]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         actions = {self.agent: action}
         for a, policy in self._others.items():
-            actions[a] = self._defaults[a] if policy is None else policy(self._obs[a])
+            if a in self.env.agents:
+                actions[a] = self._defaults[a] if policy is None else policy(self._obs[a])
         self._obs, rewards, terms, truncs, infos = self.env.step(actions)
         me = self.agent
         info = infos[me]

@@ -8,8 +8,16 @@ trains on every study day up to and including ``day``: the checkpoint of
 the battery's settlement point) live in ``artifacts/models/<day>/qse``.
 
 Params (``dvc.yaml``): ``train``, ``qse``, ``battery``, ``study.seed`` (the
-QSE days' renewable profiles). The simulate stage builds the same QSE days
-through :func:`qse_day` and :func:`qse_config` with its own params.
+synthetic days' renewable profiles). The simulate stage builds the same QSE
+days through :func:`qse_day` and :func:`qse_config` with its own params.
+
+Renewables, real or none (issue 12): a synthetic day (provenance
+``collected_from == "synthetic"``) gets the synthetic system profiles; a day
+of real data gets ERCOT's wind and solar output from its archived
+``generation.parquet`` (:func:`qse_renewables`, ADR 0014), and a resource
+without a complete profile is off that day: its QSE does not run (the
+battery QSE runs alone when both are off), and the summaries say why.
+Synthetic profiles are never set against real prices.
 """
 
 from __future__ import annotations
@@ -78,23 +86,105 @@ def qse_as_prices(table: pd.DataFrame) -> tuple[pd.DataFrame | None, str, str | 
     return None, "15min", None
 
 
-NO_RENEWABLES = (
-    "the three QSE agents were not trained: the solar and wind plants need real output and no ERCOT "
-    "renewable production reports were collected; synthetic profiles are never set against real prices"
-)
+CAPACITY_LOOKBACK_DAYS = 30
+"""Earlier study days whose generation tables give the fleet capacity of a real day's profiles."""
 
 
-def qse_unavailable(ctx: StageContext, day: str) -> str | None:
-    """Why the QSE market cannot run on ``day``'s data, or None: it needs the plants' output, which the
-    synthetic source generates and real data must bring (ERCOT's wind and solar production reports)."""
-    return None if ingest.collected_from(ctx, day) == SYNTHETIC else NO_RENEWABLES
+def qse_unavailable(ctx: StageContext, day: str, params: Params) -> str | None:
+    """Why the QSE market cannot run on ``day``'s data at all, or None: it settles 5-minute real-time
+    prices against the DAM price of each hour at the battery's location. (A missing renewable only
+    switches that QSE off: :func:`qse_renewables`.)"""
+    from hayeknet.archive.queries import dam_prices, realtime_prices
+
+    location = params.battery.location
+    table = ingest.read_day(ctx, day)
+    rt = realtime_prices(table, location, what=str(ctx.paths.archive_day(day)))
+    if rt.interval_minutes != 5:
+        return (
+            f"the QSE agents need 5-minute real-time prices; {day} has {rt.interval_minutes}-minute prices "
+            f"at {location} ({rt.report})"
+        )
+    if dam_prices(table, location) is None:
+        return f"the QSE agents need the DAM price at {location}; {day} has none"
+    return None
+
+
+def fleet_capacity_mw(ctx: StageContext, day: str, generation: pd.DataFrame) -> tuple[dict[str, float], str]:
+    """Capacity (MW) per resource that a real day's profiles are fractions of, and a sentence on its basis.
+
+    The highest of the system-wide actual output or HSL over the (up to
+    :data:`CAPACITY_LOOKBACK_DAYS`) study days before ``day`` with a
+    generation table (:func:`~hayeknet.ercot.generation.profiles.fleet_peak_mw`)
+    and of ``day``'s own as-of day-ahead forecast: all published before the
+    day (the previous day's last actuals in its first hours), so the forecast
+    fraction the agents observe carries nothing of the day's actual output. A
+    resource with neither is left out (the day's own peak is then the proxy,
+    and its description says so).
+    """
+    from hayeknet.archive.store import read_generation
+    from hayeknet.ercot.generation.profiles import RESOURCES, fleet_peak_mw
+    from hayeknet.ercot.generation.reports import SYSTEM_WIDE
+
+    earlier = [d for d in ctx.days_through(day) if d < day and ingest.archived(ctx, d)][-CAPACITY_LOOKBACK_DAYS:]
+    tables = [read_generation(ctx.paths.archive, d) for d in earlier]
+    n_tables = sum(t is not None for t in tables)
+    out: dict[str, float] = {}
+    for resource in RESOURCES:
+        peaks = [fleet_peak_mw(tables, resource)]
+        rows = generation.loc[(generation["resource"] == resource) & (generation["region"] == SYSTEM_WIDE)]
+        forecast = rows["forecast_mw"].to_numpy(dtype="float64")
+        peaks.append(float(np.nanmax(forecast)) if np.isfinite(forecast).any() else None)
+        known = [p for p in peaks if p is not None and p > 0]
+        if known:
+            out[resource] = max(known)
+    basis = (
+        f"capacity: the peak of the {n_tables} earlier study days' system-wide output and of the day's as-of forecast"
+    )
+    return out, basis
+
+
+def qse_renewables(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
+    """The solar and wind profiles of the QSEs on ``day``
+    (:class:`~hayeknet.ercot.generation.profiles.RenewableProfile` by resource).
+
+    A synthetic day: :func:`~hayeknet.agents.qse.synthetic_renewable_profiles` (``study.seed``). A day of
+    real data: :func:`~hayeknet.ercot.generation.profiles.renewable_profiles` of its archived generation
+    table (actual output and the day-ahead forecast as of 10:00 Central the day before, fractions of
+    :func:`fleet_capacity_mw`); an unavailable profile (no ``generation.parquet``, hours missing) switches
+    that QSE off. Never synthetic profiles for a real day.
+    """
+    from hayeknet.archive.store import read_generation
+    from hayeknet.ercot.generation.profiles import renewable_profiles
+
+    if ingest.collected_from(ctx, day) == SYNTHETIC:
+        from hayeknet.agents.qse import synthetic_renewable_profiles
+
+        return dict(synthetic_renewable_profiles(day, params.study.seed))
+    generation = read_generation(ctx.paths.archive, day)
+    if generation is None:
+        return dict(renewable_profiles(None, day))
+    capacity, basis = fleet_capacity_mw(ctx, day, generation)
+    profiles = renewable_profiles(generation, day, capacity_mw=capacity)
+    return {
+        r: p._replace(description=f"{p.description} ({basis})") if p.available and r in capacity else p
+        for r, p in profiles.items()
+    }
+
+
+def qse_agents_note(qse_day: Any) -> str:
+    """Which QSEs run on a :class:`~hayeknet.agents.qse.QSEDay` and why one does not, in plain words."""
+    from hayeknet.agents.evaluation import off_reason
+
+    ran = ", ".join(qse_day.agents)
+    off = [off_reason(qse_day, a) for a in ("solar", "wind") if a not in qse_day.agents]
+    return f"QSEs run on {qse_day.label}: {ran}" + "".join(f"; {why}" for why in off)
 
 
 def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
-    """The day as the three QSEs see it: RT and DAM prices at the location, AS prices, renewable
-    profiles (synthetic: the archive has no plant output), the EnKF state and the beliefs stated
-    the study day before (zeros and ``has_beliefs = 0`` when there are none). ``params`` is the
-    calling stage's view (battery, study.seed)."""
+    """The day as the three QSEs see it: RT and DAM prices at the location, AS prices, the solar and wind
+    profiles of :func:`qse_renewables` (real output on a real day, or that QSE off), the EnKF state and the
+    beliefs stated the study day before (zeros and ``has_beliefs = 0`` when there are none). ``params`` is
+    the calling stage's view (battery, study.seed)."""
     from hayeknet.agents.qse import interval_beliefs, qse_day_from_prices, state_features
     from hayeknet.archive.queries import dam_prices, realtime_prices
 
@@ -114,7 +204,7 @@ def qse_day(ctx: StageContext, day: str, params: Params) -> Any:
         day,
         prices,
         dam,
-        params.study.seed,
+        qse_renewables(ctx, day, params),
         state=state,
         as_prices=as_prices,
         as_price_period=period,
@@ -160,8 +250,9 @@ def agent_day(
     )
 
 
-def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
-    """Train (or, for ``init``, create) the three QSE learners into ``models/<day>/qse``."""
+def _train_qse(ctx: StageContext, day: str, params: Params) -> str | None:
+    """Train (or, for ``init``, create) the three QSE learners into ``models/<day>/qse``; for a day, the
+    note of :func:`qse_agents_note` (which QSEs ran on ``day``, why one did not)."""
     from hayeknet.agents.multi_training import init_qse_models, train_qse_increment
 
     train = dataclasses.replace(params.train, timesteps_per_day=params.qse.timesteps_per_agent_per_day)
@@ -171,10 +262,11 @@ def _train_qse(ctx: StageContext, day: str, params: Params) -> None:
 
         # the untrained start precedes every day, so no day's network: no corridor bounds (a run-time setting)
         init_qse_models(train, out, qse_config(params.battery, params.qse, NO_NETWORK))
-        return
+        return None
     config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
-    days = [qse_day(ctx, d, params) for d in ctx.days_through(day)]
+    days = [qse_day(ctx, d, params) for d in ctx.days_through(day) if qse_unavailable(ctx, d, params) is None]
     train_qse_increment(ctx.paths.models / ctx.prev_of(day) / QSE_DIR, days, train, out, config)
+    return qse_agents_note(days[-1])
 
 
 def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
@@ -183,12 +275,18 @@ def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
     from hayeknet.agents.evaluation import evaluate_qse_day
 
     prev = ctx.prev_of(day)
-    reason = qse_unavailable(ctx, day)
+    reason = qse_unavailable(ctx, day, params)
     if reason is not None:
         return {"enabled": True, "available": False, "reason": reason}
-    reference = None if prev == INIT or not ingest.archived(ctx, prev) else qse_day(ctx, prev, params)
+    checkpoint = ctx.paths.models / prev / QSE_DIR
+    if not checkpoint.exists():
+        return {"enabled": True, "available": False, "reason": f"no QSE checkpoint trained through {prev}"}
+    usable_prev = prev != INIT and ingest.archived(ctx, prev) and qse_unavailable(ctx, prev, params) is None
+    reference = qse_day(ctx, prev, params) if usable_prev else None
     config = qse_config(params.battery, params.qse, ingest.network(ctx, day))
-    return evaluate_qse_day(ctx.paths.models / prev / QSE_DIR, qse_day(ctx, day, params), reference, config)
+    today = qse_day(ctx, day, params)
+    result = evaluate_qse_day(checkpoint, today, reference, config)
+    return {"enabled": True, "available": True, "note": qse_agents_note(today), **result}
 
 
 @dataclass(frozen=True)
@@ -265,9 +363,12 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
             raise StageInputError(f"{prev_dir}: previous checkpoint missing (run train@{ctx.prev_of(day)})")
         out = ctx.paths.models / day
         train_increment(prev_dir, days, params.battery, params.train, out, dt_hours=answers[0].dt_hours)
-    qse_note = None if day == INIT else qse_unavailable(ctx, day)
-    if params.qse.enabled and qse_note is None:
-        _train_qse(ctx, day, params)
+    if not params.qse.enabled:
+        qse_note: str | None = "not trained (qse.enabled: false)"
+    else:
+        qse_note = None if day == INIT else qse_unavailable(ctx, day, params)
+        if qse_note is None:
+            qse_note = _train_qse(ctx, day, params)
     registry = read_registry(out) or {}
     return TrainOutcome(day, out, registry, time.perf_counter() - start, qse_note)
 
