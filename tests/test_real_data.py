@@ -180,4 +180,6 @@ def test_collect_and_dvc_repro_of_real_days_across_the_fall_back(tmp_path: Path)
         assert pf == pytest.approx(independent_pf_profit(_read_spp(dt.date.fromisoformat(day))), abs=1.0)
         html = (project / "reports" / "daily" / f"{day}.html").read_text()
         assert "Traceback" not in html and "15-minute" in html
+        # the QSEs need 5-minute prices: no day here trains them, each carries the learners forward unchanged
+        assert (project / "artifacts" / "models" / day / "qse").is_dir()
     assert (project / "reports" / "study.html").exists()

@@ -269,6 +269,18 @@ def _train_qse(ctx: StageContext, day: str, params: Params) -> str | None:
     return qse_agents_note(days[-1])
 
 
+def _carry_qse_forward(ctx: StageContext, day: str, out: Path) -> str:
+    """A day the QSEs cannot run on keeps the learners of the study day before, unchanged, in
+    ``models/<day>/qse``, so the next day that can run trains from them; returns the note's addition."""
+    import shutil
+
+    prev = ctx.paths.models / ctx.prev_of(day) / QSE_DIR
+    if not prev.is_dir():
+        return ""
+    shutil.copytree(prev, out / QSE_DIR, dirs_exist_ok=True)
+    return f"; the QSE learners of {ctx.prev_of(day)} are carried forward unchanged"
+
+
 def evaluate_qse(ctx: StageContext, day: str, params: Params) -> dict[str, Any]:
     """The three QSE agents of checkpoint ``models/<prev>/qse`` on the unseen ``day`` against heuristics;
     ``params`` is the calling stage's view (battery, qse, study.seed)."""
@@ -369,6 +381,8 @@ def run(ctx: StageContext, day: str) -> TrainOutcome:
         qse_note = None if day == INIT else qse_unavailable(ctx, day, params)
         if qse_note is None:
             qse_note = _train_qse(ctx, day, params)
+        else:
+            qse_note += _carry_qse_forward(ctx, day, out)
     registry = read_registry(out) or {}
     return TrainOutcome(day, out, registry, time.perf_counter() - start, qse_note)
 
