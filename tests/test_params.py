@@ -84,7 +84,7 @@ def test_an_unquoted_yaml_date_is_refused_naming_the_key(tmp_path: Path) -> None
     text = (ROOT / "params.yaml").read_text().replace('tuning_start: "2024-01-01"', "tuning_start: 2024-01-01")
     assert "tuning_start: 2024-01-01" in text
     (tmp_path / "params.yaml").write_text(text)
-    with pytest.raises(ParamsError, match=r'evaluation\.tuning_start: write the date quoted \("2024-01-01"\)'):
+    with pytest.raises(ParamsError, match=r'(train|evaluation)\.tuning_start: write the date quoted \("2024-01-01"\)'):
         load_params(tmp_path / "params.yaml")
 
 
