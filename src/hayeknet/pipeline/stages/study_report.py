@@ -121,15 +121,30 @@ class StudyBundle:
 
         return siting_markdown(self.siting(), self.sweep_note)
 
-    def siting_top_table(self, n: int = 20) -> pd.DataFrame:
-        """The ``n`` settlement points with the highest perfect-foresight profit, with their zone."""
-        summary = self.siting()
-        return summary.top(n) if summary is not None else pd.DataFrame({"note": [self.sweep_note]})
+    def siting_top_table(self, n: int = 20) -> Any:
+        """The ``n`` settlement points with the highest perfect-foresight profit, with their zone, in the
+        reports' table style (a "not computed" note without sweep results)."""
+        from hayeknet.reporting.tables import Note, table
 
-    def siting_zone_table(self) -> pd.DataFrame:
-        """Per load zone: points, median and best profit, mean basis to the zone's hub."""
         summary = self.siting()
-        return summary.zones.round(2) if summary is not None else pd.DataFrame({"note": [self.sweep_note]})
+        if summary is None:
+            return Note(self.sweep_note, "siting-top")
+        caption = (
+            f"The {n} settlement points with the highest perfect-foresight profit over the swept days: load zone, "
+            "the best causal strategy's profit and capture, and the mean basis to the zone's hub."
+        )
+        top = summary.top(n).rename(columns={"pf_profit_usd_per_day": "pf_profit_per_day_usd"})
+        return table(top, caption, "siting-top")
+
+    def siting_zone_table(self) -> Any:
+        """Per load zone: points, median and best profit, mean basis to the zone's hub (table style)."""
+        from hayeknet.reporting.tables import Note, table
+
+        summary = self.siting()
+        if summary is None:
+            return Note(self.sweep_note, "siting-zones")
+        caption = "Per load zone: settlement points swept, median and best profit, mean basis to the zone's hub."
+        return table(summary.zones, caption, "siting-zones")
 
     def figure_siting_distribution(self) -> Any:
         from hayeknet.reporting.siting import plot_siting_distribution
