@@ -153,6 +153,37 @@ def test_the_report_of_the_day_is_a_red_not_valid_page(chain) -> None:  # type: 
     assert "image/png" not in text and '"output_type": "error"' not in text
 
 
+def test_every_stage_notebook_runs_to_its_end_on_the_quarantined_day(chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The nightly job runs the notebooks, not the stage functions: each per-day stage notebook, executed by
+    papermill on the quarantined day, ends without an error (a cell such as ``outcome.metrics["x"]`` on the
+    stand-in once stopped `dvc repro` on the third of five nights)."""
+    import os
+
+    import papermill as pm
+
+    paths, *_ = chain
+    assert json.loads((paths.archive_day(D2) / "provenance.json").read_text())["verdict"] == "quarantined"
+    notebooks = Path(__file__).resolve().parents[2] / "notebooks"
+    before = os.environ.get("HAYEKNET_ROOT")
+    os.environ["HAYEKNET_ROOT"] = str(paths.root)
+    try:
+        for stage in ("ingest", "assimilate", "beliefs", "train", "simulate", "research", "report"):
+            parameters = {"day": D2} | ({"previous_day": D1} if stage == "report" else {})
+            pm.execute_notebook(
+                str(notebooks / f"{stage}.ipynb"),
+                str(tmp_path / f"{stage}.ipynb"),
+                parameters=parameters,
+                kernel_name="hayeknet",
+                progress_bar=False,
+                cwd=str(paths.root),
+            )
+    finally:
+        if before is None:
+            os.environ.pop("HAYEKNET_ROOT", None)
+        else:
+            os.environ["HAYEKNET_ROOT"] = before
+
+
 def test_fixing_the_file_and_running_again_completes_the_day(chain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     paths, ctx, victim, _, _ = chain
     shutil.copy(paths.root.parent / "original.zip", victim)

@@ -117,6 +117,10 @@ class Quarantined(str):
     def __call__(self, *args: Any, **kwargs: Any) -> Quarantined:
         return self
 
+    def __getitem__(self, key: Any) -> Quarantined:
+        """``outcome.metrics["x"]`` in a notebook is itself too (a ``str`` would want an integer index)."""
+        return self
+
     def _ipython_display_(self) -> None:
         return None
 
