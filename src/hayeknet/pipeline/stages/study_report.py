@@ -124,7 +124,9 @@ class StudyBundle:
     def siting_top_table(self, n: int = 20) -> Any:
         """The ``n`` settlement points with the highest perfect-foresight profit, with their zone, in the
         reports' table style (a "not computed" note without sweep results)."""
-        from hayeknet.reporting.tables import Note, table
+        import dataclasses
+
+        from hayeknet.reporting.tables import Note, auto_columns, table
 
         summary = self.siting()
         if summary is None:
@@ -134,7 +136,9 @@ class StudyBundle:
             "the best causal strategy's profit and capture, and the mean basis to the zone's hub."
         )
         top = summary.top(n).rename(columns={"pf_profit_usd_per_day": "pf_profit_per_day_usd"})
-        return table(top, caption, "siting-top")
+        at_a_glance = ("zone", "pf_profit_usd", "causal_capture_ratio")  # a phone's width; the rest in the details
+        columns = [dataclasses.replace(c, detail=c.key not in at_a_glance) for c in auto_columns(top)]
+        return table(top, caption, "siting-top", columns=columns)
 
     def siting_zone_table(self) -> Any:
         """Per load zone: points, median and best profit, mean basis to the zone's hub (table style)."""
