@@ -226,6 +226,8 @@ class SimulateParams:
     ``stochastic_scenarios``: spread paths per re-plan of ``mpc_stochastic`` (and the paths whose median
     ``mpc_median`` plans on); ``stochastic_replan_intervals``: intervals between their re-plans;
     ``stochastic_seed``: seeds their draws together with the operating day and the interval.
+    ``valuation_paths``: spread paths of the day's battery valuation stated before the day
+    (:mod:`hayeknet.options.next_day`; seeded by ``stochastic_seed`` and the day).
     """
 
     threshold_low_percentile: float = 25.0
@@ -237,6 +239,7 @@ class SimulateParams:
     stochastic_scenarios: int = 16
     stochastic_replan_intervals: int = 1
     stochastic_seed: int = 17
+    valuation_paths: int = 2000
 
     def __post_init__(self) -> None:
         if not 0 <= self.threshold_low_percentile < self.threshold_high_percentile <= 100:
@@ -253,6 +256,8 @@ class SimulateParams:
             )
         if self.stochastic_seed < 0:
             raise ParamsError(f"simulate: stochastic_seed must be >= 0, got {self.stochastic_seed}")
+        if not 4 <= self.valuation_paths <= 100_000:
+            raise ParamsError(f"simulate: valuation_paths must be in 4..100000, got {self.valuation_paths}")
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,40 @@ def test_a_qse_that_did_not_run_is_named_with_its_reason() -> None:
     table = daily.qse_table("2024-07-08", {"qse_agents": qse})
     assert isinstance(table, Table) and list(table.data.index) == ["battery"] and table.footnote == why
     assert why in [text for _, text in daily.not_computed({"qse_agents": qse}, {})]
+
+
+def test_the_battery_value_stated_before_the_day_reads_well_in_the_day_and_the_study(day):
+    """ADR 0021: the daily table shows intrinsic, extrinsic, interval and what the day paid; the study table gives
+    the interval's coverage over the days; a day without a statement is a note with its reason."""
+    import numpy as np
+
+    from hayeknet.battery.spec import BatterySpec
+    from hayeknet.ercot.calendar import interval_starts_utc
+    from hayeknet.options.next_day import score_after_day, value_before_day
+
+    starts = pd.DatetimeIndex(interval_starts_utc(pd.Timestamp("2025-10-03").date(), 5))
+    dam = 30.0 + 25.0 * np.sin(np.arange(len(starts)) / len(starts) * 2 * np.pi)
+    paths = dam[None, :] + np.random.default_rng(1).normal(0.0, 15.0, (300, len(starts)))
+    stated = value_before_day("2025-10-03", starts, dam, paths, BatterySpec(), 5 / 60).to_dict()
+    realised = {"perfect_foresight": 12_345.0, "dam_schedule": 6_789.0}
+    stated["after_day"] = score_after_day(stated, pd.Series(dam, index=starts), realised)
+    day["summary"]["battery_value"] = stated
+    shown = daily.battery_value_table(day["day"], day["summary"])
+    assert isinstance(shown, Table)
+    _readable(shown)
+    labels = shown.formatted().index.tolist()
+    assert labels[0].startswith("Intrinsic") and labels[1].startswith("Extrinsic")
+    assert "Realised profit: Perfect foresight (bound)" in labels
+    assert "inside the stated interval" in shown.caption
+    day["summary"]["battery_value"] = {"stated": False, "note": "not stated: no spread model (first study day)"}
+    assert isinstance(daily.battery_value_table(day["day"], day["summary"]), Note)
+
+    history = [
+        {"day": "2025-10-02", "battery_value": {"stated": False, "note": "not stated: first study day"}},
+        {"day": "2025-10-03", "battery_value": stated},
+    ]
+    table = study.battery_value_table(history)
+    assert isinstance(table, Table)
+    _readable(table)
+    assert "covered 1 of 1 days" in table.caption and "2025-10-02: not stated: first study day" in table.caption
+    assert isinstance(study.battery_value_table(history[:1]), Note)

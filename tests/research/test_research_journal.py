@@ -60,7 +60,7 @@ def test_results_shape(two_days):
         "enkf_interval_coverage",
         "next_day_outlook",
     }
-    assert r2["schema_version"] == "1.4.0"
+    assert r2["schema_version"] == "1.5.0"
     assert {p["id"] for p in r2["interval_predictions"]} == {"spike_days_next_week"}  # 2 days: too few for more
     assert r2["coverage_claims"][0]["id"] == "enkf_one_step_2sigma"
     assert r2["coherence_across_sources"]["coherent"] is True  # the Q&A alone: its joint is below its marginals

@@ -37,6 +37,7 @@ ANCHORS = {
     "prices": "prices",
     "strategies": "strategies",
     "market_designs": "market-designs",
+    "battery_value": "battery-value",
     "qse": "qse-agents",
     "beliefs": "beliefs",
     "assimilation": "assimilation",
@@ -233,6 +234,44 @@ def market_design_table(day: str, summary: Mapping[str, Any]) -> Table | Note:
         anchor=ANCHORS["market_designs"],
         row_header="Stream",
         row_labels=as_product_label,
+    )
+
+
+def battery_value_table(day: str, summary: Mapping[str, Any]) -> Table | Note:
+    """The day's battery value stated before it (intrinsic + extrinsic, ADR 0021) against what the day paid;
+    a :class:`Note` saying why when it was not stated."""
+    value = summary.get("battery_value") or {}
+    if not value.get("stated"):
+        return Note(value.get("note") or "battery value not stated", name=ANCHORS["battery_value"])
+    level = f"{100 * number(value.get('level')):.0f}%"
+    lo, hi = (number(v) for v in value["interval_usd"])
+    rows: dict[str, float] = {
+        "Intrinsic: the LP schedule on the DAM curve": number(value["intrinsic_usd"]),
+        f"Extrinsic: the spread-option strip over {int(value['n_paths']):,} predictive paths": number(
+            value["extrinsic_usd"]
+        ),
+        "Stated before the day: intrinsic + extrinsic": number(value["total_usd"]),
+        f"Stated {level} interval: low": lo,
+        f"Stated {level} interval: high": hi,
+    }
+    after = value.get("after_day") or {}
+    verdict = "not scored: " + str(after.get("note", "no score"))
+    if after.get("scored"):
+        rows["Realised value: intrinsic + the strip on the day's prices"] = number(after["realised_value_usd"])
+        for name, entry in (after.get("against") or {}).items():
+            rows[f"Realised profit: {strategy_label(name)}"] = number(entry.get("profit_usd"))
+        verdict = "inside" if after.get("covered") else "outside"
+        verdict = f"the realised value fell {verdict} the stated interval"
+    frame = pd.DataFrame({"value_usd": list(rows.values())}, index=pd.Index(list(rows), name="figure"))
+    return Table(
+        data=frame,
+        columns=(Column("value_usd", "Value ($)", "usd"),),
+        caption=f"The battery's value on {day}, stated from what was published before the day (the DAM curve and "
+        f"the spread model stated the day before; extrinsic standard error "
+        f"{format_usd(number(value.get('extrinsic_std_error_usd')))}), and what the day paid: {verdict}.",
+        name=f"{day}_battery_value",
+        anchor=ANCHORS["battery_value"],
+        row_header="Figure",
     )
 
 

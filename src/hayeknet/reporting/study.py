@@ -201,6 +201,66 @@ def hypotheses_table(hypotheses_frame: pd.DataFrame) -> Table:
     )
 
 
+def battery_value_table(history: Sequence[Mapping[str, Any]]) -> Table | Note:
+    """The battery value stated before each day (ADR 0021) against what the day paid, one row per scored day;
+    the caption gives the interval's coverage over the days against its stated level."""
+    from hayeknet.options.next_day import summarise_scores
+
+    values = {str(r["day"]): r.get("battery_value") or {} for r in history}
+    rows, reasons = {}, {}
+    for day, value in values.items():
+        after = value.get("after_day") or {}
+        if not value.get("stated") or not after.get("scored"):
+            reasons[day] = str(value.get("note") or after.get("note") or "not stated")
+            continue
+        against = after.get("against") or {}
+        lo, hi = (number(v) for v in value["interval_usd"])
+        rows[day] = {
+            "stated_usd": number(value["total_usd"]),
+            "low_usd": lo,
+            "high_usd": hi,
+            "realised_usd": number(after["realised_value_usd"]),
+            "covered": "yes" if after.get("covered") else "no",
+            "pf_usd": number((against.get("perfect_foresight") or {}).get("profit_usd")),
+            "dam_schedule_usd": number((against.get("dam_schedule") or {}).get("profit_usd")),
+        }
+    if not rows:
+        why = sorted(set(reasons.values()))
+        return Note("; ".join(why) or "no day's battery value was stated", name="battery-value")
+    summary = summarise_scores(list(values.values()))
+    level = 100 * float(summary["level"])
+    lo_ci, hi_ci = (100 * x for x in summary["coverage_ci95"])
+    caption = (
+        f"The battery's value stated before each day from the DAM curve and the spread model stated the day before "
+        f"(intrinsic + extrinsic), its {level:.0f}% interval, and the realised value (the same strip on the day's "
+        f"prices). The interval covered {summary['days_covered']} of {summary['days_scored']} days "
+        f"({100 * summary['coverage']:.0f}%, 95% CI {lo_ci:.0f}–{hi_ci:.0f}%) against {level:.0f}% stated."
+    )
+    if reasons:
+        caption += f" Not stated or not scored on {len(reasons)} day(s): " + "; ".join(
+            f"{d}: {w}" for d, w in reasons.items()
+        )
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "day"
+    return Table(
+        data=frame,
+        columns=(
+            Column("stated_usd", "Stated ($)", "usd"),
+            Column("low_usd", "Interval low ($)", "usd"),
+            Column("high_usd", "Interval high ($)", "usd"),
+            Column("realised_usd", "Realised value ($)", "usd"),
+            Column("covered", "Covered", "text"),
+            Column("pf_usd", "Perfect foresight ($)", "usd"),
+            Column("dam_schedule_usd", "DAM schedule ($)", "usd"),
+        ),
+        caption=caption,
+        name="study_battery_value",
+        anchor="battery-value",
+        row_header="Day",
+        row_links={d: daily_href(str(d)) for d in frame.index},
+    )
+
+
 def reliability_table(reliability: pd.DataFrame) -> Table | Note:
     """Settled predictions binned by stated probability: count, mean forecast, observed frequency (Wilson CI)."""
     if reliability is None or reliability.empty:

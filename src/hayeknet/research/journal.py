@@ -48,10 +48,11 @@ from hayeknet.research.prices import CENTRAL
 from hayeknet.research.questions import DayContext, answer_questions, claims_of
 from hayeknet.research.scoring import score_predictions
 
-SCHEMA_VERSION = "1.4.0"
+SCHEMA_VERSION = "1.5.0"
 """1.1.0 adds ``hypotheses``, ``predictions`` and ``prediction_scores`` (1.0.0 documents stay valid); 1.4.0
 (ADR 0016) adds ``interval_predictions``, ``coverage_claims`` and ``coherence_across_sources``, the claims a
-confidence is scored as, the hypotheses' power and the scores by claim type and question."""
+confidence is scored as, the hypotheses' power and the scores by claim type and question; 1.5.0 (ADR 0021) adds
+the optional ``battery_value`` (the day's battery value stated before it and its score after)."""
 OUTPUT_FILES = ("results.json", "qa.json", "journal.md")
 
 

@@ -19,6 +19,9 @@ to one flat-enough mapping of numbers:
   score of its settled probabilities, the realised coverage of its settled
   intervals against their mean stated level, and the pooled coverage of the
   EnKF's one-step intervals, from the last day's ``prediction_scores``;
+* ``battery_value.*`` - the day's battery value stated before each day (ADR 0021): on how many days it
+  was stated and scored, how often its interval covered the realised value (with a Wilson 95% interval,
+  against the stated ``level``), and the mean stated total against the mean realised value and profits, $/day;
 * ``daily.<day>.<strategy>`` - profit per day and strategy, $.
 
 :func:`daily_profit_table` is the long table behind the plots.
@@ -31,6 +34,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from hayeknet.options.next_day import summarise_scores
 
 PERFECT_FORESIGHT = "perfect_foresight"
 EVENTS = {"A": "high_price", "B": "imbalance", "C": "congestion"}
@@ -101,6 +106,7 @@ def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "capture_ratio": capture,
         "forecast": forecast,
         "beliefs": {"days_scored": sum(1 for s in scored if s), "brier": brier, "brier_skill": skill},
+        "battery_value": summarise_scores([r.get("battery_value") or {} for r in history]),
         "daily": {
             day: {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for day, row in profit.iterrows()
         },

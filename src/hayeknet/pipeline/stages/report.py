@@ -139,6 +139,11 @@ class DayBundle:
 
         return market_design_table(self.day, self.summary)
 
+    def battery_value_table(self) -> Any:
+        from hayeknet.reporting.daily import battery_value_table
+
+        return battery_value_table(self.day, self.summary)
+
     def qse_table(self) -> Any:
         from hayeknet.reporting.daily import qse_table
 

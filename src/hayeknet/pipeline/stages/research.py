@@ -171,6 +171,8 @@ def run(ctx: StageContext, day: str) -> ResearchOutcome:
     designs = simulation.summary.get("market_designs")
     if designs:
         results["market_designs"] = to_jsonable(designs)
+    if simulation.summary.get("battery_value"):
+        results["battery_value"] = to_jsonable(simulation.summary["battery_value"])
     if simulation.summary.get("qse_agents"):
         results["qse_agents"] = to_jsonable(simulation.summary["qse_agents"])
     results, _ = split_wall_clock(results)  # upstream outputs hold none; a tracked output never does

@@ -34,6 +34,8 @@ BELIEFS_SPREAD_COLUMN = "spread_q50_usd_per_mwh"
 predictive median spread. The sample mean (``spread_mean_usd_per_mwh``) is the risk-neutral choice in
 theory, but the spread is heavy-tailed in asinh units (its exact mean does not exist), so the sample
 mean follows the few most extreme paths."""
+VALUATION_AGAINST = ("perfect_foresight", "dam_schedule", "storage_value")
+"""Strategies whose realised profit the day's stated battery value is compared with (ADR 0021)."""
 BELIEFS_PRICE_COLUMN = "price_q50_usd_per_mwh"
 """The same statistic of the beliefs' price (their DAM + spread), used when the day has no DAM price."""
 
@@ -138,6 +140,55 @@ def beliefs_price_path(ctx: StageContext, day: str, dam: pd.Series | None) -> tu
     return forecast[BELIEFS_PRICE_COLUMN], f"{note} price path (their DAM; no DAM of {day} at the location)"
 
 
+def battery_value(
+    day: str,
+    prices: pd.Series,
+    dam: pd.Series | None,
+    spread_model: Any,
+    spread_note: str,
+    spec: Any,
+    dt_hours: float,
+    settings: Any,
+) -> dict[str, Any]:
+    """The day's battery value stated from what was published before it (ADR 0021), or why it is not stated.
+
+    Intrinsic: the LP on the day's DAM curve; extrinsic: the spread-option strip over
+    ``settings.valuation_paths`` paths ``DAM + spread``, the spreads drawn from the spread model the
+    beliefs stage stated the day before (seeded by ``settings.stochastic_seed`` and the day). Only the
+    index of ``prices`` is read here (the day's intervals); the prices score it afterwards.
+    """
+    import numpy as np
+
+    from hayeknet.battery.dam_strategies import dam_on_index
+    from hayeknet.ercot.calendar import ERCOT_TZ
+    from hayeknet.options.next_day import value_before_day
+
+    if dam is None or not len(dam):
+        return {"stated": False, "note": f"not stated: no DAM price at {spec.location} on {day}"}
+    if spread_model is None:
+        return {"stated": False, "note": f"not stated: no spread model ({spread_note})"}
+    index = pd.DatetimeIndex(prices.index)
+    if abs(spread_model.dt_hours - dt_hours) > 1e-9:
+        return {
+            "stated": False,
+            "note": f"not stated: the spread model has {spread_model.dt_hours:g} h intervals, the day {dt_hours:g} h",
+        }
+    hours = pd.DatetimeIndex(index.tz_convert("UTC").floor("h").unique())
+    missing = int(dam.set_axis(pd.DatetimeIndex(dam.index).tz_convert("UTC")).reindex(hours).isna().sum())
+    if missing:
+        return {
+            "stated": False,
+            "note": f"not stated: the DAM at {spec.location} does not cover {day} ({missing} of {len(hours)} hours "
+            "missing)",
+        }
+    dam_values = dam_on_index(dam, index)
+    local = index.tz_convert(ERCOT_TZ)
+    rng = np.random.default_rng([settings.stochastic_seed, local[0].date().toordinal(), 21])
+    spreads = spread_model.sample_paths(np.asarray(local.hour, dtype=int), None, settings.valuation_paths, rng)
+    value = value_before_day(day, index, dam_values, dam_values[None, :] + spreads, spec, dt_hours, backend="auto")
+    return value.to_dict() | {"spread_model": spread_note}
+
+
 @timed(STAGE)
 def run(ctx: StageContext, day: str) -> SimulateOutcome:
     """The battery on ``day``: every strategy of :data:`hayeknet.battery.lineup.STRATEGY_NAMES` and the
@@ -152,6 +203,7 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     from hayeknet.battery.lineup import STRATEGY_NAMES, DayInformation, run_lineup, strategy_results
     from hayeknet.battery.market_designs import simulate_day_designs
     from hayeknet.battery.strategies import StrategyContext, run_strategy
+    from hayeknet.options.next_day import score_after_day
 
     params = ctx.params_for(STAGE)
     spec = params.battery
@@ -197,6 +249,10 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
                 "beliefs_column": BELIEFS_SPREAD_COLUMN,
             }
         )
+    valuation = battery_value(day, prices, dam, spread_model, spread_note, spec, rt.dt_hours, params.simulate)
+    if valuation.get("stated"):
+        realised = {name: strategies[name]["profit_usd"] for name in VALUATION_AGAINST if name in strategies}
+        valuation["after_day"] = score_after_day(valuation, prices, realised)
     designs, design_ledgers = simulate_day_designs(table, spec)
     registry = train.read_registry(ctx, ctx.prev_of(day))
     summary = {
@@ -217,6 +273,7 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
         "agent_checkpoint": checkpoint.name,
         "agent_checkpoint_days_seen": list(registry.get("days_seen", [])),
         "agent_total_timesteps": int(registry.get("total_timesteps", 0)),
+        "battery_value": valuation,
         "market_designs": designs,
         "qse_agents": train.evaluate_qse(ctx, day, params) if params.qse.enabled else {"enabled": False},
     }

@@ -95,6 +95,12 @@ class StudyBundle:
 
         return reliability_table(self.prediction_scores().reliability())
 
+    def battery_value_table(self) -> Any:
+        """The battery value stated before each day against what the day paid, and the interval's coverage."""
+        from hayeknet.reporting.study import battery_value_table
+
+        return battery_value_table(self.history)
+
     def market_design_table(self) -> Any:
         """Profit ($) per day under SCED today and RTC+B (energy + AS, perfect foresight)."""
         from hayeknet.reporting.study import market_design_table
