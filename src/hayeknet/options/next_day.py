@@ -36,7 +36,7 @@ Prices $/MWh, money $, hours are the operating day's UTC hours in order (23,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,6 +195,57 @@ def value_before_day(
     )
 
 
+def value_with_spread_model(
+    day: str,
+    index: pd.DatetimeIndex,
+    dam_hourly: pd.Series | None,
+    spread_model: Any,
+    spread_note: str,
+    spec: BatterySpec,
+    dt_hours: float,
+    *,
+    n_paths: int,
+    seed: int,
+    backend: str = "auto",
+) -> dict[str, Any]:
+    """:func:`value_before_day` on paths ``DAM + spread`` whose spreads a fitted spread model draws
+    (:meth:`hayeknet.beliefs.spread_model.SpreadModel.sample_paths`, from a uniformly drawn first bin), as
+    JSON; ``{"stated": False, "note": why}`` when the DAM or the model is missing or does not fit the day.
+
+    ``index``: the day's interval starts (tz-aware); ``dam_hourly``: the day's DAM prices by UTC hour start,
+    every hour of the day required (none is filled in); ``spread_note``: what the model was fitted on (or why
+    there is none); ``seed``: with the operating day, seeds the draws.
+    """
+    from hayeknet.battery.dam_strategies import dam_on_index
+    from hayeknet.ercot.calendar import ERCOT_TZ
+
+    location = spec.location
+    if dam_hourly is None or not len(dam_hourly):
+        return {"stated": False, "note": f"not stated: no DAM price at {location} on {day}"}
+    if spread_model is None:
+        return {"stated": False, "note": f"not stated: no spread model ({spread_note})"}
+    if abs(float(spread_model.dt_hours) - dt_hours) > 1e-9:
+        return {
+            "stated": False,
+            "note": f"not stated: the spread model has {spread_model.dt_hours:g} h intervals, the day {dt_hours:g} h",
+        }
+    index = pd.DatetimeIndex(index)
+    hours = pd.DatetimeIndex(index.tz_convert("UTC").floor("h").unique())
+    dam_utc = dam_hourly.set_axis(pd.DatetimeIndex(dam_hourly.index).tz_convert("UTC"))
+    missing = int(dam_utc.reindex(hours).isna().sum())
+    if missing:
+        return {
+            "stated": False,
+            "note": f"not stated: the DAM at {location} does not cover {day} ({missing} of {len(hours)} hours missing)",
+        }
+    dam = dam_on_index(dam_hourly, index)
+    local = index.tz_convert(ERCOT_TZ)
+    rng = np.random.default_rng([seed, local[0].date().toordinal(), 21])
+    spreads = spread_model.sample_paths(np.asarray(local.hour, dtype=int), None, n_paths, rng)
+    value = value_before_day(day, index, dam, dam[None, :] + spreads, spec, dt_hours, backend=backend)
+    return value.to_dict() | {"spread_model": spread_note}
+
+
 def score_after_day(
     stated: Mapping[str, Any],
     prices_usd_per_mwh: pd.Series,
@@ -249,7 +300,7 @@ def score_after_day(
     }
 
 
-def summarise_scores(values: list[Mapping[str, Any]]) -> dict[str, Any]:
+def summarise_scores(values: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Over days: how often the stated interval covered the realised value (with a Wilson 95% interval, so a
     coverage far from the stated level shows), and the stated total against the realised profits ($/day).
 
@@ -298,5 +349,6 @@ __all__ = [
     "score_after_day",
     "summarise_scores",
     "value_before_day",
+    "value_with_spread_model",
     "wilson_interval",
 ]

@@ -152,41 +152,23 @@ def battery_value(
 ) -> dict[str, Any]:
     """The day's battery value stated from what was published before it (ADR 0021), or why it is not stated.
 
-    Intrinsic: the LP on the day's DAM curve; extrinsic: the spread-option strip over
-    ``settings.valuation_paths`` paths ``DAM + spread``, the spreads drawn from the spread model the
-    beliefs stage stated the day before (seeded by ``settings.stochastic_seed`` and the day). Only the
-    index of ``prices`` is read here (the day's intervals); the prices score it afterwards.
+    :func:`hayeknet.options.next_day.value_with_spread_model` with ``settings.valuation_paths`` paths seeded
+    by ``settings.stochastic_seed`` and the day. Only the index of ``prices`` is read here (the day's
+    intervals); the prices score the statement afterwards.
     """
-    import numpy as np
+    from hayeknet.options.next_day import value_with_spread_model
 
-    from hayeknet.battery.dam_strategies import dam_on_index
-    from hayeknet.ercot.calendar import ERCOT_TZ
-    from hayeknet.options.next_day import value_before_day
-
-    if dam is None or not len(dam):
-        return {"stated": False, "note": f"not stated: no DAM price at {spec.location} on {day}"}
-    if spread_model is None:
-        return {"stated": False, "note": f"not stated: no spread model ({spread_note})"}
-    index = pd.DatetimeIndex(prices.index)
-    if abs(spread_model.dt_hours - dt_hours) > 1e-9:
-        return {
-            "stated": False,
-            "note": f"not stated: the spread model has {spread_model.dt_hours:g} h intervals, the day {dt_hours:g} h",
-        }
-    hours = pd.DatetimeIndex(index.tz_convert("UTC").floor("h").unique())
-    missing = int(dam.set_axis(pd.DatetimeIndex(dam.index).tz_convert("UTC")).reindex(hours).isna().sum())
-    if missing:
-        return {
-            "stated": False,
-            "note": f"not stated: the DAM at {spec.location} does not cover {day} ({missing} of {len(hours)} hours "
-            "missing)",
-        }
-    dam_values = dam_on_index(dam, index)
-    local = index.tz_convert(ERCOT_TZ)
-    rng = np.random.default_rng([settings.stochastic_seed, local[0].date().toordinal(), 21])
-    spreads = spread_model.sample_paths(np.asarray(local.hour, dtype=int), None, settings.valuation_paths, rng)
-    value = value_before_day(day, index, dam_values, dam_values[None, :] + spreads, spec, dt_hours, backend="auto")
-    return value.to_dict() | {"spread_model": spread_note}
+    return value_with_spread_model(
+        day,
+        pd.DatetimeIndex(prices.index),
+        dam,
+        spread_model,
+        spread_note,
+        spec,
+        dt_hours,
+        n_paths=settings.valuation_paths,
+        seed=settings.stochastic_seed,
+    )
 
 
 @timed(STAGE)
