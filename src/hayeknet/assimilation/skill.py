@@ -327,41 +327,56 @@ def paired_errors(
     none; pairs without it are kept, their DAM is NaN); ``columns`` restricts to
     some locations (indices).
     """
+    return horizon_arrays(forecasts, label, dam).pairs(columns)
+
+
+@dataclass(frozen=True)
+class HorizonArrays:
+    """Every quantity of one horizon on the ``(T, L)`` grid, computed once; :meth:`pairs` selects columns.
+
+    ``keep`` marks the intervals with an observed price, an EnKF forecast and a persistence forecast.
+    """
+
+    observed: np.ndarray
+    forecast: np.ndarray
+    persistence: np.ndarray
+    dam: np.ndarray
+    spread: np.ndarray
+    log_density: np.ndarray
+    crps_z: np.ndarray
+    keep: np.ndarray
+
+    def pairs(self, columns: Sequence[int] | None = None) -> PairedErrors:
+        """The kept pairs of all locations, or of ``columns`` (row-major: interval by interval, as before)."""
+        cols = slice(None) if columns is None else list(columns)
+        keep = self.keep[:, cols]
+        pick = lambda a: a[:, cols][keep]
+        return PairedErrors(*(pick(getattr(self, f)) for f in PAIRED_FIELDS))
+
+
+def horizon_arrays(forecasts: DayForecasts, label: str, dam: np.ndarray | None = None) -> HorizonArrays:
+    """:class:`HorizonArrays` of horizon ``label`` (``dam`` as in :func:`paired_errors`)."""
     h = forecasts.horizons[label]
-    obs = forecasts.observed
-    pers = persistence(obs, h.steps)
-    ref = dam if dam is not None else np.full_like(obs, np.nan)
-    cols = list(range(obs.shape[1])) if columns is None else list(columns)
-    sub = lambda a: np.asarray(a)[:, cols]
-    o, f, p, d = sub(obs), sub(h.mean), sub(pers), sub(ref)
+    o = np.asarray(forecasts.observed, dtype=float)
+    f = np.asarray(h.mean, dtype=float)
+    p = persistence(o, h.steps)
+    d = np.asarray(dam, dtype=float) if dam is not None else np.full_like(o, np.nan)
     keep = np.isfinite(o) & np.isfinite(f) & np.isfinite(p)
-    total_spread = np.sqrt(sub(h.spread) ** 2 + forecasts.obs_error_usd_per_mwh**2)
-    log_density = log_predictive_density(
-        o, sub(h.z_mean), sub(h.z_var), forecasts.obs_error_usd_per_mwh, forecasts.price_scale_usd_per_mwh
-    )
     scale, obs_error = forecasts.price_scale_usd_per_mwh, forecasts.obs_error_usd_per_mwh
-    z_sd = np.sqrt(sub(h.z_var) + (obs_error / np.sqrt(o**2 + scale**2)) ** 2)
-    crps = crps_gaussian(np.arcsinh(o / scale), sub(h.z_mean), z_sd)
-    return PairedErrors(o[keep], f[keep], p[keep], d[keep], total_spread[keep], log_density[keep], crps[keep])
+    total_spread = np.sqrt(np.asarray(h.spread) ** 2 + obs_error**2)
+    z_mean, z_var = np.asarray(h.z_mean), np.asarray(h.z_var)
+    log_density = log_predictive_density(o, z_mean, z_var, obs_error, scale)
+    z_sd = np.sqrt(z_var + (obs_error / np.sqrt(o**2 + scale**2)) ** 2)
+    crps = crps_gaussian(np.arcsinh(o / scale), z_mean, z_sd)
+    return HorizonArrays(o, f, p, d, total_spread, log_density, crps, keep)
 
 
 def scores(pairs: PairedErrors, label: str) -> dict[str, Any]:
     """Skill metrics of one horizon from its pairs (names of :data:`METRIC_DESCRIPTIONS`, suffix ``label``)."""
     err = pairs.observed - pairs.forecast
-    rmse_f = _rmse(err)
-    rmse_p = _rmse(pairs.observed - pairs.persistence)
-    has_dam = np.isfinite(pairs.dam)
-    rmse_d = _rmse(pairs.observed[has_dam] - pairs.dam[has_dam])
-    rmse_f_dam = _rmse(err[has_dam])  # the EnKF on the pairs the DAM covers
-    ratio = float(np.sqrt(np.mean(pairs.spread**2))) / rmse_f if rmse_f is not None and rmse_f > 0 else None
     out: dict[str, Any] = {
         f"n_forecasts_{label}": pairs.n,
-        f"rmse_forecast_{label}_usd_per_mwh": rmse_f,
-        f"rmse_persistence_{label}_usd_per_mwh": rmse_p,
-        f"rmse_dam_{label}_usd_per_mwh": rmse_d,
-        f"skill_vs_persistence_{label}": skill_score(rmse_f, rmse_p),
-        f"skill_vs_dam_{label}": skill_score(rmse_f_dam, rmse_d),
-        f"spread_skill_ratio_{label}": ratio,
+        **_scalar_scores(pairs, label),
         f"spread_skill_bins_{label}": spread_skill_bins(pairs.spread, err),
         f"log_score_{label}": float(np.mean(pairs.log_density)) if pairs.n else None,
         f"crps_z_{label}": float(np.mean(pairs.crps_z)) if pairs.n else None,
@@ -376,7 +391,7 @@ def forecast_skill(
     ref = reference_on_grid(dam, forecasts.index, forecasts.locations)
     out: dict[str, Any] = {}
     for label in forecasts.horizons:
-        out |= scores(paired_errors(forecasts, label, ref, columns), label)
+        out |= scores(horizon_arrays(forecasts, label, ref).pairs(columns), label)
     return out
 
 
@@ -399,17 +414,47 @@ SCALAR_SKILL_KEYS = (
 
 def forecast_skill_metrics(forecasts: DayForecasts, dam: pd.DataFrame | None = None) -> dict[str, Any]:
     """The forecast-skill fields of the assimilate stage's ``metrics.json``: pooled over all locations,
-    ``forecast_skill_by_location`` (the scalar scores per location) and ``forecast_verdict`` (pooled)."""
-    pooled = forecast_skill(forecasts, dam)
+    ``forecast_skill_by_location`` (the scalar scores per location) and ``forecast_verdict`` (pooled).
+
+    The ``(T, L)`` arrays of each horizon (persistence, the DAM on the grid, densities) are computed once
+    and sliced per location, so the cost is linear in the number of locations.
+    """
+    ref = reference_on_grid(dam, forecasts.index, forecasts.locations)
+    arrays = {label: horizon_arrays(forecasts, label, ref) for label in forecasts.horizons}
+    pooled: dict[str, Any] = {}
+    for label, a in arrays.items():
+        pooled |= scores(a.pairs(), label)
     by_location = {}
     for j, name in enumerate(forecasts.locations):
-        own = forecast_skill(forecasts, dam, columns=[j])
+        own: dict[str, Any] = {}
+        for label, a in arrays.items():
+            own |= _scalar_scores(a.pairs([j]), label)
         by_location[name] = {k: own.get(k) for k in SCALAR_SKILL_KEYS}
     return {
         **pooled,
         "forecast_skill_by_location": by_location,
         "forecast_verdict": forecast_verdict(pooled, f"{len(forecasts.locations)} locations pooled"),
     }
+
+
+def _scalar_scores(pairs: PairedErrors, label: str) -> dict[str, Any]:
+    """The :data:`SCALAR_SKILL_KEYS` of :func:`scores` without its binned and density fields (the same values)."""
+    err = pairs.observed - pairs.forecast
+    rmse_f = _rmse(err)
+    rmse_p = _rmse(pairs.observed - pairs.persistence)
+    has_dam = np.isfinite(pairs.dam)
+    rmse_d = _rmse(pairs.observed[has_dam] - pairs.dam[has_dam])
+    rmse_f_dam = _rmse(err[has_dam])
+    ratio = float(np.sqrt(np.mean(pairs.spread**2))) / rmse_f if rmse_f is not None and rmse_f > 0 else None
+    out: dict[str, Any] = {
+        f"rmse_forecast_{label}_usd_per_mwh": rmse_f,
+        f"rmse_persistence_{label}_usd_per_mwh": rmse_p,
+        f"rmse_dam_{label}_usd_per_mwh": rmse_d,
+        f"skill_vs_persistence_{label}": skill_score(rmse_f, rmse_p),
+        f"skill_vs_dam_{label}": skill_score(rmse_f_dam, rmse_d),
+        f"spread_skill_ratio_{label}": ratio,
+    }
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
