@@ -54,8 +54,9 @@ the errors, so the binned RMSE rises with the binned spread.
 ``log_score_*`` is the mean log predictive density of the observed price
 ($/MWh^-1, natural log; higher is better) under the Gaussian-in-``z``
 predictive of the filter, ``z_obs ~ N(mean z_f, var z_f + sigma_z^2)``, mapped to
-price units with the Jacobian ``1 / sqrt(p^2 + s^2)``. It is the criterion the
-price model's noise levels were sized by (ADR 0006, third addendum).
+price units with the Jacobian ``1 / sqrt(p^2 + s^2)``. It is the criterion meant for
+sizing the price model's noise levels; they have not been re-sized with it yet (they
+are still those of ADR 0006, Addendum 2, sized on synthetic days).
 """
 
 from __future__ import annotations

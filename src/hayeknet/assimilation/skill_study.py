@@ -12,8 +12,9 @@
   share of days on which the EnKF beats the reference, and spread/RMSE;
 * :func:`withheld_node_errors` is the gap experiment of ADR 0006 (one node's
   prices withheld for hours, its filtered mean and spread against the truth);
-* :func:`tuning_score` is the criterion the price model's noise levels were
-  sized by (ADR 0006, third addendum).
+* :func:`tuning_score` is the criterion meant for sizing the price model's
+  noise levels on tuning days; they have not been re-sized with it yet (ADR 0006,
+  Addendum 2 still holds).
 
 Real 2025+ prices are never used here (the hold-out rule of ``../shared/real/SOURCES.md``).
 """
