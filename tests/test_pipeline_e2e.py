@@ -120,6 +120,18 @@ def test_repro_produces_a_report_and_results_per_day(project: Path, first_run: s
         assert len(results["qa"]) >= 3
         summary = json.loads((project / "artifacts" / "simulations" / day / "summary.json").read_text())
         assert {"perfect_foresight", "percentile_threshold", "ppo_agent"} <= set(summary["strategies"])
+        value = summary["battery_value"]  # ADR 0021: stated before the day and scored, or why not
+        assert value["stated"] or value["note"].startswith("not stated: ")
+        assert results.get("battery_value") == value
+        assert 'id="battery-value"' in text  # the daily report's table, or its note saying why not
+        if value["stated"]:
+            assert value["after_day"]["scored"] and "perfect_foresight" in value["after_day"]["against"]
+    first, second = (
+        json.loads((project / "artifacts" / "simulations" / d / "summary.json").read_text())["battery_value"]
+        for d in ("2025-10-01", "2025-10-02")
+    )
+    assert not first["stated"] and "first study day" in first["note"]
+    assert second["stated"], second  # the spread model stated on the first day values the second
     assert (project / "reports" / "study.html").exists()
     thesis = {p.name for p in (project / "reports" / "thesis").iterdir()}
     assert {"market_designs.pdf", "market_designs.png", "learning_curve.pdf", "hypothesis_results.png"} <= thesis
