@@ -156,3 +156,16 @@ def test_the_study_summary_counts_coverage_with_a_wilson_interval() -> None:
     assert wilson_interval(0, 10)[0] == pytest.approx(0.0) and wilson_interval(10, 10)[1] == pytest.approx(1.0)
     assert wilson_interval(55, 60)[0] > 0.8  # sixty days can tell a 90% interval from a 50% one
     assert summarise_scores([])["coverage"] is None
+
+
+def test_the_summary_skips_a_profit_that_was_undefined() -> None:
+    """A profit read back from strict JSON as null (undefined) does not enter the mean."""
+    from hayeknet.options.next_day import summarise_scores
+
+    starts, dam = day_curve()
+    stated = value_before_day("2025-10-01", starts, dam, noisy_paths(dam, 10.0), SPEC, DT).to_dict()
+    a = score_after_day(stated, pd.Series(dam, index=starts), {"storage_value": 100.0})
+    b = score_after_day(stated, pd.Series(dam, index=starts), {"storage_value": 300.0})
+    b["against"]["storage_value"]["profit_usd"] = None
+    summary = summarise_scores([stated | {"after_day": a}, stated | {"after_day": b}])
+    assert summary["mean_realised_profit_usd"] == {"storage_value": 100.0}

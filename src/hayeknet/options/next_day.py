@@ -322,8 +322,8 @@ def summarise_scores(values: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
     names = sorted({name for v in scored for name in v["after_day"].get("against", {})})
     for name in names:
-        against = [v["after_day"]["against"] for v in scored if name in v["after_day"]["against"]]
-        out["mean_realised_profit_usd"][name] = _mean([float(a[name]["profit_usd"]) for a in against])
+        profits = [v["after_day"]["against"].get(name, {}).get("profit_usd") for v in scored]
+        out["mean_realised_profit_usd"][name] = _mean([float(p) for p in profits if p is not None])
     return out
 
 
