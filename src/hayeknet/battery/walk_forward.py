@@ -48,7 +48,7 @@ from hayeknet.battery.ledger import summarize
 from hayeknet.battery.lineup import BASELINE, PERFECT_FORESIGHT, DayInformation, make_strategy
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.battery.strategies import capture_ratio, fair_bound, run_strategy
-from hayeknet.beliefs.spread_model import SpreadDay, fit_spread_model
+from hayeknet.beliefs.spread_model import SpreadDay, SpreadModel, fit_spread_model
 from hayeknet.params import HELD_OUT_FROM, SimulateParams
 
 DEFAULT_STRATEGIES: tuple[str, ...] = (
@@ -191,20 +191,34 @@ class DayResult:
         return capture_ratio(self.profit_usd, self.fair_bound_usd)
 
 
+def history_before(ordered: Sequence[RealDay], i: int, settings: EvaluationSettings) -> list[RealDay]:
+    """The days of ``ordered`` (chronological) before its ``i``-th within ``settings.history_days`` of it."""
+    day = ordered[i].day
+    return [d for d in ordered[:i] if (day - d.day).days <= settings.history_days]
+
+
+def spread_model_for(history: Sequence[RealDay], settings: EvaluationSettings) -> tuple[SpreadModel | None, str]:
+    """The spread model fitted on ``history`` and what it was fitted on; ``(None, why)`` with fewer than
+    ``settings.min_history_days`` days."""
+    if len(history) < settings.min_history_days:
+        return None, f"fewer than {settings.min_history_days} earlier days"
+    model = fit_spread_model([h.spread_day() for h in history], settings.spread_bins, settings.spread_atoms)
+    return model, f"spread model fitted {model.first_day}..{model.last_day}"
+
+
 def evaluate_day(
     day: RealDay,
     history: Sequence[RealDay],
     strategies: Sequence[str],
     spec: BatterySpec,
     settings: EvaluationSettings,
+    fitted: tuple[SpreadModel | None, str] | None = None,
 ) -> list[DayResult]:
-    """Every strategy on ``day`` with a spread model fitted on ``history`` (days before it only)."""
+    """Every strategy on ``day`` with a spread model fitted on ``history`` (days before it only);
+    ``fitted``: that model and its note when the caller has already fitted it (:func:`spread_model_for`)."""
     if any(h.day >= day.day for h in history):
         raise EvaluationError(f"{day.day}: the history holds days on or after it")
-    model, note = None, f"fewer than {settings.min_history_days} earlier days"
-    if len(history) >= settings.min_history_days:
-        model = fit_spread_model([h.spread_day() for h in history], settings.spread_bins, settings.spread_atoms)
-        note = f"spread model fitted {model.first_day}..{model.last_day}"
+    model, note = fitted if fitted is not None else spread_model_for(history, settings)
     previous = history[-1].rt if history and (day.day - history[-1].day).days == 1 else None
     context = StrategyContext(dt_hours=day.dt_hours, history=previous if previous is not None else _no_history())
     info = DayInformation(
@@ -269,8 +283,7 @@ def walk_forward(
     for i, day in enumerate(ordered):
         if day.day not in window:
             continue
-        history = [d for d in ordered[:i] if (day.day - d.day).days <= settings.history_days]
-        jobs.append((day, history, tuple(strategies), spec, settings))
+        jobs.append((day, history_before(ordered, i, settings), tuple(strategies), spec, settings))
     if not jobs:
         raise EvaluationError(f"no day of {window.label()} in the data")
     rows: list[DayResult] = []
@@ -505,7 +518,9 @@ __all__ = [
     "check_windows",
     "evaluate_day",
     "format_summary",
+    "history_before",
     "load_days",
+    "spread_model_for",
     "summarize_results",
     "tune",
     "walk_forward",

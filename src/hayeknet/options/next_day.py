@@ -48,7 +48,7 @@ from hayeknet.battery.spec import BatterySpec
 from hayeknet.options.backend import kernel
 from hayeknet.options.errors import OptionInputError
 from hayeknet.options.montecarlo import strip_payoffs
-from hayeknet.options.strip import best_windows
+from hayeknet.options.strip import best_windows, strip_blocks
 
 DEFAULT_LEVEL = 0.9
 """Central coverage of the stated predictive interval of the day's value."""
@@ -124,16 +124,6 @@ def hourly_means(values: np.ndarray, starts: pd.DatetimeIndex) -> tuple[np.ndarr
     return arr @ weights, unique
 
 
-def strip_blocks_for(spec: BatterySpec, n_hours: int) -> tuple[int, float]:
-    """Block length ``H`` (hours, at most half the day) and MWh bought per pair ``q / H``."""
-    if spec.power_mw <= 0 or spec.usable_mwh <= 0:
-        raise OptionInputError("the battery needs power_mw > 0 and a usable SOC window")
-    hours = max(1, round(spec.usable_mwh / (spec.charge_efficiency * spec.power_mw)))
-    hours = min(hours, n_hours // 2)
-    bought = min(spec.power_mw * hours, spec.usable_mwh / spec.charge_efficiency)
-    return hours, bought / hours
-
-
 def value_before_day(
     day: str,
     starts: pd.DatetimeIndex,
@@ -164,7 +154,7 @@ def value_before_day(
     hourly, hour_starts = hourly_means(paths, starts)
     forward = hourly.mean(axis=0)
     n_hours = forward.shape[0]
-    block, mwh_per_pair = strip_blocks_for(spec, n_hours)
+    block, mwh_per_pair = strip_blocks(spec, n_hours)
     eta = spec.charge_efficiency * spec.discharge_efficiency
     cost = spec.degradation_usd_per_mwh * (1.0 + eta)
     charge, discharge = best_windows(forward, block, eta)

@@ -93,12 +93,12 @@ def _expected_hour_price(fitted: FittedPriceModel, model: JumpOUModel, y0: float
     return 0.5 * fitted.scale_usd_per_mwh * (up - down)
 
 
-def strip_blocks(spec: BatterySpec) -> tuple[int, float]:
-    """Block length ``H`` (hours) and MWh bought per pair ``q / H`` for ``spec``."""
+def strip_blocks(spec: BatterySpec, n_hours: int = HOURS_PER_DAY) -> tuple[int, float]:
+    """Block length ``H`` (hours, at most half of the day's ``n_hours``) and MWh bought per pair ``q / H``."""
     if spec.power_mw <= 0 or spec.usable_mwh <= 0:
         raise OptionInputError("the battery needs power_mw > 0 and a usable SOC window")
     hours = max(1, round(spec.usable_mwh / (spec.charge_efficiency * spec.power_mw)))
-    hours = min(hours, HOURS_PER_DAY // 2)
+    hours = min(hours, n_hours // 2)
     bought = min(spec.power_mw * hours, spec.usable_mwh / spec.charge_efficiency)
     return hours, bought / hours
 

@@ -33,9 +33,10 @@ from hayeknet.battery.walk_forward import (
     RealDay,
     Window,
     evaluate_day,
+    history_before,
     load_days,
+    spread_model_for,
 )
-from hayeknet.beliefs.spread_model import fit_spread_model
 from hayeknet.options.next_day import score_after_day, summarise_scores, value_with_spread_model
 
 AGAINST = ("dam_schedule",)
@@ -60,17 +61,14 @@ def study_days(
     for i, day in enumerate(ordered):
         if day.day not in window:
             continue
-        history = [d for d in ordered[:i] if (day.day - d.day).days <= settings.history_days]
-        model, note = None, f"fewer than {settings.min_history_days} earlier days"
-        if len(history) >= settings.min_history_days:
-            model = fit_spread_model([h.spread_day() for h in history], settings.spread_bins, settings.spread_atoms)
-            note = f"spread model fitted {model.first_day}..{model.last_day}"
+        history = history_before(ordered, i, settings)
+        model, note = spread_model_for(history, settings)
         index = pd.DatetimeIndex(day.rt.index)
         value = value_with_spread_model(
             day.day.isoformat(), index, day.dam_hourly, model, note, spec, day.dt_hours, n_paths=n_paths, seed=seed
         )
         if value.get("stated"):
-            results = evaluate_day(day, history, AGAINST, spec, settings)
+            results = evaluate_day(day, history, AGAINST, spec, settings, fitted=(model, note))
             profits = {r.strategy: r.profit_usd for r in results}
             value["after_day"] = score_after_day(value, day.rt, profits)
         values.append(value)
