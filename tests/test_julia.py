@@ -12,7 +12,7 @@ import stat
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ import pytest
 from hayeknet import julia
 from hayeknet.julia import (
     BackendUnavailableError,
+    choose_kernel,
     find_julia_executable,
     julia_source,
     load_julia_module,
@@ -27,20 +28,6 @@ from hayeknet.julia import (
 )
 
 SHIPPED_KERNELS = {"enkf.jl": "HayekEnKF", "options.jl": "HayekOptions", "constraints.jl": "HayekConstraints"}
-
-
-@pytest.fixture
-def no_julia(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No Julia anywhere: no environment overrides, an empty PATH, juliacall unimportable, an empty load cache."""
-    for var in julia.JULIA_ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    empty = tmp_path / "empty-path"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setitem(sys.modules, "juliacall", None)  # any import attempt raises ImportError
-    load_julia_module.cache_clear()
-    yield
-    load_julia_module.cache_clear()
 
 
 @pytest.fixture
@@ -245,8 +232,110 @@ def test_loading_sets_the_offline_guard_and_includes_each_kernel_once(
     assert first is again is main.HayekEnKF
     assert other is main.HayekOptions
     assert main.included == [str(julia_source("enkf.jl")), str(julia_source("options.jl"))]
-    assert os.environ["PYTHON_JULIACALL_EXE"] == str(exe)
+    assert os.environ["PYTHON_JULIAPKG_EXE"] == str(exe)  # juliapkg resolves juliacall's project with it
+    assert "PYTHON_JULIACALL_EXE" not in os.environ
     assert os.environ["PYTHON_JULIAPKG_OFFLINE"] == (preset or "yes")  # an explicit setting is kept
+
+
+def test_a_lone_juliacall_exe_is_handed_to_juliapkg(no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe) -> None:
+    """juliacall 0.9.3x refuses PYTHON_JULIACALL_EXE without PYTHON_JULIACALL_PROJECT (CI at 48165cd)."""
+    exe = make_exe()
+    monkeypatch.setenv("PYTHON_JULIACALL_EXE", str(exe))
+    monkeypatch.setitem(sys.modules, "juliacall", types.SimpleNamespace(Main=_StandInMain()))
+    load_julia_module("enkf.jl", "HayekEnKF")
+    assert "PYTHON_JULIACALL_EXE" not in os.environ
+    assert os.environ["PYTHON_JULIAPKG_EXE"] == str(exe)
+
+
+def test_a_juliacall_exe_with_its_project_is_left_to_juliacall(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe, tmp_path: Path
+) -> None:
+    exe = make_exe()
+    monkeypatch.setenv("PYTHON_JULIACALL_EXE", str(exe))
+    monkeypatch.setenv("PYTHON_JULIACALL_PROJECT", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "juliacall", types.SimpleNamespace(Main=_StandInMain()))
+    load_julia_module("enkf.jl", "HayekEnKF")
+    assert os.environ["PYTHON_JULIACALL_EXE"] == str(exe)
+    assert os.environ["PYTHON_JULIACALL_PROJECT"] == str(tmp_path)
+    assert "PYTHON_JULIAPKG_EXE" not in os.environ
+
+
+class _BrokenJuliacall(types.ModuleType):
+    """A juliacall whose start fails, as the real one does without PythonCall offline; counts the attempts."""
+
+    attempts = 0
+
+    def __getattr__(self, name: str) -> object:
+        if name != "Main":
+            raise AttributeError(name)
+        type(self).attempts += 1
+        raise Exception("Both PYTHON_JULIACALL_PROJECT and PYTHON_JULIACALL_EXE must be set together")
+
+
+def test_a_julia_that_cannot_start_is_a_backend_error_naming_the_cause_and_is_not_retried(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe
+) -> None:
+    exe = make_exe()
+    monkeypatch.setenv("PATH", str(exe.parent))
+    monkeypatch.setattr(_BrokenJuliacall, "attempts", 0)
+    monkeypatch.setitem(sys.modules, "juliacall", _BrokenJuliacall("juliacall"))
+    with pytest.raises(BackendUnavailableError) as first:
+        load_julia_module("enkf.jl", "HayekEnKF")
+    message = str(first.value)
+    assert f"Julia at {exe} was found but juliacall could not start it" in message
+    assert "must be set together" in message  # the cause, verbatim
+    assert "PYTHON_JULIAPKG_OFFLINE=no" in message  # and the one-time fix
+    with pytest.raises(BackendUnavailableError, match="could not start it"):
+        load_julia_module("options.jl", "HayekOptions")
+    assert _BrokenJuliacall.attempts == 1  # a failed start is remembered, not retried
+
+
+def test_a_kernel_julia_cannot_include_names_the_file(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe
+) -> None:
+    class Failing(_StandInMain):
+        def include(self, path: str) -> None:
+            raise RuntimeError("LoadError: syntax")
+
+    monkeypatch.setenv("PATH", str(make_exe().parent))
+    monkeypatch.setitem(sys.modules, "juliacall", types.SimpleNamespace(Main=Failing()))
+    with pytest.raises(BackendUnavailableError) as info:
+        load_julia_module("enkf.jl", "HayekEnKF")
+    assert str(julia_source("enkf.jl")) in str(info.value) and "LoadError: syntax" in str(info.value)
+
+
+# --------------------------------------------------------------------------- choosing a kernel
+
+
+def _numpy(note: str) -> tuple[str, str]:
+    return ("numpy", note)
+
+
+def _julia_fails() -> tuple[str, str]:
+    raise BackendUnavailableError("juliacall could not start")
+
+
+def test_choose_kernel_numpy_and_auto_without_julia_carry_no_note(no_julia: None) -> None:
+    assert choose_kernel("numpy", _julia_fails, _numpy) == ("numpy", "")
+    assert choose_kernel("auto", _julia_fails, _numpy) == ("numpy", "")
+
+
+def test_choose_kernel_auto_falls_back_to_numpy_saying_why(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe
+) -> None:
+    monkeypatch.setenv("PATH", str(make_exe().parent))
+    name, note = choose_kernel("auto", _julia_fails, _numpy)
+    assert name == "numpy"
+    assert note == "backend auto found Julia but ran NumPy instead: juliacall could not start"
+    assert choose_kernel("auto", lambda: ("julia", ""), _numpy) == ("julia", "")
+
+
+def test_choose_kernel_julia_requested_raises_instead_of_falling_back(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, make_exe
+) -> None:
+    monkeypatch.setenv("PATH", str(make_exe().parent))
+    with pytest.raises(BackendUnavailableError, match="could not start"):
+        choose_kernel("julia", _julia_fails, _numpy)
 
 
 def test_importing_the_bridge_and_the_backends_does_not_import_juliacall() -> None:

@@ -19,15 +19,6 @@ from hayeknet.julia import BackendUnavailableError, find_julia_executable, julia
 
 
 @pytest.fixture
-def no_julia(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No Julia anywhere: empty PATH and no environment overrides; importing juliacall would fail."""
-    for var in julia.JULIA_ENV_VARS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "juliacall", None)  # any import attempt raises ImportError
-
-
-@pytest.fixture
 def fake_julia(tmp_path: Path) -> Path:
     exe = tmp_path / "bin" / "julia"
     exe.parent.mkdir()
@@ -188,3 +179,23 @@ def test_julia_wrapper_hands_the_forecast_the_python_draws() -> None:
     np.testing.assert_array_equal(stand_in.calls[-1][1], draws)
     loadings = np.ones((2, 3))
     np.testing.assert_array_equal(wrapped.factor_levels(state, loadings), enkf.factor_levels(state, loadings))
+
+
+def test_auto_with_a_julia_that_cannot_start_runs_numpy_and_the_metrics_say_why(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, fake_julia: Path, wide_prices
+) -> None:
+    """Julia found, juliacall unable to start it (here: not importable): the day is assimilated with NumPy,
+    not stopped, and ``metrics['backend_note']`` says so (CI at 48165cd stopped the simulate stage instead)."""
+    from hayeknet.assimilation.price_model import assimilate_day
+    from hayeknet.params import AssimilationParams
+
+    monkeypatch.setenv("PATH", str(fake_julia.parent))
+    chosen = kernel("auto")
+    assert chosen.name == "numpy"
+    assert chosen.note.startswith(f"backend auto found Julia but ran NumPy instead: Julia at {fake_julia}")
+    params = AssimilationParams(backend="auto", ensemble_size=20, inflation=1.02, obs_error_usd_per_mwh=2.0, seed=7)
+    metrics = assimilate_day(wide_prices(3, n_intervals=24), params, backend="auto").metrics
+    assert metrics["backend"] == "numpy" and "juliacall could not start it" in metrics["backend_note"]
+    with pytest.raises(BackendUnavailableError, match="could not start it"):
+        kernel("julia")  # asked for by name: an error, never a fallback
+    assert kernel("numpy").note == ""

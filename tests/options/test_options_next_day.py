@@ -169,3 +169,21 @@ def test_the_summary_skips_a_profit_that_was_undefined() -> None:
     b["against"]["storage_value"]["profit_usd"] = None
     summary = summarise_scores([stated | {"after_day": a}, stated | {"after_day": b}])
     assert summary["mean_realised_profit_usd"] == {"storage_value": 100.0}
+
+
+def test_a_julia_that_cannot_start_leaves_the_value_stated_by_numpy_with_the_reason(
+    no_julia: None, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    exe = tmp_path / "bin" / "julia"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", str(exe.parent))
+    starts, dam = day_curve()
+    auto = value_before_day("d", starts, dam, noisy_paths(dam, 20.0), SPEC, DT, backend="auto").to_dict()
+    plain = value_before_day("d", starts, dam, noisy_paths(dam, 20.0), SPEC, DT, backend="numpy").to_dict()
+    assert auto["backend"] == "numpy" and "juliacall could not start it" in auto["backend_note"]
+    assert plain["backend_note"] == ""
+    assert {k: v for k, v in auto.items() if k != "backend_note"} == {
+        k: v for k, v in plain.items() if k != "backend_note"
+    }

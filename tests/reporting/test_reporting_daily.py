@@ -223,6 +223,19 @@ def test_a_qse_that_did_not_run_is_named_with_its_reason() -> None:
     assert why in [text for _, text in daily.not_computed({"qse_agents": qse}, {})]
 
 
+def test_a_julia_kernel_that_auto_could_not_load_is_named_in_the_headline() -> None:
+    note = (
+        "backend auto found Julia but ran NumPy instead: Julia at /opt/julia was found but juliacall could not start it"
+    )
+    summary = {"battery_value": {"stated": True, "backend": "numpy", "backend_note": note}}
+    results = {"assimilation": {"backend": "numpy", "backend_note": note}}
+    missing = daily.not_computed(summary, results)
+    assert (daily.ANCHORS["assimilation"], f"Julia EnKF kernel: {note}") in missing
+    assert (daily.ANCHORS["battery_value"], f"Julia options kernel: {note}") in missing
+    quiet = {"assimilation": {"backend": "numpy", "backend_note": ""}}
+    assert daily.not_computed({"battery_value": {"backend_note": ""}}, quiet) == []
+
+
 def test_the_battery_value_stated_before_the_day_reads_well_in_the_day_and_the_study(day):
     """ADR 0021: the daily table shows intrinsic, extrinsic, interval and what the day paid; the study table gives
     the interval's coverage over the days; a day without a statement is a note with its reason."""

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from hayeknet.assimilation import enkf
-from hayeknet.julia import load_julia_module, resolve_backend
+from hayeknet.julia import choose_kernel, load_julia_module
 
 JULIA_SOURCE = "enkf.jl"
 
@@ -38,12 +38,14 @@ class EnKFKernel:
     gaspari_cohn: Callable[[ArrayLike], np.ndarray]
     ar1_forecast: Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike], np.ndarray]
     factor_levels: Callable[[ArrayLike, ArrayLike], np.ndarray]
+    note: str = ""  # why NumPy runs although auto found Julia (empty otherwise)
 
 
-def numpy_kernel() -> EnKFKernel:
-    """The NumPy reference kernel."""
+def numpy_kernel(note: str = "") -> EnKFKernel:
+    """The NumPy reference kernel; ``note`` says why it runs where Julia was asked for (``auto``)."""
     return EnKFKernel(
         name="numpy",
+        note=note,
         analysis_etkf=enkf.analysis_etkf,
         analysis_stochastic=enkf.analysis_stochastic,
         stochastic_update=enkf.stochastic_update,
@@ -54,9 +56,9 @@ def numpy_kernel() -> EnKFKernel:
 
 
 def kernel(backend: str) -> EnKFKernel:
-    """Kernel for ``backend`` (``auto`` resolved with :func:`hayeknet.julia.resolve_backend`)."""
-    resolved = resolve_backend(backend)
-    return julia_kernel() if resolved == "julia" else numpy_kernel()
+    """Kernel for ``backend`` (:func:`hayeknet.julia.choose_kernel`: ``auto`` falls back to NumPy, with a
+    ``note``, when Julia is found but cannot be loaded)."""
+    return choose_kernel(backend, julia_kernel, numpy_kernel)
 
 
 @functools.lru_cache(maxsize=1)

@@ -96,6 +96,7 @@ FILTERED_COLUMNS = (
 )
 METRIC_KEYS = (
     "backend",
+    "backend_note",
     "method",
     "ensemble_size",
     "inflation",
@@ -348,7 +349,8 @@ def assimilate_day(
     unique), one column per location, $/MWh, NaN where missing. ``params``
     gives ensemble size, inflation, observation error ($/MWh) and seed;
     ``backend`` is ``numpy``, ``julia`` or ``auto`` (resolved here; the one used
-    is ``metrics['backend']``). Deterministic for a given seed: all random
+    is ``metrics['backend']``, and ``metrics['backend_note']`` says why NumPy ran
+    when ``auto`` found Julia but could not load it). Deterministic for a given seed: all random
     draws come from ``numpy.random.default_rng(params.seed)`` in Python, in the
     same order for both backends (initial state, then per interval the forecast
     draws and, for the stochastic filter, the observation perturbations).
@@ -441,6 +443,7 @@ def assimilate_day(
     n_anomalies = int(np.sum(np.abs(norm_innov[~np.isnan(norm_innov)]) > spec.anomaly_threshold))
     metrics: dict[str, Any] = {
         "backend": kern.name,
+        "backend_note": kern.note,
         "method": spec.method,
         "ensemble_size": n_members,
         "inflation": float(params.inflation),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hayeknet.julia import load_julia_module, resolve_backend
+from hayeknet.julia import choose_kernel, load_julia_module
 from hayeknet.options import closed_forms, montecarlo
 from hayeknet.options.montecarlo import JumpOUDraws, JumpOUModel, MCEstimate
 
@@ -34,12 +34,14 @@ class OptionsKernel:
     expected_exp: Callable[..., float]
     mc_estimate: Callable[..., MCEstimate]
     strip_payoffs: Callable[..., tuple[np.ndarray, np.ndarray]]
+    note: str = ""  # why NumPy runs although auto found Julia (empty otherwise)
 
 
-def numpy_kernel() -> OptionsKernel:
-    """The NumPy reference kernel."""
+def numpy_kernel(note: str = "") -> OptionsKernel:
+    """The NumPy reference kernel; ``note`` says why it runs where Julia was asked for (``auto``)."""
     return OptionsKernel(
         name="numpy",
+        note=note,
         black76_call=closed_forms.black76_call,
         margrabe_exchange=closed_forms.margrabe_exchange,
         log_ou_call=closed_forms.log_ou_call,
@@ -51,8 +53,9 @@ def numpy_kernel() -> OptionsKernel:
 
 
 def kernel(backend: str) -> OptionsKernel:
-    """Kernel for ``auto | julia | numpy`` (resolved by :func:`hayeknet.julia.resolve_backend`)."""
-    return julia_kernel() if resolve_backend(backend) == "julia" else numpy_kernel()
+    """Kernel for ``auto | julia | numpy`` (:func:`hayeknet.julia.choose_kernel`: ``auto`` falls back to NumPy,
+    with a ``note``, when Julia is found but cannot be loaded)."""
+    return choose_kernel(backend, julia_kernel, numpy_kernel)
 
 
 @functools.lru_cache(maxsize=1)

@@ -74,6 +74,7 @@ class NextDayValue:
     cost_usd_per_mwh: float
     n_paths: int
     backend: str
+    backend_note: str = ""  # why NumPy ran although auto found Julia (empty otherwise)
 
     @property
     def total_usd(self) -> float:
@@ -100,6 +101,7 @@ class NextDayValue:
             "cost_usd_per_mwh": self.cost_usd_per_mwh,
             "n_paths": self.n_paths,
             "backend": self.backend,
+            "backend_note": self.backend_note,
             "definition": (
                 "intrinsic: the LP schedule's profit on the DAM curve; extrinsic: E[strip(P)] - strip(F) of the "
                 "battery's hourly spread-option strip over the beliefs' predictive real-time paths, F their mean"
@@ -182,6 +184,7 @@ def value_before_day(
         cost_usd_per_mwh=float(cost),
         n_paths=int(paths.shape[0]),
         backend=kern.name,
+        backend_note=kern.note,
     )
 
 

@@ -60,6 +60,7 @@ class StripValuation:
     forward_usd_per_mwh: tuple[float, ...]  # F_h, 24 values
     intrinsic_usd: float  # sum of the pairs' payoffs on the forward curve
     backend: str = "numpy"  # backend that simulated and priced the paths
+    backend_note: str = ""  # why NumPy ran although auto found Julia (empty otherwise)
 
     @property
     def value_usd(self) -> float:
@@ -161,4 +162,5 @@ def battery_strip_value(
         forward_usd_per_mwh=tuple(float(v) for v in forward),
         intrinsic_usd=intrinsic,
         backend=kern.name,
+        backend_note=kern.note,
     )

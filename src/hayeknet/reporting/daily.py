@@ -658,7 +658,8 @@ def flags(
 def not_computed(
     summary: Mapping[str, Any], results: Mapping[str, Any], anchors: Mapping[str, str | None] = ANCHORS
 ) -> list[tuple[str | None, str]]:
-    """``(anchor, text)`` for each part of the day the stages could not compute, with their reasons."""
+    """``(anchor, text)`` for each part of the day the stages could not compute, with their reasons (a Julia
+    kernel that ``auto`` found but could not load, NumPy running instead, among them)."""
     out: list[tuple[str | None, str]] = []
     for name, why in (summary.get("strategies_not_run") or {}).items():
         out.append((anchors["strategies"], f"{strategy_label(name)}: {why}"))
@@ -675,6 +676,13 @@ def not_computed(
     congestion = (results.get("beliefs") or {}).get("congestion") or {}
     if isinstance(congestion, Mapping) and congestion.get("stated") is False:
         out.append((anchors["beliefs"], f"congestion beliefs: {congestion.get('note', 'not stated')}"))
+    for anchor, what, block in (
+        ("assimilation", "Julia EnKF kernel", results.get("assimilation")),
+        ("battery_value", "Julia options kernel", summary.get("battery_value")),
+    ):
+        note = (block or {}).get("backend_note") if isinstance(block, Mapping) else None
+        if note:
+            out.append((anchors[anchor], f"{what}: {note}"))
     return out
 
 

@@ -59,7 +59,6 @@ def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     from hayeknet.archive.queries import DAM, realtime_wide, wide_prices
     from hayeknet.assimilation import assimilate_day
     from hayeknet.assimilation.skill import forecast_verdict
-    from hayeknet.julia import resolve_backend
 
     stage_params = ctx.params_for(STAGE)
     params = stage_params.assimilation
@@ -67,13 +66,12 @@ def run(ctx: StageContext, day: str) -> AssimilateOutcome:
     table = ingest.read_day(ctx, day)
     market, wide = realtime_wide(table, what=str(ctx.paths.archive_day(day)))
     dam = wide_prices(table, market=DAM)
-    backend = resolve_backend(params.backend)
     distance, zones, localization = ingest.network(ctx, day).zones_and_distance(
         list(wide.columns), params.localization_radius_hops
     )
     radius = params.localization_radius_hops if distance is not None else None
     result = assimilate_day(
-        wide, params, backend=backend, distance=distance, zones=zones, localization_radius=radius, dam_prices=dam
+        wide, params, backend=params.backend, distance=distance, zones=zones, localization_radius=radius, dam_prices=dam
     )
     location = stage_params.battery.location
     battery_skill = result.metrics["forecast_skill_by_location"].get(location)
