@@ -59,7 +59,9 @@ formation (:func:`price_formation`):
   DAM MCPCs from the forecast, RT MCPCs from the realisation.
 
 The parameters (:class:`MarketParams`) were calibrated against real 2024
-HB_HUBAVG prices of January-June (:mod:`hayeknet.ercot.synthetic_calibration`).
+HB_HUBAVG prices of January-June (:mod:`hayeknet.ercot.synthetic_calibration`);
+the installed solar and dispatchable capacity grows through 2024 at the rates
+capacity reports give (:func:`fleet_on`, ADR 0012 "Fleet growth").
 """
 
 from hayeknet.ercot.synthetic.market import (
@@ -74,6 +76,7 @@ from hayeknet.ercot.synthetic.market import (
     TARGET_WEST_NEGATIVE_SHARE_RANGE,
     MarketParams,
     SyntheticDay,
+    fleet_on,
     price_formation,
     synthetic_fundamentals,
     synthetic_prices,
@@ -93,6 +96,7 @@ __all__ = [
     "TARGET_WEST_NEGATIVE_SHARE_RANGE",
     "MarketParams",
     "SyntheticDay",
+    "fleet_on",
     "price_formation",
     "render_files",
     "synthetic_fundamentals",
