@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,3 +165,28 @@ def test_beliefs_forecast_rejects_bad_inputs() -> None:
     other_day = INDEX + pd.Timedelta(days=3)
     with pytest.raises(ScheduleInputError, match="predicted_prices"):
         beliefs_forecast(path, anchor="none")(0, other_day, pd.Series(dtype=float))
+
+
+def test_dam_coverage_names_the_unpriced_hours_that_held_hourly_fills() -> None:
+    """A DAM with two hours missing on a DST day (25 hours): held_hourly still fills them, and dam_coverage
+    states which and how many, so the fill reaches the summary and the report instead of passing silently."""
+    from hayeknet.battery.forecasts import dam_coverage, held_hourly
+    from hayeknet.ercot.calendar import interval_starts_utc
+
+    starts = pd.DatetimeIndex(interval_starts_utc(dt.date(2024, 11, 3), 5))
+    hours = starts.floor("h").unique()
+    assert len(hours) == 25
+    dam = pd.Series(np.arange(25, dtype=float), index=hours).drop(hours[[3, 17]])
+    covered = dam_coverage(dam, starts)
+    assert covered["available"] is True and covered["hours"] == 25 and covered["hours_missing"] == 2
+    assert covered["missing_hours_utc"] == [hours[3].isoformat(), hours[17].isoformat()]
+    assert "2 of 25 DAM hours had no price" in str(covered["note"])
+    held = held_hourly(dam, starts)
+    assert np.isfinite(held).all() and held[starts.floor("h") == hours[3]][0] == 2.0  # held from hour 2
+
+    full = dam_coverage(pd.Series(np.ones(25), index=hours), starts)
+    assert full["hours_missing"] == 0 and full["note"] == "" and full["available"] is True
+    absent = dam_coverage(None, starts)
+    assert absent["available"] is False and absent["hours_missing"] == 25 and "no DAM price" in str(absent["note"])
+    empty = dam_coverage(pd.Series(np.nan, index=hours), starts)
+    assert empty["available"] is False and "any hour" in str(empty["note"])

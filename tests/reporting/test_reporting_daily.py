@@ -271,3 +271,14 @@ def test_the_battery_value_stated_before_the_day_reads_well_in_the_day_and_the_s
     _readable(table)
     assert "covered 1 of 1 days" in table.caption and "2025-10-02: not stated: first study day" in table.caption
     assert isinstance(study.battery_value_table(history[:1]), Note)
+
+
+def test_dam_hours_held_from_neighbours_are_flagged_and_a_missing_dam_is_not_computed() -> None:
+    note = "2 of 24 DAM hours had no price; the DAM-based strategies held the neighbouring hour's price over them"
+    partial = {"dam_prices": {"available": True, "hours": 24, "hours_missing": 2, "note": note}}
+    assert (daily.ANCHORS["strategies"], f"DAM prices: {note}") in daily.flags(partial, {})
+    assert daily.not_computed(partial, {}) == []
+    why = "no DAM price on the day: the strategies that need it did not run"
+    absent = {"dam_prices": {"available": False, "hours": 24, "hours_missing": 24, "note": why}}
+    assert (daily.ANCHORS["strategies"], f"DAM prices: {why}") in daily.not_computed(absent, {})
+    assert daily.flags({"dam_prices": {"available": True, "hours": 24, "hours_missing": 0, "note": ""}}, {}) == []

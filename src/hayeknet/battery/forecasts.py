@@ -49,12 +49,48 @@ def _utc(series: pd.Series, what: str) -> pd.Series:
 def held_hourly(prices_hourly: pd.Series, times: pd.DatetimeIndex, what: str = "DAM") -> np.ndarray:
     """Hourly prices (index UTC hour start) held over each of ``times``; gaps filled from neighbours.
 
-    Raises :class:`ScheduleInputError` when none of the hours of ``times`` has a price.
+    The fill is not silent where it matters: the simulate stage states the day's unpriced hours
+    (:func:`dam_coverage`) in its summary and the daily report. Raises :class:`ScheduleInputError` when none of
+    the hours of ``times`` has a price.
     """
     values = prices_hourly.reindex(times.floor("h")).to_numpy(dtype=float)
     if np.isnan(values).all():
         raise ScheduleInputError(f"no {what} price for the hours from {times[0].isoformat()}")
     return pd.Series(values).ffill().bfill().to_numpy()
+
+
+def dam_coverage(prices_hourly: pd.Series | None, times: pd.DatetimeIndex) -> dict[str, object]:
+    """Which hours of ``times`` (UTC interval starts) the hourly DAM prices (index UTC hour start, $/MWh) price.
+
+    ``{"available", "hours", "hours_missing", "missing_hours_utc", "note"}``: ``hours`` is the number of
+    clock hours the intervals fall in, ``hours_missing`` those without a finite price (all of them when
+    ``prices_hourly`` is None), listed as UTC ISO hour starts; ``note`` says in words what the strategies did
+    about it (empty when every hour is priced).
+    """
+    hours = pd.DatetimeIndex(times).tz_convert("UTC").floor("h").unique()
+    if prices_hourly is None:
+        values = np.full(len(hours), np.nan)
+    else:
+        values = prices_hourly.reindex(hours).to_numpy(dtype=float)
+    missing = hours[~np.isfinite(values)]
+    if prices_hourly is None:
+        note = "no DAM price on the day: the strategies that need it did not run"
+    elif len(missing) == len(hours):
+        note = "no DAM price for any hour of the day: the strategies that need it did not run"
+    elif len(missing):
+        note = (
+            f"{len(missing)} of {len(hours)} DAM hours had no price; the DAM-based strategies held the "
+            "neighbouring hour's price over them"
+        )
+    else:
+        note = ""
+    return {
+        "available": prices_hourly is not None and len(missing) < len(hours),
+        "hours": len(hours),
+        "hours_missing": len(missing),
+        "missing_hours_utc": [h.isoformat() for h in missing],
+        "note": note,
+    }
 
 
 def _interval_values(path: pd.Series, times: pd.DatetimeIndex, what: str) -> np.ndarray:

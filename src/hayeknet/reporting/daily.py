@@ -637,7 +637,7 @@ def flags(
     summary: Mapping[str, Any], results: Mapping[str, Any], anchors: Mapping[str, str | None] = ANCHORS
 ) -> list[tuple[str | None, str]]:
     """Unusual things of the day, ``(anchor, text)``: spikes, congestion events, EnKF outliers, beliefs
-    warnings."""
+    warnings, DAM hours without a price that the strategies held from their neighbours."""
     out: list[tuple[str | None, str]] = []
     insights = results.get("insights") or {}
     spikes = insights.get("spikes") or []
@@ -652,6 +652,9 @@ def flags(
         out.append((anchors["assimilation"], f"{int(outliers):,} EnKF innovation outliers"))
     for warning in (results.get("beliefs") or {}).get("warnings") or []:
         out.append((anchors["beliefs"], f"beliefs: {warning}"))
+    dam = summary.get("dam_prices") or {}
+    if isinstance(dam, Mapping) and dam.get("available") and dam.get("hours_missing") and dam.get("note"):
+        out.append((anchors["strategies"], f"DAM prices: {dam['note']}"))
     return out
 
 
@@ -661,6 +664,9 @@ def not_computed(
     """``(anchor, text)`` for each part of the day the stages could not compute, with their reasons (a Julia
     kernel that ``auto`` found but could not load, NumPy running instead, among them)."""
     out: list[tuple[str | None, str]] = []
+    dam = summary.get("dam_prices") or {}
+    if isinstance(dam, Mapping) and dam.get("available") is False and dam.get("note"):
+        out.append((anchors["strategies"], f"DAM prices: {dam['note']}"))
     for name, why in (summary.get("strategies_not_run") or {}).items():
         out.append((anchors["strategies"], f"{strategy_label(name)}: {why}"))
     designs = summary.get("market_designs") or {}

@@ -182,6 +182,7 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
     """
     from hayeknet.agents.policy import AgentOffers
     from hayeknet.archive.queries import dam_prices, realtime_prices
+    from hayeknet.battery.forecasts import dam_coverage
     from hayeknet.battery.lineup import STRATEGY_NAMES, DayInformation, run_lineup, strategy_results
     from hayeknet.battery.market_designs import simulate_day_designs
     from hayeknet.battery.strategies import StrategyContext, run_strategy
@@ -248,6 +249,7 @@ def run(ctx: StageContext, day: str) -> SimulateOutcome:
             "n_filled": rt.n_filled,
             "description": rt.describe(),
         },
+        "dam_prices": dam_coverage(dam, pd.DatetimeIndex(prices.index)),
         "n_intervals": len(prices),
         "battery": dataclasses.asdict(spec),
         "strategies": strategies,
