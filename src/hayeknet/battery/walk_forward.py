@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -206,6 +206,11 @@ def spread_model_for(history: Sequence[RealDay], settings: EvaluationSettings) -
     return model, f"spread model fitted {model.first_day}..{model.last_day}"
 
 
+StrategyFactory = Callable[[DayInformation], Any]
+"""``info -> strategy`` for a strategy that is not one of the lineup's names (the trained agent, built in
+:mod:`hayeknet.agents.real_days`); picklable when the days run in processes."""
+
+
 def evaluate_day(
     day: RealDay,
     history: Sequence[RealDay],
@@ -213,9 +218,12 @@ def evaluate_day(
     spec: BatterySpec,
     settings: EvaluationSettings,
     fitted: tuple[SpreadModel | None, str] | None = None,
+    extra: Mapping[str, StrategyFactory] | None = None,
 ) -> list[DayResult]:
     """Every strategy on ``day`` with a spread model fitted on ``history`` (days before it only);
-    ``fitted``: that model and its note when the caller has already fitted it (:func:`spread_model_for`)."""
+    ``fitted``: that model and its note when the caller has already fitted it (:func:`spread_model_for`);
+    ``extra``: more strategies by name, each built from the day's :class:`DayInformation`, run after the
+    named ones under the same context."""
     if any(h.day >= day.day for h in history):
         raise EvaluationError(f"{day.day}: the history holds days on or after it")
     model, note = fitted if fitted is not None else spread_model_for(history, settings)
@@ -230,8 +238,12 @@ def evaluate_day(
     )
     results = []
     pf_ledger = None
-    for name in (PERFECT_FORESIGHT, *[s for s in strategies if s != PERFECT_FORESIGHT]):
-        strategy, meta = make_strategy(name, info, settings.simulate)
+    built: list[tuple[str, Any, dict[str, Any]]] = [
+        (name, *make_strategy(name, info, settings.simulate))
+        for name in (PERFECT_FORESIGHT, *[s for s in strategies if s != PERFECT_FORESIGHT])
+    ]
+    built += [(name, factory(info), {"spread_model": note}) for name, factory in (extra or {}).items()]
+    for name, strategy, meta in built:
         started = time.perf_counter()
         ledger = run_strategy(strategy, day.rt, spec, context)
         seconds = time.perf_counter() - started
@@ -259,9 +271,10 @@ def _no_history() -> pd.Series:
 
 
 def _evaluate_job(
-    job: tuple[RealDay, list[RealDay], tuple[str, ...], BatterySpec, EvaluationSettings],
+    job: tuple[RealDay, list[RealDay], tuple[str, ...], BatterySpec, EvaluationSettings, dict[str, StrategyFactory]],
 ) -> list[DayResult]:
-    return evaluate_day(*job)
+    day, history, strategies, spec, settings, extra = job
+    return evaluate_day(day, history, strategies, spec, settings, extra=extra)
 
 
 def walk_forward(
@@ -272,8 +285,10 @@ def walk_forward(
     settings: EvaluationSettings,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    extra: Mapping[str, StrategyFactory] | None = None,
 ) -> pd.DataFrame:
-    """Per-day results of ``strategies`` on the days of ``window``, each with the days before it as history.
+    """Per-day results of ``strategies`` (and of ``extra``'s, see :func:`evaluate_day`) on the days of
+    ``window``, each with the days before it as history.
 
     Days are independent given their history, so ``workers`` > 1 runs them in
     processes. Returns one row per (day, strategy): :data:`RESULT_COLUMNS`.
@@ -283,7 +298,7 @@ def walk_forward(
     for i, day in enumerate(ordered):
         if day.day not in window:
             continue
-        jobs.append((day, history_before(ordered, i, settings), tuple(strategies), spec, settings))
+        jobs.append((day, history_before(ordered, i, settings), tuple(strategies), spec, settings, dict(extra or {})))
     if not jobs:
         raise EvaluationError(f"no day of {window.label()} in the data")
     rows: list[DayResult] = []

@@ -6,7 +6,9 @@ location and strategy settings come from ``params.yaml`` (``evaluation``,
 override them. Results go to ``--out`` (default ``results/evaluation``):
 ``days.csv`` (a row per day and strategy), ``summary.csv``, ``summary.md``
 (the table printed) and ``settings.json`` (what ran, on which days, tuned or
-not). NumPy, pandas and the solvers are imported inside :func:`cmd_evaluate`.
+not); with ``--agent-timesteps`` also ``agent/`` (the checkpoint trained on
+the tuning window, :mod:`hayeknet.agents.real_days`). NumPy, pandas and the
+solvers are imported inside :func:`cmd_evaluate`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ examples:
   hayeknet evaluate --data ../shared/real/hb_hubavg_2024
   hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --tune --workers 2
   hayeknet evaluate --data DIR --evaluation 2024-08-01:2024-08-31 --strategies dam_schedule,storage_value
+  hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --agent-timesteps 1000000 --workers 2
 """
 
 
@@ -66,6 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="first choose the spread bins (by storage_value) and dam_offer's quantiles on the tuning window "
         "(walk-forward on its second half), then evaluate with them (default: the params' settings as they are)",
+    )
+    p.add_argument(
+        "--agent-timesteps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also train the PPO agent (ppo_agent) on the tuning window's days for N environment steps with the "
+        "train settings of params.yaml, freeze it and evaluate it beside the strategies (default 0: no agent)",
     )
     p.add_argument("--workers", type=int, metavar="N", help="processes (default: the CPUs available, at most 8)")
     p.add_argument("--out", metavar="DIR", help="results folder (default: results/evaluation in the project)")
@@ -107,7 +119,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         trials = len(wf.SPREAD_BIN_CANDIDATES) + len(wf.OFFER_QUANTILE_CANDIDATES)
         say(f"tuning on {tuning.label()} ({trials} trials)")
         settings, grid = wf.tune(days, tuning, spec, settings, workers=workers)
-    frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say)
+    extra: dict[str, Any] = {}
+    agent: dict[str, Any] | None = None
+    agent_folder: Path | None = None
+    if args.agent_timesteps:
+        extra, agent = _trained_agent(args, days, tuning, spec, settings, battery, say)
+        agent_folder = agent.pop("folder")
+    frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say, extra=extra)
     table = wf.summarize_results(frame)
     text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
     if args.out:
@@ -117,6 +135,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     else:
         out = Path("results") / "evaluation"
     with atomic_directory(out) as tmp:
+        if agent_folder is not None:
+            shutil.copytree(agent_folder, tmp / "agent")
         frame.to_csv(tmp / "days.csv", index=False)
         table.to_csv(tmp / "summary.csv")
         (tmp / "summary.md").write_text(text + "\n")
@@ -133,14 +153,49 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "settings": settings.to_dict(),
                 "battery": dataclasses.asdict(spec),
                 "tuning_grid": None if grid is None else grid.to_dict(orient="records"),
+                "agent": agent,
             },
         )
+    if agent_folder is not None:
+        shutil.rmtree(agent_folder.parent, ignore_errors=True)
     if args.json:
         print(json.dumps(_records(table), indent=2))
     else:
         print(text)
         print(f"\nwritten to {out}")
     return 0
+
+
+def _trained_agent(
+    args: argparse.Namespace, days: Any, tuning: Any, spec: Any, settings: Any, battery: Any, say: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train the agent on the tuning window (in a temporary folder, copied into the results); its factory for
+    ``walk_forward``'s ``extra`` and what the settings file records about it."""
+    import tempfile
+
+    from hayeknet.agents.real_days import AGENT, agent_factory, train_on_tuning_window
+    from hayeknet.params import TrainParams
+
+    train = battery.params.train if battery.params is not None else TrainParams()
+    folder = Path(tempfile.mkdtemp(prefix="hayeknet-evaluate-agent-"))
+    say(f"training {AGENT} on {tuning.label()} for {args.agent_timesteps:,} steps (train settings of params.yaml)")
+    record = train_on_tuning_window(days, tuning, spec, settings, train, args.agent_timesteps, folder / "model")
+    say(f"{AGENT}: {record.total_timesteps:,} steps on {len(record.days_seen)} days in {record.wall_seconds:.0f} s")
+    described = {
+        "folder": folder / "model",
+        "name": AGENT,
+        "trained_on": tuning.label(),
+        "days_seen": len(record.days_seen),
+        "first_day": record.days_seen[0],
+        "last_day": record.days_seen[-1],
+        "total_timesteps": record.total_timesteps,
+        "wall_seconds": record.wall_seconds,
+        "parameters_sha256": record.parameters_sha256,
+        "train_settings": dataclasses.asdict(train) | {"timesteps_per_day": args.agent_timesteps},
+        "frozen_during_evaluation": True,
+        "enkf_state": "none (an evaluation on report files has no EnKF)",
+    }
+    return {AGENT: agent_factory(folder / "model")}, described
 
 
 def _records(table: Any) -> dict[str, Any]:

@@ -1,0 +1,128 @@
+"""The single PPO agent under the evaluation protocol of ADR 0020: trained on the tuning window only, frozen,
+then run walk-forward on the evaluation window beside the other strategies (``hayeknet evaluate --agent-timesteps``).
+
+* **Training days** are the tuning window's real days (:class:`~hayeknet.battery.walk_forward.RealDay`), each
+  as the agent may know it (:func:`agent_day`): the real-time prices it is settled at, the day's DAM curve
+  (published the day before) as the reference, the previous day's real-time prices when it is the calendar
+  day before, and the RT - DAM spread model fitted on the days before it (none with fewer than
+  ``min_history_days``). An evaluation on report files has no EnKF state, so the agent trains and trades
+  without it, as its observation allows.
+* **Training** is one :func:`~hayeknet.agents.training.train_increment` from a fresh seeded model with the
+  project's PPO settings (``train`` in ``params.yaml``) and ``timesteps`` environment steps; the checkpoint's
+  registry lists the days it saw, all inside the tuning window (checked).
+* **Evaluation**: the frozen checkpoint trades each evaluation day through
+  :class:`~hayeknet.agents.policy.AgentOffers` (offer curves from what was known before each interval; the
+  end-of-day rule brings it back to its starting SOC), with the day's DAM and the spread model the protocol
+  fitted on the days before it. It is not retrained during the evaluation window: the nightly pipeline's
+  agent is (ADR 0002), so this measures what the tuning window alone taught it.
+
+Prices $/MWh, profits $, intervals of the report files (15 minutes for NP6-905-CD).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hayeknet.agents.features import AgentDay
+from hayeknet.agents.policy import AgentOffers
+from hayeknet.agents.training import TrainingRecord, train_increment
+from hayeknet.battery.information import ERCOT_TZ
+from hayeknet.battery.lineup import DayInformation
+from hayeknet.battery.offers import OfferStrategy
+from hayeknet.battery.spec import BatterySpec
+from hayeknet.battery.walk_forward import (
+    EvaluationError,
+    EvaluationSettings,
+    RealDay,
+    Window,
+    history_before,
+    spread_model_for,
+)
+from hayeknet.beliefs.spread_model import SpreadModel
+from hayeknet.params import TrainParams
+
+AGENT = "ppo_agent"
+"""The agent's name in the evaluation's tables (the simulate stage's name for it)."""
+
+
+def agent_day(day: RealDay, previous: RealDay | None, model: SpreadModel | None) -> AgentDay:
+    """``day`` as the agent may know it: settled at its RT prices, the DAM curve as the reference, the previous
+    day's RT prices when ``previous`` is the calendar day before, ``model`` fitted on earlier days."""
+    from hayeknet.battery.dam_strategies import dam_on_index
+
+    index = pd.DatetimeIndex(day.rt.index)
+    before = previous is not None and (day.day - previous.day).days == 1
+    if model is not None and abs(model.dt_hours - day.dt_hours) > 1e-9:
+        model = None  # fitted at another interval length
+    return AgentDay(
+        day.day.isoformat(),
+        day.rt.to_numpy(dtype=float),
+        reference_usd_per_mwh=dam_on_index(day.dam_hourly, index),
+        reference_is_dam=True,
+        previous_usd_per_mwh=previous.rt.to_numpy(dtype=float) if before and previous is not None else None,
+        local_hour=np.asarray(index.tz_convert(ERCOT_TZ).hour, dtype=int),
+        spread_model=model,
+    )
+
+
+def training_days(days: Sequence[RealDay], tuning: Window, settings: EvaluationSettings) -> list[AgentDay]:
+    """The tuning window's days as :func:`agent_day` builds them, chronological, each with the spread model
+    fitted on the days before it (:func:`~hayeknet.battery.walk_forward.spread_model_for`)."""
+    ordered = sorted(days, key=lambda d: d.day)
+    out = []
+    for i, day in enumerate(ordered):
+        if day.day not in tuning:
+            continue
+        model, _ = spread_model_for(history_before(ordered, i, settings), settings)
+        out.append(agent_day(day, ordered[i - 1] if i else None, model))
+    if not out:
+        raise EvaluationError(f"no day of the tuning window {tuning.label()} in the data to train the agent on")
+    return out
+
+
+def train_on_tuning_window(
+    days: Sequence[RealDay],
+    tuning: Window,
+    spec: BatterySpec,
+    settings: EvaluationSettings,
+    train_params: TrainParams,
+    timesteps: int,
+    out_dir: Path,
+) -> TrainingRecord:
+    """Train a fresh agent on the tuning window's days for ``timesteps`` environment steps (rounded up to whole
+    rollouts) into ``out_dir`` (``model.zip`` + ``registry.json``); the record of the increment.
+
+    Raises :class:`EvaluationError` when ``timesteps`` is not positive, the window has no day, or the days are
+    not all at one interval length.
+    """
+    if timesteps <= 0:
+        raise EvaluationError(f"agent timesteps must be positive, got {timesteps}")
+    agent_days = training_days(days, tuning, settings)
+    lengths = {round(d.dt_hours, 9) for d in days if d.day in tuning}
+    if len(lengths) != 1:
+        raise EvaluationError(f"tuning days at several interval lengths {sorted(lengths)} h: cannot train one agent")
+    params = dataclasses.replace(train_params, timesteps_per_day=int(timesteps))
+    record = train_increment(None, agent_days, spec, params, Path(out_dir), dt_hours=lengths.pop())
+    outside = [d for d in record.days_seen if not tuning.start.isoformat() <= d <= tuning.end.isoformat()]
+    if outside:  # pragma: no cover - training_days keeps the window's days only
+        raise EvaluationError(f"the agent saw days outside the tuning window: {outside[:3]}")
+    return record
+
+
+def agent_offers(checkpoint: Path, info: DayInformation) -> OfferStrategy:
+    """The frozen agent for a day with ``info`` (its DAM and spread model; no EnKF state)."""
+    return AgentOffers(Path(checkpoint), info.dam_hourly, info.spread_model, None)
+
+
+def agent_factory(checkpoint: Path) -> Callable[[DayInformation], OfferStrategy]:
+    """A picklable ``info -> strategy`` for :func:`hayeknet.battery.walk_forward.walk_forward`'s ``extra``."""
+    return functools.partial(agent_offers, Path(checkpoint).resolve())
+
+
+__all__ = ["AGENT", "agent_day", "agent_factory", "agent_offers", "train_on_tuning_window", "training_days"]
