@@ -13,8 +13,9 @@
 * :func:`withheld_node_errors` is the gap experiment of ADR 0006 (one node's
   prices withheld for hours, its filtered mean and spread against the truth);
 * :func:`tuning_score` is the criterion meant for sizing the price model's
-  noise levels on tuning days; they have not been re-sized with it yet (ADR 0006,
-  Addendum 2 still holds).
+  noise levels on tuning days. Sized on real 2024-01..06 it calibrates the
+  spread, but the localized analysis cannot carry noise that large yet, so
+  the defaults stand (ADR 0006, Addendum 3).
 
 Real 2025+ prices are never used here (the hold-out rule of ``../shared/real/SOURCES.md``).
 """
