@@ -18,6 +18,7 @@ import dataclasses
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from hayeknet.battery import walk_forward as wf
-    from hayeknet.io import atomic_directory, atomic_write_json
     from hayeknet.params import BeliefsParams, EvaluationParams, SimulateParams
 
     battery = resolve_battery(args)
@@ -121,11 +121,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         settings, grid = wf.tune(days, tuning, spec, settings, workers=workers)
     extra: dict[str, Any] = {}
     agent: dict[str, Any] | None = None
-    agent_folder: Path | None = None
-    if args.agent_timesteps:
-        extra, agent = _trained_agent(args, days, tuning, spec, settings, battery, say)
-        agent_folder = agent.pop("folder")
-    frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say, extra=extra)
+    with tempfile.TemporaryDirectory(prefix="hayeknet-evaluate-") as scratch:  # the agent's checkpoint, if any
+        agent_folder = Path(scratch) / "agent" if args.agent_timesteps else None
+        if agent_folder is not None:
+            extra, agent = _trained_agent(args, days, tuning, spec, settings, battery, say, agent_folder)
+        frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say, extra=extra)
+        return _write_results(args, battery, frame, tuning, window, location, names, settings, spec, grid, agent,
+                              agent_folder)  # fmt: skip
+
+
+def _write_results(
+    args: argparse.Namespace,
+    battery: Any,
+    frame: Any,
+    tuning: Any,
+    window: Any,
+    location: str,
+    names: tuple[str, ...],
+    settings: Any,
+    spec: Any,
+    grid: Any,
+    agent: dict[str, Any] | None,
+    agent_folder: Path | None,
+) -> int:
+    """The summary table, the results folder (atomically) and what is printed."""
+    from hayeknet.battery import walk_forward as wf
+    from hayeknet.io import atomic_directory, atomic_write_json
+
     table = wf.summarize_results(frame)
     text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
     if args.out:
@@ -156,8 +178,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "agent": agent,
             },
         )
-    if agent_folder is not None:
-        shutil.rmtree(agent_folder.parent, ignore_errors=True)
     if args.json:
         print(json.dumps(_records(table), indent=2))
     else:
@@ -167,22 +187,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _trained_agent(
-    args: argparse.Namespace, days: Any, tuning: Any, spec: Any, settings: Any, battery: Any, say: Any
+    args: argparse.Namespace,
+    days: Any,
+    tuning: Any,
+    spec: Any,
+    settings: Any,
+    battery: Any,
+    say: Any,
+    folder: Path,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Train the agent on the tuning window (in a temporary folder, copied into the results); its factory for
-    ``walk_forward``'s ``extra`` and what the settings file records about it."""
-    import tempfile
-
+    """Train the agent on the tuning window into ``folder`` (a scratch folder, copied into the results); its
+    factory for ``walk_forward``'s ``extra`` and what the settings file records about it."""
     from hayeknet.agents.real_days import AGENT, agent_factory, train_on_tuning_window
     from hayeknet.params import TrainParams
 
     train = battery.params.train if battery.params is not None else TrainParams()
-    folder = Path(tempfile.mkdtemp(prefix="hayeknet-evaluate-agent-"))
     say(f"training {AGENT} on {tuning.label()} for {args.agent_timesteps:,} steps (train settings of params.yaml)")
-    record = train_on_tuning_window(days, tuning, spec, settings, train, args.agent_timesteps, folder / "model")
+    record = train_on_tuning_window(days, tuning, spec, settings, train, args.agent_timesteps, folder)
     say(f"{AGENT}: {record.total_timesteps:,} steps on {len(record.days_seen)} days in {record.wall_seconds:.0f} s")
     described = {
-        "folder": folder / "model",
         "name": AGENT,
         "trained_on": tuning.label(),
         "days_seen": len(record.days_seen),
@@ -195,7 +218,7 @@ def _trained_agent(
         "frozen_during_evaluation": True,
         "enkf_state": "none (an evaluation on report files has no EnKF)",
     }
-    return {AGENT: agent_factory(folder / "model")}, described
+    return {AGENT: agent_factory(folder)}, described
 
 
 def _records(table: Any) -> dict[str, Any]:
