@@ -89,6 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from hayeknet.battery import walk_forward as wf
+    from hayeknet.io import atomic_directory, atomic_write_json
     from hayeknet.params import BeliefsParams, EvaluationParams, SimulateParams
 
     battery = resolve_battery(args)
@@ -126,58 +127,36 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if agent_folder is not None:
             extra, agent = _trained_agent(args, days, tuning, spec, settings, battery, say, agent_folder)
         frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say, extra=extra)
-        return _write_results(args, battery, frame, tuning, window, location, names, settings, spec, grid, agent,
-                              agent_folder)  # fmt: skip
-
-
-def _write_results(
-    args: argparse.Namespace,
-    battery: Any,
-    frame: Any,
-    tuning: Any,
-    window: Any,
-    location: str,
-    names: tuple[str, ...],
-    settings: Any,
-    spec: Any,
-    grid: Any,
-    agent: dict[str, Any] | None,
-    agent_folder: Path | None,
-) -> int:
-    """The summary table, the results folder (atomically) and what is printed."""
-    from hayeknet.battery import walk_forward as wf
-    from hayeknet.io import atomic_directory, atomic_write_json
-
-    table = wf.summarize_results(frame)
-    text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
-    if args.out:
-        out = Path(args.out)
-    elif battery.paths is not None:
-        out = battery.paths.root / "results" / "evaluation"
-    else:
-        out = Path("results") / "evaluation"
-    with atomic_directory(out) as tmp:
-        if agent_folder is not None:
-            shutil.copytree(agent_folder, tmp / "agent")
-        frame.to_csv(tmp / "days.csv", index=False)
-        table.to_csv(tmp / "summary.csv")
-        (tmp / "summary.md").write_text(text + "\n")
-        atomic_write_json(
-            tmp / "settings.json",
-            {
-                "data": str(args.data),
-                "location": location,
-                "tuning_window": tuning.label(),
-                "evaluation_window": window.label(),
-                "days_evaluated": int(frame["day"].nunique()),
-                "strategies": list(names),
-                "tuned": bool(args.tune),
-                "settings": settings.to_dict(),
-                "battery": dataclasses.asdict(spec),
-                "tuning_grid": None if grid is None else grid.to_dict(orient="records"),
-                "agent": agent,
-            },
-        )
+        table = wf.summarize_results(frame)
+        text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
+        if args.out:
+            out = Path(args.out)
+        elif battery.paths is not None:
+            out = battery.paths.root / "results" / "evaluation"
+        else:
+            out = Path("results") / "evaluation"
+        with atomic_directory(out) as tmp:
+            if agent_folder is not None:
+                shutil.copytree(agent_folder, tmp / "agent")
+            frame.to_csv(tmp / "days.csv", index=False)
+            table.to_csv(tmp / "summary.csv")
+            (tmp / "summary.md").write_text(text + "\n")
+            atomic_write_json(
+                tmp / "settings.json",
+                {
+                    "data": str(args.data),
+                    "location": location,
+                    "tuning_window": tuning.label(),
+                    "evaluation_window": window.label(),
+                    "days_evaluated": int(frame["day"].nunique()),
+                    "strategies": list(names),
+                    "tuned": bool(args.tune),
+                    "settings": settings.to_dict(),
+                    "battery": dataclasses.asdict(spec),
+                    "tuning_grid": None if grid is None else grid.to_dict(orient="records"),
+                    "agent": agent,
+                },
+            )
     if args.json:
         print(json.dumps(_records(table), indent=2))
     else:
