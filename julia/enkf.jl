@@ -11,6 +11,9 @@ only. Same algorithms and argument order as the NumPy functions:
     (an `AbstractRNG` may be passed instead to draw it here).
   - `ar1_forecast(ensemble, draws, phi, sigma)` and `factor_levels(state, loadings)`,
     the forecast step of the price model's factor state (`draws` drawn in Python).
+  - `factor_analysis(basis, factors, loadings, obs, obs_index, obs_error_std, basis_taper;
+    shared_weight, inflation, perturbations)`, the price model's localized two-stage
+    analysis (factors with every price, then each basis given the analysed factors).
 
 The ensemble is `n x N` (columns are members). `obs_operator` is either an
 integer index vector (1-based here; the Python wrapper adds 1) or a `p x n`
@@ -19,11 +22,12 @@ factorised. See the Python module docstring for the formulas.
 """
 module HayekEnKF
 
-using LinearAlgebra: Symmetric, dot, eigen, I
+using LinearAlgebra: Symmetric, dot, eigen, pinv, I
 using Random: AbstractRNG, randn
 using Statistics: mean
 
-export analysis_etkf, analysis_stochastic, ar1_forecast, factor_levels, gaspari_cohn, inflate
+export analysis_etkf, analysis_stochastic, ar1_forecast, factor_analysis, factor_levels, gaspari_cohn,
+    inflate
 
 """
     gaspari_cohn(r)
@@ -393,6 +397,140 @@ function analysis_stochastic(
         perturbations;
         kwargs...,
     )
+end
+
+"""
+    member_innovation_etkf_weights(s, innovations)
+
+ETKF weights `C^{-1} S' D / sqrt(N-1) + C^{-1/2}` for an innovation `D`
+(`p x N`) that differs by member.
+"""
+function member_innovation_etkf_weights(
+    s::AbstractMatrix{Float64},
+    innovations::AbstractMatrix{Float64},
+)
+    n_members = size(s, 2)
+    decomposition = eigen(Symmetric(Matrix{Float64}(I, n_members, n_members) + s' * s))
+    values = decomposition.values
+    vectors = decomposition.vectors
+    gain = vectors * ((vectors' * (s' * innovations)) ./ values)
+    transform = (vectors ./ sqrt.(values)') * vectors'
+    return gain ./ sqrt(n_members - 1) .+ transform
+end
+
+"""
+    factor_analysis(basis, factors, loadings, obs, obs_index, obs_error_std, basis_taper;
+                    shared_weight=nothing, inflation=1.0, perturbations=nothing)
+
+Localized analysis of a factor state (levels `basis + loadings * factors`) in
+two stages; returns the analysed `[basis; factors]`. Price `j` observes the
+level of location `obs_index[j]` (1-based). Each basis is regressed on the
+factors over the members (`A_b = beta A_f + E`); the factors are analysed with
+every price (observation operator `loadings[idx, :] + beta[idx, :]`, error
+variance `obs_error_std^2 / shared_weight + var(E_j)`); then member `m`'s basis
+is `bbar + beta (f^a_m - fbar) + E_m`, and a basis that sees prices
+(`basis_taper`, `L x p`) updates `E` with the residuals of its prices given
+that member's analysed factors (`perturbations`: the perturbed-observation
+EnKF with the same perturbations in both stages). A basis that sees no price
+keeps `E`, not inflated. See `hayeknet.assimilation.enkf.factor_analysis`.
+"""
+function factor_analysis(
+    basis::AbstractMatrix{<:Real},
+    factors::AbstractMatrix{<:Real},
+    loadings::AbstractMatrix{<:Real},
+    obs::AbstractVector{<:Real},
+    obs_index::AbstractVector{<:Integer},
+    obs_error_std::Union{Real, AbstractVector{<:Real}},
+    basis_taper::AbstractMatrix{<:Real};
+    shared_weight = nothing,
+    inflation::Real = 1.0,
+    perturbations = nothing,
+)
+    x, y, std = validate(basis, obs, obs_index, obs_error_std)
+    f = Matrix{Float64}(factors)
+    loads = Matrix{Float64}(loadings)
+    n_loc, n_members = size(x)
+    n_obs = length(y)
+    if size(f, 2) != n_members
+        throw(DimensionMismatch("basis and factors must have the same number of members"))
+    end
+    if size(loads) != (n_loc, size(f, 1))
+        throw(DimensionMismatch("loadings must be $n_loc x $(size(f, 1)), got $(size(loads))"))
+    end
+    all(isfinite, f) || throw(ArgumentError("factors must be finite"))
+    inflation >= 1 || throw(ArgumentError("inflation must be >= 1, got $inflation"))
+    rho = taper_matrix(nothing, nothing, basis_taper, n_loc, n_obs)
+    weight = shared_weight === nothing ? ones(n_obs) : Vector{Float64}(vec(shared_weight))
+    if length(weight) != n_obs || !all(w -> 0 < w <= 1, weight)
+        throw(ArgumentError("shared_weight must have $n_obs values in (0, 1]"))
+    end
+    e = nothing
+    if perturbations !== nothing
+        if size(perturbations) != (n_obs, n_members)
+            throw(DimensionMismatch(
+                "perturbations must be $n_obs x $n_members, got $(size(perturbations))",
+            ))
+        end
+        e = Matrix{Float64}(perturbations)
+        e = e .- mean(e; dims = 2)
+    end
+    root_nm1 = sqrt(n_members - 1)
+    h = collect(obs_index)
+    bbar = vec(mean(x; dims = 2))
+    fbar = vec(mean(f; dims = 2))
+    a_b = inflation .* (x .- bbar)
+    a_f = inflation .* (f .- fbar)
+    beta = Matrix{Float64}((pinv(Matrix(a_f')) * Matrix(a_b'))')  # L x F least squares
+    residual = a_b .- beta * a_f
+    # stage 1: the factors, with the conditional bases as (diagonal) observation error
+    residual_var = vec(sum(residual[h, :] .^ 2; dims = 2)) ./ (n_members - 1)
+    effective_std = sqrt.(std .^ 2 ./ weight .+ residual_var)
+    operator = loads[h, :] .+ beta[h, :]
+    shifted = y .- bbar[h] .+ beta[h, :] * fbar
+    f_a = if e === nothing
+        analysis_etkf(f, shifted, operator, effective_std; inflation = inflation)
+    else
+        analysis_stochastic(f, shifted, operator, effective_std, e; inflation = inflation)
+    end
+    # stage 2: each basis given its members' analysed factors
+    follow = bbar .+ beta * (f_a .- fbar)
+    out = follow .+ residual ./ inflation  # rows without a price keep E, not inflated
+    d = (y .- loads[h, :] * f_a .- follow[h, :]) ./ std
+    s = residual[h, :] ./ (std .* root_nm1)
+    shared = Dict{Vector{Float64}, Matrix{Float64}}()  # rows with one taper share their weights
+    for i in 1:n_loc
+        use = findall(>(0.0), view(rho, i, :))
+        isempty(use) && continue
+        root = sqrt.(rho[i, use])
+        a = residual[i, :]
+        if length(use) == 1
+            j = only(use)
+            r = only(root)
+            s1 = s[j, :] .* r
+            ss = dot(s1, s1)
+            a_s = dot(a, s1)
+            gain = a_s / ((1 + ss) * root_nm1)
+            if e === nothing
+                shrink = ss > 0 ? (1 - 1 / sqrt(1 + ss)) / ss : 0.5
+                out[i, :] = follow[i, :] .+ gain .* (r .* d[j, :]) .+ a .- (shrink * a_s) .* s1
+            else
+                d1 = r .* (d[j, :] .- root_nm1 .* s[j, :]) .+ e[j, :]
+                out[i, :] = follow[i, :] .+ a .+ gain .* d1
+            end
+        else
+            weights = get!(shared, rho[i, :]) do
+                s_i = s[use, :] .* root
+                if e === nothing
+                    member_innovation_etkf_weights(s_i, root .* d[use, :])
+                else
+                    innovations = root .* (d[use, :] .- root_nm1 .* s[use, :]) .+ e[use, :]
+                    stochastic_weights(s_i, innovations)
+                end
+            end
+            out[i, :] = follow[i, :] .+ weights' * a
+        end
+    end
+    return vcat(out, f_a)
 end
 
 end # module HayekEnKF

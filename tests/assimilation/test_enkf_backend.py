@@ -138,6 +138,23 @@ class _JuliaStandIn:
     def gaspari_cohn(self, r: float) -> float:
         return float(enkf.gaspari_cohn(r))
 
+    def factor_analysis(
+        self, basis, factors, loadings, obs, op, std, taper, *, shared_weight, inflation, perturbations
+    ):
+        self.calls.append(("factor_analysis", op))
+        return enkf.factor_analysis(
+            basis,
+            factors,
+            loadings,
+            obs,
+            self._zero_based(op),
+            std,
+            taper,
+            shared_weight=shared_weight,
+            inflation=inflation,
+            perturbations=perturbations,
+        )
+
     def ar1_forecast(self, ensemble, draws, phi, sigma):
         self.calls.append(("ar1_forecast", draws))
         return enkf.ar1_forecast(ensemble, draws, phi, sigma)
@@ -179,6 +196,23 @@ def test_julia_wrapper_hands_the_forecast_the_python_draws() -> None:
     np.testing.assert_array_equal(stand_in.calls[-1][1], draws)
     loadings = np.ones((2, 3))
     np.testing.assert_array_equal(wrapped.factor_levels(state, loadings), enkf.factor_levels(state, loadings))
+
+
+def test_julia_wrapper_hands_the_factor_analysis_one_based_locations() -> None:
+    """The two-stage factor analysis gets 1-based locations and the Python perturbations; results equal NumPy's."""
+    stand_in = _JuliaStandIn()
+    wrapped = backend._wrap_julia(stand_in)
+    rng = np.random.default_rng(5)
+    basis, factors = rng.normal(size=(3, 12)), rng.normal(size=(2, 12))
+    loadings, taper = np.ones((3, 2)), np.eye(3)[:, [0, 2]]
+    obs, index, std = np.array([0.4, -0.2]), np.array([0, 2]), np.array([0.3, 0.5])
+    perturbations = rng.standard_normal((2, 12))
+    for extra in ({}, {"perturbations": perturbations, "shared_weight": np.array([1.0, 0.25])}):
+        np.testing.assert_array_equal(
+            wrapped.factor_analysis(basis, factors, loadings, obs, index, std, taper, inflation=1.05, **extra),
+            enkf.factor_analysis(basis, factors, loadings, obs, index, std, taper, inflation=1.05, **extra),
+        )
+        np.testing.assert_array_equal(stand_in.calls[-1][1], index + 1)
 
 
 def test_auto_with_a_julia_that_cannot_start_runs_numpy_and_the_metrics_say_why(

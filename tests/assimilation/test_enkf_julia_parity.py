@@ -131,3 +131,25 @@ def test_assimilate_day_parity_network_model(jl) -> None:
         np.testing.assert_allclose(
             julia_result.filtered[column].to_numpy(), numpy_result.filtered[column].to_numpy(), rtol=1e-7, atol=1e-8
         )
+
+
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_factor_analysis_parity(jl, stochastic: bool) -> None:
+    """The two-stage factor analysis: own-price and network tapers, a missing price, a down-weighted outlier."""
+    rng = np.random.default_rng(8)
+    basis, factors = rng.normal(size=(5, 11)) * 0.3, rng.normal(size=(3, 11))
+    loadings = np.concatenate([np.ones((5, 2)), rng.uniform(0.0, 1.0, (5, 1))], axis=1)
+    index = np.array([0, 1, 3, 4])  # location 2 has no price
+    obs, std = rng.normal(size=4), rng.uniform(0.2, 0.8, 4)
+    taper = enkf.gaspari_cohn(np.abs(np.arange(5)[:, None] - index[None, :]) / 1.5)
+    extra = {"perturbations": rng.standard_normal((4, 11))} if stochastic else {}
+    for basis_taper in (np.eye(5)[:, index], taper):
+        expected = enkf.factor_analysis(
+            basis, factors, loadings, obs, index, std, basis_taper,
+            shared_weight=np.array([1.0, 0.3, 1.0, 1.0]), inflation=1.03, **extra,
+        )  # fmt: skip
+        actual = jl.factor_analysis(
+            basis, factors, loadings, obs, index, std, basis_taper,
+            shared_weight=np.array([1.0, 0.3, 1.0, 1.0]), inflation=1.03, **extra,
+        )  # fmt: skip
+        np.testing.assert_allclose(actual, expected, **TOL)

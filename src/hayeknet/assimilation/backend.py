@@ -4,7 +4,7 @@ Backend choice and loading are :mod:`hayeknet.julia`'s (``auto`` picks Julia
 only when a Julia executable is found; juliacall is never imported otherwise).
 
 Both backends expose the same callables (:class:`EnKFKernel`): the analyses
-and the price model's forecast helpers (``ar1_forecast``, ``factor_levels``),
+and the price model's helpers (``ar1_forecast``, ``factor_levels``, ``factor_analysis``),
 with the NumPy argument order and 0-based index observation operators. Random
 numbers are always drawn in Python (NumPy ``Generator``) and handed to the
 kernel (observation perturbations and forecast draws alike), so the two
@@ -38,6 +38,7 @@ class EnKFKernel:
     gaspari_cohn: Callable[[ArrayLike], np.ndarray]
     ar1_forecast: Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike], np.ndarray]
     factor_levels: Callable[[ArrayLike, ArrayLike], np.ndarray]
+    factor_analysis: Callable[..., np.ndarray]
     note: str = ""  # why NumPy runs although auto found Julia (empty otherwise)
 
 
@@ -52,6 +53,7 @@ def numpy_kernel(note: str = "") -> EnKFKernel:
         gaspari_cohn=enkf.gaspari_cohn,
         ar1_forecast=enkf.ar1_forecast,
         factor_levels=enkf.factor_levels,
+        factor_analysis=enkf.factor_analysis,
     )
 
 
@@ -179,6 +181,34 @@ def _wrap_julia(module: Any) -> EnKFKernel:
         )
         return np.array(out, dtype=float)
 
+    def factor_analysis(
+        basis: ArrayLike,
+        factors: ArrayLike,
+        loadings: ArrayLike,
+        obs: ArrayLike,
+        obs_index: ArrayLike,
+        obs_error_std: ArrayLike | float,
+        basis_taper: ArrayLike,
+        *,
+        shared_weight: ArrayLike | None = None,
+        inflation: float = 1.0,
+        perturbations: ArrayLike | None = None,
+    ) -> np.ndarray:
+        std = np.asarray(obs_error_std, dtype=float)
+        out = module.factor_analysis(
+            np.ascontiguousarray(basis, dtype=float),
+            np.ascontiguousarray(factors, dtype=float),
+            np.ascontiguousarray(loadings, dtype=float),
+            np.ascontiguousarray(np.atleast_1d(np.asarray(obs, dtype=float))),
+            to_julia_operator(obs_index),
+            float(std) if std.ndim == 0 else np.ascontiguousarray(std),
+            np.ascontiguousarray(basis_taper, dtype=float),
+            shared_weight=None if shared_weight is None else np.ascontiguousarray(shared_weight, dtype=float),
+            inflation=float(inflation),
+            perturbations=None if perturbations is None else np.ascontiguousarray(perturbations, dtype=float),
+        )
+        return np.array(out, dtype=float)
+
     return EnKFKernel(
         name="julia",
         analysis_etkf=analysis_etkf,
@@ -187,4 +217,5 @@ def _wrap_julia(module: Any) -> EnKFKernel:
         gaspari_cohn=gaspari_cohn,
         ar1_forecast=ar1_forecast,
         factor_levels=factor_levels,
+        factor_analysis=factor_analysis,
     )

@@ -296,6 +296,141 @@ def stochastic_update(
     return out
 
 
+@bounded_blas
+def factor_analysis(
+    basis: ArrayLike,
+    factors: ArrayLike,
+    loadings: ArrayLike,
+    obs: ArrayLike,
+    obs_index: ArrayLike,
+    obs_error_std: ArrayLike | float,
+    basis_taper: ArrayLike,
+    *,
+    shared_weight: ArrayLike | None = None,
+    inflation: float = 1.0,
+    perturbations: ArrayLike | None = None,
+) -> FloatArray:
+    """Localized analysis of a factor state in two stages; returns the analysed ``[basis (L); factors (F)]``.
+
+    The state's levels are ``basis + loadings @ factors`` (:func:`factor_levels`)
+    and price ``j`` observes the level of location ``obs_index[j]`` (0-based).
+    Localization is about the bases (a basis is updated by its own or nearby
+    prices, ``basis_taper (L, p)``), not about their covariance with the
+    shared factors: a basis whose price is missing must still move with the
+    factors it is correlated with, or its level's spread becomes the sum of
+    both variances. So the analysis is the factorisation
+    ``p(factors | y) p(basis | factors, y)`` (Gaussian algebra, ensemble
+    estimates; ``A`` are anomalies, inflated by ``inflation``):
+
+    1. Regress each basis on the factors over the members (least squares):
+       ``A_b = beta A_f + E``; ``E`` is the part of the basis that the factors
+       do not explain.
+    2. **Factors** with every price: :func:`analysis_etkf` (or
+       :func:`stochastic_update` with ``perturbations``) of the factor ensemble
+       whose observation operator is ``loadings[idx] + beta[idx]`` (a price's
+       dependence on the factors, through its level and its basis), with the
+       conditional basis counted as observation error: variance
+       ``obs_error_std^2 / shared_weight + var(E_j)`` (``shared_weight (p,)`` in
+       (0, 1], default 1: the background check's down-weighting of an outlier).
+       Bases are independent given the factors (the localization), so this
+       error is diagonal.
+    3. **Bases** given each member's analysed factors ``f^a_m``: member ``m``'s
+       basis is ``bbar + beta (f^a_m - fbar) + E_m`` (it follows the factors),
+       and a basis that sees prices updates ``E`` with the residuals
+       ``y_j - loadings[idx_j] f^a_m - bbar_j - beta_j (f^a_m - fbar)``
+       (R-localized with ``basis_taper``): an ETKF whose innovation differs by
+       member, or the perturbed-observation EnKF with the same perturbations.
+       A basis that sees no price keeps ``E`` uninflated.
+
+    With the symmetric square root the factor anomalies stay in their own
+    member subspace and ``E`` in its complement, so the analysed covariance is
+    the Gaussian ``Var E[b | f, y] + E Var[b | f, y]`` without a cross term:
+    for bases that are uncorrelated given the factors and every taper weight
+    1, mean and covariance equal the global ETKF's on ``[basis; factors]``.
+    """
+    b = np.asarray(basis, dtype=float)
+    f = np.asarray(factors, dtype=float)
+    loads = np.asarray(loadings, dtype=float)
+    idx = np.asarray(obs_index)
+    if b.ndim != 2 or f.ndim != 2 or f.shape[1] != b.shape[1]:
+        raise EnKFInputError(f"basis (L, N) and factors (F, N) must share N; got {b.shape} and {f.shape}")
+    if loads.shape != (b.shape[0], f.shape[0]):
+        raise EnKFInputError(f"loadings must have shape {(b.shape[0], f.shape[0])}, got {loads.shape}")
+    if idx.ndim != 1:
+        raise EnKFInputError(f"obs_index must be an index array (p,), got shape {idx.shape}")
+    x, y, _, std = _validate(b, obs, idx, obs_error_std)
+    if not np.all(np.isfinite(f)):
+        raise EnKFInputError("factors must be finite")
+    if not inflation >= 1.0:
+        raise EnKFInputError(f"inflation must be >= 1, got {inflation!r}")
+    rho = _taper(None, None, basis_taper, x.shape[0], y.shape[0])
+    assert rho is not None
+    weight = np.ones(y.shape[0]) if shared_weight is None else np.asarray(shared_weight, dtype=float)
+    if weight.shape != y.shape or not np.all((weight > 0) & (weight <= 1)):
+        raise EnKFInputError(f"shared_weight must have shape {y.shape} with values in (0, 1]")
+    e = None
+    if perturbations is not None:
+        e = np.asarray(perturbations, dtype=float)
+        if e.shape != (y.shape[0], x.shape[1]):
+            raise EnKFInputError(f"perturbations must have shape {(y.shape[0], x.shape[1])}, got {e.shape}")
+        e = e - e.mean(axis=1, keepdims=True)
+    n_members = x.shape[1]
+    root_nm1 = math.sqrt(n_members - 1)
+    h = idx.astype(np.intp)
+    bbar = x.mean(axis=1)
+    fbar = f.mean(axis=1)
+    a_b = inflation * (x - bbar[:, None])
+    a_f = inflation * (f - fbar[:, None])
+    beta = np.linalg.pinv(a_f.T) @ a_b.T  # (F, L): least squares of each basis on the factors
+    beta = beta.T
+    residual = a_b - beta @ a_f  # E
+    # stage 1: the factors, with the conditional bases as (diagonal) observation error
+    effective_std = np.sqrt(std**2 / weight + np.sum(residual[h] ** 2, axis=1) / (n_members - 1))
+    operator = loads[h] + beta[h]
+    shifted = y - bbar[h] + beta[h] @ fbar  # so that operator @ fbar is the mean level
+    if e is None:
+        f_a = analysis_etkf(f, shifted, operator, effective_std, inflation=inflation)
+    else:
+        f_a = stochastic_update(f, shifted, operator, effective_std, e, inflation=inflation)
+    # stage 2: each basis given its members' analysed factors
+    follow = bbar[:, None] + beta @ (f_a - fbar[:, None])
+    out = follow + residual / inflation  # rows without a price: E kept, uninflated
+    d = (y[:, None] - loads[h] @ f_a - follow[h]) / std[:, None]  # (p, N): residual innovation per member
+    s = residual[h] / (std[:, None] * root_nm1)
+    rows, one_obs, root, multi_rows = _observation_rows(rho)
+    if rows.size:  # one price: C = I + s s' in closed form
+        s1 = s[one_obs] * root[:, None]
+        a = residual[rows]
+        ss = np.einsum("ij,ij->i", s1, s1)
+        a_s = np.einsum("ij,ij->i", a, s1)
+        gain = (a_s / ((1.0 + ss) * root_nm1))[:, None]
+        if e is None:
+            shrink = np.divide(1.0 - 1.0 / np.sqrt(1.0 + ss), ss, out=np.full_like(ss, 0.5), where=ss > 0)
+            out[rows] = follow[rows] + gain * (root[:, None] * d[one_obs]) + a - (shrink * a_s)[:, None] * s1
+        else:
+            d1 = root[:, None] * (d[one_obs] - root_nm1 * s[one_obs]) + e[one_obs]
+            out[rows] = follow[rows] + a + gain * d1
+    for group in _same_taper_groups(rho, multi_rows):  # rows with one taper share their weights
+        use = rho[group[0]] > 0.0
+        root_i = np.sqrt(rho[group[0], use])[:, None]
+        s_i = s[use] * root_i
+        if e is None:
+            weights = _member_innovation_etkf_weights(s_i, root_i * d[use])
+        else:
+            weights = _stochastic_weights(s_i, root_i * (d[use] - root_nm1 * s[use]) + e[use])
+        out[group] = follow[group] + residual[group] @ weights
+    return np.concatenate([out, f_a])
+
+
+def _member_innovation_etkf_weights(s: FloatArray, innov: FloatArray) -> FloatArray:
+    """ETKF weights ``C^{-1} S' D / sqrt(N-1) + C^{-1/2}`` for an innovation ``D (p, N)`` that differs by member."""
+    n_members = s.shape[1]
+    evals, evecs = np.linalg.eigh(np.eye(n_members) + s.T @ s)
+    gain = evecs @ ((evecs.T @ (s.T @ innov)) / evals[:, None])
+    transform = (evecs / np.sqrt(evals)) @ evecs.T
+    return gain / math.sqrt(n_members - 1) + transform
+
+
 def _observation_rows(
     rho: FloatArray,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], FloatArray, NDArray[np.intp]]:

@@ -41,17 +41,23 @@ multiplicative inflation of :class:`~hayeknet.params.AssimilationParams`, on
 the ensemble ``[levels (L); state]`` with an index observation operator on the
 levels; the levels are composed again from the analysed state.
 
-Localization (``PriceModelSpec.localize``, default on; R-localization): the
-basis of location ``k`` is updated by the price of ``k`` only, or, given the
+Localization (``PriceModelSpec.localize``, default on; R-localization) is
+about the bases, not about their covariance with the shared components: the
+analysis has two stages (:func:`hayeknet.assimilation.enkf.factor_analysis`).
+The shared components (system, shock, zones) are analysed first with every
+price, each location's basis given the factors counted as observation error;
+their block is low-dimensional, so its analysis is not at the mercy of
+sampling noise. Then each basis is updated given its members' analysed
+factors: it follows the factors it is correlated with (a location without a
+price keeps its level tied to its neighbours), and the part the factors do
+not explain is updated by the location's own price only, or, given the
 network distance and a radius, by every price within twice the radius with
-Gaspari-Cohn weights; the shared components (system, shock, zones) see every
-price: their block is low-dimensional, so its global analysis is not at the
-mercy of sampling noise, and it is one set of ensemble weights per interval.
-The zone loadings enter through the ensemble covariances: a price moves the
-zone it loads on, and the levels of that zone with it. A price that fails the
-background check (normalized innovation above ``anomaly_threshold``) is
-down-weighted for every row but its own basis (Huber-type), so a spike at
-one node is not passed on to the others.
+Gaspari-Cohn weights. (Before 2026-12-03 a basis without a price was left as
+it was while the factors moved, which lost that covariance: ADR 0006,
+Addendum 4.) A price that fails the background check (normalized innovation
+above ``anomaly_threshold``) is down-weighted for the factors and the other
+bases but not its own (Huber-type), so a spike at one node is not passed on
+to the others.
 
 The first interval initialises the ensemble from the first price of the day at
 each location (spread = observation error; locations without a first price get
@@ -76,6 +82,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hayeknet.assimilation import enkf as enkf_module
 from hayeknet.assimilation import skill
 from hayeknet.assimilation.backend import EnKFKernel, kernel
 from hayeknet.assimilation.enkf import localization_taper
@@ -148,8 +155,8 @@ class PriceModelSpec:
 
     price_scale_usd_per_mwh: float = 20.0  # s in z = asinh(price / s)
     system_noise_std: float = 0.03  # random-walk step of the shared system component
-    shock_ar: float = 0.6  # AR(1) coefficient of the shared short-term shock
-    shock_noise_std: float = 0.02  # innovation std of the shock
+    shock_ar: float = 0.95  # AR(1) coefficient of the shared short-term shock (~1.6 h e-folding)
+    shock_noise_std: float = 0.2  # innovation std of the shock (sized on real 2024-01..06: ADR 0006, Addendum 4)
     zone_ar: float = 0.995  # AR(1) coefficient of each zone component (premium over the system)
     zone_noise_std: float = 0.015  # innovation std of a zone component
     basis_ar: float = 0.98  # AR(1) (OU) coefficient of each location's basis, reverting to zero
@@ -375,7 +382,7 @@ def assimilate_day(
 
     state = _initial_state(z_obs, z_err, spec, loadings, n_members, rng)
     levels = kern.factor_levels(state, loadings)
-    taper_all = _location_taper(n_loc, loadings, distance, localization_radius) if spec.localize else None
+    basis_taper = _basis_taper(n_loc, distance, localization_radius) if spec.localize else None
     out_mean = np.empty((n_times, n_loc))
     out_spread = np.empty((n_times, n_loc))
     fc_mean = np.full((n_times, n_loc), np.nan)
@@ -409,11 +416,23 @@ def assimilate_day(
             zf_mean = levels[idx].mean(axis=1)
             zf_var = levels[idx].var(axis=1, ddof=1)
             norm_innov[t, idx] = (z_obs[t, idx] - zf_mean) / np.sqrt(zf_var + z_err[t, idx] ** 2)
-            taper = taper_all if taper_all is None or idx.size == n_loc else taper_all[:, idx]
-            if taper is not None:
-                taper = _background_check(taper, n_loc, idx, norm_innov[t, idx], zf_var, z_err[t, idx], spec)
-            augmented = np.concatenate([levels, state])  # the levels are the observed rows
-            state = _analysis(kern, spec, augmented, z_obs[t, idx], idx, z_err[t, idx], taper, params, rng)[n_loc:]
+            taper, shared_weight = (
+                (None, None)
+                if basis_taper is None
+                else _background_check(basis_taper[:, idx], idx, norm_innov[t, idx], zf_var, z_err[t, idx], spec)
+            )
+            state = _analysis(
+                kern,
+                spec,
+                state,
+                levels,
+                loadings,
+                (z_obs[t, idx], idx, z_err[t, idx]),
+                taper,
+                shared_weight,
+                params,
+                rng,
+            )
             levels = kern.factor_levels(state, loadings)
         out_mean[t], out_spread[t] = _price_stats(levels, scale)
         system[t] = state[n_loc : n_loc + 2].mean(axis=1)
@@ -567,78 +586,96 @@ def _initial_state(
 def _analysis(
     kern: EnKFKernel,
     spec: PriceModelSpec,
-    ensemble: np.ndarray,
-    obs: np.ndarray,
-    idx: np.ndarray,
-    obs_std: np.ndarray,
-    taper: np.ndarray | None,
+    state: np.ndarray,
+    levels: np.ndarray,
+    loadings: np.ndarray,
+    prices: tuple[np.ndarray, np.ndarray, np.ndarray],
+    basis_taper: np.ndarray | None,
+    shared_weight: np.ndarray | None,
     params: AssimilationParams,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    if spec.method == "stochastic":
-        return kern.analysis_stochastic(ensemble, obs, idx, obs_std, rng, inflation=params.inflation, taper=taper)
-    return kern.analysis_etkf(ensemble, obs, idx, obs_std, inflation=params.inflation, taper=taper)
+    """Analysed state ``[basis (L); factors (F)]`` given ``prices``: (transformed prices, their locations,
+    their error stds).
+
+    Localized (``basis_taper``, ``(L, p)``, and the factors' ``shared_weight``
+    from :func:`_background_check`): the two-stage factor analysis
+    (:func:`hayeknet.assimilation.enkf.factor_analysis`): the shared factors
+    with every price, then each basis given the analysed factors and its own
+    (or nearby) prices. Not localized: a global analysis of
+    ``[levels; state]`` whose observed rows are the levels.
+    """
+    obs, idx, obs_std = prices
+    n_loc = levels.shape[0]
+    perturbations = (
+        enkf_module.draw_perturbations(rng, idx.size, state.shape[1]) if spec.method == "stochastic" else None
+    )
+    if basis_taper is None:
+        augmented = np.concatenate([levels, state])
+        if perturbations is None:
+            return kern.analysis_etkf(augmented, obs, idx, obs_std, inflation=params.inflation)[n_loc:]
+        return kern.stochastic_update(augmented, obs, idx, obs_std, perturbations, inflation=params.inflation)[n_loc:]
+    return kern.factor_analysis(
+        state[:n_loc],
+        state[n_loc:],
+        loadings,
+        obs,
+        idx,
+        obs_std,
+        basis_taper,
+        shared_weight=shared_weight,
+        inflation=params.inflation,
+        perturbations=perturbations,
+    )
 
 
 def _background_check(
-    taper: np.ndarray,
-    n_loc: int,
+    basis_taper: np.ndarray,
     idx: np.ndarray,
     normalized: np.ndarray,
     forecast_var: np.ndarray,
     obs_std: np.ndarray,
     spec: PriceModelSpec,
-) -> np.ndarray:
-    """Down-weight outlying prices in the update of every row but their own location's basis.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Down-weight outlying prices everywhere but in their own location's basis.
 
-    ``taper`` is ``(2L + F, p)`` over ``[levels; basis; factors]`` and the
-    observed locations ``idx``. A price whose normalized innovation exceeds
-    ``anomaly_threshold`` gets, for the shared rows and the other locations'
-    basis, its error variance inflated (taper weight ``rho < 1``;
-    R-localization divides the variance by ``rho``) until its normalized
-    innovation equals the threshold (Huber-type background check). Its own
-    basis is still updated with weight 1, so the filtered price follows the
-    spike while the other locations do not.
+    ``basis_taper`` is ``(L, p)`` over the observed locations ``idx``. A price
+    whose normalized innovation exceeds ``anomaly_threshold`` gets, for the
+    shared factors and the other locations' bases, its error variance inflated
+    (weight ``rho < 1``; R-localization divides the variance by ``rho``) until
+    its normalized innovation equals the threshold (Huber-type background
+    check). Its own basis is still updated with weight 1, so the filtered
+    price follows the spike while the other locations do not. Returns the
+    bases' taper and the factors' weights ``(p,)``.
     """
+    shared = np.ones(idx.size)
     outlying = np.flatnonzero(np.abs(normalized) > spec.anomaly_threshold)
     if not outlying.size:
-        return taper
+        return basis_taper, shared
     obs_var = obs_std[outlying] ** 2
     innovation_sq = normalized[outlying] ** 2 * (forecast_var[outlying] + obs_var)
     needed_var = innovation_sq / spec.anomaly_threshold**2 - forecast_var[outlying]
-    out = taper.copy()
-    out[:, outlying] *= obs_var / np.maximum(needed_var, obs_var)
-    own = n_loc + idx[outlying]
-    out[own, outlying] = taper[own, outlying]
-    return out
+    factor = obs_var / np.maximum(needed_var, obs_var)
+    out = basis_taper.copy()
+    out[:, outlying] *= factor
+    out[idx[outlying], outlying] = basis_taper[idx[outlying], outlying]
+    shared[outlying] = factor
+    return out, shared
 
 
-def _location_taper(
-    n_loc: int, loadings: np.ndarray, distance: np.ndarray | None = None, radius: float | None = None
-) -> np.ndarray:
-    """Localization weights ``(2L + F, L)`` of the rows ``[levels; basis; system; shock; zones]``.
-
-    The composed levels get weight 0 (they are composed again from the
-    analysed state); basis ``k`` sees price ``k`` only, or, given the network
-    ``distance (L, L)`` and a ``radius``, every price ``j`` with Gaspari-Cohn
-    weight ``gc(d(k, j) / radius)``; the shared components (system, shock and
-    zones) see every price, so they share one set of analysis weights.
-    """
-    n_factors = loadings.shape[1]
-    taper = np.zeros((2 * n_loc + n_factors, n_loc))
-    basis = taper[n_loc : 2 * n_loc]
+def _basis_taper(n_loc: int, distance: np.ndarray | None = None, radius: float | None = None) -> np.ndarray:
+    """Localization weights ``(L, L)`` of the bases: basis ``k`` sees price ``k`` only, or, given the
+    network ``distance (L, L)`` and a ``radius``, every price ``j`` with Gaspari-Cohn weight
+    ``gc(d(k, j) / radius)``. The shared factors see every price (:func:`_analysis`)."""
     if distance is None or radius is None:
-        basis[np.arange(n_loc), np.arange(n_loc)] = 1.0
-    else:
-        d = np.asarray(distance, dtype=float)
-        if d.shape != (n_loc, n_loc) or not radius > 0:
-            raise AssimilationInputError(
-                f"distance must be ({n_loc}, {n_loc}) for the frame's locations and radius > 0; "
-                f"got {d.shape} and {radius!r}"
-            )
-        basis[:] = localization_taper(d, radius)
-    taper[2 * n_loc :] = 1.0
-    return taper
+        return np.eye(n_loc)
+    d = np.asarray(distance, dtype=float)
+    if d.shape != (n_loc, n_loc) or not radius > 0:
+        raise AssimilationInputError(
+            f"distance must be ({n_loc}, {n_loc}) for the frame's locations and radius > 0; "
+            f"got {d.shape} and {radius!r}"
+        )
+    return localization_taper(d, radius)
 
 
 STEP_MINUTES = (5, 15, 60)
