@@ -90,3 +90,16 @@ def test_projection_errors() -> None:
         project_action(BatteryAction(0.0, {"FFR": 5.0}), 200.0, SPEC, 0.25)
     with pytest.raises(ProjectionError):
         project_net_power(0.0, 200.0, SPEC, 0.25, net_power_bounds_mw=(10.0, -10.0))
+
+
+@pytest.mark.parametrize("bound", ["ceiling", "floor"])
+def test_a_soc_a_rounding_error_past_a_bound_is_on_it(bound: str) -> None:
+    """``soc_min + 1.0 * usable`` can land 1e-13 MWh above the ceiling: a zero request stays exactly 0 MW
+    instead of a forced 1e-12 MW move (the flaky hypothesis case of test_battery_env, energy 1,228.1 MWh)."""
+    spec = BatterySpec(power_mw=1.0, energy_mwh=1228.1, soc_max_frac=0.7, charge_efficiency=1.0)
+    soc = spec.soc_max_mwh + 1e-13 if bound == "ceiling" else spec.soc_min_mwh - 1e-13
+    assert project_net_power(0.0, soc, spec, 1.0 / 12.0) == 0.0
+    # a SOC genuinely past the bound is still moved back
+    far = spec.soc_max_mwh + 0.05 if bound == "ceiling" else spec.soc_min_mwh - 0.05
+    moved = project_net_power(0.0, far, spec, 1.0 / 12.0)
+    assert moved > 0.0 if bound == "ceiling" else moved < 0.0

@@ -51,16 +51,29 @@ def net_power_interval_mw(
     """Feasible interval ``(lo, hi)`` of net power (MW) without AS: power, SOC window, corridor bounds."""
     _check_state(soc_mwh, spec, dt_hours)
     floor = max(spec.soc_min_mwh, min_soc_after_mwh)
-    hi = min(spec.power_mw, (soc_mwh - floor) * spec.discharge_efficiency / dt_hours)
-    if soc_mwh < floor:  # must charge: hi is the (negative) minimum charge
-        hi = (soc_mwh - floor) / (spec.charge_efficiency * dt_hours)
-    lo = -min(spec.power_mw, (spec.soc_max_mwh - soc_mwh) / (spec.charge_efficiency * dt_hours))
+    rounding = SOC_ROUNDING_FRAC * spec.energy_mwh  # a SOC this close to a bound sits on it
+    above_floor = _snap(soc_mwh - floor, rounding)
+    headroom = _snap(spec.soc_max_mwh - soc_mwh, rounding)
+    hi = min(spec.power_mw, above_floor * spec.discharge_efficiency / dt_hours)
+    if above_floor < 0:  # must charge: hi is the (negative) minimum charge
+        hi = above_floor / (spec.charge_efficiency * dt_hours)
+    lo = -min(spec.power_mw, headroom / (spec.charge_efficiency * dt_hours))
     lo, hi = max(lo, net_power_bounds_mw[0]), min(hi, net_power_bounds_mw[1])
     if lo > hi + 1e-12:
         raise ProjectionError(
             f"no feasible net power at SOC {soc_mwh:.6g} MWh: interval [{lo:.6g}, {hi:.6g}] MW is empty"
         )
     return lo, max(lo, hi)
+
+
+SOC_ROUNDING_FRAC = 1e-12
+"""A SOC within this fraction of the energy capacity (MWh) of a bound is on it: floating-point rounding of
+``soc_min + frac * usable`` must not force a charge or discharge of ~1e-12 MW."""
+
+
+def _snap(margin_mwh: float, rounding_mwh: float) -> float:
+    """``margin_mwh`` (MWh to a SOC bound), 0 where it is negative by no more than rounding."""
+    return 0.0 if -rounding_mwh < margin_mwh < 0.0 else margin_mwh
 
 
 def project_net_power(
