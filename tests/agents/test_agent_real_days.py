@@ -3,6 +3,7 @@ it was known before it, then frozen and run walk-forward beside the strategies, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -53,6 +54,13 @@ def test_training_days_know_only_what_was_published_before_each_day(days: list[R
             assert known.spread_model is not None and known.spread_model.last_day < dt.date.fromisoformat(known.label)
         if i:
             np.testing.assert_array_equal(known.previous_usd_per_mwh, days[i - 1].rt.to_numpy(float))
+        # the day's EnKF mean, filtered from the day's own prices (the agent reads t - 1 at t)
+        assert (
+            known.enkf_mean_usd_per_mwh is not None
+            and known.enkf_mean_usd_per_mwh.size == known.prices_usd_per_mwh.size
+        )
+    no_enkf = training_days(days, TUNING, dataclasses.replace(SETTINGS, assimilation=None))
+    assert all(d.enkf_mean_usd_per_mwh is None for d in no_enkf)
     with pytest.raises(EvaluationError, match="no day of the tuning window"):
         training_days(days, Window(dt.date(2023, 1, 1), dt.date(2023, 1, 31)), SETTINGS)
 

@@ -67,8 +67,11 @@ def test_params_refuse_overlapping_windows_by_name() -> None:
 
 def test_strategies_that_need_the_pipeline_are_refused_and_the_bound_is_implicit() -> None:
     assert check_strategies(["perfect_foresight", "dam_schedule"]) == ("dam_schedule",)
-    with pytest.raises(EvaluationError, match="EnKF state or beliefs"):
-        check_strategies(["mpc_enkf"])
+    with pytest.raises(EvaluationError, match="needs the pipeline's beliefs"):
+        check_strategies(["mpc_beliefs"])
+    assert check_strategies(["mpc_enkf"]) == ("mpc_enkf",)  # the evaluation runs the EnKF on each day
+    with pytest.raises(EvaluationError, match="runs without it"):
+        check_strategies(["mpc_enkf"], with_enkf=False)
     with pytest.raises(EvaluationError, match="unknown strategy 'nope'"):
         check_strategies(["nope"])
 
@@ -87,7 +90,7 @@ def test_a_day_is_never_evaluated_with_itself_in_its_history(spring: list) -> No
 @needs_real
 def test_walk_forward_on_real_days_keeps_the_bound_and_the_baseline_honest(spring: list) -> None:
     window = Window(D(2024, 3, 26), D(2024, 3, 28))  # 30 earlier days: the spread model is fitted
-    names = ("dam_schedule", "storage_value", "percentile_threshold")
+    names = ("dam_schedule", "storage_value", "percentile_threshold", "mpc_enkf")
     frame = walk_forward(spring, window, names, SPEC, EvaluationSettings(), workers=1)
     assert sorted(frame["day"].unique()) == ["2024-03-26", "2024-03-27", "2024-03-28"]
     assert set(frame["strategy"]) == {"perfect_foresight", *names}
@@ -157,3 +160,25 @@ def test_hayeknet_evaluate_refuses_overlapping_windows_before_reading_anything(
     )
     assert rc == 2
     assert "overlap" in capsys.readouterr().err
+
+
+@needs_real
+def test_the_days_enkf_mean_at_t_has_seen_prices_up_to_t_only(spring: list) -> None:
+    """``mpc_enkf`` reads the mean of t - 1 at t: the filter must not look ahead. Change the day from interval
+    40 on: the filtered mean before 40 is the same to the bit; the mean tracks the day (within the spread of
+    a 15-minute real-time price)."""
+    import dataclasses
+
+    from hayeknet.battery.walk_forward import day_enkf_mean
+    from hayeknet.params import AssimilationParams
+
+    day = spring[10]
+    params = AssimilationParams(backend="numpy")
+    mean = day_enkf_mean(day, params)
+    assert mean.index.equals(day.rt.index) and np.isfinite(mean.to_numpy()).all()
+    changed = day.rt.copy()
+    changed.iloc[40:] += 500.0
+    other = day_enkf_mean(dataclasses.replace(day, rt=changed), params)
+    np.testing.assert_array_equal(other.iloc[:40].to_numpy(), mean.iloc[:40].to_numpy())
+    assert not np.allclose(other.iloc[40:].to_numpy(), mean.iloc[40:].to_numpy())
+    assert np.median(np.abs(mean.to_numpy() - day.rt.to_numpy())) < 5.0

@@ -5,16 +5,17 @@ then run walk-forward on the evaluation window beside the other strategies (``ha
   as the agent may know it (:func:`agent_day`): the real-time prices it is settled at, the day's DAM curve
   (published the day before) as the reference, the previous day's real-time prices when it is the calendar
   day before, and the RT - DAM spread model fitted on the days before it (none with fewer than
-  ``min_history_days``). An evaluation on report files has no EnKF state, so the agent trains and trades
-  without it, as its observation allows.
+  ``min_history_days``), and the EnKF filtered mean of the day's own prices (the agent reads the mean of
+  t - 1 at t; :func:`~hayeknet.battery.walk_forward.day_enkf_mean`), unless the settings run no EnKF.
 * **Training** is one :func:`~hayeknet.agents.training.train_increment` from a fresh seeded model with the
   project's PPO settings (``train`` in ``params.yaml``) and ``timesteps`` environment steps; the checkpoint's
   registry lists the days it saw, all inside the tuning window (:func:`training_days` keeps no other).
 * **Evaluation**: the frozen checkpoint trades each evaluation day through
   :class:`~hayeknet.agents.policy.AgentOffers` (offer curves from what was known before each interval; the
-  end-of-day rule brings it back to its starting SOC), with the day's DAM and the spread model the protocol
-  fitted on the days before it. It is not retrained during the evaluation window: the nightly pipeline's
-  agent is (ADR 0002), so this measures what the tuning window alone taught it.
+  end-of-day rule brings it back to its starting SOC), with the day's DAM, the spread model the protocol
+  fitted on the days before it and the day's EnKF mean, as in training. It is not retrained during the
+  evaluation window: the nightly pipeline's agent is (ADR 0002), so this measures what the tuning window
+  alone taught it.
 
 Prices $/MWh, profits $, intervals of the report files (15 minutes for NP6-905-CD).
 """
@@ -41,6 +42,7 @@ from hayeknet.battery.walk_forward import (
     EvaluationSettings,
     RealDay,
     Window,
+    day_enkf_mean,
     history_before,
     spread_model_for,
 )
@@ -51,9 +53,12 @@ AGENT = AGENT_NAME
 """The agent's name in the evaluation's tables (its offer strategy's name, as in the simulate stage)."""
 
 
-def agent_day(day: RealDay, previous: RealDay | None, model: SpreadModel | None) -> AgentDay:
+def agent_day(
+    day: RealDay, previous: RealDay | None, model: SpreadModel | None, enkf_mean: pd.Series | None = None
+) -> AgentDay:
     """``day`` as the agent may know it: settled at its RT prices, the DAM curve as the reference, the previous
-    day's RT prices when ``previous`` is the calendar day before, ``model`` fitted on earlier days."""
+    day's RT prices when ``previous`` is the calendar day before, ``model`` fitted on earlier days, and the
+    EnKF filtered mean of the day's prices (``enkf_mean``, on the day's intervals; the agent reads t - 1 at t)."""
     from hayeknet.battery.dam_strategies import dam_on_index
 
     index = pd.DatetimeIndex(day.rt.index)
@@ -69,19 +74,22 @@ def agent_day(day: RealDay, previous: RealDay | None, model: SpreadModel | None)
         previous_usd_per_mwh=None if previous is None else previous.rt.to_numpy(dtype=float),
         local_hour=np.asarray(index.tz_convert(ERCOT_TZ).hour, dtype=int),
         spread_model=model,
+        enkf_mean_usd_per_mwh=None if enkf_mean is None else enkf_mean.reindex(index).to_numpy(dtype=float),
     )
 
 
 def training_days(days: Sequence[RealDay], tuning: Window, settings: EvaluationSettings) -> list[AgentDay]:
     """The tuning window's days as :func:`agent_day` builds them, chronological, each with the spread model
-    fitted on the days before it (:func:`~hayeknet.battery.walk_forward.spread_model_for`)."""
+    fitted on the days before it (:func:`~hayeknet.battery.walk_forward.spread_model_for`) and, with
+    ``settings.assimilation``, the day's EnKF mean."""
     ordered = sorted(days, key=lambda d: d.day)
     out = []
     for i, day in enumerate(ordered):
         if day.day not in tuning:
             continue
         model, _ = spread_model_for(history_before(ordered, i, settings), settings)
-        out.append(agent_day(day, ordered[i - 1] if i else None, model))
+        enkf = None if settings.assimilation is None else day_enkf_mean(day, settings.assimilation)
+        out.append(agent_day(day, ordered[i - 1] if i else None, model, enkf))
     if not out:
         raise EvaluationError(f"no day of the tuning window {tuning.label()} in the data to train the agent on")
     return out
@@ -113,8 +121,9 @@ def train_on_tuning_window(
 
 
 def agent_offers(checkpoint: Path, info: DayInformation) -> OfferStrategy:
-    """The frozen agent for a day with ``info`` (its DAM and spread model; no EnKF state)."""
-    return AgentOffers(Path(checkpoint), info.dam_hourly, info.spread_model, None)
+    """The frozen agent for a day with ``info`` (its DAM, spread model and EnKF mean, when the evaluation runs
+    the EnKF)."""
+    return AgentOffers(Path(checkpoint), info.dam_hourly, info.spread_model, info.enkf_mean)
 
 
 def agent_factory(checkpoint: Path) -> Callable[[DayInformation], OfferStrategy]:

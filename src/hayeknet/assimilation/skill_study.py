@@ -12,10 +12,8 @@
   share of days on which the EnKF beats the reference, and spread/RMSE;
 * :func:`withheld_node_errors` is the gap experiment of ADR 0006 (one node's
   prices withheld for hours, its filtered mean and spread against the truth);
-* :func:`tuning_score` is the criterion meant for sizing the price model's
-  noise levels on tuning days. Sized on real 2024-01..06 it calibrates the
-  spread, but the localized analysis cannot carry noise that large yet, so
-  the defaults stand (ADR 0006, Addendum 3).
+* :func:`tuning_score` is the criterion that sized the price model's shared
+  shock noise on real 2024-01..06 (ADR 0006, Addendums 3 and 4).
 
 Real 2025+ prices are never used here (the hold-out rule of ``../shared/real/SOURCES.md``).
 """

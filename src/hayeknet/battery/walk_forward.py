@@ -13,6 +13,10 @@ Protocol (issue 17, ADR 0020):
   published before the day), and every strategy decides under the information
   contract (ADR 0017). Each day starts at the battery's initial SOC, as the
   perfect-foresight bound does.
+* The EnKF runs on each evaluated day's own real-time prices (one location,
+  the ``assimilation`` settings of ``params.yaml``), so ``mpc_enkf`` decides
+  interval t from the filtered mean of t - 1, as in the simulate stage; the
+  filter's shared noise was sized on the tuning window (ADR 0006, Addendum 4).
 * Per day and strategy: profit, the real-time perfect-foresight profit (start
   and end at the initial SOC: the study bound), the fair bound (same start,
   the strategy's own final SOC as the floor, ADR 0005), capture ratios and the
@@ -49,7 +53,7 @@ from hayeknet.battery.lineup import BASELINE, PERFECT_FORESIGHT, DayInformation,
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.battery.strategies import capture_ratio, fair_bound, run_strategy
 from hayeknet.beliefs.spread_model import SpreadDay, SpreadModel, fit_spread_model
-from hayeknet.params import HELD_OUT_FROM, SimulateParams
+from hayeknet.params import HELD_OUT_FROM, AssimilationParams, SimulateParams
 
 DEFAULT_STRATEGIES: tuple[str, ...] = (
     BASELINE,
@@ -59,6 +63,7 @@ DEFAULT_STRATEGIES: tuple[str, ...] = (
     "mpc_median",
     "mpc_dam",
     "mpc_naive",
+    "mpc_enkf",
     "percentile_threshold",
     "time_of_day",
 )
@@ -161,13 +166,15 @@ def load_days(
 
 @dataclass(frozen=True)
 class EvaluationSettings:
-    """What the strategies are run with: the simulate settings, the spread model's size and history."""
+    """What the strategies are run with: the simulate settings, the spread model's size and history, and the
+    EnKF's (``assimilation``; ``None``: no EnKF, so ``mpc_enkf`` cannot run)."""
 
     simulate: SimulateParams = field(default_factory=SimulateParams)
     spread_bins: int = 15
     spread_atoms: int = 50
     history_days: int = 365
     min_history_days: int = 28
+    assimilation: AssimilationParams | None = field(default_factory=AssimilationParams)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -232,6 +239,7 @@ def evaluate_day(
     info = DayInformation(
         history=context.history,
         dam_hourly=day.dam_hourly,
+        enkf_mean=None if settings.assimilation is None else day_enkf_mean(day, settings.assimilation),
         spread_model=model,
         spread_note=note,
         beliefs_note="the evaluation states no beliefs",
@@ -262,6 +270,21 @@ def evaluate_day(
             )
         )
     return results
+
+
+def day_enkf_mean(day: RealDay, params: AssimilationParams) -> pd.Series:
+    """The EnKF filtered mean ($/MWh) of ``day``'s real-time prices at its location, per UTC interval start.
+
+    The filter is sequential: its mean at interval t has seen the prices up to t only, and a strategy reads
+    the mean of t - 1 when it decides t (:func:`hayeknet.battery.forecasts.enkf_dam_forecast`).
+    """
+    from hayeknet.assimilation.price_model import assimilate_day
+
+    location = str(day.rt.name or "location")
+    wide = pd.DataFrame({location: day.rt.to_numpy(float)}, index=pd.DatetimeIndex(day.rt.index).as_unit("ns"))
+    wide.index.name = "interval_start_utc"
+    filtered = assimilate_day(wide, params, backend=params.backend).filtered
+    return pd.Series(filtered["mean"].to_numpy(float), index=wide.index, name=location)
 
 
 def _no_history() -> pd.Series:
@@ -495,29 +518,35 @@ def default_workers() -> int:
         return max(1, min(8, os.cpu_count() or 1))
 
 
-def settings_from(simulate: SimulateParams, beliefs: Any) -> EvaluationSettings:
-    """Evaluation settings from the project's ``simulate`` and ``beliefs`` params."""
+def settings_from(
+    simulate: SimulateParams, beliefs: Any, assimilation: AssimilationParams | None = None
+) -> EvaluationSettings:
+    """Evaluation settings from the project's ``simulate``, ``beliefs`` and ``assimilation`` params
+    (``assimilation`` None: the defaults)."""
     return EvaluationSettings(
         simulate=simulate,
         spread_bins=int(beliefs.spread_bins),
         spread_atoms=int(beliefs.spread_atoms),
         history_days=int(beliefs.spread_history_days),
+        assimilation=assimilation or AssimilationParams(),
     )
 
 
-def check_strategies(names: Sequence[str]) -> tuple[str, ...]:
-    """The names, known and without the bound (always computed); :class:`EvaluationError` otherwise."""
+def check_strategies(names: Sequence[str], with_enkf: bool = True) -> tuple[str, ...]:
+    """The names, known and without the bound (always computed); :class:`EvaluationError` otherwise.
+    ``with_enkf``: the evaluation runs the EnKF on each day (:attr:`EvaluationSettings.assimilation`)."""
     from hayeknet.battery.lineup import STRATEGY_NAMES
 
     unknown = [n for n in names if n not in STRATEGY_NAMES]
     if unknown:
         raise EvaluationError(f"unknown strategy {unknown[0]!r}; known: {', '.join(STRATEGY_NAMES)}")
-    unusable = [n for n in names if n in ("mpc_enkf", "mpc_beliefs")]
-    if unusable:
+    if "mpc_beliefs" in names:
         raise EvaluationError(
-            f"strategy {unusable[0]} needs the pipeline's EnKF state or beliefs, which an evaluation on report "
-            "files does not have; run it through the simulate stage"
+            "strategy mpc_beliefs needs the pipeline's beliefs, which an evaluation on report files does not "
+            "have; run it through the simulate stage"
         )
+    if "mpc_enkf" in names and not with_enkf:
+        raise EvaluationError("strategy mpc_enkf needs the EnKF, and this evaluation runs without it")
     return tuple(n for n in names if n != PERFECT_FORESIGHT)
 
 

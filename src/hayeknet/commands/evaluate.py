@@ -107,7 +107,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     location = args.location or evaluation.location
     spec = dataclasses.replace(battery.spec, location=location)
     names = wf.check_strategies(args.strategies.split(",") if args.strategies else wf.DEFAULT_STRATEGIES)
-    settings = wf.settings_from(simulate, beliefs)
+    settings = wf.settings_from(simulate, beliefs, params.assimilation if params is not None else None)
     workers = args.workers or wf.default_workers()
 
     def say(text: str) -> None:
@@ -195,7 +195,11 @@ def _trained_agent(
         "parameters_sha256": record.parameters_sha256,
         "train_settings": dataclasses.asdict(train) | {"timesteps_per_day": args.agent_timesteps},
         "frozen_during_evaluation": True,
-        "enkf_state": "none (an evaluation on report files has no EnKF)",
+        "enkf_state": (
+            "the EnKF mean of each day's own prices, t - 1 at t, in training and evaluation"
+            if settings.assimilation is not None
+            else "none"
+        ),
     }
     return {AGENT: agent_factory(folder)}, described
 
