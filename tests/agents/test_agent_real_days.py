@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hayeknet.agents.real_days import AGENT, agent_factory, train_on_tuning_window, training_days
+from hayeknet.agents.real_days import AGENT, RETRAINED, agent_factory, train_on_tuning_window, training_days
 from hayeknet.agents.training import read_registry
 from hayeknet.battery.spec import BatterySpec
 from hayeknet.battery.walk_forward import EvaluationError, EvaluationSettings, RealDay, Window, walk_forward
@@ -101,12 +101,41 @@ def test_hayeknet_evaluate_trains_and_reports_the_agent_with_what_it_was_trained
     out = tmp_path / "evaluation"
     argv = ["evaluate", "--data", str(REAL), "--tuning", "2024-02-25:2024-03-26", "--evaluation"]
     argv += ["2024-03-27:2024-03-28", "--strategies", "dam_schedule", "--agent-timesteps", "256"]
-    assert main([*argv, "--workers", "1", "--out", str(out)]) == 0
+    retrain = ["--agent-retrain-every", "1", "--agent-retrain-timesteps", "64"]
+    assert main([*argv, *retrain, "--workers", "1", "--out", str(out)]) == 0
     assert f"| {AGENT} |" in capsys.readouterr().out
     frame = pd.read_csv(out / "days.csv")
-    assert set(frame["strategy"]) == {"perfect_foresight", "dam_schedule", AGENT}
+    assert set(frame["strategy"]) == {"perfect_foresight", "dam_schedule", AGENT, RETRAINED}
+    blocks = json.loads((out / "settings.json").read_text())["agent"]["retrained"]["blocks"]
+    assert [b["last_day_seen"] for b in blocks] == ["2024-03-26", "2024-03-27"]
+    assert (out / "agent-retrained" / "block-2024-03-28" / "model.zip").is_file()
+    assert main([*argv[:-2], *retrain, "--out", str(tmp_path / "refused")]) == 2  # retraining needs the agent
+    assert "give both" in capsys.readouterr().err
     agent = json.loads((out / "settings.json").read_text())["agent"]
     assert agent["trained_on"] == "2024-02-25..2024-03-26" and agent["frozen_during_evaluation"] is True
     assert agent["first_day"] == "2024-02-25" and agent["last_day"] == "2024-03-26" and agent["days_seen"] == 31
     registry = read_registry(out / "agent" / "model.zip")
     assert registry is not None and registry["parameters_sha256"] == agent["parameters_sha256"]
+
+
+def test_the_retrained_agent_learns_only_from_days_before_each_block(days: list[RealDay], tmp_path: Path) -> None:
+    """Blocks of two evaluation days: the first trades with the tuning window's agent, the second with a
+    checkpoint that continued on every day before it (tuning days and the first block), never on its own."""
+    from hayeknet.agents.real_days import retrain_through_window
+
+    train_on_tuning_window(days, TUNING, SPEC, SETTINGS, TINY, 128, tmp_path / "agent")
+    rows, blocks = retrain_through_window(
+        days, TUNING, EVALUATION, SPEC, SETTINGS, TINY, tmp_path / "agent", 64, 2, tmp_path / "retrained"
+    )
+    assert [(b.first_day, b.last_day) for b in blocks] == [("2024-03-15", "2024-03-16"), ("2024-03-17", "2024-03-17")]
+    assert blocks[0].checkpoint == tmp_path / "agent" and blocks[0].last_day_seen == "2024-03-14"
+    second = read_registry(blocks[1].checkpoint)
+    assert second is not None and second["days_seen"][-1] == "2024-03-16" < blocks[1].first_day
+    assert blocks[1].total_timesteps > blocks[0].total_timesteps and blocks[1].days_seen == blocks[0].days_seen + 2
+    assert set(rows["strategy"]) == {RETRAINED} and list(rows["day"]) == ["2024-03-15", "2024-03-16", "2024-03-17"]
+    # the first block is the frozen agent's trading, to the cent
+    frozen = walk_forward(days, EVALUATION, (), SPEC, SETTINGS, extra={AGENT: agent_factory(tmp_path / "agent")})
+    frozen = frozen[frozen["strategy"] == AGENT].set_index("day")["profit_usd"]
+    np.testing.assert_allclose(rows.set_index("day")["profit_usd"].iloc[:2], frozen.iloc[:2])
+    with pytest.raises(EvaluationError, match="every_days >= 1"):
+        retrain_through_window(days, TUNING, EVALUATION, SPEC, SETTINGS, TINY, tmp_path / "agent", 64, 0, tmp_path)

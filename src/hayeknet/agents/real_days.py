@@ -14,8 +14,11 @@ then run walk-forward on the evaluation window beside the other strategies (``ha
   :class:`~hayeknet.agents.policy.AgentOffers` (offer curves from what was known before each interval; the
   end-of-day rule brings it back to its starting SOC), with the day's DAM, the spread model the protocol
   fitted on the days before it and the day's EnKF mean, as in training. It is not retrained during the
-  evaluation window: the nightly pipeline's agent is (ADR 0002), so this measures what the tuning window
-  alone taught it.
+  evaluation window, so this measures what the tuning window alone taught it.
+* **Retrained** (:func:`retrain_through_window`, ``--agent-retrain-every``): the nightly pipeline's agent
+  keeps learning (ADR 0002); this one does too, in blocks. Before each block of evaluation days the
+  checkpoint of the block before continues training on every day before the block (tuning days and the
+  evaluation days already traded), then trades the block frozen. Its rows are ``ppo_agent_retrained``.
 
 Prices $/MWh, profits $, intervals of the report files (15 minutes for NP6-905-CD).
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +36,7 @@ import pandas as pd
 
 from hayeknet.agents.features import AgentDay
 from hayeknet.agents.policy import AGENT_NAME, AgentOffers
-from hayeknet.agents.training import TrainingRecord, train_increment
+from hayeknet.agents.training import TrainingRecord, checkpoint_file, read_registry, train_increment
 from hayeknet.battery.information import ERCOT_TZ
 from hayeknet.battery.lineup import DayInformation
 from hayeknet.battery.offers import OfferStrategy
@@ -131,4 +135,103 @@ def agent_factory(checkpoint: Path) -> Callable[[DayInformation], OfferStrategy]
     return functools.partial(agent_offers, Path(checkpoint).resolve())
 
 
-__all__ = ["AGENT", "agent_day", "agent_factory", "agent_offers", "train_on_tuning_window", "training_days"]
+RETRAINED = f"{AGENT}_retrained"
+"""The retrained agent's name in the evaluation's tables."""
+
+
+@dataclass(frozen=True)
+class RetrainedBlock:
+    """One block of evaluation days and the checkpoint that traded it (trained on days before ``first_day``)."""
+
+    first_day: str
+    last_day: str
+    checkpoint: Path
+    days_seen: int
+    last_day_seen: str
+    total_timesteps: int
+    wall_seconds: float  # training before the block (0 for the first: the tuning window's agent)
+
+
+def retrain_through_window(
+    days: Sequence[RealDay],
+    tuning: Window,
+    window: Window,
+    spec: BatterySpec,
+    settings: EvaluationSettings,
+    train_params: TrainParams,
+    start_checkpoint: Path,
+    timesteps: int,
+    every_days: int,
+    out_dir: Path,
+    workers: int = 1,
+) -> tuple[pd.DataFrame, list[RetrainedBlock]]:
+    """The agent retrained through ``window`` in blocks of ``every_days`` evaluation days (module doc).
+
+    The first block trades with ``start_checkpoint`` (the tuning window's agent); before each later block
+    the previous checkpoint continues for ``timesteps`` steps on every day from ``tuning.start`` up to the
+    day before the block, each as :func:`agent_day` builds it. Returns the :data:`RESULT_COLUMNS` rows of
+    :data:`RETRAINED` (no perfect-foresight rows: the main walk has them) and the blocks.
+    """
+    from hayeknet.battery.walk_forward import walk_forward
+
+    if every_days < 1 or timesteps <= 0:
+        raise EvaluationError(f"retraining needs every_days >= 1 and timesteps > 0, got {every_days}, {timesteps}")
+    ordered = sorted(days, key=lambda d: d.day)
+    evaluated = [d.day for d in ordered if d.day in window]
+    if not evaluated:
+        raise EvaluationError(f"no day of {window.label()} in the data")
+    known = training_days(ordered, Window(tuning.start, evaluated[-1]), settings)  # each as known before it
+    params = dataclasses.replace(train_params, timesteps_per_day=int(timesteps))
+    dt_hours = seen_dt(days)
+    registry = read_registry(checkpoint_file(start_checkpoint))
+    checkpoint, blocks, frames = Path(start_checkpoint), [], []
+    for k in range(0, len(evaluated), every_days):
+        block = evaluated[k : k + every_days]
+        seconds = 0.0
+        if k:
+            seen = [d for d in known if d.label < block[0].isoformat()]
+            record = train_increment(checkpoint, seen, spec, params, Path(out_dir) / f"block-{block[0]}", dt_hours)
+            checkpoint, registry, seconds = (
+                record.checkpoint.parent,
+                read_registry(record.checkpoint),
+                record.wall_seconds,
+            )
+        if registry is None:
+            raise EvaluationError(f"{checkpoint}: no registry.json beside the checkpoint")
+        frame = walk_forward(
+            days, Window(block[0], block[-1]), (), spec, settings, workers, extra={RETRAINED: agent_factory(checkpoint)}
+        )
+        frames.append(frame[frame["strategy"] == RETRAINED])
+        blocks.append(
+            RetrainedBlock(
+                block[0].isoformat(),
+                block[-1].isoformat(),
+                checkpoint,
+                len(registry["days_seen"]),
+                registry["days_seen"][-1],
+                int(registry["total_timesteps"]),
+                seconds,
+            )
+        )
+    return pd.concat(frames, ignore_index=True), blocks
+
+
+def seen_dt(days: Sequence[RealDay]) -> float:
+    """The one interval length (hours) of ``days``; :class:`EvaluationError` when they mix lengths."""
+    lengths = {round(d.dt_hours, 9) for d in days}
+    if len(lengths) != 1:
+        raise EvaluationError(f"days at several interval lengths {sorted(lengths)} h: cannot train one agent")
+    return lengths.pop()
+
+
+__all__ = [
+    "AGENT",
+    "RETRAINED",
+    "RetrainedBlock",
+    "agent_day",
+    "agent_factory",
+    "agent_offers",
+    "retrain_through_window",
+    "train_on_tuning_window",
+    "training_days",
+]

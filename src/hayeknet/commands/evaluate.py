@@ -7,7 +7,9 @@ override them. Results go to ``--out`` (default ``results/evaluation``):
 ``days.csv`` (a row per day and strategy), ``summary.csv``, ``summary.md``
 (the table printed) and ``settings.json`` (what ran, on which days, tuned or
 not); with ``--agent-timesteps`` also ``agent/`` (the checkpoint trained on
-the tuning window, :mod:`hayeknet.agents.real_days`). NumPy, pandas and the
+the tuning window, :mod:`hayeknet.agents.real_days`), and with
+``--agent-retrain-every`` ``agent-retrained/`` (one checkpoint per block of
+evaluation days, each trained on the days before its block). NumPy, pandas and the
 solvers are imported inside :func:`cmd_evaluate`.
 """
 
@@ -43,6 +45,7 @@ examples:
   hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --tune --workers 2
   hayeknet evaluate --data DIR --evaluation 2024-08-01:2024-08-31 --strategies dam_schedule,storage_value
   hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --agent-timesteps 1000000 --workers 2
+  hayeknet evaluate --data ../shared/real/hb_hubavg_2024 --agent-timesteps 1000000 --agent-retrain-every 7
 """
 
 
@@ -63,8 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strategies",
         metavar="A,B,...",
-        help="strategies to run (default: dam_schedule, storage_value, dam_offer, mpc_dam, mpc_naive, "
-        "percentile_threshold, time_of_day); perfect_foresight is always computed",
+        help="strategies to run (default: dam_schedule, storage_value, dam_offer, mpc_stochastic, mpc_median, "
+        "mpc_dam, mpc_naive, mpc_enkf, percentile_threshold, time_of_day); perfect_foresight is always computed",
     )
     p.add_argument(
         "--tune",
@@ -80,6 +83,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also train the PPO agent (ppo_agent) on the tuning window's days for N environment steps with the "
         "train settings of params.yaml, freeze it and evaluate it beside the strategies (default 0: no agent)",
     )
+    p.add_argument(
+        "--agent-retrain-every",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="with --agent-timesteps: also evaluate ppo_agent_retrained, the agent that continues training before "
+        "every block of DAYS evaluation days on all days before the block (as the nightly job keeps training); "
+        "default 0: no retraining",
+    )
+    p.add_argument(
+        "--agent-retrain-timesteps",
+        type=int,
+        metavar="N",
+        help="environment steps of each retraining (default: train.timesteps_per_day of params.yaml)",
+    )
     p.add_argument("--workers", type=int, metavar="N", help="processes (default: the CPUs available, at most 8)")
     p.add_argument("--out", metavar="DIR", help="results folder (default: results/evaluation in the project)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
@@ -88,6 +106,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from hayeknet.battery import walk_forward as wf
     from hayeknet.io import atomic_directory, atomic_write_json
     from hayeknet.params import BeliefsParams, EvaluationParams, SimulateParams
@@ -109,6 +129,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     names = wf.check_strategies(args.strategies.split(",") if args.strategies else wf.DEFAULT_STRATEGIES)
     settings = wf.settings_from(simulate, beliefs, params.assimilation if params is not None else None)
     workers = args.workers or wf.default_workers()
+    if args.agent_retrain_every and not args.agent_timesteps:
+        raise wf.EvaluationError("--agent-retrain-every retrains the agent of --agent-timesteps: give both")
 
     def say(text: str) -> None:
         print(f"evaluate: {text}", file=sys.stderr, flush=True)
@@ -127,6 +149,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if agent_folder is not None:
             extra, agent = _trained_agent(args, days, tuning, spec, settings, battery, say, agent_folder)
         frame = wf.walk_forward(days, window, names, spec, settings, workers=workers, progress=say, extra=extra)
+        retrained_folder = Path(scratch) / "agent-retrained" if args.agent_retrain_every else None
+        if retrained_folder is not None and agent is not None:
+            rows, agent["retrained"] = _retrained_agent(
+                args, days, tuning, window, spec, settings, battery, say, agent_folder, retrained_folder, workers
+            )
+            frame = pd.concat([frame, rows], ignore_index=True).sort_values(["day", "strategy"], ignore_index=True)
         table = wf.summarize_results(frame)
         text = wf.format_summary(table, f"{location}, evaluation {window.label()} (tuned on {tuning.label()})")
         if args.out:
@@ -138,6 +166,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         with atomic_directory(out) as tmp:
             if agent_folder is not None:
                 shutil.copytree(agent_folder, tmp / "agent")
+            if retrained_folder is not None and retrained_folder.is_dir():
+                shutil.copytree(retrained_folder, tmp / "agent-retrained")
             frame.to_csv(tmp / "days.csv", index=False)
             table.to_csv(tmp / "summary.csv")
             (tmp / "summary.md").write_text(text + "\n")
@@ -202,6 +232,49 @@ def _trained_agent(
         ),
     }
     return {AGENT: agent_factory(folder)}, described
+
+
+def _retrained_agent(
+    args: argparse.Namespace,
+    days: Any,
+    tuning: Any,
+    window: Any,
+    spec: Any,
+    settings: Any,
+    battery: Any,
+    say: Any,
+    start: Path | None,
+    folder: Path,
+    workers: int,
+) -> tuple[Any, dict[str, Any]]:
+    """The agent retrained before every block of evaluation days (its rows, and what the settings record)."""
+    from hayeknet.agents.real_days import RETRAINED, retrain_through_window
+    from hayeknet.params import TrainParams
+
+    assert start is not None
+    train = battery.params.train if battery.params is not None else TrainParams()
+    steps = args.agent_retrain_timesteps or train.timesteps_per_day
+    say(f"{RETRAINED}: retraining every {args.agent_retrain_every} evaluation days for {steps:,} steps each")
+    rows, blocks = retrain_through_window(
+        days, tuning, window, spec, settings, train, start, steps, args.agent_retrain_every, folder, workers
+    )
+    say(f"{RETRAINED}: {len(blocks)} blocks, {sum(b.wall_seconds for b in blocks):.0f} s of training")
+    return rows, {
+        "name": RETRAINED,
+        "every_days": int(args.agent_retrain_every),
+        "timesteps_per_retraining": int(steps),
+        "blocks": [
+            {
+                "first_day": b.first_day,
+                "last_day": b.last_day,
+                "days_seen": b.days_seen,
+                "last_day_seen": b.last_day_seen,
+                "total_timesteps": b.total_timesteps,
+                "wall_seconds": b.wall_seconds,
+            }
+            for b in blocks
+        ],
+    }
 
 
 def _records(table: Any) -> dict[str, Any]:
