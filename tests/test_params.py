@@ -100,3 +100,12 @@ def test_dvc_reads_the_shipped_params(tmp_path: Path) -> None:
     dated.write_text("evaluation:\n  tuning_start: 2024-01-01\n")
     with pytest.raises(TypeError, match="Unsupported value of type 'date'"):
         Context.load_from(LocalFileSystem(), str(dated))
+
+
+def test_the_project_has_one_tuning_window() -> None:
+    """train.tuning_* (recorded in every checkpoint) and evaluation.tuning_* (the protocol's) cannot diverge."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["train"]["tuning_end"] = "2024-05-31"
+    with pytest.raises(ParamsError, match=r"train\.tuning_start\.\.tuning_end .* must equal evaluation"):
+        params_from_mapping(raw, "params.yaml")
+    params_from_mapping(yaml.safe_load((ROOT / "params.yaml").read_text()), "params.yaml")  # as shipped: one

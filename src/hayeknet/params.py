@@ -393,6 +393,15 @@ class Params:
 
     sweep: SweepParams = field(default_factory=SweepParams)
 
+    def __post_init__(self) -> None:
+        train = (self.train.tuning_start, self.train.tuning_end)
+        evaluation = (self.evaluation.tuning_start, self.evaluation.tuning_end)
+        if train != evaluation:  # one tuning window: the agents' and the strategies' (ADR 0020)
+            raise ParamsError(
+                f"train.tuning_start..tuning_end ({train[0]}..{train[1]}) must equal evaluation.tuning_start.."
+                f"tuning_end ({evaluation[0]}..{evaluation[1]}): the project has one tuning window"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
 
