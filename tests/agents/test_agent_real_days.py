@@ -139,3 +139,18 @@ def test_the_retrained_agent_learns_only_from_days_before_each_block(days: list[
     np.testing.assert_allclose(rows.set_index("day")["profit_usd"].iloc[:2], frozen.iloc[:2])
     with pytest.raises(EvaluationError, match="every_days >= 1"):
         retrain_through_window(days, TUNING, EVALUATION, SPEC, SETTINGS, TINY, tmp_path / "agent", 64, 0, tmp_path)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not REAL.is_dir(), reason=f"real 2024 HB_HUBAVG reports not found at {REAL}")
+def test_workers_after_training_in_the_parent_solve_a_mip(tmp_path: Path) -> None:
+    """2024-08-02: the EnKF-anchored DAM curve dips below the burn threshold, so ``mpc_enkf``'s last re-plans
+    are MILPs. Forked after PPO training in the parent, a worker spun in HiGHS forever (the stop-23 evaluation
+    stopped there); workers now start from a fresh interpreter."""
+    from hayeknet.battery.walk_forward import load_days
+
+    real = load_days(REAL, "HB_HUBAVG", dt.date(2024, 7, 1), dt.date(2024, 8, 3))
+    train_on_tuning_window(real, Window(dt.date(2024, 7, 1), dt.date(2024, 7, 7)), SPEC, SETTINGS, TINY, 64, tmp_path)
+    window = Window(dt.date(2024, 8, 1), dt.date(2024, 8, 3))
+    frame = walk_forward(real, window, ("mpc_enkf",), SPEC, SETTINGS, workers=2)
+    assert len(frame[frame["strategy"] == "mpc_enkf"]) == 3

@@ -37,9 +37,10 @@ interval (NaN = missing, skipped). A price error of ``obs_error_usd_per_mwh``
 becomes ``obs_error / sqrt(p^2 + s^2)`` in transformed units (delta method at
 the observed price ``p``). The analysis is the ETKF of
 :mod:`hayeknet.assimilation.enkf` (or the stochastic EnKF), with the
-multiplicative inflation of :class:`~hayeknet.params.AssimilationParams`, on
-the ensemble ``[levels (L); state]`` with an index observation operator on the
-levels; the levels are composed again from the analysed state.
+multiplicative inflation of :class:`~hayeknet.params.AssimilationParams`;
+without localization it is global, on the ensemble ``[levels (L); state]``
+with an index observation operator on the levels. The levels are composed
+again from the analysed state.
 
 Localization (``PriceModelSpec.localize``, default on; R-localization) is
 about the bases, not about their covariance with the shared components: the

@@ -35,6 +35,7 @@ parsers (:func:`load_days`). Prices $/MWh, profits $.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -314,7 +315,9 @@ def walk_forward(
     ``window``, each with the days before it as history.
 
     Days are independent given their history, so ``workers`` > 1 runs them in
-    processes. Returns one row per (day, strategy): :data:`RESULT_COLUMNS`.
+    processes, started from a fresh interpreter (``forkserver``: a script that
+    calls this with ``workers`` > 1 needs an ``if __name__ == "__main__":``
+    guard). Returns one row per (day, strategy): :data:`RESULT_COLUMNS`.
     """
     ordered = sorted(days, key=lambda d: d.day)
     jobs = []
@@ -326,7 +329,9 @@ def walk_forward(
         raise EvaluationError(f"no day of {window.label()} in the data")
     rows: list[DayResult] = []
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # a fresh interpreter per worker, never a fork: a fork copies the parent's HiGHS and OpenMP thread state
+        # without its threads, and after PPO training in the parent a forked worker's first MIP spun forever
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             for k, result in enumerate(pool.map(_evaluate_job, jobs)):
                 rows += result
                 if progress:
