@@ -61,7 +61,10 @@ in the same order), and :func:`factor_levels` composes ``L`` observed levels
 from the state ``[idiosyncratic (L); factors (F)]`` as
 ``idiosyncratic + loadings @ factors``: shared factors make the levels
 co-move (noise covariance ``loadings diag(sigma_f^2) loadings' + diag(sigma_i^2)``)
-without ever forming an ``L x L`` matrix.
+without ever forming an ``L x L`` matrix. :func:`factor_analysis` is that
+state's localized analysis in two stages (the factors with every price, then
+each basis given its members' analysed factors), which keeps the covariance
+between a basis and the factors that a row-by-row local analysis loses.
 """
 
 from __future__ import annotations
