@@ -106,6 +106,6 @@ def test_the_project_has_one_tuning_window() -> None:
     """train.tuning_* (recorded in every checkpoint) and evaluation.tuning_* (the protocol's) cannot diverge."""
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     raw["train"]["tuning_end"] = "2024-05-31"
-    with pytest.raises(ParamsError, match=r"train\.tuning_start\.\.tuning_end .* must equal evaluation"):
+    with pytest.raises(ParamsError, match=r"params.yaml: train\.tuning_start\.\.tuning_end .* must equal evaluation"):
         params_from_mapping(raw, "params.yaml")
     params_from_mapping(yaml.safe_load((ROOT / "params.yaml").read_text()), "params.yaml")  # as shipped: one

@@ -393,15 +393,6 @@ class Params:
 
     sweep: SweepParams = field(default_factory=SweepParams)
 
-    def __post_init__(self) -> None:
-        train = (self.train.tuning_start, self.train.tuning_end)
-        evaluation = (self.evaluation.tuning_start, self.evaluation.tuning_end)
-        if train != evaluation:  # one tuning window: the agents' and the strategies' (ADR 0020)
-            raise ParamsError(
-                f"train.tuning_start..tuning_end ({train[0]}..{train[1]}) must equal evaluation.tuning_start.."
-                f"tuning_end ({evaluation[0]}..{evaluation[1]}): the project has one tuning window"
-            )
-
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(dataclasses.asdict(self))
 
@@ -502,7 +493,22 @@ def params_from_mapping(raw: Mapping[str, Any], source: str = "<params>", *, com
         for f in dataclasses.fields(Params)
         if f.name in raw or f.name == "study" or complete
     }
-    return Params(**kwargs)
+    params = Params(**kwargs)
+    _check_one_tuning_window(params, source)
+    return params
+
+
+def _check_one_tuning_window(params: Params, source: str) -> None:
+    """``train.tuning_*`` (recorded in every checkpoint) must equal ``evaluation.tuning_*`` (the protocol's):
+    the project has one tuning window (ADR 0020). Checked where a params file is read, not in ``Params``,
+    so a stage that reads neither section does not read them."""
+    train = (params.train.tuning_start, params.train.tuning_end)
+    evaluation = (params.evaluation.tuning_start, params.evaluation.tuning_end)
+    if train != evaluation:
+        raise ParamsError(
+            f"{source}: train.tuning_start..tuning_end ({train[0]}..{train[1]}) must equal evaluation.tuning_start.."
+            f"tuning_end ({evaluation[0]}..{evaluation[1]}): the project has one tuning window"
+        )
 
 
 MAX_PARAMS_BYTES = 1 << 20
