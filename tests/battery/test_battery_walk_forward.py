@@ -182,16 +182,3 @@ def test_the_days_enkf_mean_at_t_has_seen_prices_up_to_t_only(spring: list) -> N
     np.testing.assert_array_equal(other.iloc[:40].to_numpy(), mean.iloc[:40].to_numpy())
     assert not np.allclose(other.iloc[40:].to_numpy(), mean.iloc[40:].to_numpy())
     assert np.median(np.abs(mean.to_numpy() - day.rt.to_numpy())) < 5.0
-
-
-@needs_real
-def test_the_enkf_runs_only_for_a_strategy_that_reads_it(spring: list, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hayeknet.battery import walk_forward as wf
-
-    calls: list[object] = []
-    real = wf.day_enkf_mean
-    monkeypatch.setattr(wf, "day_enkf_mean", lambda day, params: calls.append(day.day) or real(day, params))
-    evaluate_day(spring[30], spring[:30], ("dam_schedule",), SPEC, EvaluationSettings())
-    assert calls == []
-    evaluate_day(spring[30], spring[:30], ("dam_schedule", "mpc_enkf"), SPEC, EvaluationSettings())
-    assert calls == [spring[30].day]
