@@ -240,11 +240,7 @@ def evaluate_day(
     info = DayInformation(
         history=context.history,
         dam_hourly=day.dam_hourly,
-        enkf_mean=(
-            day_enkf_mean(day, settings.assimilation)
-            if settings.assimilation is not None and ("mpc_enkf" in strategies or extra)  # run only when read
-            else None
-        ),
+        enkf_mean=None if settings.assimilation is None else day_enkf_mean(day, settings.assimilation),
         spread_model=model,
         spread_note=note,
         beliefs_note="the evaluation states no beliefs",
