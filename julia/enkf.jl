@@ -241,9 +241,11 @@ end
     etkf_weights(s, delta)
 
 ETKF weights `W = C^{-1} S' delta 1' / sqrt(N-1) + C^{-1/2}` with `C = I + S' S`
-and the symmetric square root.
+and the symmetric square root. `delta` is a vector (the same innovation for
+every member) or a `p x N` matrix (one column per member, `factor_analysis`'s
+residuals given each member's factors: `C^{-1} S' D / sqrt(N-1) + C^{-1/2}`).
 """
-function etkf_weights(s::AbstractMatrix{Float64}, delta::AbstractVector{Float64})
+function etkf_weights(s::AbstractMatrix{Float64}, delta::AbstractVecOrMat{Float64})
     n_members = size(s, 2)
     decomposition = eigen(Symmetric(Matrix{Float64}(I, n_members, n_members) + s' * s))
     values = decomposition.values
@@ -400,25 +402,6 @@ function analysis_stochastic(
 end
 
 """
-    member_innovation_etkf_weights(s, innovations)
-
-ETKF weights `C^{-1} S' D / sqrt(N-1) + C^{-1/2}` for an innovation `D`
-(`p x N`) that differs by member.
-"""
-function member_innovation_etkf_weights(
-    s::AbstractMatrix{Float64},
-    innovations::AbstractMatrix{Float64},
-)
-    n_members = size(s, 2)
-    decomposition = eigen(Symmetric(Matrix{Float64}(I, n_members, n_members) + s' * s))
-    values = decomposition.values
-    vectors = decomposition.vectors
-    gain = vectors * ((vectors' * (s' * innovations)) ./ values)
-    transform = (vectors ./ sqrt.(values)') * vectors'
-    return gain ./ sqrt(n_members - 1) .+ transform
-end
-
-"""
     factor_analysis(basis, factors, loadings, obs, obs_index, obs_error_std, basis_taper;
                     shared_weight=nothing, inflation=1.0, perturbations=nothing)
 
@@ -521,7 +504,7 @@ function factor_analysis(
             weights = get!(shared, rho[i, :]) do
                 s_i = s[use, :] .* root
                 if e === nothing
-                    member_innovation_etkf_weights(s_i, root .* d[use, :])
+                    etkf_weights(s_i, root .* d[use, :])
                 else
                     innovations = root .* (d[use, :] .- root_nm1 .* s[use, :]) .+ e[use, :]
                     stochastic_weights(s_i, innovations)

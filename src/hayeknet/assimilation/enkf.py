@@ -418,20 +418,11 @@ def factor_analysis(
         root_i = np.sqrt(rho[group[0], use])[:, None]
         s_i = s[use] * root_i
         if e is None:
-            weights = _member_innovation_etkf_weights(s_i, root_i * d[use])
+            weights = _etkf_weights(s_i, root_i * d[use])
         else:
             weights = _stochastic_weights(s_i, root_i * (d[use] - root_nm1 * s[use]) + e[use])
         out[group] = follow[group] + residual[group] @ weights
     return np.concatenate([out, f_a])
-
-
-def _member_innovation_etkf_weights(s: FloatArray, innov: FloatArray) -> FloatArray:
-    """ETKF weights ``C^{-1} S' D / sqrt(N-1) + C^{-1/2}`` for an innovation ``D (p, N)`` that differs by member."""
-    n_members = s.shape[1]
-    evals, evecs = np.linalg.eigh(np.eye(n_members) + s.T @ s)
-    gain = evecs @ ((evecs.T @ (s.T @ innov)) / evals[:, None])
-    transform = (evecs / np.sqrt(evals)) @ evecs.T
-    return gain / math.sqrt(n_members - 1) + transform
 
 
 def _observation_rows(
@@ -458,12 +449,16 @@ def _sqrt_nm1(s: FloatArray) -> float:
 
 
 def _etkf_weights(s: FloatArray, delta: FloatArray) -> FloatArray:
-    """ETKF weights ``W (N, N)``: mean part plus the symmetric square root of ``C^{-1}``."""
+    """ETKF weights ``W (N, N)``: the mean part ``C^{-1} S' delta / sqrt(N-1)`` plus the symmetric square root
+    of ``C^{-1}``. ``delta`` is the scaled innovation ``(p,)``, the same for every member (``W``'s mean part is
+    ``w 1'``), or ``(p, N)``, one column per member (:func:`factor_analysis`'s residuals given each member's
+    factors)."""
     n_members = s.shape[1]
     evals, evecs = np.linalg.eigh(np.eye(n_members) + s.T @ s)
-    w_mean = evecs @ ((evecs.T @ (s.T @ delta)) / evals)
+    projected = evecs.T @ (s.T @ delta)
+    gain = evecs @ (projected / (evals if delta.ndim == 1 else evals[:, None]))
     transform = (evecs / np.sqrt(evals)) @ evecs.T
-    return w_mean[:, None] / math.sqrt(n_members - 1) + transform
+    return (gain[:, None] if delta.ndim == 1 else gain) / math.sqrt(n_members - 1) + transform
 
 
 def _stochastic_weights(s: FloatArray, innov: FloatArray) -> FloatArray:
