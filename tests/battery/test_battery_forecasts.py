@@ -47,6 +47,37 @@ def test_without_dam_the_last_analysis_is_held() -> None:
     assert np.all(values == 99.0) and len(values) == 188
 
 
+def test_a_spiky_dam_hour_does_not_carry_the_forecast_below_every_price_of_the_day() -> None:
+    """2024-08-02's defect: RT at 20 $/MWh during a 300 $/MWh DAM hour made the additive gap -280, and the next
+    hour's forecast 40 - 280 * 0.5 ** (1/2) = -158 $/MWh. The forecast stays between the latest level and the
+    remaining curve's range; the additive rule still holds where it stays inside (the hours after the fade)."""
+    dam = pd.Series(40.0, index=HOURS)
+    dam.iloc[5] = 300.0
+    mean = pd.Series(20.0, index=INDEX)
+    step = 5 * 12 + 6  # re-plan inside the spike hour: last analysis at interval 65, priced against 300
+    values = enkf_dam_forecast(mean, dam, half_life_hours=2.0)(step, INDEX, pd.Series(dtype=float))
+    assert values.min() >= 20.0 and values.max() <= 300.0
+    additive = np.repeat(dam.to_numpy(), 12)[step:] - 280.0 * 0.5 ** ((np.arange(len(values)) + 1) / 12 / 2.0)
+    assert additive.min() < -150.0  # what the unclipped rule forecast
+    inside = additive >= 20.0
+    assert inside[-12:].all() and np.allclose(values[inside], additive[inside])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    gap_level=st.floats(-1000, 1000, allow_nan=False),
+    step=st.integers(1, 287),
+    half_life=st.floats(0.1, 12.0, allow_nan=False),
+)
+def test_anchored_forecast_stays_inside_the_curve_and_the_latest_level(gap_level, step, half_life) -> None:
+    mean = pd.Series(gap_level, index=INDEX)
+    dam = _dam()
+    values = enkf_dam_forecast(mean, dam, half_life_hours=half_life)(step, INDEX, pd.Series(dtype=float))
+    curve = np.repeat(dam.to_numpy(), 12)[step:]
+    assert values.min() >= min(curve.min(), gap_level) - 1e-9
+    assert values.max() <= max(curve.max(), gap_level) + 1e-9
+
+
 @settings(max_examples=30, deadline=None)
 @given(step=st.integers(1, 287), bump=st.floats(-500, 500, allow_nan=False))
 def test_never_uses_analyses_from_the_future(step: int, bump: float) -> None:

@@ -5,7 +5,8 @@ prices of index[step_start:]`` ($/MWh, index UTC), the shape
 :class:`hayeknet.battery.mpc.ArrayForecast` takes. Both share one anchoring
 rule (:func:`anchored_curve`): a base curve for the day is shifted by the gap
 between the latest known price level and the curve at that instant, the gap
-decaying with a half-life (hours).
+decaying with a half-life (hours), and kept between the lowest and highest of
+the remaining curve and the latest level.
 
 * :func:`enkf_dam_forecast` (strategy ``mpc_enkf``): base curve = the day's
   DAM prices; anchor = the EnKF filtered mean of interval ``t - 1`` at a
@@ -131,11 +132,15 @@ def anchored_curve(
     anchor: tuple[pd.Timestamp, float] | None,
     half_life_hours: float,
 ) -> np.ndarray:
-    """``curve(future) + gap * 0.5 ** (hours after the anchor / half_life_hours)``.
+    """``curve(future) + gap * 0.5 ** (hours after the anchor / half_life_hours)``, kept inside the envelope.
 
     ``gap = anchor value - curve(anchor time)`` ($/MWh): the latest known price
     level's deviation from the base curve, assumed to fade with the half-life.
-    Without an anchor it is the base curve.
+    The result is clipped to ``[min(curve(future), anchor value), max(...)]``:
+    a gap measured against one spiky DAM hour would otherwise carry the next
+    hours far below any price of the day (2024-08-02: RT 115 in a 508 $/MWh
+    DAM hour, later hours forecast at -248 $/MWh). Chosen on real 2024-02..06 (tuning window) over the
+    unclipped rule, ADR 0020 addendum 3. Without an anchor it is the base curve.
     """
     curve = curve_at(future)
     if anchor is None:
@@ -143,7 +148,9 @@ def anchored_curve(
     when, value = anchor
     gap = value - float(curve_at(pd.DatetimeIndex([when]))[0])
     hours_ahead = np.asarray((future - when) / pd.Timedelta(hours=1), dtype=float)
-    return curve + gap * np.power(0.5, hours_ahead / half_life_hours)
+    shifted = curve + gap * np.power(0.5, hours_ahead / half_life_hours)
+    lo, hi = min(float(curve.min()), value), max(float(curve.max()), value)
+    return np.clip(shifted, lo, hi)
 
 
 def _check_half_life(half_life_hours: float) -> None:
