@@ -165,6 +165,19 @@ def test_study_tables_link_the_days_and_read_well(day):
     strategies = study.strategy_table(history)
     _readable(strategies)
     assert strategies.data.index[0] == "perfect_foresight" and "ADR 0005" in strategies.footnote
+    # a strategy that waits for history (storage_value) runs only on the last day: it is measured on that day
+    last = history[2]["strategies"]
+    late = [*history[:2], dict(history[2], strategies={**last, "storage_value": {"profit_usd": 500.0}})]
+    data = study.strategy_table(late).data
+    for name in data.index:
+        ran = [r for r in late if name in (r.get("strategies") or {})]
+        bound = sum(r["strategies"]["perfect_foresight"]["profit_usd"] for r in ran)
+        total = sum(r["strategies"][name]["profit_usd"] for r in ran)
+        assert data.loc[name, "days"] == len(ran)
+        assert data.loc[name, "study_capture_ratio_vs_pf"] == pytest.approx(total / bound)
+    last_bound = history[2]["strategies"]["perfect_foresight"]["profit_usd"]
+    assert data.loc["storage_value", "days"] == 1
+    assert data.loc["storage_value", "study_capture_ratio_vs_pf"] == pytest.approx(500.0 / last_bound)
     designs = study.market_design_table(history)
     assert isinstance(designs, Table)
     _readable(designs)
@@ -180,6 +193,13 @@ def test_study_tables_link_the_days_and_read_well(day):
 def test_study_headline_and_a_study_of_real_days_without_market_designs(day, real_day):
     head = study.study_headline(day["history"], day["results"]["battery"]).html
     assert "3 operating days (2025-10-01 to 2025-10-03)" in head and "Perfect-foresight bound over the study" in head
+    assert "of the bound)" in head and "it ran" not in head
+    h = day["history"]
+    last = h[2]["strategies"]
+    late = [*h[:2], dict(h[2], strategies={**last, "storage_value": {"profit_usd": 1e6}})]  # best total, one day
+    head = study.study_headline(late, day["results"]["battery"]).html
+    share = 1e6 / last["perfect_foresight"]["profit_usd"]
+    assert "Storage value" in head and f"{100 * share:,.0f}% of the bound, on the 1 day it ran" in head
     history = [dict(r, market_designs={"available": False, "reason": "no AS prices"}) for r in day["history"]]
     note = study.market_design_table(history)
     assert isinstance(note, Note) and note.reason == "no AS prices"

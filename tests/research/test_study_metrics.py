@@ -31,6 +31,16 @@ def test_totals_capture_and_scores() -> None:
     assert list(table.index) == ["2025-10-01", "2025-10-02"] and table.index.name == "day"
 
 
+def test_a_strategy_that_ran_on_fewer_days_is_measured_on_those_days() -> None:
+    """storage_value waits for a fitted spread model: its capture divides by the bound of the days it traded."""
+    history = [_day("2025-10-01", 1000.0, 800.0, None), _day("2025-10-02", 3000.0, 1200.0, None)]
+    history[1]["strategies"]["storage_value"] = {"profit_usd": 2400.0}
+    m = study_metrics(history)
+    assert m["capture_ratio"]["storage_value"] == pytest.approx(0.8)  # not 2400 / 4000
+    assert m["capture_ratio"]["mpc_dam"] == pytest.approx(0.5)
+    assert m["days_run"] == {"perfect_foresight": 2, "mpc_dam": 2, "storage_value": 1}
+
+
 def test_no_positive_bound_gives_no_ratio() -> None:
     assert study_metrics([_day("2025-10-01", 0.0, -5.0, None)])["capture_ratio"]["mpc_dam"] is None
 

@@ -84,6 +84,15 @@ def profit_by_day(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows).T.astype(float)
 
 
+def _capture_over_days_run(profit: pd.DataFrame, name: str) -> float:
+    """``name``'s total profit / the perfect-foresight profit of the days ``name`` has a profit (NaN if none)."""
+    if PERFECT_FORESIGHT not in profit:
+        return math.nan
+    ran = profit[name].notna() & profit[PERFECT_FORESIGHT].notna()
+    bound = profit.loc[ran, PERFECT_FORESIGHT].sum()
+    return float(profit.loc[ran, name].sum() / bound) if ran.any() and bound > 0 else math.nan
+
+
 def strategy_table(history: Sequence[Mapping[str, Any]]) -> Table:
     """Each strategy over the study: total and mean daily profit, capture of the bounds, days run."""
     profit = profit_by_day(history)
@@ -93,12 +102,11 @@ def strategy_table(history: Sequence[Mapping[str, Any]]) -> Table:
     order = [n for n in profit.columns if not is_causal(n)] + sorted(
         (n for n in profit.columns if is_causal(n)), key=lambda n: -profit[n].sum()
     )
-    pf_total = profit[PERFECT_FORESIGHT].sum() if PERFECT_FORESIGHT in profit else math.nan
     frame = pd.DataFrame(
         {
             "total_profit_usd": [profit[n].sum() for n in order],
             "mean_daily_profit_usd": [profit[n].mean() for n in order],
-            "study_capture_ratio_vs_pf": [profit[n].sum() / pf_total if pf_total > 0 else math.nan for n in order],
+            "study_capture_ratio_vs_pf": [_capture_over_days_run(profit, n) for n in order],
             "mean_capture_ratio": [fair[n].mean() if n in fair else math.nan for n in order],
             "days": [int(profit[n].notna().sum()) for n in order],
             "worst_day_profit_usd": [profit[n].min() for n in order],
@@ -122,9 +130,11 @@ def strategy_table(history: Sequence[Mapping[str, Any]]) -> Table:
         anchor="strategies",
         row_header="Strategy",
         row_labels=strategy_label,
-        footnote="'Of PF total' divides by the cyclic perfect-foresight profit, which ends every day at its starting "
-        "SOC: a strategy that ends days emptier can exceed 100%. The fair bound of each day starts from the same SOC "
-        "and may end at the strategy's final SOC (ADR 0005), so a daily capture never exceeds 100% of it.",
+        footnote="'Of PF total' divides a strategy's total by the perfect-foresight profit of the days it ran (a "
+        "strategy that waits for history is not charged the days before it starts). That bound is cyclic, ending every "
+        "day at its starting SOC: a strategy that ends days emptier can exceed 100%. The fair bound of each day "
+        "starts from the same SOC and may end at the strategy's final SOC (ADR 0005), so a daily capture never "
+        "exceeds 100% of it.",
     )
 
 
@@ -312,7 +322,10 @@ def study_headline(history: Sequence[Mapping[str, Any]], battery: Mapping[str, A
         if causal:
             best = max(causal, key=lambda n: profit[n].sum())
             total = profit[best].sum()
-            share = f" ({format_percent(total / pf)} of it)" if pf > 0 else ""
+            days_run = int(profit[best].notna().sum())
+            of_days = "" if days_run == len(profit) else f", on the {days_run} day{'s' if days_run != 1 else ''} it ran"
+            capture = _capture_over_days_run(profit, best)
+            share = f" ({format_percent(capture)} of the bound{of_days})" if math.isfinite(capture) else ""
             items.append(
                 f'Best causal strategy: <strong>{_e(strategy_label(best))}</strong>, <a href="#strategies">'
                 f"{format_usd(total)}</a>{share}."

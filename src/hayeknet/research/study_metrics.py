@@ -5,7 +5,11 @@ to one flat-enough mapping of numbers:
 
 * ``profit_usd.<strategy>`` - total profit over the study days, $;
 * ``capture_ratio.<strategy>`` - total profit / total perfect-foresight profit
-  of the same days (the study's capture ratio; ADR 0005 per day);
+  of the same days: the days the strategy ran, so a strategy that waits for
+  history (``storage_value`` needs a fitted spread model) is not charged the
+  bound of days it did not trade (the study's capture ratio; ADR 0005 per day);
+* ``days_run.<strategy>`` - on how many of the study days the strategy has a
+  profit;
 * ``forecast.*`` - the EnKF's mean one-step forecast RMSE and analysis RMSE
   (the fit after assimilating the same price, not a skill; $/MWh) and mean
   spread/RMSE over the days; the 1-hour forecast RMSE, and the skill against
@@ -68,15 +72,28 @@ def daily_profit_table(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return frame.sort_index()
 
 
+def capture_over_days_run(profit: pd.DataFrame) -> dict[str, float | None]:
+    """Each strategy's total profit / the perfect-foresight profit of the days it has a profit.
+
+    ``profit`` is :func:`daily_profit_table`'s frame ($; NaN where a strategy did not run). ``None``
+    where there is no perfect-foresight column or its total over those days is not positive.
+    """
+    if PERFECT_FORESIGHT not in profit:
+        return {str(name): None for name in profit.columns}
+    pf = profit[PERFECT_FORESIGHT]
+    out: dict[str, float | None] = {}
+    for name in profit.columns:
+        ran = profit[name].notna() & pf.notna()
+        bound = float(pf[ran].sum())
+        out[str(name)] = float(profit.loc[ran, name].sum()) / bound if ran.any() and bound > 0 else None
+    return out
+
+
 def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The study's headline metrics (module docstring); undefined values are ``None``."""
     profit = daily_profit_table(history)
     totals = profit.sum(min_count=1)
-    pf_total = float(totals[PERFECT_FORESIGHT]) if PERFECT_FORESIGHT in totals else float("nan")
-    capture = {
-        name: (float(total) / pf_total if math.isfinite(pf_total) and pf_total > 0 else None)
-        for name, total in totals.items()
-    }
+    capture = capture_over_days_run(profit)
     assimilation = [r.get("assimilation") or {} for r in history]
     forecast = {
         "rmse_forecast_usd_per_mwh": _mean([a.get("rmse_forecast_usd_per_mwh") for a in assimilation]),
@@ -104,6 +121,7 @@ def study_metrics(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "claims": claims,
         "profit_usd": {k: float(v) for k, v in totals.items()},
         "capture_ratio": capture,
+        "days_run": {k: int(v) for k, v in profit.notna().sum().items()},
         "forecast": forecast,
         "beliefs": {"days_scored": sum(1 for s in scored if s), "brier": brier, "brier_skill": skill},
         "battery_value": summarise_scores([r.get("battery_value") or {} for r in history]),
