@@ -105,6 +105,8 @@ def test_same_inputs_reproduce_the_same_weights(trained: dict, days: list[AgentD
     assert again.parameters_sha256 == trained["second"].parameters_sha256
     a, b = _state_dict(again.checkpoint), _state_dict(trained["second"].checkpoint)
     assert all(torch.equal(a[k], b[k]) for k in a)
+    # the same bytes, though the two trainings ran at different wall-clock times (save_checkpoint's promise)
+    assert again.checkpoint.read_bytes() == trained["second"].checkpoint.read_bytes()
     other_seed = dataclasses.replace(PARAMS, seed=PARAMS.seed + 1)
     first = trained["first"].checkpoint
     different = train_increment(first, days, SPEC, other_seed, tmp_path / "other")

@@ -213,9 +213,11 @@ class _EpisodeLog(BaseCallback):
         return True
 
 
-SAVE_EXCLUDE = ("start_time",)
-"""SB3 attributes left out of a checkpoint: the wall-clock start of the last ``learn`` (set again by
-every ``learn``), so that two trainings on the same inputs write the same bytes."""
+SAVE_EXCLUDE = ("start_time", "ep_info_buffer")
+"""SB3 attributes left out of a checkpoint, so that two trainings on the same inputs write the same bytes:
+the wall-clock start of the last ``learn`` (set again by every ``learn``) and the recent episodes' log
+(reward, length and wall-clock seconds ``t`` of each; only SB3's console log reads it, and ``learn``
+starts an empty one when a loaded model has none)."""
 HOST_MEMBERS = ("system_info.txt",)
 """Members of SB3's zip that describe the machine (OS, kernel, GPU), not the model: dropped."""
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
