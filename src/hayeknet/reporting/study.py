@@ -27,6 +27,7 @@ from hayeknet.reporting.daily import (
 )
 from hayeknet.reporting.labels import humanize, is_causal, strategy_label
 from hayeknet.reporting.tables import Column, HtmlBlock, Note, Table, auto_columns, stylesheet
+from hayeknet.research.study_metrics import capture_over_days_run
 
 DAILY_DIR = "daily"
 
@@ -84,15 +85,6 @@ def profit_by_day(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows).T.astype(float)
 
 
-def _capture_over_days_run(profit: pd.DataFrame, name: str) -> float:
-    """``name``'s total profit / the perfect-foresight profit of the days ``name`` has a profit (NaN if none)."""
-    if PERFECT_FORESIGHT not in profit:
-        return math.nan
-    ran = profit[name].notna() & profit[PERFECT_FORESIGHT].notna()
-    bound = profit.loc[ran, PERFECT_FORESIGHT].sum()
-    return float(profit.loc[ran, name].sum() / bound) if ran.any() and bound > 0 else math.nan
-
-
 def strategy_table(history: Sequence[Mapping[str, Any]]) -> Table:
     """Each strategy over the study: total and mean daily profit, capture of the bounds, days run."""
     profit = profit_by_day(history)
@@ -102,11 +94,12 @@ def strategy_table(history: Sequence[Mapping[str, Any]]) -> Table:
     order = [n for n in profit.columns if not is_causal(n)] + sorted(
         (n for n in profit.columns if is_causal(n)), key=lambda n: -profit[n].sum()
     )
+    capture = capture_over_days_run(profit)
     frame = pd.DataFrame(
         {
             "total_profit_usd": [profit[n].sum() for n in order],
             "mean_daily_profit_usd": [profit[n].mean() for n in order],
-            "study_capture_ratio_vs_pf": [_capture_over_days_run(profit, n) for n in order],
+            "study_capture_ratio_vs_pf": [number(capture[n]) for n in order],
             "mean_capture_ratio": [fair[n].mean() if n in fair else math.nan for n in order],
             "days": [int(profit[n].notna().sum()) for n in order],
             "worst_day_profit_usd": [profit[n].min() for n in order],
@@ -324,8 +317,8 @@ def study_headline(history: Sequence[Mapping[str, Any]], battery: Mapping[str, A
             total = profit[best].sum()
             days_run = int(profit[best].notna().sum())
             of_days = "" if days_run == len(profit) else f", on the {days_run} day{'s' if days_run != 1 else ''} it ran"
-            capture = _capture_over_days_run(profit, best)
-            share = f" ({format_percent(capture)} of the bound{of_days})" if math.isfinite(capture) else ""
+            capture = capture_over_days_run(profit)[best]
+            share = f" ({format_percent(capture)} of the bound{of_days})" if capture is not None else ""
             items.append(
                 f'Best causal strategy: <strong>{_e(strategy_label(best))}</strong>, <a href="#strategies">'
                 f"{format_usd(total)}</a>{share}."
